@@ -1,0 +1,487 @@
+"""The scalar autodiff engine: `Value`, its operations, and `backward`.
+
+A `Value` holds one float. Every operation on Values returns a new Value that remembers
+
+* ``_prev``  -- its inputs, as a tuple (``a + a`` keeps both edges, order is deterministic),
+* ``_local`` -- the local derivative d(out)/d(input) of each edge, computed at forward time,
+* ``_op``    -- a short name for the operation.
+
+Because the local derivatives are stored as numbers, ``backward`` is one tight loop over the
+graph in reverse topological order: ``child.grad += local * node.grad`` -- the chain rule. The
+renderer and the explainer read the same numbers to print on each edge.
+
+No Value holds a closure or a reference to itself, so graphs contain no reference cycles and
+are freed as soon as the last reference to their root goes away (no garbage-collector passes).
+
+Reading order: the Value and its state; primitive operations, each with its derivative written
+next to its forward; the n-ary weighted sum used by neurons; backward; the modes (no_grad,
+detect_anomaly). References: the chain rule as in Goodfellow, Bengio & Courville, *Deep
+Learning* (2016), section 6.5; numerical conventions follow PyTorch (IEEE 754 values, relu'(0)=0).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Union
+
+__all__ = [
+    "Value",
+    "Number",
+    "AnomalyError",
+    "no_grad",
+    "detect_anomaly",
+    "is_grad_enabled",
+    "topological_order",
+    "weighted_sum",
+]
+
+Number = Union[int, float]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
+Operand = Union["Value", int, float]
+
+INF = math.inf
+NAN = math.nan
+
+# Roles of leaves, stored in ``_op`` (a leaf has no inputs, so its op name is free to say what it
+# is). Renderers use them to colour nodes; nothing in the arithmetic depends on them.
+LEAF = ""  # a Value the user created
+CONST = "const"  # a plain number lifted into the graph by an operation (the 2 in ``x * 2``)
+PARAM = "param"  # a trainable parameter created by autograd_mlp.nn
+INPUT = "input"  # a network input created by autograd_mlp.nn from a plain number
+
+# Shared tuples of local derivatives for ops whose derivatives are constants.
+_ONE = (1.0,)
+_ONE_ONE = (1.0, 1.0)
+_ONE_MINUS_ONE = (1.0, -1.0)
+_MINUS_ONE = (-1.0,)
+
+# Process-wide modes. ``_plain`` is True when grad recording is on and anomaly detection is off,
+# so the common case costs one global lookup per operation.
+_grad_enabled = True
+_anomaly = False
+_plain = True
+
+
+class AnomalyError(ValueError):
+    """Raised inside `detect_anomaly()` at the first non-finite value or gradient."""
+
+
+def _coerce(data: object) -> float:
+    """Turn a real number (int, float, bool, NumPy scalar, Fraction...) into a Python float."""
+    if isinstance(data, numbers.Real):
+        return float(data)
+    kind = type(data)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):
+        return float(data)  # type: ignore[arg-type,unused-ignore]
+    raise TypeError(
+        f"Value() expects a real number (int, float, bool or NumPy scalar), "
+        f"got {kind.__name__}: {data!r}"
+    )
+
+
+def _check_operand(other: object, op: str) -> bool:
+    """True if ``other`` can take part in ``op`` with a Value (a Value or a real number)."""
+    return isinstance(other, (Value, numbers.Real)) or (
+        type(other).__module__ == "numpy" and type(other).__name__ in ("bool", "bool_")
+    )
+
+
+class Value:
+    """A scalar that records the operations applied to it, for reverse-mode differentiation.
+
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> c = a * b + a
+    >>> c.backward()
+    >>> c.data, a.grad, b.grad
+    (-4.0, -2.0, 2.0)
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_local", "_op")
+    # NumPy scalars on the left (np.float64(2) * v) defer to our reflected operators.
+    __array_ufunc__ = None
+
+    data: float
+    grad: float
+    label: str
+    _prev: tuple[Value, ...]
+    _local: tuple[float, ...]
+    _op: str
+
+    def __init__(
+        self,
+        data: object,
+        label: str = "",
+        _prev: tuple[Value, ...] = (),
+        _local: tuple[float, ...] = (),
+        _op: str = LEAF,
+    ) -> None:
+        if type(data) is not float:
+            data = _coerce(data)
+        if type(label) is not str:
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        if _plain:
+            self._prev = _prev
+            self._local = _local
+            self._op = _op
+        else:
+            self._record_special(_prev, _local, _op)
+
+    def _record_special(self, prev: tuple[Value, ...], local: tuple[float, ...], op: str) -> None:
+        """The slow path of __init__: no_grad drops the edges, detect_anomaly checks the value."""
+        if _anomaly and not math.isfinite(self.data):
+            raise AnomalyError(_anomaly_message(self.data, prev, op, self.label))
+        if _grad_enabled:
+            self._prev, self._local, self._op = prev, local, op
+        else:
+            self._prev, self._local = (), ()
+            self._op = op if not prev else LEAF
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value created directly rather than by an operation."""
+        return not self._prev
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this Value ('' for a leaf)."""
+        return "" if not self._prev else self._op
+
+    # ----------------------------------------------------------------------------------------
+    # Primitive operations. Each forward is followed by its local derivatives, one per input.
+    # ----------------------------------------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        if not isinstance(other, Value):
+            if not _check_operand(other, "+"):
+                return NotImplemented
+            other = Value(other, "", (), (), CONST)
+        # d(a + b)/da = 1,  d(a + b)/db = 1
+        return Value(self.data + other.data, "", (self, other), _ONE_ONE, "+")
+
+    def __radd__(self, other: Operand) -> Value:
+        if not _check_operand(other, "+"):
+            return NotImplemented
+        return Value(other, "", (), (), CONST) + self
+
+    def __sub__(self, other: Operand) -> Value:
+        if not isinstance(other, Value):
+            if not _check_operand(other, "-"):
+                return NotImplemented
+            other = Value(other, "", (), (), CONST)
+        # d(a - b)/da = 1,  d(a - b)/db = -1
+        return Value(self.data - other.data, "", (self, other), _ONE_MINUS_ONE, "-")
+
+    def __rsub__(self, other: Operand) -> Value:
+        if not _check_operand(other, "-"):
+            return NotImplemented
+        return Value(other, "", (), (), CONST) - self
+
+    def __mul__(self, other: Operand) -> Value:
+        if not isinstance(other, Value):
+            if not _check_operand(other, "*"):
+                return NotImplemented
+            other = Value(other, "", (), (), CONST)
+        a, b = self.data, other.data
+        # d(a·b)/da = b,  d(a·b)/db = a
+        return Value(a * b, "", (self, other), (b, a), "*")
+
+    def __rmul__(self, other: Operand) -> Value:
+        if not _check_operand(other, "*"):
+            return NotImplemented
+        return Value(other, "", (), (), CONST) * self
+
+    def __truediv__(self, other: Operand) -> Value:
+        if not isinstance(other, Value):
+            if not _check_operand(other, "/"):
+                return NotImplemented
+            other = Value(other, "", (), (), CONST)
+        a, b = self.data, other.data
+        inv_b = _divide(1.0, b)
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b²
+        return Value(_divide(a, b), "", (self, other), (inv_b, -a * inv_b * inv_b), "/")
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        if not _check_operand(other, "/"):
+            return NotImplemented
+        return Value(other, "", (), (), CONST) / self
+
+    def __neg__(self) -> Value:
+        # d(-a)/da = -1
+        return Value(-self.data, "", (self,), _MINUS_ONE, "neg")
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Operand) -> Value:
+        a = self.data
+        if isinstance(other, Value):
+            b = other.data
+            out = _power(a, b)
+            # d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a  (taken as 0 where aᵇ = 0 and b ≥ 0,
+            # as PyTorch does, so 0**b does not produce 0·(-inf) = nan)
+            d_base = 0.0 if b == 0.0 else b * _power(a, b - 1.0)
+            d_exp = 0.0 if (out == 0.0 and b >= 0.0) else out * _log(a)
+            return Value(out, "", (self, other), (d_base, d_exp), "**")
+        if not _check_operand(other, "**"):
+            return NotImplemented
+        n = float(other)
+        # d(aⁿ)/da = n·aⁿ⁻¹  (0 when n = 0, as PyTorch)
+        d_base = 0.0 if n == 0.0 else n * _power(a, n - 1.0)
+        return Value(_power(a, n), "", (self,), (d_base,), f"**{_format_exponent(n)}")
+
+    def __rpow__(self, other: Operand) -> Value:
+        if not _check_operand(other, "**"):
+            return NotImplemented
+        return Value(other, "", (), (), CONST) ** self
+
+    def exp(self) -> Value:
+        out = _exp(self.data)
+        # d(eᵃ)/da = eᵃ
+        return Value(out, "", (self,), (out,), "exp")
+
+    def log(self) -> Value:
+        a = self.data
+        # d(ln a)/da = 1/a
+        return Value(_log(a), "", (self,), (_divide(1.0, a),), "log")
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        # d(tanh a)/da = 1 - tanh²a
+        return Value(t, "", (self,), (1.0 - t * t,), "tanh")
+
+    def sigmoid(self) -> Value:
+        s = _sigmoid(self.data)
+        # dσ(a)/da = σ(a)·(1 - σ(a))
+        return Value(s, "", (self,), (s * (1.0 - s),), "sigmoid")
+
+    def relu(self) -> Value:
+        a = self.data
+        # d relu(a)/da = 1 if a > 0 else 0   (0 at a = 0, as PyTorch)
+        if a > 0.0:
+            return Value(a, "", (self,), _ONE, "relu")
+        return Value(0.0 if a <= 0.0 else a, "", (self,), (0.0,), "relu")
+
+    # ----------------------------------------------------------------------------------------
+    # Backward pass
+    # ----------------------------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill ``.grad`` of every Value this one depends on with d(self)/d(that Value).
+
+        Leaf gradients accumulate across calls (as in PyTorch: two calls give twice the
+        gradient; use ``zero_grad`` between steps). Gradients of intermediate Values are reset
+        first, so they always describe this pass.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        self.grad += 1.0
+        if _anomaly:
+            _backward_checked(order)
+            return
+        for node in reversed(order):
+            g = node.grad
+            for child, local in zip(node._prev, node._local):
+                child.grad += local * g
+
+
+# ------------------------------------------------------------------------------------------------
+# The n-ary weighted sum: z = Σ wᵢ·xᵢ + b as one node, the op a neuron uses.
+# ------------------------------------------------------------------------------------------------
+
+
+def weighted_sum(
+    w: Sequence[Value], x: Sequence[Value | float], b: Value, label: str = ""
+) -> Value:
+    """Return z = Σ wᵢ·xᵢ + b as a single node with one edge per weight, input and bias.
+
+    Inputs are interleaved in ``_prev`` as (w₁, x₁, w₂, x₂, ..., b), with local derivatives
+    ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1.
+    Plain numbers among the inputs are lifted to constant leaves.
+    """
+    if len(w) != len(x):
+        raise ValueError(
+            f"weighted_sum: expected as many inputs as weights ({len(w)}), got {len(x)}"
+        )
+    prev: list[Value] = []
+    local: list[float] = []
+    total = b.data
+    for wi, xi in zip(w, x):
+        if not isinstance(xi, Value):
+            xi = Value(xi, "", (), (), CONST)
+        wd, xd = wi.data, xi.data
+        total += wd * xd
+        prev += (wi, xi)
+        local += (xd, wd)
+    prev.append(b)
+    local.append(1.0)
+    return Value(total, label, tuple(prev), tuple(local), "Σwx+b")
+
+
+# ------------------------------------------------------------------------------------------------
+# Graph traversal
+# ------------------------------------------------------------------------------------------------
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every Value ``root`` depends on, inputs before outputs, ``root`` last.
+
+    Iterative depth-first search (no recursion, so a chain of 10⁶ operations is fine). The
+    order is deterministic: it follows the order of each node's inputs.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
+    order: list[Value] = []
+    visited: set[Value] = set()
+    # Each stack entry is (node, expanded): a node is emitted when popped the second time,
+    # after all its inputs, which were pushed above it.
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for child in reversed(node._prev):
+            if child not in visited:
+                stack.append((child, False))
+    return order
+
+
+# ------------------------------------------------------------------------------------------------
+# IEEE-754 arithmetic: Python's math raises where PyTorch returns inf or nan.
+# ------------------------------------------------------------------------------------------------
+
+
+def _divide(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0.0:
+            return NAN
+        # the sign of a zero divisor matters: 1/-0.0 = -inf
+        return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        return INF
+
+
+def _log(a: float) -> float:
+    if a > 0.0:
+        return math.log(a)
+    if a == 0.0:
+        return -INF
+    return NAN  # negative or nan
+
+
+def _sigmoid(a: float) -> float:
+    # Two branches so that exp never overflows: stable at ±1000.
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = _exp(a)
+    return e / (1.0 + e)
+
+
+def _power(a: float, b: float) -> float:
+    try:
+        out: float = a**b
+    except ZeroDivisionError:  # 0 ** negative
+        if b == int(b) and int(b) % 2 == 1:
+            return math.copysign(INF, a)
+        return INF
+    except OverflowError:
+        if a < 0.0 and b == int(b) and int(b) % 2 == 1:
+            return -INF
+        return INF
+    if isinstance(out, complex):  # negative base, fractional exponent
+        return NAN
+    return out
+
+
+def _format_exponent(n: float) -> str:
+    return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
+
+
+# ------------------------------------------------------------------------------------------------
+# Modes: no_grad and detect_anomaly
+# ------------------------------------------------------------------------------------------------
+
+
+def _set_modes(grad_enabled: bool, anomaly: bool) -> None:
+    global _grad_enabled, _anomaly, _plain
+    _grad_enabled, _anomaly = grad_enabled, anomaly
+    _plain = grad_enabled and not anomaly
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Operations inside this block compute values but record no graph (``_prev`` is empty).
+
+    Use it for evaluation and for parameter updates. The mode is process-wide (not per thread).
+    """
+    previous = _grad_enabled
+    _set_modes(False, _anomaly)
+    try:
+        yield
+    finally:
+        _set_modes(previous, _anomaly)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `AnomalyError` at the first operation whose result is inf or nan, and in
+    ``backward`` at the first non-finite gradient. The message names the operation, its input
+    values and their labels. Slower than normal mode: use it for debugging."""
+    previous = _anomaly
+    _set_modes(_grad_enabled, True)
+    try:
+        yield
+    finally:
+        _set_modes(_grad_enabled, previous)
+
+
+def _describe(node: Value) -> str:
+    name = repr(node.label) if node.label else ("a constant" if node._op == CONST else "unlabelled")
+    return f"{name} = {node.data!r}"
+
+
+def _anomaly_message(data: float, prev: tuple[Value, ...], op: str, label: str) -> str:
+    what = f"operation {op!r}" if prev else "leaf Value"
+    inputs = ", ".join(_describe(p) for p in prev) or "none"
+    named = f" (label {label!r})" if label else ""
+    return f"detect_anomaly: {what}{named} produced {data!r}; inputs: {inputs}"
+
+
+def _backward_checked(order: list[Value]) -> None:
+    for node in reversed(order):
+        g = node.grad
+        for child, local in zip(node._prev, node._local):
+            child.grad += local * g
+            if not math.isfinite(child.grad):
+                raise AnomalyError(
+                    f"detect_anomaly: backward through operation {node.op!r} "
+                    f"(output {_describe(node)}, grad {g!r}) gave input {_describe(child)} "
+                    f"the gradient {child.grad!r} (local derivative {local!r})"
+                )

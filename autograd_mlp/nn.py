@@ -1,0 +1,227 @@
+"""Neurons, layers and multi-layer perceptrons built from `Value`s.
+
+The API is micrograd's (``MLP(nin, nouts)``, ``parameters()``, ``zero_grad()``, ``nonlin=``)
+with named activations, seeded initialisation and labels that say where each Value lives.
+
+Label scheme (layers, neurons and inputs are numbered from 1, as in textbook figures):
+
+* ``x3``         -- the third network input (``MLP`` lifts plain numbers to labelled inputs)
+* ``L1.N2.w3``   -- layer 1, neuron 2, the weight on its third input
+* ``L1.N2.b``    -- layer 1, neuron 2, its bias
+* ``L1.N2.z``    -- its pre-activation z = Σ wᵢ·xᵢ + b (one weighted-sum node)
+* ``L1.N2.a``    -- its output a = f(z) (absent for a linear neuron, whose output is z)
+
+A `Neuron` or `Layer` built on its own gets the prefixes ``N1`` / ``L1`` unless given ``name=``.
+Renderers group nodes into clusters by these prefixes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from .engine import INPUT, PARAM, Value, weighted_sum
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def _check_activation(activation: object, argument: str = "activation") -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"{argument} must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}"
+        )
+    return str(activation)
+
+
+def _check_count(n: object, argument: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{argument} must be a positive int, got {n!r}")
+    return n
+
+
+def _make_rng(seed: int | random.Random | None) -> random.Random:
+    if isinstance(seed, random.Random):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}: {seed!r}")
+    return random.Random(seed)
+
+
+class Module:
+    """Base class: anything that owns parameters."""
+
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        """Set the gradient of every parameter to 0 (leaf gradients accumulate otherwise)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """One neuron: a = f(Σ wᵢ·xᵢ + b), with weights drawn uniformly from [-1, 1] and b = 0
+    (micrograd's initialisation)."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        nonlin: bool | None = None,
+        seed: int | random.Random | None = None,
+        name: str = "N1",
+    ) -> None:
+        _check_count(nin, "nin")
+        if nonlin is not None:  # micrograd's keyword: nonlin=True is relu, False is linear
+            activation = "relu" if nonlin else "linear"
+        self.activation = _check_activation(activation)
+        self.name = name
+        rng = _make_rng(seed)
+        self.w = [
+            Value(rng.uniform(-1.0, 1.0), f"{name}.w{i + 1}", (), (), PARAM) for i in range(nin)
+        ]
+        self.b = Value(0.0, f"{name}.b", (), (), PARAM)
+        self._z_label = f"{name}.z"
+        self._a_label = f"{name}.a"
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the activation is linear."""
+        return self.activation != "linear"
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
+        z = weighted_sum(self.w, x, self.b, self._z_label)
+        if self.activation == "linear":
+            return z
+        a: Value = getattr(z, self.activation)()
+        a.label = self._a_label
+        return a
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return f"{self.activation.capitalize()}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same inputs. Calling it always returns a list."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        nonlin: bool | None = None,
+        seed: int | random.Random | None = None,
+        name: str = "L1",
+    ) -> None:
+        _check_count(nin, "nin")
+        _check_count(nout, "nout")
+        if nonlin is not None:
+            activation = "relu" if nonlin else "linear"
+        _check_activation(activation)
+        rng = _make_rng(seed)
+        self.name = name
+        self.neurons = [
+            Neuron(nin, activation, seed=rng, name=f"{name}.N{j + 1}") for j in range(nout)
+        ]
+
+    @property
+    def activation(self) -> str:
+        return self.neurons[0].activation
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        return [n(x) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(3, [2, 2])`` has 3 inputs, a hidden layer of 2 and an
+    output layer of 2. Hidden layers use ``activation``, the last layer ``output_activation``.
+
+    Calling it returns a Value when the last layer has one neuron, else a list of Values.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+        seed: int | random.Random | None = None,
+    ) -> None:
+        _check_count(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for i, n in enumerate(nouts):
+            _check_count(n, f"nouts[{i}]")
+        _check_activation(activation)
+        _check_activation(output_activation, "output_activation")
+        rng = _make_rng(seed)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                output_activation if i == last else activation,
+                seed=rng,
+                name=f"L{i + 1}",
+            )
+            for i in range(len(nouts))
+        ]
+        self._input_labels = [f"x{i + 1}" for i in range(nin)]
+
+    @property
+    def nin(self) -> int:
+        return len(self._input_labels)
+
+    @property
+    def nouts(self) -> list[int]:
+        return [len(layer.neurons) for layer in self.layers]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        if isinstance(x, (Value, str, bytes)) or not isinstance(x, Sequence):
+            raise TypeError(
+                f"MLP expects a sequence of {self.nin} numbers or Values, got {type(x).__name__}"
+            )
+        if len(x) != self.nin:
+            raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
+        h: list[Value] = [
+            xi if isinstance(xi, Value) else Value(xi, label, (), (), INPUT)
+            for xi, label in zip(x, self._input_labels)
+        ]
+        for layer in self.layers:
+            h = layer(h)
+        return h[0] if len(h) == 1 else h
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    def describe(self) -> dict[str, Any]:
+        """Architecture as plain data: sizes and activations."""
+        return {
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activations": [layer.activation for layer in self.layers],
+        }
