@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := dev,torch,render,plot
+EXTRAS := dev,torch,render,plot,bench
 
 .PHONY: demo test lint typecheck pytest bench clean venv
 
