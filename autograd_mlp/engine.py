@@ -21,6 +21,7 @@ Learning* (2016), section 6.5; numerical conventions follow PyTorch (IEEE 754 va
 
 from __future__ import annotations
 
+import gc
 import math
 import numbers
 from collections.abc import Iterator, Sequence
@@ -226,10 +227,10 @@ class Value:
         if isinstance(other, Value):
             b = other.data
             out = _power(a, b)
-            # d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a  (taken as 0 where aᵇ = 0 and b ≥ 0,
-            # as PyTorch does, so 0**b does not produce 0·(-inf) = nan)
+            # d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a  (taken as 0 where a = 0 and b ≥ 0,
+            # as PyTorch does, so 0**b does not produce 0·(-inf) = nan, nor 0**0 give -inf)
             d_base = 0.0 if b == 0.0 else b * _power(a, b - 1.0)
-            d_exp = 0.0 if (out == 0.0 and b >= 0.0) else out * _log(a)
+            d_exp = 0.0 if (a == 0.0 and b >= 0.0) else out * _log(a)
             return Value(out, "", (self, other), (d_base, d_exp), "**")
         if not _check_operand(other, "**"):
             return NotImplemented
@@ -281,18 +282,23 @@ class Value:
         gradient; use ``zero_grad`` between steps). Gradients of intermediate Values are reset
         first, so they always describe this pass.
         """
-        order = topological_order(self)
-        for node in order:
-            if node._prev:
-                node.grad = 0.0
-        self.grad += 1.0
-        if _anomaly:
-            _backward_checked(order)
-            return
-        for node in reversed(order):
-            g = node.grad
-            for child, local in zip(node._prev, node._local):
-                child.grad += local * g
+        # Our graphs hold no reference cycles, so Python's cyclic garbage collector has nothing
+        # to find in them; but it would still wake up every few hundred allocations and walk
+        # every live container. Pausing it for the pass is safe and saves that work.
+        with _gc_paused():
+            order = topological_order(self)
+            for node in order:
+                if node._prev:
+                    node.grad = 0.0
+            self.grad += 1.0
+            if _anomaly:
+                _backward_checked(order)
+                return
+            # The chain rule, one edge at a time: ∂root/∂child += ∂node/∂child · ∂root/∂node.
+            for node in reversed(order):
+                g = node.grad
+                for child, local in zip(node._prev, node._local):
+                    child.grad += local * g
 
 
 # ------------------------------------------------------------------------------------------------
@@ -313,19 +319,26 @@ def weighted_sum(
         raise ValueError(
             f"weighted_sum: expected as many inputs as weights ({len(w)}), got {len(x)}"
         )
-    prev: list[Value] = []
-    local: list[float] = []
+    if not all(isinstance(xi, Value) for xi in x):
+        x = [xi if isinstance(xi, Value) else Value(xi, "", (), (), CONST) for xi in x]
+    # Interleave (w₁, x₁, w₂, x₂, ..., b) by slice assignment, a C-level copy (this function
+    # builds most of the graph of a network, so it is written for speed).
+    n = 2 * len(w)
+    prev = [b] * (n + 1)
+    prev[0:n:2] = w
+    prev[1:n:2] = x
+    local = [1.0] * (n + 1)
+    # z = ((b + w₁x₁) + w₂x₂) + ...: added in this order, as micrograd's sum(..., b) does.
     total = b.data
+    i = 0
     for wi, xi in zip(w, x):
-        if not isinstance(xi, Value):
-            xi = Value(xi, "", (), (), CONST)
-        wd, xd = wi.data, xi.data
+        wd = wi.data
+        xd = xi.data  # type: ignore[union-attr]
         total += wd * xd
-        prev += (wi, xi)
-        local += (xd, wd)
-    prev.append(b)
-    local.append(1.0)
-    return Value(total, label, tuple(prev), tuple(local), "Σwx+b")
+        local[i] = xd  # ∂z/∂wᵢ = xᵢ
+        local[i + 1] = wd  # ∂z/∂xᵢ = wᵢ
+        i += 2
+    return Value(total, label, tuple(prev), tuple(local), "Σwx+b")  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -337,28 +350,46 @@ def topological_order(root: Value) -> list[Value]:
     """Every Value ``root`` depends on, inputs before outputs, ``root`` last.
 
     Iterative depth-first search (no recursion, so a chain of 10⁶ operations is fine). The
-    order is deterministic: it follows the order of each node's inputs.
+    order is deterministic: it follows the order of each node's inputs (the post-order of a
+    recursive DFS).
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
     order: list[Value] = []
-    visited: set[Value] = set()
-    # Each stack entry is (node, expanded): a node is emitted when popped the second time,
-    # after all its inputs, which were pushed above it.
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for child in reversed(node._prev):
-            if child not in visited:
-                stack.append((child, False))
+    visited = {root}
+    # Each stack entry is a node and an iterator over its inputs: the node is emitted once its
+    # iterator is exhausted, i.e. after every input (and their inputs) has been emitted.
+    stack = [(root, iter(root._prev))]
+    with _gc_paused():  # see Value.backward: the stack allocates a tuple per node
+        while stack:
+            node, inputs = stack[-1]
+            for child in inputs:
+                if child not in visited:
+                    visited.add(child)
+                    if child._prev:
+                        stack.append((child, iter(child._prev)))
+                        break  # descend; this node's loop resumes where it stopped
+                    order.append(child)  # a leaf: nothing to wait for
+            else:
+                stack.pop()
+                order.append(node)
     return order
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Switch the cyclic garbage collector off for a block, restoring its state afterwards.
+
+    Safe for our graphs because they contain no reference cycles (no Value refers to itself
+    through a closure, unlike micrograd's ``_backward``): reference counting alone frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -407,7 +438,9 @@ def _power(a: float, b: float) -> float:
             return math.copysign(INF, a)
         return INF
     except OverflowError:
-        if a < 0.0 and b == int(b) and int(b) % 2 == 1:
+        if a < 0.0 and b != int(b):  # negative base, fractional exponent: nan, even if huge
+            return NAN
+        if a < 0.0 and int(b) % 2 == 1:
             return -INF
         return INF
     if isinstance(out, complex):  # negative base, fractional exponent

@@ -1,0 +1,302 @@
+"""The engine's contract at its edges: IEEE-754 results, bad input, modes, repr.
+
+The IEEE expectations are the values the standard (and PyTorch, checked in
+test_engine_torch.py) gives: exp overflows to inf, log(0) = -inf, log of a negative is nan,
+x/0 = ±inf, 0/0 = nan. Nothing here may raise from Python's `math` module mid-computation.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autograd_mlp.engine import (
+    AnomalyError,
+    Value,
+    detect_anomaly,
+    is_grad_enabled,
+    no_grad,
+    weighted_sum,
+)
+
+INF = math.inf
+
+
+def _same(got: float, want: float) -> bool:
+    """Equal as IEEE values: nan matches nan, and the sign of inf matters."""
+    return (math.isnan(got) and math.isnan(want)) or got == want
+
+
+def _forward_and_grad(op: str, *args: float) -> tuple[float, list[float]]:
+    """Apply ``op`` to leaves holding ``args``; return the output and the leaves' gradients."""
+    leaves = [Value(a) for a in args]
+    fns = {
+        "exp": lambda a: a.exp(),
+        "log": lambda a: a.log(),
+        "tanh": lambda a: a.tanh(),
+        "sigmoid": lambda a: a.sigmoid(),
+        "relu": lambda a: a.relu(),
+        "/": lambda a, b: a / b,
+        "**": lambda a, b: a**b,
+    }
+    out = fns[op](*leaves)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+# ------------------------------------------------------------------------------------------------
+# IEEE-754 semantics: inf and nan, never an exception
+# ------------------------------------------------------------------------------------------------
+
+# (op, inputs, expected output, expected input gradients), each worked out from the definitions.
+IEEE_CASES = [
+    ("exp", (1000.0,), INF, [INF]),  # e^1000 overflows; so does its derivative e^1000
+    ("exp", (-1000.0,), 0.0, [0.0]),  # underflows to 0
+    ("log", (0.0,), -INF, [INF]),  # ln 0 = -inf, d/da = 1/0 = +inf
+    ("log", (-1.0,), math.nan, [-1.0]),  # ln of a negative is nan; 1/a is still -1
+    ("sigmoid", (-1000.0,), 0.0, [0.0]),  # σ(-1000) = e^-1000/(1+e^-1000) underflows to 0
+    ("sigmoid", (1000.0,), 1.0, [0.0]),  # σ(1000) rounds to 1, σ(1-σ) = 0
+    ("tanh", (1000.0,), 1.0, [0.0]),
+    ("tanh", (-1000.0,), -1.0, [0.0]),
+    ("relu", (0.0,), 0.0, [0.0]),  # relu'(0) = 0, the PyTorch convention
+    ("/", (1.0, 0.0), INF, [INF, -INF]),  # d/db (a/b) = -a/b² = -inf
+    ("/", (-1.0, 0.0), -INF, [INF, INF]),
+    ("/", (0.0, 0.0), math.nan, [INF, math.nan]),
+    ("**", (0.0, -1.0), INF, [-INF, -INF]),  # 0⁻¹ = 1/0; d/da = -1·0⁻² = -inf; aᵇ·ln a = -inf
+    ("**", (10.0, 400.0), INF, [INF, INF]),  # 10^400 overflows a double (max ≈ 1.8e308)
+    ("**", (-10.0, 401.0), -INF, [INF, math.nan]),  # odd power keeps the sign; ln(-10) = nan
+    ("**", (-8.0, 1.0 / 3.0), math.nan, [math.nan, math.nan]),  # real cube root is not pow
+    ("**", (-10.0, 400.5), math.nan, [math.nan, math.nan]),  # fractional power of a negative
+    ("**", (0.0, 0.0), 1.0, [0.0, 0.0]),  # 0⁰ = 1; both derivatives taken as 0 (PyTorch)
+    ("**", (0.0, 2.0), 0.0, [0.0, 0.0]),  # d/db aᵇ·ln a is 0·(-inf): taken as 0 (PyTorch)
+]
+
+
+@pytest.mark.parametrize(("op", "args", "out", "grads"), IEEE_CASES)
+def test_ieee_values_never_raise(
+    op: str, args: tuple[float, ...], out: float, grads: list[float]
+) -> None:
+    got, got_grads = _forward_and_grad(op, *args)
+    assert _same(got, out), f"{op}{args} = {got}, expected {out}"
+    for i, (g, want) in enumerate(zip(got_grads, grads)):
+        assert _same(g, want), f"d {op}{args} / d input {i} = {g}, expected {want}"
+
+
+def test_constant_exponents_follow_ieee() -> None:
+    # A plain-number exponent takes the "**n" path, with its own derivative n·aⁿ⁻¹.
+    assert (Value(0.0) ** -1).data == INF
+    assert (Value(-0.0) ** -1).data == -INF  # 1/(-0) keeps the sign of the zero
+    assert (Value(0.0) ** -2).data == INF
+    assert (Value(10.0) ** 1000).data == INF
+    assert math.isnan((Value(-2.0) ** 0.5).data)
+    assert math.isnan((Value(-1e10) ** 100.5).data)  # overflow of a complex power is still nan
+    x = Value(0.0)
+    y = x**0.5
+    y.backward()
+    assert (y.data, x.grad) == (0.0, INF)  # d√a/da = 1/(2√a) at 0
+    x = Value(5.0)
+    y = x**0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
+
+
+def test_overflowing_products_and_sums_give_inf() -> None:
+    big = Value(1e308)
+    assert (big * 10).data == INF
+    assert (big + big).data == INF
+    assert (-big - big).data == -INF
+    assert (big / 1e-308).data == INF
+    assert math.isnan(((big * 10) - (big * 10)).data)
+
+
+def test_nan_propagates_through_every_op() -> None:
+    nan = Value(math.nan)
+    for y in (
+        nan + 1,
+        nan * 2,
+        nan / 2,
+        nan**2,
+        2**nan,
+        nan.exp(),
+        nan.log(),
+        nan.tanh(),
+        nan.sigmoid(),
+        nan.relu(),
+    ):
+        assert math.isnan(y.data), y._op
+
+
+# ------------------------------------------------------------------------------------------------
+# Bad input and coercion
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "type_name"),
+    [("3", "str"), (None, "NoneType"), ([1], "list"), (1 + 2j, "complex"), (b"1", "bytes")],
+)
+def test_value_rejects_non_real_data(bad: object, type_name: str) -> None:
+    with pytest.raises(TypeError, match=type_name):
+        Value(bad)
+
+
+def test_value_rejects_non_string_label() -> None:
+    with pytest.raises(TypeError, match="int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(1) + "a",
+        lambda: "a" * Value(1),
+        lambda: Value(1) * "a",
+        lambda: "a" + Value(1),
+        lambda: Value(1) - None,
+        lambda: None / Value(1),
+        lambda: Value(1) ** "2",
+        lambda: "2" ** Value(1),
+        lambda: Value(1) + [1],  # noqa: RUF005 (the TypeError is the point)
+        lambda: Value(1) * (1 + 2j),
+    ],
+)
+def test_operations_reject_non_numbers(make: object) -> None:
+    with pytest.raises(TypeError):
+        make()  # type: ignore[operator]
+
+
+def test_real_numbers_are_coerced_to_python_float() -> None:
+    for raw, want in (
+        (3, 3.0),
+        (True, 1.0),
+        (Fraction(1, 4), 0.25),
+        (np.float32(1.5), 1.5),
+        (np.float64(2.5), 2.5),
+        (np.int64(7), 7.0),
+        (np.bool_(True), 1.0),
+    ):
+        v = Value(raw)  # type: ignore[arg-type]
+        assert type(v.data) is float, type(raw)
+        assert v.data == want
+        assert type(v.grad) is float
+
+
+def test_numpy_scalars_on_either_side_give_values() -> None:
+    for y in (
+        np.float64(2) * Value(3),
+        Value(3) * np.float64(2),
+        np.float32(2) + Value(4),
+        np.int64(8) - Value(2),
+        np.float64(12) / Value(2),
+    ):
+        assert isinstance(y, Value), type(y)
+        assert type(y.data) is float
+        assert y.data == 6.0
+    y = np.float64(2) ** Value(3.0)
+    assert isinstance(y, Value) and y.data == 8.0
+
+
+def test_numbers_on_either_side_become_constant_leaves() -> None:
+    x = Value(2.0, label="x")
+    for y, const_index in ((x * 3, 1), (3 * x, 0), (x - 3, 1), (3 - x, 0), (3 / x, 0)):
+        const = y._prev[const_index]
+        assert const._op == "const" and const.data == 3.0 and not const._prev
+    assert (x - 3).data == -1.0 and (3 - x).data == 1.0
+    assert (x / 4).data == 0.5 and (4 / x).data == 2.0
+
+
+def test_weighted_sum_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match=r"\(3\), got 2"):
+        weighted_sum([Value(1.0)] * 3, [1.0, 2.0], Value(0.0))
+
+
+# ------------------------------------------------------------------------------------------------
+# no_grad and detect_anomaly
+# ------------------------------------------------------------------------------------------------
+
+
+def test_no_grad_records_no_graph_and_restores_the_mode() -> None:
+    x = Value(2.0)
+    assert is_grad_enabled()
+    with no_grad():
+        assert not is_grad_enabled()
+        ys = [x + 1, x * x, x**2, x**x, x.exp(), x.log(), x.tanh(), x.sigmoid(), x.relu(), -x]
+        ys.append(weighted_sum([x], [x], x))
+    assert is_grad_enabled()
+    for y in ys:
+        assert y._prev == () and y._local == ()
+    assert ys[1].data == 4.0
+    # a graph built after the block records again
+    assert (x * x)._prev == (x, x)
+
+
+def test_no_grad_restores_the_mode_after_an_exception() -> None:
+    with pytest.raises(RuntimeError), no_grad():
+        raise RuntimeError("boom")
+    assert is_grad_enabled()
+    assert (Value(1.0) + 1)._prev != ()
+
+
+def test_detect_anomaly_names_the_op_inputs_and_labels() -> None:
+    x = Value(0.0, label="x")
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        x.log()
+    message = str(info.value)
+    assert "'log'" in message and "'x'" in message and "0.0" in message and "-inf" in message
+
+
+def test_detect_anomaly_in_an_op_with_two_labelled_inputs() -> None:
+    a, b = Value(1.0, label="numerator"), Value(0.0, label="denominator")
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        a / b
+    message = str(info.value)
+    for part in ("'/'", "'numerator'", "'denominator'", "1.0", "inf"):
+        assert part in message, (part, message)
+
+
+def test_detect_anomaly_stops_at_the_first_non_finite_value() -> None:
+    x = Value(1000.0, label="big")
+    with pytest.raises(AnomalyError, match="'exp'") as info, detect_anomaly():
+        y = x.exp()  # the first inf: raised here, not at the later log
+        y.log()
+    assert "'big' = 1000.0" in str(info.value)
+
+
+def test_detect_anomaly_in_backward_names_the_op() -> None:
+    x = Value(0.0, label="x")
+    y = x**0.5  # finite forward (0.0) but infinite derivative at 0
+    y.label = "root"
+    with pytest.raises(AnomalyError) as info, detect_anomaly():
+        y.backward()
+    message = str(info.value)
+    assert "'**0.5'" in message and "'x'" in message and "'root'" in message
+
+
+def test_detect_anomaly_is_quiet_for_finite_graphs_and_restores_the_mode() -> None:
+    a, b = Value(2.0), Value(3.0)
+    with detect_anomaly():
+        y = (a * b).tanh() + a.log()
+        y.backward()
+    assert a.grad == pytest.approx(3 * (1 - math.tanh(6.0) ** 2) + 0.5, rel=1e-12)
+    assert (Value(0.0).log()).data == -INF  # outside the block: no exception
+
+
+# ------------------------------------------------------------------------------------------------
+# repr and identity
+# ------------------------------------------------------------------------------------------------
+
+
+def test_repr_shows_data_grad_and_label() -> None:
+    assert repr(Value(2)) == "Value(data=2.0, grad=0.0)"
+    v = Value(-1.5, label="w1")
+    v.grad = 0.25
+    assert repr(v) == "Value(data=-1.5, grad=0.25, label='w1')"
+
+
+def test_values_hash_by_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert len({a, b}) == 2  # equal data, two distinct nodes
+    assert a in {a} and b not in {a}
