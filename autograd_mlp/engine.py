@@ -319,26 +319,29 @@ def weighted_sum(
         raise ValueError(
             f"weighted_sum: expected as many inputs as weights ({len(w)}), got {len(x)}"
         )
-    if not all(isinstance(xi, Value) for xi in x):
-        x = [xi if isinstance(xi, Value) else Value(xi, "", (), (), CONST) for xi in x]
+    xs: Sequence[Value]
+    if all(isinstance(xi, Value) for xi in x):
+        xs = x  # type: ignore[assignment]
+    else:
+        xs = [xi if isinstance(xi, Value) else Value(xi, "", (), (), CONST) for xi in x]
     # Interleave (w₁, x₁, w₂, x₂, ..., b) by slice assignment, a C-level copy (this function
     # builds most of the graph of a network, so it is written for speed).
     n = 2 * len(w)
     prev = [b] * (n + 1)
     prev[0:n:2] = w
-    prev[1:n:2] = x
+    prev[1:n:2] = xs
     local = [1.0] * (n + 1)
     # z = ((b + w₁x₁) + w₂x₂) + ...: added in this order, as micrograd's sum(..., b) does.
     total = b.data
     i = 0
-    for wi, xi in zip(w, x):
+    for wi, xi in zip(w, xs):
         wd = wi.data
-        xd = xi.data  # type: ignore[union-attr]
+        xd = xi.data
         total += wd * xd
         local[i] = xd  # ∂z/∂wᵢ = xᵢ
         local[i + 1] = wd  # ∂z/∂xᵢ = wᵢ
         i += 2
-    return Value(total, label, tuple(prev), tuple(local), "Σwx+b")  # type: ignore[arg-type]
+    return Value(total, label, tuple(prev), tuple(local), "Σwx+b")
 
 
 # ------------------------------------------------------------------------------------------------
