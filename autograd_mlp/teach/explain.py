@@ -1,0 +1,383 @@
+"""``explain(root, leaf)``: the chain-rule derivation of one gradient, as a teacher writes it.
+
+The derivation has four parts, in the order they go on the board:
+
+1. symbolically -- ∂root/∂leaf as a sum over the chain-rule paths of products of local
+   derivatives ∂v/∂u, with every node named (labels, or the expression that made the node);
+2. with numbers -- each local derivative with its rule (σ·(1 − σ), 2·u, the weight...) and
+   value, and each path's product;
+3. the sum of the products, which is the gradient ``backward()`` computes;
+4. optionally the gradient-descent update w' = w − a·∂E/∂w.
+
+``round_intermediate=r`` mimics a hand calculation that rounds every number it writes down to
+``r`` decimals (each local derivative, each partial product, the sum), as the tutorial this
+project grew from did; the output says so and shows how far the rounded result is from the
+exact one. The engine itself never rounds.
+
+Formats: ``"text"`` (Unicode), ``"markdown"`` (GitHub-flavoured: headings and tables) and
+``"latex"`` (``aligned`` environments in display math, to paste into a slide).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..engine import Value
+from .naming import NodeNames, Sym, format_number, local_rule
+from .paths import DEFAULT_PATH_LIMIT, Path, paths
+
+__all__ = ["explain", "FORMATS", "Derivation", "derive"]
+
+FORMATS = ("text", "markdown", "latex")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One local derivative ∂out/∂inp on a path: its symbol, its rule and its value."""
+
+    symbol: Sym
+    rule: Sym
+    value: float  # as written on the board (rounded when round_intermediate is set)
+
+
+@dataclass(frozen=True)
+class PathTerm:
+    """One path: the nodes it visits (leaf first) and its factors (root first, as written)."""
+
+    nodes: tuple[Sym, ...]
+    factors: tuple[Factor, ...]
+    product: float  # as written on the board
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything `explain` prints, as data (tests and the worked example read it)."""
+
+    root: Sym
+    leaf: Sym
+    derivative: Sym  # ∂root/∂leaf
+    terms: tuple[PathTerm, ...]
+    total: float  # Σ products as written (rounded when round_intermediate is set)
+    exact: float  # Σ exact products: the gradient backward() computes
+    round_intermediate: int | None
+    leaf_value: float
+    lr: float | None
+    updated: float | None  # leaf − lr·total
+
+
+def _partial(num: Sym, den: Sym) -> Sym:
+    return Sym(
+        f"∂{num.text}/∂{den.text}",
+        rf"\frac{{\partial {num.tex}}}{{\partial {den.tex}}}",
+    )
+
+
+def _check_options(
+    format: object, precision: object, round_intermediate: object, lr: object
+) -> None:
+    if format not in FORMATS:
+        raise ValueError(
+            f"explain: format must be one of {', '.join(map(repr, FORMATS))}, got {format!r}"
+        )
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
+        raise ValueError(f"explain: precision must be an int from 0 to 17, got {precision!r}")
+    if round_intermediate is not None and (
+        isinstance(round_intermediate, bool)
+        or not isinstance(round_intermediate, int)
+        or not 0 <= round_intermediate <= 17
+    ):
+        raise ValueError(
+            "explain: round_intermediate must be None or an int from 0 to 17 (decimals), "
+            f"got {round_intermediate!r}"
+        )
+    if lr is not None and (
+        isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
+    ):
+        raise ValueError(f"explain: lr must be None or a finite number, got {lr!r}")
+
+
+def derive(
+    root: Value,
+    leaf: Value,
+    *,
+    round_intermediate: int | None = None,
+    lr: float | None = None,
+    limit: int = DEFAULT_PATH_LIMIT,
+) -> Derivation:
+    """The derivation of ∂root/∂leaf as data; `explain` formats it."""
+    _check_options("text", 4, round_intermediate, lr)
+    found: list[Path] = paths(root, leaf, limit=limit)
+    names = NodeNames(root)
+
+    def rounded(x: float) -> float:
+        return x if round_intermediate is None else round(x, round_intermediate)
+
+    terms = []
+    for path in found:
+        factors = []
+        # Written root first (∂E/∂y · ∂y/∂z · ... · ∂z/∂w), the order backward() multiplies in.
+        for i in reversed(range(len(path.locals))):
+            inp, out = path.nodes[i], path.nodes[i + 1]
+            factors.append(
+                Factor(
+                    _partial(names(out), names(inp)),
+                    local_rule(names, out, path.slots[i]),
+                    rounded(path.locals[i]),
+                )
+            )
+        product = 1.0
+        for f in factors:
+            product = rounded(product * f.value)  # a hand calculation rounds every step
+        terms.append(PathTerm(tuple(names(v) for v in path.nodes), tuple(factors), product))
+    exact = math.fsum(p.product for p in found)
+    total = rounded(math.fsum(t.product for t in terms))
+    updated = None if lr is None else rounded(leaf.data - lr * total)
+    return Derivation(
+        root=names(root),
+        leaf=names(leaf),
+        derivative=_partial(names(root), names(leaf)),
+        terms=tuple(terms),
+        total=total,
+        exact=exact,
+        round_intermediate=round_intermediate,
+        leaf_value=leaf.data,
+        lr=None if lr is None else float(lr),
+        updated=updated,
+    )
+
+
+def explain(
+    root: Value,
+    leaf: Value,
+    format: str = "text",
+    precision: int = 4,
+    round_intermediate: int | None = None,
+    lr: float | None = None,
+    *,
+    limit: int = DEFAULT_PATH_LIMIT,
+) -> str:
+    """The chain-rule derivation of ∂root/∂leaf: symbols, numbers, the sum, the update.
+
+    ``precision`` is the number of decimals printed; ``round_intermediate`` rounds every
+    intermediate number to that many decimals as a hand calculation would (and reports the
+    difference from the exact gradient); ``lr`` adds the update leaf' = leaf − lr·∂root/∂leaf.
+    ``limit`` caps the number of paths listed (see `paths`). The graph is only read: no
+    ``backward()`` is needed and no ``.grad`` is changed.
+
+    >>> from autograd_mlp import Value
+    >>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+    >>> y = x * w
+    >>> y.label = "y"
+    >>> print(explain(y, w).splitlines()[-1])
+    ∂y/∂w = 2.0000
+    """
+    _check_options(format, precision, round_intermediate, lr)
+    d = derive(root, leaf, round_intermediate=round_intermediate, lr=lr, limit=limit)
+    if format == "latex":
+        return _latex(d, precision)
+    if format == "markdown":
+        return _markdown(d, precision)
+    return _text(d, precision)
+
+
+# ------------------------------------------------------------------------------------------------
+# Formatting helpers shared by the three formats
+# ------------------------------------------------------------------------------------------------
+
+
+def _num(x: float, precision: int) -> str:
+    return format_number(x, precision)
+
+
+def _paren(x: float, precision: int) -> str:
+    """A number as a factor: negative ones in parentheses, as on a board."""
+    s = _num(x, precision)
+    return f"({s})" if s.startswith("-") else s
+
+
+def _sum_text(d: Derivation, precision: int) -> str:
+    return " + ".join(_paren(t.product, precision) for t in d.terms)
+
+
+def _intro(d: Derivation) -> str:
+    n = len(d.terms)
+    paths_word = "path" if n == 1 else "paths"
+    return (
+        f"There {'is' if n == 1 else 'are'} {n} chain-rule {paths_word} from {d.leaf.text} to "
+        f"{d.root.text}. The chain rule: {d.derivative.text} is the sum, over the paths, of the "
+        "product of the local derivatives along each path."
+    )
+
+
+def _rounding_note(d: Derivation, precision: int) -> str:
+    if d.round_intermediate is None:
+        return ""
+    r = d.round_intermediate
+    digits = max(precision, r) + 4
+    return (
+        f"Every intermediate number above was rounded to {r} decimals, as in a hand "
+        f"calculation. The exact gradient is {_num(d.exact, digits)}; the rounded result "
+        f"{_num(d.total, digits)} is off by {abs(d.total - d.exact):.2e}. "
+        "Rounding costs accuracy: the engine never rounds."
+    )
+
+
+def _update_text(d: Derivation, precision: int) -> str:
+    assert d.lr is not None and d.updated is not None  # only called when lr was given
+    leaf = d.leaf.text
+    return (
+        f"{leaf}' = {leaf} − a·{d.derivative.text} = {_num(d.leaf_value, precision)} − "
+        f"{d.lr:g}·{_paren(d.total, precision)} = {_num(d.updated, precision)}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# text
+# ------------------------------------------------------------------------------------------------
+
+
+def _text(d: Derivation, precision: int) -> str:
+    title = f"{d.derivative.text} by the chain rule"
+    lines = [title, "=" * len(title), "", _intro(d), "", "1. Symbolically", ""]
+    lhs = f"  {d.derivative.text} = "
+    pad = " " * (len(lhs) - 2) + "+ "
+    for i, t in enumerate(d.terms):
+        lines.append((lhs if i == 0 else pad) + " · ".join(f.symbol.text for f in t.factors))
+    lines += ["", "2. With numbers", ""]
+    for i, t in enumerate(d.terms, 1):
+        lines.append(f"  path {i}: " + " → ".join(n.text for n in t.nodes))
+        width_sym = max(len(f.symbol.text) for f in t.factors) if t.factors else 0
+        width_rule = max(len(f.rule.text) for f in t.factors) if t.factors else 0
+        for f in t.factors:
+            lines.append(
+                f"    {f.symbol.text:<{width_sym}} = {f.rule.text:<{width_rule}} = "
+                f"{_num(f.value, precision)}"
+            )
+        lines.append(
+            f"    {'product':<{width_sym + width_rule + 3}} = {_num(t.product, precision)}"
+        )
+    lines += ["", "3. The sum", ""]
+    lines.append(f"  {d.derivative.text} = {_sum_text(d, precision)} = {_num(d.total, precision)}")
+    note = _rounding_note(d, precision)
+    if note:
+        lines += ["", note]
+    if d.lr is not None:
+        lines += [
+            "",
+            f"4. The update (learning rate a = {d.lr:g})",
+            "",
+            "  " + _update_text(d, precision),
+        ]
+    lines += ["", f"{d.derivative.text} = {_num(d.total, precision)}"]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------
+# markdown (GitHub-flavoured)
+# ------------------------------------------------------------------------------------------------
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|")
+
+
+def _markdown(d: Derivation, precision: int) -> str:
+    lines = [
+        f"### {d.derivative.text} by the chain rule",
+        "",
+        _intro(d),
+        "",
+        "**Symbolically**",
+        "",
+    ]
+    lines.append("```text")
+    lhs = f"{d.derivative.text} = "
+    pad = " " * (len(lhs) - 2) + "+ "
+    for i, t in enumerate(d.terms):
+        lines.append((lhs if i == 0 else pad) + " · ".join(f.symbol.text for f in t.factors))
+    lines += ["```", "", "**With numbers**", ""]
+    for i, t in enumerate(d.terms, 1):
+        lines.append(f"Path {i}: `{' → '.join(n.text for n in t.nodes)}`")
+        lines += ["", "| local derivative | rule | value |", "| --- | --- | ---: |"]
+        for f in t.factors:
+            lines.append(
+                f"| {_cell(f.symbol.text)} | {_cell(f.rule.text)} | {_num(f.value, precision)} |"
+            )
+        lines += [f"| **product** | | **{_num(t.product, precision)}** |", ""]
+    lines.append("**The sum**")
+    lines += ["", "```text"]
+    lines.append(f"{d.derivative.text} = {_sum_text(d, precision)} = {_num(d.total, precision)}")
+    lines.append("```")
+    note = _rounding_note(d, precision)
+    if note:
+        lines += ["", f"> {note}"]
+    if d.lr is not None:
+        lines += ["", f"**The update** (learning rate a = {d.lr:g})", "", "```text"]
+        lines += [_update_text(d, precision), "```"]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------
+# LaTeX
+# ------------------------------------------------------------------------------------------------
+
+
+def _tex_text(s: str) -> str:
+    """Plain prose for a LaTeX document: escape specials, spell Unicode math in math mode."""
+    out = []
+    for ch in s:
+        if ch in "#$%&_{}":
+            out.append("\\" + ch)
+        elif ch == "∂":
+            out.append(r"$\partial$")
+        elif ch == "−":
+            out.append("-")
+        elif ch == "·":
+            out.append(r"$\cdot$")
+        elif ch == "σ":
+            out.append(r"$\sigma$")
+        elif ch == "²":
+            out.append(r"$^2$")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _latex(d: Derivation, precision: int) -> str:
+    rows = [
+        rf"{d.derivative.tex} &= \sum_{{\text{{paths}}}} \prod_{{(u \to v)}} "
+        r"\frac{\partial v}{\partial u} \\"
+    ]
+    for i, t in enumerate(d.terms):
+        lead = "&= " if i == 0 else r"&\quad + "
+        rows.append(lead + r" \cdot ".join(f.symbol.tex for f in t.factors) + r" \\")
+    for i, t in enumerate(d.terms):
+        lead = "&= " if i == 0 else r"&\quad + "
+        factors = r" \cdot ".join(_paren(f.value, precision) for f in t.factors)
+        rows.append(lead + r"\left(" + factors + r"\right) \\")
+    rows.append("&= " + _sum_text(d, precision) + r" \\")
+    rows.append("&= " + _num(d.total, precision))
+    out = [
+        f"% {d.derivative.text} over {len(d.terms)} chain-rule paths (autograd_mlp.explain)",
+        r"\[",
+        r"\begin{aligned}",
+        *rows,
+        r"\end{aligned}",
+        r"\]",
+    ]
+    note = _rounding_note(d, precision)
+    if note:
+        out.append(_tex_text(note))
+    if d.lr is not None and d.updated is not None:
+        out += [
+            r"\[",
+            r"\begin{aligned}",
+            rf"{d.leaf.tex}' &= {d.leaf.tex} - a \, {d.derivative.tex} \\",
+            rf"&= {_num(d.leaf_value, precision)} - {d.lr:g} \cdot "
+            rf"{_paren(d.total, precision)} \\",
+            rf"&= {_num(d.updated, precision)}",
+            r"\end{aligned}",
+            r"\]",
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,141 @@
+"""explain(): the chain-rule derivation in text, markdown and LaTeX."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from autograd_mlp import Value
+from autograd_mlp.teach.explain import derive, explain
+from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+
+
+def _lesson_error() -> tuple[Value, list[Value]]:
+    model = lesson_network()
+    y = model(list(LESSON_X))
+    assert isinstance(y, list)
+    return lesson_error(y), model.parameters()
+
+
+def _balanced_braces(tex: str) -> bool:
+    depth = 0
+    for m in re.finditer(r"\\.|[{}]", tex):  # skip escaped characters such as \{ and \\
+        token = m.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _hand_example() -> tuple[Value, Value, Value]:
+    # y = tanh(x·w + b) with x = 2, w = -3: the README's example. Hand algebra:
+    # z = -6 + b, dy/dw = (1 - y²)·x.
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.5, label="b")
+    y = (x * w + b).tanh()
+    y.label = "y"
+    return y, w, x
+
+
+def test_text_has_symbols_numbers_sum_and_update() -> None:
+    y, w, _ = _hand_example()
+    yv = math.tanh(0.5)  # z = 2·(-3) + 6.5 = 0.5
+    grad = (1 - yv * yv) * 2.0  # 0.7864...
+    out = explain(y, w, lr=0.1)
+    assert "∂y/∂w = ∂y/∂(x·w + b) · ∂(x·w + b)/∂x·w · ∂x·w/∂w" in out
+    assert "1 − y²" in out  # the rule for tanh, with the node's name
+    assert f"= {grad:.4f}" in out
+    assert f"{-3.0 - 0.1 * grad:.4f}" in out  # w' = w - a·grad
+    assert out.splitlines()[-1] == f"∂y/∂w = {grad:.4f}"
+
+
+def test_lesson_first_layer_weight_is_a_sum_of_two_terms() -> None:
+    error, params = _lesson_error()
+    error.backward()
+    w = params[0]
+    d = derive(error, w)
+    assert len(d.terms) == 2
+    assert d.total == pytest.approx(w.grad, rel=1e-12)
+    text = explain(error, w)
+    sums = [line for line in text.splitlines() if line.startswith("  ∂E/∂L1.N1.w1 = (")]
+    assert len(sums) == 1 and sums[0].count(" + ") == 1
+    # names from the lesson network's labels and from the ops of the error
+    for name in ("L1.N1.z", "L1.N1.a", "L2.N1.z", "L2.N2.z", "(1 − L2.N1.z)²", "E"):
+        assert name in text
+
+
+def test_round_intermediate_reproduces_a_hand_calculation() -> None:
+    a = Value(0.123456, label="a")
+    y = a * a
+    y.label = "y"
+    # By hand with 2 decimals: each path's local derivative is a = 0.12, the sum 0.24.
+    # Exactly: dy/da = 2a = 0.246912, so the rounded result is off by 0.006912.
+    out = explain(y, a, round_intermediate=2, precision=2)
+    assert "∂y/∂a = 0.12 + 0.12 = 0.24" in out
+    assert "rounded to 2 decimals" in out
+    assert "0.246912" in out
+    assert "6.91e-03" in out
+    d = derive(y, a, round_intermediate=2)
+    assert d.total == 0.24 and d.exact == pytest.approx(0.246912)
+
+
+def test_latex_is_balanced_and_uses_aligned() -> None:
+    error, params = _lesson_error()
+    for p in (params[0], params[-1]):
+        tex = explain(error, p, format="latex", lr=0.02, round_intermediate=4)
+        assert _balanced_braces(tex), tex
+        assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 2
+        assert tex.count(r"\[") == tex.count(r"\]") == 2
+        assert r"\frac{\partial \mathrm{E}}{\partial \mathrm{" in tex
+        body = tex.split(r"\[")[1]
+        assert "∂" not in body and "−" not in body  # math mode holds only LaTeX
+    assert not _balanced_braces("{a}}")  # the checker itself can fail
+
+
+def test_latex_escapes_labels() -> None:
+    u = Value(2.0, label="w_1")
+    v = u * 3.0
+    v.label = "loss%"
+    tex = explain(v, u, format="latex")
+    assert r"\mathrm{w\_1}" in tex and r"\mathrm{loss\%}" in tex
+    assert _balanced_braces(tex)
+
+
+def test_markdown_structure() -> None:
+    error, params = _lesson_error()
+    md = explain(error, params[0], format="markdown", lr=0.02, round_intermediate=4)
+    lines = md.splitlines()
+    assert lines[0].startswith("### ")
+    assert md.count("```") % 2 == 0
+    tables = [ln for ln in lines if ln.startswith("|")]
+    assert tables and all(ln.count("|") - ln.count("\\|") == 4 for ln in tables)
+    assert sum(ln == "| --- | --- | ---: |" for ln in lines) == 2  # one table per path
+    assert any(ln.startswith("> Every intermediate number") for ln in lines)
+
+
+def test_unlabelled_nodes_get_readable_names() -> None:
+    y = Value(0.25, label="y")
+    e = (1 - y) ** 2
+    out = explain(e, y)
+    assert "(1 − y)²" in out  # expression names, constants as numbers
+    z = Value(0.1, label="z")
+    deep = z
+    for _ in range(6):
+        deep = deep.tanh()
+    assert "tanh#" in explain(deep, z)  # too long to spell out: op#index
+
+
+def test_bad_options() -> None:
+    y, w, _ = _hand_example()
+    with pytest.raises(ValueError, match=r"format must be one of 'text'.*got 'html'"):
+        explain(y, w, format="html")
+    with pytest.raises(ValueError, match=r"precision must be an int.*got -1"):
+        explain(y, w, precision=-1)
+    with pytest.raises(ValueError, match=r"round_intermediate.*got 2.5"):
+        explain(y, w, round_intermediate=2.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lr must be None or a finite number"):
+        explain(y, w, lr=float("nan"))
