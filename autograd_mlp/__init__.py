@@ -10,6 +10,7 @@
 
 from .engine import AnomalyError, Value, detect_anomaly, no_grad, weighted_sum
 from .gradcheck import GradcheckError, gradcheck
+from .interop import from_torch, to_torch  # imports torch only when called
 from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
@@ -26,5 +27,7 @@ __all__ = [
     "Neuron",
     "Layer",
     "MLP",
+    "to_torch",
+    "from_torch",
     "__version__",
 ]
