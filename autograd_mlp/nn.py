@@ -17,8 +17,10 @@ Renderers group nodes into clusters by these prefixes.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .engine import INPUT, PARAM, Value, weighted_sum
@@ -198,6 +200,8 @@ class MLP(Module):
         return [len(layer.neurons) for layer in self.layers]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        if type(x).__module__ == "numpy" and hasattr(x, "tolist"):
+            x = x.tolist()  # a NumPy row, e.g. from an array of samples
         if isinstance(x, (Value, str, bytes)) or not isinstance(x, Sequence):
             raise TypeError(
                 f"MLP expects a sequence of {self.nin} numbers or Values, got {type(x).__name__}"
@@ -217,6 +221,25 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write this model to ``path`` as versioned JSON, atomically (see `autograd_mlp.io`)."""
+        from . import io  # imported here: io depends on nn, not the other way round
+
+        return io.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """Read a model written by `save`. A bad file raises ValueError saying what is wrong."""
+        from . import io
+
+        return io.load(path)
+
+    def load_state(self, path: str | os.PathLike[str]) -> None:
+        """Overwrite this model's weights from a file of the same architecture (all or nothing)."""
+        from . import io
+
+        io.load_state(self, path)
 
     def describe(self) -> dict[str, Any]:
         """Architecture as plain data: sizes and activations."""

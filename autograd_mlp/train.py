@@ -1,0 +1,308 @@
+"""`fit`: the training loop, with the lesson's stopping rules, a progress bar and a history.
+
+One training *step* is what the lesson does by hand, repeated:
+
+1. forward: run the model on a batch of samples and compute the loss,
+2. backward: ``loss.backward()`` fills every parameter's ``.grad``,
+3. update: the optimizer changes each parameter (W' = W − a·∂E/∂W for plain SGD),
+4. zero the gradients, because leaf gradients accumulate across backward calls.
+
+Training stops at the first of: ``max_steps`` updates, ``epochs`` passes over the data, the loss
+reaching ``target_loss`` (the lesson: "until an iteration count or a target error is reached"),
+or Ctrl-C. Whatever stopped it, `fit` returns a `History`; ``stopped_because`` says which.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .engine import Value, no_grad
+from .losses import LOSSES, binary_cross_entropy, cross_entropy, hinge
+from .nn import Module
+from .optim import SGD, Optimizer
+
+__all__ = ["fit", "History", "DEFAULT_LR", "DEFAULT_MAX_STEPS"]
+
+LossFn = Callable[[Any, Any], Value]
+Callback = Callable[[int, float, Module], object]
+LossArg = Union[str, LossFn]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
+
+DEFAULT_LR = 0.1  # for the SGD made when no optimizer is given: small nets, unit-scale data
+# A safety net when only target_loss is given: a target that is never reached must not train
+# for ever.
+DEFAULT_MAX_STEPS = 10_000
+
+STOP_REASONS = ("max_steps", "epochs", "target_loss", "interrupted")
+
+
+@dataclass
+class History:
+    """What happened during `fit`.
+
+    * ``loss[i]``     -- the loss of step i's batch, computed *before* that step's update
+    * ``accuracy[i]`` -- the fraction of step i's batch classified correctly, for the losses
+      where that means something (hinge, bce, cross_entropy); empty otherwise
+    * ``steps``       -- how many updates were applied
+    * ``stopped_because`` -- "max_steps", "epochs", "target_loss" or "interrupted"
+
+    When training stops because of ``target_loss``, the last loss is the one that reached the
+    target and no update follows it, so ``len(loss) == steps + 1``; otherwise the two are equal
+    (or ``loss`` is one longer when Ctrl-C arrived between the loss and the update).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    steps: int = 0
+    epochs: int = 0
+    stopped_because: str = ""
+
+    @property
+    def final_loss(self) -> float:
+        """The last loss computed (nan if none was)."""
+        return self.loss[-1] if self.loss else math.nan
+
+
+def _resolve_loss(loss: LossArg) -> tuple[LossFn, Callable[[Any, Any], float] | None]:
+    """The loss function and, for classification losses, how to measure accuracy."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(
+                f"unknown loss {loss!r}; expected one of {', '.join(map(repr, LOSSES))} "
+                f"or a callable (outputs, targets) -> Value"
+            )
+        fn: LossFn = LOSSES[loss]
+    elif callable(loss):
+        fn = loss
+    else:
+        raise TypeError(
+            f"loss must be a name or a callable (outputs, targets) -> Value, got {loss!r}"
+        )
+    accuracy: dict[object, Callable[[Any, Any], float]] = {
+        hinge: _accuracy_sign,
+        binary_cross_entropy: _accuracy_logit,
+        cross_entropy: _accuracy_argmax,
+    }
+    return fn, accuracy.get(fn)
+
+
+def _accuracy_sign(outputs: Sequence[Value], targets: Sequence[float]) -> float:
+    """Labels ±1: right when the score has the label's sign (score 0 counts as wrong)."""
+    right = sum(1 for s, t in zip(outputs, targets) if s.data * t > 0.0)
+    return right / len(targets)
+
+
+def _accuracy_logit(outputs: Sequence[Value], targets: Sequence[float]) -> float:
+    """Labels 0/1: predict 1 when the logit is positive (probability σ(z) > ½)."""
+    right = sum(1 for z, t in zip(outputs, targets) if (z.data > 0.0) == (t >= 0.5))
+    return right / len(targets)
+
+
+def _accuracy_argmax(outputs: Sequence[Sequence[Value]], targets: Sequence[int]) -> float:
+    """Classes 0..K−1: predict the class with the largest logit."""
+    right = 0
+    for logits, t in zip(outputs, targets):
+        scores = [z.data for z in logits]
+        right += scores.index(max(scores)) == t
+    return right / len(targets)
+
+
+def _check_positive_int(value: object, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int or None, got {value!r}")
+    return value
+
+
+def _progress_bar(enabled: bool, total: int | None) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="training", unit="step", leave=True, dynamic_ncols=True)
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: LossArg = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int | None = None,
+    max_steps: int | None = None,
+    batch_size: int | None = None,
+    target_loss: float | None = None,
+    progress: bool = True,
+    fast: bool = False,
+    callback: Callback | None = None,
+) -> History:
+    """Train ``model`` on samples ``X`` with targets ``y``; return the `History`.
+
+    ``loss`` is a name -- "mse", "sse", "hinge" (labels ±1), "bce" or "binary_cross_entropy"
+    (one logit per sample, labels 0/1), "cross_entropy" (K logits per sample, int classes) -- or
+    any callable ``(outputs, targets) -> Value``, where ``outputs`` is the list of what the model
+    returned for each sample of the batch and ``targets`` the matching slice of ``y``.
+
+    ``optimizer`` is an `SGD`/`Adam` (or anything with ``step()`` and ``zero_grad()``) built on
+    ``model.parameters()``; by default ``SGD(model.parameters(), lr=DEFAULT_LR)``.
+
+    Stopping: ``max_steps`` updates, ``epochs`` passes over the data, or the step's loss ≤
+    ``target_loss``. At least one must be given; with only ``target_loss``, ``max_steps``
+    defaults to `DEFAULT_MAX_STEPS`. ``batch_size`` None means the whole dataset per step
+    (full-batch gradient descent); otherwise consecutive slices of X in order (the `data`
+    generators already shuffle).
+
+    ``progress=True`` shows a tqdm bar with the live loss. Ctrl-C (KeyboardInterrupt) stops
+    training and returns the history so far with ``stopped_because == "interrupted"``; an update
+    that was under way may be half-applied, so the parameters are those of a finished step or
+    (rarely) between two. ``callback(step, loss, model)`` runs after each update.
+
+    ``fast=True`` replays a traced graph with NumPy (`autograd_mlp.fast`) instead of rebuilding
+    it per sample.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an autograd_mlp Module (e.g. MLP), got {model!r}")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
+    if len(X) == 0:
+        raise ValueError("X is empty: need at least one sample to train on")
+    epochs = _check_positive_int(epochs, "epochs")
+    max_steps = _check_positive_int(max_steps, "max_steps")
+    batch_size = _check_positive_int(batch_size, "batch_size")
+    if target_loss is not None:
+        if isinstance(target_loss, bool) or not isinstance(target_loss, (int, float)):
+            raise ValueError(f"target_loss must be a number or None, got {target_loss!r}")
+        target_loss = float(target_loss)
+    if epochs is None and max_steps is None:
+        if target_loss is None:
+            raise ValueError(
+                "fit needs a stopping rule: give epochs=, max_steps= and/or target_loss="
+            )
+        max_steps = DEFAULT_MAX_STEPS
+    loss_fn, accuracy_fn = _resolve_loss(loss)
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=DEFAULT_LR)
+    if fast:
+        return _fit_fast(
+            model, X, y, loss, optimizer, epochs, max_steps, batch_size, target_loss, progress
+        )
+
+    n = len(X)
+    size = n if batch_size is None else min(batch_size, n)
+    batches_per_epoch = math.ceil(n / size)
+    limits = [m for m in (max_steps, epochs and epochs * batches_per_epoch) if m]
+    total = min(limits) if limits else None
+
+    history = History()
+    bar = _progress_bar(progress, total)
+    try:
+        history.stopped_because = _loop(
+            model,
+            X,
+            y,
+            loss_fn,
+            accuracy_fn,
+            optimizer,
+            size,
+            epochs,
+            max_steps,
+            target_loss,
+            history,
+            bar,
+            callback,
+        )
+    except KeyboardInterrupt:
+        history.stopped_because = "interrupted"
+        optimizer.zero_grad()  # a half-finished backward leaves partial gradients behind
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _loop(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss_fn: LossFn,
+    accuracy_fn: Callable[[Any, Any], float] | None,
+    optimizer: Optimizer,
+    size: int,
+    epochs: int | None,
+    max_steps: int | None,
+    target_loss: float | None,
+    history: History,
+    bar: Any,
+    callback: Callback | None,
+) -> str:
+    """Run steps until a stopping rule fires; return its name. Fills ``history`` as it goes."""
+    n = len(X)
+    while True:
+        for start in range(0, n, size):
+            if max_steps is not None and history.steps >= max_steps:
+                return "max_steps"
+            xs, ts = X[start : start + size], y[start : start + size]
+            outputs = [model(x) for x in xs]  # type: ignore[operator]
+            loss = loss_fn(outputs, ts)
+            if not isinstance(loss, Value):
+                raise TypeError(f"the loss function must return a Value, got {loss!r}")
+            value = loss.data
+            history.loss.append(value)
+            if accuracy_fn is not None:
+                history.accuracy.append(accuracy_fn(outputs, ts))
+            if target_loss is not None and value <= target_loss:
+                return "target_loss"
+            optimizer.zero_grad()
+            loss.backward()
+            with no_grad():
+                optimizer.step()
+            history.steps += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.6g}", refresh=False)
+            if callback is not None:
+                callback(history.steps, value, model)
+        history.epochs += 1
+        if epochs is not None and history.epochs >= epochs:
+            return "epochs"
+
+
+def _fit_fast(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss: LossArg,
+    optimizer: Optimizer,
+    epochs: int | None,
+    max_steps: int | None,
+    batch_size: int | None,
+    target_loss: float | None,
+    progress: bool,
+) -> History:
+    """Delegate to ``autograd_mlp.fast.fit`` when that module provides it."""
+    if importlib.util.find_spec("autograd_mlp.fast") is None:
+        raise NotImplementedError("fast=True needs autograd_mlp.fast")
+    fast = importlib.import_module("autograd_mlp.fast")
+    fast_fit = getattr(fast, "fit", None)
+    if fast_fit is None:
+        raise NotImplementedError("fast=True needs autograd_mlp.fast.fit, which does not exist yet")
+    result = fast_fit(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=optimizer,
+        epochs=epochs,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        target_loss=target_loss,
+        progress=progress,
+    )
+    if not isinstance(result, History):
+        raise TypeError(f"autograd_mlp.fast.fit returned {type(result).__name__}, not a History")
+    return result
