@@ -266,10 +266,11 @@ class Value:
 
     def relu(self) -> Value:
         a = self.data
-        # d relu(a)/da = 1 if a > 0 else 0   (0 at a = 0, as PyTorch)
-        if a > 0.0:
-            return Value(a, "", (self,), _ONE, "relu")
-        return Value(0.0 if a <= 0.0 else a, "", (self,), (0.0,), "relu")
+        # d relu(a)/da = 0 if a <= 0 else 1   (0 at a = 0, as PyTorch; nan passes through with
+        # slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false)
+        if a <= 0.0:
+            return Value(0.0, "", (self,), (0.0,), "relu")
+        return Value(a, "", (self,), _ONE, "relu")
 
     # ----------------------------------------------------------------------------------------
     # Backward pass

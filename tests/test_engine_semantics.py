@@ -62,6 +62,7 @@ IEEE_CASES = [
     ("tanh", (1000.0,), 1.0, [0.0]),
     ("tanh", (-1000.0,), -1.0, [0.0]),
     ("relu", (0.0,), 0.0, [0.0]),  # relu'(0) = 0, the PyTorch convention
+    ("relu", (math.nan,), math.nan, [1.0]),  # nan <= 0 is false: slope 1 (PyTorch)
     ("/", (1.0, 0.0), INF, [INF, -INF]),  # d/db (a/b) = -a/b² = -inf
     ("/", (-1.0, 0.0), -INF, [INF, INF]),
     ("/", (0.0, 0.0), math.nan, [INF, math.nan]),
