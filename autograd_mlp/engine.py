@@ -333,16 +333,32 @@ def weighted_sum(
     prev[1:n:2] = xs
     local = [1.0] * (n + 1)
     # z = ((b + w₁x₁) + w₂x₂) + ...: added in this order, as micrograd's sum(..., b) does.
-    total = b.data
-    i = 0
-    for wi, xi in zip(w, xs):
-        wd = wi.data
-        xd = xi.data
-        total += wd * xd
-        local[i] = xd  # ∂z/∂wᵢ = xᵢ
-        local[i + 1] = wd  # ∂z/∂xᵢ = wᵢ
-        i += 2
+    try:  # free when nothing is wrong; names the bad weight or bias when something is
+        total = b.data
+        i = 0
+        for wi, xi in zip(w, xs):
+            wd = wi.data
+            xd = xi.data
+            total += wd * xd
+            local[i] = xd  # ∂z/∂wᵢ = xᵢ
+            local[i + 1] = wd  # ∂z/∂xᵢ = wᵢ
+            i += 2
+    except AttributeError:
+        _check_weighted_sum_args(w, b)
+        raise
     return Value(total, label, tuple(prev), tuple(local), "Σwx+b")
+
+
+def _check_weighted_sum_args(w: Sequence[object], b: object) -> None:
+    """Raise TypeError naming the weight or bias that is not a Value (weighted_sum's inputs x
+    may be plain numbers, but weights and bias are the trainable Values gradients flow to)."""
+    for i, wi in enumerate(w):
+        if not isinstance(wi, Value):
+            raise TypeError(
+                f"weighted_sum: weight {i} must be a Value, got {type(wi).__name__}: {wi!r}"
+            )
+    if not isinstance(b, Value):
+        raise TypeError(f"weighted_sum: bias must be a Value, got {type(b).__name__}: {b!r}")
 
 
 # ------------------------------------------------------------------------------------------------

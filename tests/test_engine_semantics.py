@@ -209,6 +209,15 @@ def test_numbers_on_either_side_become_constant_leaves() -> None:
     assert (x / 4).data == 0.5 and (4 / x).data == 2.0
 
 
+def test_weighted_sum_rejects_weights_and_bias_that_are_not_values() -> None:
+    with pytest.raises(TypeError, match=r"weight 1 must be a Value, got float: 2\.0"):
+        weighted_sum([Value(1.0), 2.0], [1.0, 2.0], Value(0.0))  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"bias must be a Value, got int: 0"):
+        weighted_sum([Value(1.0)], [1.0], 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="str"):
+        weighted_sum([Value(1.0)], ["x"], Value(0.0))  # type: ignore[list-item]
+
+
 def test_weighted_sum_rejects_mismatched_lengths() -> None:
     with pytest.raises(ValueError, match=r"\(3\), got 2"):
         weighted_sum([Value(1.0)] * 3, [1.0, 2.0], Value(0.0))
