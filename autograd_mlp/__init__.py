@@ -9,6 +9,7 @@
 """
 
 from .engine import AnomalyError, Value, detect_anomaly, no_grad, weighted_sum
+from .fast import Trace, TraceError, trace
 from .gradcheck import GradcheckError, gradcheck
 from .interop import from_torch, to_torch  # imports torch only when called
 from .nn import MLP, Layer, Module, Neuron
@@ -29,5 +30,8 @@ __all__ = [
     "MLP",
     "to_torch",
     "from_torch",
+    "trace",
+    "Trace",
+    "TraceError",
     "__version__",
 ]

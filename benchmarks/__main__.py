@@ -1,0 +1,303 @@
+"""``python -m benchmarks [--quick]``: run every workload, print a table of ratios and times.
+
+Ratio = micrograd's median time ÷ ours (bigger is better for us), measured interleaved in this
+one process. micrograd runs exactly as published (the cyclic GC left on, as its users have it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import importlib.util
+import platform
+import sys
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import autograd_mlp as am
+from autograd_mlp.fast import trace
+
+from . import workloads as w
+from .timing import interleaved, once
+
+Row = tuple[str, str, str, str]  # workload, contender, time, ratio / note
+
+
+def _fmt(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def _check_same(
+    name: str, a: float, b: float, ga: list[float], gb: list[float], tol: float
+) -> None:
+    scale = max(1.0, max(abs(g) for g in ga))
+    worst = max(abs(x - y) for x, y in zip(ga, gb))
+    if abs(a - b) > tol * max(1.0, abs(a)) or worst > tol * scale:
+        raise SystemExit(
+            f"{name}: results differ (loss {a!r} vs {b!r}, worst gradient diff {worst})"
+        )
+
+
+def w1_w6(rounds: int, rows: list[Row], mg: Any) -> None:
+    xs, ys = w.moons()
+    mg_net = w.mg_model(mg)
+    init = [float(p.data) for p in mg_net.parameters()]
+    ours = w.our_model_like(init)
+    hand = w.HandMLP(init)
+    # The same computation, checked before anything is timed.
+    l_mg = w.mg_moons_loss(mg, mg_net, xs, ys)
+    mg_net.zero_grad()
+    l_mg.backward()
+    g_mg = [float(p.grad) for p in mg_net.parameters()]
+    l_ours = w.our_moons_loss(ours, xs, ys)
+    ours.zero_grad()
+    l_ours.backward()
+    params = ours.parameters()
+    g_ours = [p.grad for p in params]
+    _check_same("W1 ours vs micrograd", l_mg.data, l_ours.data, g_mg, g_ours, 1e-9)
+    l_hand, g_hand = hand.loss_and_grads(xs, ys)
+    _check_same("W1 hand vs micrograd", l_mg.data, l_hand, g_mg, g_hand, 1e-9)
+    # The fast path: the model traced once, the hinge loss and L2 term replayed batched.
+    X, Y = np.asarray(xs), np.asarray(ys)
+    model_trace = trace(ours, [0.0, 0.0])
+    reg_trace = trace(lambda: w.ALPHA * sum(p * p for p in params))
+    ours.zero_grad()
+    l_fast = model_trace.loss(X, targets=Y, loss="hinge") + reg_trace()
+    _check_same("W6 fast vs eager", l_ours.data, l_fast, g_ours, [p.grad for p in params], 1e-12)
+
+    def fast_step() -> float:
+        ours_fast.zero_grad()
+        loss = fast_model.loss(X, targets=Y, loss="hinge") + fast_reg()
+        w.sgd(fast_params, w.LR)
+        return loss
+
+    ours_fast = w.our_model_like(init)
+    fast_params = ours_fast.parameters()
+    fast_model = trace(ours_fast, [0.0, 0.0])
+    fast_reg = trace(lambda: w.ALPHA * sum(p * p for p in fast_params))
+    contenders: dict[str, Callable[[], object]] = {
+        "micrograd": w.mg_step(mg, mg_net, xs, ys),
+        "autograd_mlp eager": w.our_step(ours, xs, ys),
+        "hand-written floats": lambda: hand.step(xs, ys, w.LR),
+        "autograd_mlp fast path": fast_step,
+    }
+    torch_step = _torch_step(init, X, Y)
+    if torch_step is not None:
+        contenders["PyTorch batched (1 thread)"] = torch_step
+    t = interleaved(contenders, rounds)
+    base = t["micrograd"]
+    for name, sec in t.items():
+        label = "W6" if name in ("autograd_mlp fast path", "PyTorch batched (1 thread)") else "W1"
+        extra = ""
+        if name == "autograd_mlp eager":
+            extra = f"; {sec / t['hand-written floats']:.1f}x hand-written (target ≤ 5x)"
+        rows.append((label, name, _fmt(sec), f"{base / sec:,.1f}x{extra}"))
+    if torch_step is None:
+        rows.append(("W6", "PyTorch batched", "-", "torch not installed: skipped"))
+
+
+def _torch_step(init: list[float], X: Any, Y: Any) -> Callable[[], object] | None:
+    if importlib.util.find_spec("torch") is None:
+        return None
+    import torch
+
+    torch.set_num_threads(1)
+    it = iter(init)
+    ws: list[Any] = []
+    for nin, nout in ((2, 16), (16, 16), (16, 1)):
+        rows = [[next(it) for _ in range(nin + 1)] for _ in range(nout)]
+        t = torch.tensor(rows, dtype=torch.float64)
+        ws += [t[:, :nin].clone().requires_grad_(), t[:, nin].clone().requires_grad_()]
+    x = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(Y, dtype=torch.float64)
+
+    def step() -> float:
+        h = x
+        for i in range(0, 6, 2):
+            h = h @ ws[i].T + ws[i + 1]
+            if i < 4:
+                h = torch.relu(h)
+        loss = torch.relu(1 - y * h[:, 0]).mean() + w.ALPHA * sum((p * p).sum() for p in ws)
+        for p in ws:
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in ws:
+                p -= w.LR * p.grad
+        return float(loss.detach())
+
+    return step
+
+
+def w2(quick: bool, rows: list[Row], mg: Any) -> None:
+    sizes = [100, 300, 1000, 10_000, 100_000] + ([] if quick else [1_000_000])
+    for name, cls in (("micrograd", mg.engine.Value), ("autograd_mlp", am.Value)):
+        best = None
+        for n in sizes:
+            try:
+                sec = once(lambda cls=cls, n=n: w.chain(cls, n))
+            except RecursionError:
+                rows.append(("W2", name, "-", f"N = {n:,}: RecursionError (recursive topo sort)"))
+                break
+            best = (n, sec)
+        if best is not None:
+            n, sec = best
+            rows.append(("W2", name, _fmt(sec / (2 * n)) + "/op", f"largest N that worked: {n:,}"))
+    # Memory per node of the chain graph (forward only, so micrograd can be measured at 10⁵).
+    n = 100_000
+    for name, cls in (("micrograd", mg.engine.Value), ("autograd_mlp", am.Value)):
+        per = _peak_bytes(lambda cls=cls: _chain_forward(cls, n)) / (4 * n)
+        rows.append(("W2", name, f"{per:.0f} B/node", f"graph memory, N = {n:,} (4N nodes)"))
+
+
+def _chain_forward(cls: Any, n: int) -> Any:
+    y = cls(1.0)
+    for _ in range(n):
+        y = 0.0001 + 1.0001 * y
+    return y
+
+
+def _peak_bytes(fn: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        keep = fn()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del keep
+    return float(peak)
+
+
+def w3_w4(quick: bool, rounds: int, rows: list[Row], mg: Any) -> None:
+    n = 20_000 if quick else 100_000
+    rng = w.random.Random(0)
+    data = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
+    leaves = {}
+    for name, cls in (("micrograd", mg.engine.Value), ("autograd_mlp", am.Value)):
+        leaves[name] = ([cls(a) for a, _ in data], [cls(b) for _, b in data])
+    t = interleaved(
+        {name: (lambda ab=ab: w.tree_sum_of_products(*ab)) for name, ab in leaves.items()},
+        max(3, rounds // 2),
+    )
+    ops = 2 * n - 1
+    for name, sec in t.items():
+        rows.append(
+            ("W3", name, _fmt(sec / ops) + "/op", f"{t['micrograd'] / sec:,.1f}x; n = {n:,}")
+        )
+    del leaves
+    # W4: peak bytes per node, forward + backward (tracemalloc)
+    for name, cls, pairs in (
+        ("micrograd", mg.engine.Value, 100_000),
+        ("autograd_mlp", am.Value, 100_000 if quick else 1_000_000),
+    ):
+
+        def build(cls: Any = cls, pairs: int = pairs) -> Any:
+            a = [cls(0.5) for _ in range(pairs)]
+            b = [cls(-0.25) for _ in range(pairs)]
+            return w.tree_sum_of_products(a, b)
+
+        per = _peak_bytes(build) / (4 * pairs - 1)
+        rows.append(("W4", name, f"{per:.0f} B/node", f"peak, W3 at {pairs:,} pairs"))
+    # W4: resident memory across 20 W1 steps (a leak would grow it)
+    xs, ys = w.moons()
+    for name, step in (
+        ("micrograd", w.mg_step(mg, w.mg_model(mg), xs, ys)),
+        ("autograd_mlp", w.our_step(w.our_model_like([0.1] * 337), xs, ys)),
+    ):
+        step()
+        step()
+        before = _rss()
+        for _ in range(20):
+            step()
+        rows.append(
+            ("W4", name, f"{(_rss() - before) / 1e6:+.1f} MB", "RSS growth over 20 W1 steps")
+        )
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def w5(rounds: int, rows: list[Row], mg: Any, steps: int) -> None:
+    t = interleaved(
+        {"micrograd": w.lesson_steps_mg(mg, steps), "autograd_mlp": w.lesson_steps_ours(steps)},
+        rounds,
+    )
+    for name, sec in t.items():
+        rows.append(("W5", name, _fmt(sec / steps) + "/step", f"{t['micrograd'] / sec:,.1f}x"))
+
+
+def rendering(rows: list[Row]) -> None:
+    if importlib.util.find_spec("autograd_mlp.viz") is None:
+        print("note: autograd_mlp.viz does not exist yet: rendering benchmarks skipped")
+        return
+    from autograd_mlp import viz
+
+    x = am.Value(0.5, label="x")
+    y = x
+    for _ in range(333):  # three nodes per step: const, op, ... about 1,000 nodes
+        y = (y * 0.999).tanh()
+    draw = getattr(viz, "draw_graph", None)
+    if draw is None:
+        print("note: autograd_mlp.viz has no draw_graph yet: rendering benchmarks skipped")
+        return
+    try:
+        sec = once(lambda: draw(y))
+        rows.append(("viz", "draw_graph (1,000 nodes)", _fmt(sec), "DOT only"))
+        graph = draw(y)
+        sec = once(lambda: graph.pipe(format="svg"))
+        rows.append(("viz", "SVG of 1,000 nodes", _fmt(sec), "renderer chain"))
+    except Exception as exc:  # report, do not crash the suite: viz is in progress
+        rows.append(("viz", "draw_graph / SVG", "-", f"failed: {type(exc).__name__}: {exc}"[:90]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and smaller sizes")
+    parser.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W5")
+    args = parser.parse_args(argv)
+    mg = w.micrograd()
+    if mg is None:
+        print("micrograd is not installed: pip install -e '.[bench]'", file=sys.stderr)
+        return 1
+    rounds = 3 if args.quick else 9
+    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+
+    def wanted(*names: str) -> bool:
+        return not only or bool(only.intersection(names))
+
+    rows: list[Row] = []
+    print(
+        f"autograd_mlp {am.__version__} benchmarks, {datetime.date.today()}, "
+        f"Python {platform.python_version()}, {platform.machine()}, rounds={rounds}"
+    )
+    if wanted("W1", "W6"):
+        w1_w6(rounds, rows, mg)
+    if wanted("W2"):
+        w2(args.quick, rows, mg)
+    if wanted("W3", "W4"):
+        w3_w4(args.quick, rounds, rows, mg)
+    if wanted("W5"):
+        w5(rounds, rows, mg, 200 if args.quick else 1000)
+    if wanted("VIZ"):
+        rendering(rows)
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    head = f"{'':{widths[0]}}  {'contender':{widths[1]}}  {'time':>{widths[2]}}"
+    print(f"{head}  ratio (micrograd ÷ this) / note")
+    for r in rows:
+        print(f"{r[0]:{widths[0]}}  {r[1]:{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
