@@ -84,10 +84,114 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------
+# render
+# ------------------------------------------------------------------------------------------------
+
+
+def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    p = sub.add_parser(
+        "render",
+        help="draw the gradient graph of an expression as svg/png/pdf (or DOT text)",
+        description=(
+            "Build the expression from leaves, run backward, and draw the graph: data, grad and "
+            "the local derivative on every edge. Expressions allow numbers, variable names, "
+            "+ - * / **, unary -, and exp/log/tanh/sigmoid/relu(...); they are parsed, never "
+            "evaluated as Python."
+        ),
+        epilog=(
+            'example: autograd-mlp render "tanh(x*w + b)" --set x=2 w=-3 b=6.8814 '
+            "--highlight w -o graph.svg"
+        ),
+    )
+    p.add_argument("expression", help='e.g. "tanh(x*w + b)"')
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="values of the variables, e.g. --set x=2 w=-3",
+    )
+    p.add_argument("--highlight", metavar="NAME", help="draw every path from this variable")
+    p.add_argument("--label", help="label of the result (default: the expression)")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
+    p.add_argument("--precision", type=int, default=4, help="decimals printed (default 4)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write FILE (.svg, .png, .pdf, or .dot for the DOT text); default: DOT on stdout",
+    )
+    return _run_render
+
+
+def _parse_assignments(items: Sequence[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise UsageError(f"render: --set expects NAME=VALUE (e.g. x=2), got {item!r}")
+        if name in values:
+            raise UsageError(f"render: --set gives {name} twice")
+        try:
+            values[name] = float(text)
+        except ValueError:
+            raise UsageError(f"render: --set {name}: {text!r} is not a number") from None
+    return values
+
+
+def _run_render(args: argparse.Namespace) -> int:
+    from .expr import ExpressionError, build, variable_names
+    from .viz import draw_graph, save
+
+    values = _parse_assignments(args.assignments)
+    try:
+        names = variable_names(args.expression)
+        unknown = [name for name in values if name not in names]
+        if unknown:
+            raise UsageError(
+                f"render: --set {unknown[0]}: no variable {unknown[0]!r} in the expression "
+                f"(its variables: {', '.join(names) or 'none'})"
+            )
+        root, leaves = build(args.expression, values, label=args.label)
+    except ExpressionError as exc:
+        raise UsageError(f"render: {exc}") from None
+    if args.highlight is not None and args.highlight not in leaves:
+        raise UsageError(
+            f"render: --highlight {args.highlight}: not a variable of the expression "
+            f"(its variables: {', '.join(leaves) or 'none'})"
+        )
+    if not 0 <= args.precision <= 17:
+        raise UsageError(f"render: --precision must be from 0 to 17, got {args.precision}")
+    root.backward()
+    graph = draw_graph(
+        root,
+        rankdir=args.rankdir,
+        precision=args.precision,
+        highlight=leaves[args.highlight] if args.highlight is not None else None,
+    )
+    if args.output is None:
+        sys.stdout.write(graph.source)
+        return 0
+    if not args.output.lower().endswith((".svg", ".png", ".pdf", ".dot", ".gv")):
+        raise UsageError(
+            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf or .dot"
+        )
+    path = save(graph, args.output)
+    print(f"wrote {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
 # main
 # ------------------------------------------------------------------------------------------------
 
-_COMMANDS: Sequence[Callable[[argparse._SubParsersAction[_Parser]], Runner]] = (_add_demo,)
+_COMMANDS: Sequence[Callable[[argparse._SubParsersAction[_Parser]], Runner]] = (
+    _add_demo,
+    _add_render,
+)
 
 
 def build_parser() -> tuple[_Parser, dict[str, Runner]]:

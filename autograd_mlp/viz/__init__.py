@@ -1,0 +1,51 @@
+"""Gradient graphs as images: `draw_graph` builds the DOT text, `save` renders it.
+
+>>> from autograd_mlp import Value
+>>> from autograd_mlp.viz import draw_graph
+>>> x = Value(2.0, label="x")
+>>> y = (x * x).tanh()
+>>> y.backward()
+>>> "digraph" in draw_graph(y).source
+True
+
+`dot` builds graphs (no Graphviz needed); `render` runs the renderer chain (``dot`` on PATH,
+else pygraphviz's bundled Graphviz, else `RendererNotFound` with the install hint).
+"""
+
+from .dot import (
+    DEFAULT_MAX_NODES,
+    DEFAULT_MAX_PATHS,
+    PathSummary,
+    draw_graph,
+    format_number,
+    node_ids,
+    op_symbol,
+)
+from .render import (
+    FORMATS,
+    INSTALL_HINT,
+    GradGraph,
+    RendererNotFound,
+    RenderTimeout,
+    find_renderer,
+    render_bytes,
+    save,
+)
+
+__all__ = [
+    "draw_graph",
+    "node_ids",
+    "save",
+    "render_bytes",
+    "find_renderer",
+    "GradGraph",
+    "PathSummary",
+    "RendererNotFound",
+    "RenderTimeout",
+    "FORMATS",
+    "INSTALL_HINT",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_MAX_PATHS",
+    "format_number",
+    "op_symbol",
+]

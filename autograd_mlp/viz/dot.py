@@ -1,0 +1,755 @@
+"""Turn a graph of `Value`s into Graphviz DOT text: the gradient graph a student reads.
+
+What is drawn, and why:
+
+* every Value is a box with three cells, ``label | data | grad`` -- the forward number and the
+  backward number side by side, as on a blackboard;
+* every operation is its own small circle between its inputs and its output, so one Value can
+  feed several operations and one operation can take the same Value twice (``a + a`` draws two
+  arrows into the ``+``: the chain rule counts both);
+* every arrow into an operation carries the *local derivative* ∂out/∂in that the engine stored
+  at forward time. The gradient of a leaf is the sum, over every path from the leaf to the root,
+  of the product of the numbers along the path (Goodfellow, Bengio & Courville, *Deep Learning*,
+  2016, section 6.5.2). ``highlight=leaf`` draws those paths and prints that sum next to
+  ``leaf.grad``.
+
+Node ids are ``v<i>`` for the i-th Value of `topological_order` and ``op<i>`` for the operation
+that produced it, so the same graph gives byte-identical DOT in every process (``id()`` and
+hashing never leak into the text). Labels are HTML-like labels (``label=<...>``) whose text goes
+through `html.escape`: a label such as ``"a|b{c}<d>\\"`` is printed as text and cannot end a
+string, a record field or the graph.
+
+Building a graph needs no Graphviz program: ``draw_graph(root).source`` is plain text. Turning it
+into an image is `autograd_mlp.viz.render`'s job.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..engine import CONST, INPUT, PARAM, Value, topological_order
+from .render import GradGraph
+
+__all__ = [
+    "draw_graph",
+    "node_ids",
+    "PathSummary",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_MAX_PATHS",
+    "format_number",
+    "op_symbol",
+]
+
+# A graph with more Values than this is drawn with each neuron collapsed into one node. Graphviz
+# lays out ~500 boxes in a few seconds; a one-step moons graph (~10⁴ Values) would take minutes
+# and produce a picture nobody can read.
+DEFAULT_MAX_NODES = 500
+# The highlight legend lists at most this many chain-rule paths one by one; past it, it says how
+# many there are and gives their sum only (the count can grow exponentially with depth).
+DEFAULT_MAX_PATHS = 20
+
+NodeText = Callable[[Value], "dict[str, str] | None"]
+NodeAttrs = Callable[[Value], "dict[str, str] | None"]
+EdgeText = Callable[[Value, Value, int], "str | None"]
+
+# ------------------------------------------------------------------------------------------------
+# Style: pastel fills with near-black text (contrast ratio well above 7:1), a darker border of the
+# same hue, so the roles stay distinguishable in greyscale print by border weight and legend.
+# ------------------------------------------------------------------------------------------------
+
+FONT = "Helvetica"
+TEXT = "#1a1a1a"
+GRAD_TEXT = "#9c1c1c"  # gradients in dark red: the backward pass, at a glance
+EDGE = "#5f6b7a"
+EDGE_TEXT = "#174a8b"  # local derivatives in dark blue
+HIGHLIGHT = "#d0312d"
+
+
+@dataclass(frozen=True)
+class _Role:
+    name: str  # shown in the legend
+    fill: str
+    border: str
+
+
+ROLES: dict[str, _Role] = {
+    "input": _Role("input", "#dff3df", "#2e7d32"),
+    "param": _Role("parameter", "#dce9fa", "#1f5fa8"),
+    "leaf": _Role("leaf", "#ece2f8", "#6a3fa0"),
+    "const": _Role("constant", "#eeeeee", "#8a8a8a"),
+    "inner": _Role("intermediate", "#ffffff", "#6b6b6b"),
+    "neuron": _Role("neuron (collapsed)", "#dff1f1", "#00796b"),
+    "root": _Role("output (root)", "#ffe6a8", "#b26a00"),
+}
+
+# Op names as a student writes them on paper.
+_OP_SYMBOLS = {
+    "+": "+",
+    "-": "−",
+    "*": "×",
+    "/": "÷",
+    "neg": "−x",
+    "**": "xʸ",
+    "exp": "exp",
+    "log": "log",
+    "tanh": "tanh",
+    "sigmoid": "σ",
+    "relu": "relu",
+    "Σwx+b": "Σwx+b",
+}
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+_NEURON_LABEL = re.compile(r"^L(\d+)\.N(\d+)\.")
+_ATTR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NODE_TEXT_KEYS = ("label", "data", "grad")
+
+
+def op_symbol(op: str) -> str:
+    """The printed name of an op: ``*`` → ``×``, ``**2`` → ``x²``, ``**0.5`` → ``x^0.5``."""
+    if op in _OP_SYMBOLS:
+        return _OP_SYMBOLS[op]
+    if op.startswith("**"):
+        exponent = op[2:]
+        if re.fullmatch(r"-?\d+", exponent):
+            return "x" + exponent.translate(_SUPERSCRIPT)
+        return "x^" + exponent
+    return op
+
+
+def format_number(x: float, precision: int = 4) -> str:
+    """``precision`` decimals for everyday magnitudes, scientific notation for tiny or huge ones
+    (so a gradient of 3e-7 does not print as a misleading 0.0000)."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "−inf"
+    if x != 0.0 and (abs(x) < 10.0**-precision or abs(x) >= 1e6):
+        text = f"{x:.{max(precision - 1, 1)}e}"
+    else:
+        text = f"{x:.{precision}f}"
+        if float(text) == 0.0:
+            text = text.lstrip("-")  # -0.0000 reads as a sign error
+    return text.replace("-", "−")
+
+
+def _text(s: str) -> str:
+    """Escape user text for an HTML-like label: markup characters become entities and control
+    characters become visible ``\\xNN`` text (Graphviz rejects them inside labels)."""
+    cleaned = "".join(c if c >= " " or c == "\t" else f"\\x{ord(c):02x}" for c in s)
+    return html.escape(cleaned, quote=True)
+
+
+def _attr_value(s: str) -> str:
+    """A DOT double-quoted string: backslash and quote are the only characters to escape."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _attrs(attrs: Mapping[str, str]) -> str:
+    parts = []
+    for key, value in attrs.items():
+        if value.startswith("<") and value.endswith(">") and key in ("label", "xlabel"):
+            parts.append(f"{key}={value}")  # an HTML-like label, built and escaped here
+        else:
+            parts.append(f"{key}={_attr_value(value)}")
+    return "[" + " ".join(parts) + "]"
+
+
+# ------------------------------------------------------------------------------------------------
+# Stable ids
+# ------------------------------------------------------------------------------------------------
+
+
+def node_ids(root: Value) -> dict[Value, str]:
+    """The DOT id of every Value in ``root``'s graph: ``v<i>``, i its topological index.
+
+    The op node that produced Value ``v<i>`` has id ``op<i>``. Ids depend only on the graph's
+    structure, so hooks and tests can refer to nodes across processes.
+    """
+    return {v: f"v{i}" for i, v in enumerate(topological_order(root))}
+
+
+def _role(v: Value, root: Value) -> str:
+    if v is root:
+        return "root"
+    if v._prev:
+        return "inner"
+    return {PARAM: "param", INPUT: "input", CONST: "const"}.get(v._op, "leaf")
+
+
+# ------------------------------------------------------------------------------------------------
+# Chain-rule paths (for highlight=)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PathSummary:
+    """What the highlight legend says: how many leaf→root paths, their products, their sum.
+
+    ``paths`` is empty when there are more than ``max_paths`` of them; ``total`` is then computed
+    by dynamic programming (forward-mode accumulation) without listing them.
+    """
+
+    leaf: Value
+    count: int
+    total: float
+    grad: float
+    paths: list[tuple[list[Value], list[float], float]] = field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        """True when the sum of path products equals ``leaf.grad`` (up to rounding)."""
+        return math.isclose(self.total, self.grad, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _path_summary(
+    order: list[Value], root: Value, leaf: Value, max_paths: int
+) -> tuple[PathSummary, dict[Value, int]]:
+    # count[v] = number of paths leaf → v; s[v] = Σ over those paths of the product of local
+    # derivatives = ∂v/∂leaf. One pass in topological order: each edge adds its input's
+    # count (and its input's s times the edge's local derivative) to its output.
+    count: dict[Value, int] = {leaf: 1}
+    s: dict[Value, float] = {leaf: 1.0}
+    for v in order:
+        if not v._prev or v is leaf:
+            continue
+        c = 0
+        t = 0.0
+        for child, local in zip(v._prev, v._local):
+            cc = count.get(child, 0)
+            if cc:
+                c += cc
+                t += local * s[child]
+        if c:
+            count[v] = c
+            s[v] = t
+    total_paths = count.get(root, 0)
+    summary = PathSummary(leaf, total_paths, s.get(root, 0.0), leaf.grad)
+    if 0 < total_paths <= max_paths:
+        summary.paths = _enumerate_paths(root, leaf, count)
+    return summary, count
+
+
+def _enumerate_paths(
+    root: Value, leaf: Value, count: dict[Value, int]
+) -> list[tuple[list[Value], list[float], float]]:
+    """Every leaf→root path, as (Values leaf first, local derivatives, product). Iterative
+    depth-first search from the root, only along edges whose input the leaf reaches."""
+    found: list[tuple[list[Value], list[float], float]] = []
+    # stack of (node, path so far from the root: Values root-first, locals root-first)
+    stack: list[tuple[Value, list[Value], list[float]]] = [(root, [root], [])]
+    while stack:
+        node, nodes, locals_ = stack.pop()
+        if node is leaf:
+            values = nodes[::-1]
+            factors = locals_[::-1]
+            product = 1.0
+            for f in factors:
+                product *= f
+            found.append((values, factors, product))
+            continue
+        # reversed so that argument 0 is explored first
+        for child, local in reversed(list(zip(node._prev, node._local))):
+            if count.get(child, 0):
+                stack.append((child, [*nodes, child], [*locals_, local]))
+    return found
+
+
+# ------------------------------------------------------------------------------------------------
+# Collapsing neurons (for graphs too big to draw Value by Value)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Neuron:
+    name: str  # "L1.N2"
+    z: Value
+    out: Value  # the activation output, or z itself for a linear neuron
+    activation: str
+
+
+def _find_neurons(order: list[Value]) -> dict[Value, _Neuron]:
+    """Each neuron *call* (one weighted sum labelled ``L.N.z`` and its activation ``L.N.a``),
+    keyed by its output Value. A neuron evaluated on 100 samples gives 100 entries."""
+    by_z: dict[Value, _Neuron] = {}
+    for v in order:
+        if v._op == "Σwx+b" and v._prev and v.label.endswith(".z"):
+            name = v.label[:-2]
+            by_z[v] = _Neuron(name, v, v, "linear")
+    for v in order:
+        if len(v._prev) == 1 and v._prev[0] in by_z:
+            n = by_z[v._prev[0]]
+            if v.label == n.name + ".a":
+                n.out = v
+                n.activation = v._op
+    return {n.out: n for n in by_z.values()}
+
+
+# ------------------------------------------------------------------------------------------------
+# draw_graph
+# ------------------------------------------------------------------------------------------------
+
+
+def draw_graph(
+    root: Value,
+    *,
+    rankdir: Literal["LR", "TB", "RL", "BT"] = "LR",
+    precision: int = 4,
+    show_grad: bool = True,
+    show_local: bool = True,
+    cluster: Literal["neuron", "layer"] | None = None,
+    highlight: Value | str | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    collapse: bool | None = None,
+    legend: bool = True,
+    title: str | None = None,
+    node_text: NodeText | None = None,
+    node_attrs: NodeAttrs | None = None,
+    edge_text: EdgeText | None = None,
+) -> GradGraph:
+    """Draw the graph that produced ``root``: Values, operations and local derivatives.
+
+    Returns a `GradGraph` (a ``graphviz.Digraph``): ``.source`` is the DOT text, and in Jupyter
+    it displays inline as SVG. Save it with ``autograd_mlp.viz.save(graph, "graph.svg")``.
+
+    Options:
+        rankdir: "LR" draws inputs on the left, "TB" on top.
+        precision: decimals printed for data, grad and local derivatives.
+        show_grad / show_local: print the grad cell / the numbers on the arrows.
+        cluster: "neuron" or "layer" boxes around the Values built by ``autograd_mlp.nn``
+            (labels ``L1.N2.*``), titled "layer 1 · neuron 2".
+        highlight: a Value (or the label of exactly one Value) in the graph. Every chain-rule
+            path from it to the root is drawn bold, and the legend lists each path's product of
+            local derivatives and their sum next to its ``.grad`` (after ``root.backward()``
+            they are equal). Past ``max_paths`` paths only their number and sum are listed.
+        max_nodes: above this many Values the graph is drawn with each neuron collapsed into
+            one node; if it is still too big a ValueError says how big and what to do.
+        collapse: True/False forces collapsing neurons on/off; None decides by ``max_nodes``.
+        legend: draw the colour key (and the path legend when highlighting).
+        title: a line of text above the graph.
+
+    Hooks (for building frames and exercises on top of the drawing), each called per node:
+        node_text(value) -> {"label"|"data"|"grad": text} overrides what a box prints
+            (``{"grad": "?"}`` hides a gradient);
+        node_attrs(value) -> extra Graphviz attributes for that Value's node
+            (``{"penwidth": "3", "color": "red"}``);
+        edge_text(input, output, argument_index) -> text replacing that arrow's number.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph expects a Value as root, got {type(root).__name__}: {root!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
+    if cluster not in ("neuron", "layer", None):
+        raise ValueError(f"cluster must be 'neuron', 'layer' or None, got {cluster!r}")
+    for name, limit in (("max_nodes", max_nodes), ("max_paths", max_paths)):
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"{name} must be a positive int, got {limit!r}")
+    if collapse not in (True, False, None):
+        raise ValueError(f"collapse must be True, False or None, got {collapse!r}")
+    for hook_name, hook in (
+        ("node_text", node_text),
+        ("node_attrs", node_attrs),
+        ("edge_text", edge_text),
+    ):
+        if hook is not None and not callable(hook):
+            raise TypeError(f"{hook_name} must be a function or None, got {hook!r}")
+
+    order = topological_order(root)
+    index = {v: i for i, v in enumerate(order)}
+    leaf = _resolve_highlight(highlight, order, index)
+
+    # Decide whether to collapse neurons, and refuse graphs that stay too big.
+    neurons: dict[Value, _Neuron] = {}
+    hidden: set[Value] = set()
+    if collapse or (collapse is None and len(order) > max_nodes):
+        neurons = _find_neurons(order)
+        hidden = _hidden_by_collapse(order, neurons)
+    shown = len(order) - len(hidden)
+    if shown > max_nodes and collapse is not False:
+        collapsed_note = f" ({shown} after collapsing each neuron into one node)" if neurons else ""
+        raise ValueError(
+            f"draw_graph: the graph has {len(order)} Values{collapsed_note}, more than "
+            f"max_nodes={max_nodes}. Draw a smaller part of it (e.g. the loss of one sample), "
+            f"or pass max_nodes={shown} or more to draw it anyway (layout may take minutes)."
+        )
+    if collapse is False and len(order) > max_nodes:
+        raise ValueError(
+            f"draw_graph: the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
+            f"pass collapse=None to collapse neurons, or max_nodes={len(order)} to draw it all."
+        )
+    if leaf is not None and leaf in hidden:
+        raise ValueError(
+            f"draw_graph: highlight={leaf.label or 'that Value'!r} is inside a collapsed neuron; "
+            f"pass collapse=False and max_nodes={len(order)} to draw every Value."
+        )
+
+    summary: PathSummary | None = None
+    on_path: dict[Value, int] = {}
+    if leaf is not None:
+        summary, on_path = _path_summary(order, root, leaf, max_paths)
+
+    b = _Builder(
+        root=root,
+        index=index,
+        precision=precision,
+        show_grad=show_grad,
+        show_local=show_local,
+        cluster=cluster,
+        on_path=on_path,
+        neurons=neurons,
+        hidden=hidden,
+        node_text=node_text,
+        node_attrs=node_attrs,
+        edge_text=edge_text,
+    )
+    for v in order:
+        if v not in hidden:
+            b.add_value(v)
+    body = b.finish()
+
+    graph = GradGraph(
+        name="gradient_graph",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            "bgcolor": "white",
+            "nodesep": "0.25",
+            "ranksep": "0.35",
+            "pad": "0.2",
+        },
+        node_attr={"fontname": FONT, "fontsize": "12", "fontcolor": TEXT},
+        edge_attr={"fontname": FONT, "fontsize": "10", "color": EDGE, "arrowsize": "0.7"},
+    )
+    graph.body.extend(body)
+    caption = _caption(title, b.roles_seen, summary, precision, show_local) if legend else ""
+    if not legend and title:
+        caption = f"<<B>{_text(title)}</B>>"
+    if caption:
+        graph.body.append(f"\tlabel={caption}\n")
+        graph.body.append('\tlabelloc="b"\n\tlabeljust="l"\n')
+    graph.root_id = f"v{index[root]}"
+    graph.value_count = len(order)
+    graph.node_count = shown
+    graph.collapsed = bool(neurons)
+    graph.path_summary = summary
+    return graph
+
+
+def _resolve_highlight(
+    highlight: Value | str | None, order: list[Value], index: dict[Value, int]
+) -> Value | None:
+    if highlight is None:
+        return None
+    if isinstance(highlight, str):
+        matches = [v for v in order if v.label == highlight]
+        if len(matches) != 1:
+            found = "no Value" if not matches else f"{len(matches)} Values"
+            raise ValueError(
+                f"highlight={highlight!r}: {found} in the graph has that label; pass the Value "
+                f"itself or a label that names exactly one Value"
+            )
+        return matches[0]
+    if not isinstance(highlight, Value):
+        raise TypeError(
+            f"highlight must be a Value, a label or None, got {type(highlight).__name__}"
+        )
+    if highlight not in index:
+        raise ValueError(
+            f"highlight={highlight!r} is not part of the graph of the root being drawn"
+        )
+    return highlight
+
+
+def _hidden_by_collapse(order: list[Value], neurons: dict[Value, _Neuron]) -> set[Value]:
+    """Values not drawn when neurons are collapsed: each neuron's z (when it has an activation)
+    and the parameters and constants that only feed weighted sums of collapsed neurons."""
+    hidden: set[Value] = set()
+    zs = {n.z for n in neurons.values()}
+    for n in neurons.values():
+        if n.out is not n.z:
+            hidden.add(n.z)
+    feeds_other: set[Value] = set()
+    for v in order:
+        if v in zs:
+            continue
+        feeds_other.update(v._prev)
+    for z in zs:
+        for i, p in enumerate(z._prev):
+            is_weight_or_bias = i % 2 == 0  # interleaved (w1, x1, ..., b): even = w or b
+            if not p._prev and (is_weight_or_bias or p._op == CONST) and p not in feeds_other:
+                hidden.add(p)
+    return hidden
+
+
+class _Builder:
+    """Accumulates DOT lines: node definitions grouped by cluster, then edges."""
+
+    def __init__(
+        self,
+        *,
+        root: Value,
+        index: dict[Value, int],
+        precision: int,
+        show_grad: bool,
+        show_local: bool,
+        cluster: str | None,
+        on_path: dict[Value, int],
+        neurons: dict[Value, _Neuron],
+        hidden: set[Value],
+        node_text: NodeText | None,
+        node_attrs: NodeAttrs | None,
+        edge_text: EdgeText | None,
+    ) -> None:
+        self.root = root
+        self.index = index
+        self.precision = precision
+        self.show_grad = show_grad
+        self.show_local = show_local
+        self.cluster = cluster
+        self.on_path = on_path
+        self.neurons = neurons
+        self.hidden = hidden
+        self.node_text = node_text
+        self.node_attrs = node_attrs
+        self.edge_text = edge_text
+        self.groups: dict[str, list[str]] = {}  # cluster key -> node lines ("" = no cluster)
+        self.group_titles: dict[str, str] = {}
+        self.edges: list[str] = []
+        self.roles_seen: dict[str, None] = {}
+
+    def fmt(self, x: float) -> str:
+        return format_number(x, self.precision)
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def _group(self, v: Value, neuron: _Neuron | None) -> str:
+        if self.cluster is None:
+            return ""
+        label = neuron.name + "." if neuron is not None else v.label
+        m = _NEURON_LABEL.match(label)
+        if m is None:
+            return ""
+        layer, unit = m.group(1), m.group(2)
+        if self.cluster == "layer":
+            key = f"cluster_L{layer}"
+            self.group_titles[key] = f"layer {layer}"
+        else:
+            key = f"cluster_L{layer}_N{unit}"
+            self.group_titles[key] = f"layer {layer} · neuron {unit}"
+        return key
+
+    def add_value(self, v: Value) -> None:
+        i = self.index[v]
+        neuron = self.neurons.get(v)
+        role = "neuron" if neuron is not None and v is not self.root else _role(v, self.root)
+        self.roles_seen[role] = None
+        style = ROLES[role]
+
+        if neuron is not None:
+            label = f"{neuron.name} · {op_symbol(neuron.activation)}"
+        elif v._op == CONST and not v._prev and not v.label:
+            label = "const"
+        else:
+            label = v.label
+        fields = {"label": label, "data": self.fmt(v.data), "grad": self.fmt(v.grad)}
+        if self.node_text is not None:
+            override = self.node_text(v)
+            if override is not None:
+                _check_overrides(override)
+                fields.update(override)
+
+        highlighted = v in self.on_path
+        border = HIGHLIGHT if highlighted else style.border
+        cells = []
+        if fields["label"]:
+            cells.append(f"<TD><B>{_text(fields['label'])}</B></TD>")
+        cells.append(f"<TD>data {_text(fields['data'])}</TD>")
+        if self.show_grad:
+            cells.append(f'<TD><FONT COLOR="{GRAD_TEXT}">grad {_text(fields["grad"])}</FONT></TD>')
+        table = (
+            f'<<TABLE BORDER="{3 if highlighted else 1}" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="4" COLUMNS="*" STYLE="rounded" COLOR="{border}" '
+            f'BGCOLOR="{style.fill}"><TR>{"".join(cells)}</TR></TABLE>>'
+        )
+        attrs: dict[str, str] = {"shape": "plain", "label": table}
+        if self.node_attrs is not None:
+            extra = self.node_attrs(v)
+            if extra is not None:
+                attrs.update(_check_attrs(extra))
+        group = self._group(v, neuron)
+        self.groups.setdefault(group, []).append(f"\tv{i} {_attrs(attrs)}\n")
+
+        if neuron is not None:
+            self._add_neuron_edges(v, neuron)
+        elif v._prev:
+            self._add_op(v, group)
+
+    def _add_op(self, v: Value, group: str) -> None:
+        i = self.index[v]
+        highlighted = v in self.on_path
+        op_attrs = {
+            "shape": "circle" if len(op_symbol(v._op)) <= 2 else "ellipse",
+            "label": f"<{_text(op_symbol(v._op))}>",
+            "style": "filled",
+            "fillcolor": "#f4f4f4",
+            "color": HIGHLIGHT if highlighted else "#8a8a8a",
+            "penwidth": "2.5" if highlighted else "1",
+            "margin": "0.04",
+            "width": "0.4",
+            "height": "0.4",
+            "fontsize": "13",
+        }
+        self.groups.setdefault(group, []).append(f"\top{i} {_attrs(op_attrs)}\n")
+        out_edge = {"color": HIGHLIGHT, "penwidth": "2.5"} if highlighted else {}
+        self.edges.append(f"\top{i} -> v{i}{' ' + _attrs(out_edge) if out_edge else ''}\n")
+        for k, (child, local) in enumerate(zip(v._prev, v._local)):
+            self._add_edge(child, v, k, local, f"op{i}")
+
+    def _add_neuron_edges(self, v: Value, neuron: _Neuron) -> None:
+        # The collapsed node stands for out = f(z), z = Σ wᵢxᵢ + b, so the number on the arrow
+        # from xᵢ is ∂out/∂xᵢ = f'(z)·wᵢ (chain rule through the hidden z).
+        act_local = neuron.out._local[0] if neuron.out is not neuron.z else 1.0
+        z = neuron.z
+        for k, (child, local) in enumerate(zip(z._prev, z._local)):
+            if child in self.hidden:
+                continue
+            self._add_edge(child, v, k, act_local * local, f"v{self.index[v]}")
+
+    def _add_edge(self, child: Value, out: Value, k: int, local: float, target: str) -> None:
+        text: str | None = None
+        if self.edge_text is not None:
+            text = self.edge_text(child, out, k)
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"edge_text must return a str or None, got {text!r}")
+        if text is None and self.show_local:
+            text = self.fmt(local)
+        attrs: dict[str, str] = {}
+        highlighted = child in self.on_path
+        colour = HIGHLIGHT if highlighted else EDGE_TEXT
+        if text:
+            attrs["label"] = f'<<FONT COLOR="{colour}">{_text(text)}</FONT>>'
+        if highlighted:
+            attrs.update(color=HIGHLIGHT, penwidth="2.5")
+        suffix = " " + _attrs(attrs) if attrs else ""
+        self.edges.append(f"\tv{self.index[child]} -> {target}{suffix}\n")
+
+    def finish(self) -> list[str]:
+        lines = list(self.groups.get("", []))
+        for key in sorted(k for k in self.groups if k):
+            lines.append(f"\tsubgraph {key} {{\n")
+            lines.append(
+                f'\t\tlabel=<<B>{_text(self.group_titles[key])}</B>> style="rounded,filled" '
+                f'fillcolor="#fafafa" color="#9e9e9e" fontsize="12" fontcolor="#333333"\n'
+            )
+            lines.extend("\t" + line for line in self.groups[key])
+            lines.append("\t}\n")
+        lines.extend(self.edges)
+        return lines
+
+
+def _check_overrides(override: object) -> None:
+    if not isinstance(override, dict):
+        raise TypeError(f"node_text must return a dict or None, got {override!r}")
+    for key, value in override.items():
+        if key not in _NODE_TEXT_KEYS:
+            raise ValueError(
+                f"node_text returned the key {key!r}; expected keys among {_NODE_TEXT_KEYS}"
+            )
+        if not isinstance(value, str):
+            raise TypeError(f"node_text[{key!r}] must be a str, got {value!r}")
+
+
+def _check_attrs(extra: object) -> dict[str, str]:
+    if not isinstance(extra, dict):
+        raise TypeError(f"node_attrs must return a dict or None, got {extra!r}")
+    checked: dict[str, str] = {}
+    for key, value in extra.items():
+        if not isinstance(key, str) or not _ATTR_NAME.match(key) or key == "label":
+            raise ValueError(
+                f"node_attrs returned the attribute name {key!r}; expected a Graphviz attribute "
+                f"name (letters, digits, _), not 'label' (use node_text for the printed text)"
+            )
+        if not isinstance(value, str):
+            raise TypeError(f"node_attrs[{key!r}] must be a str, got {value!r}")
+        checked[key] = value
+    return checked
+
+
+# ------------------------------------------------------------------------------------------------
+# The legend (colour key, and the chain-rule paths when highlighting)
+# ------------------------------------------------------------------------------------------------
+
+
+def _path_name(v: Value, precision: int) -> str:
+    if v.label:
+        return v.label
+    if not v._prev:
+        return format_number(v.data, precision)
+    return f"({op_symbol(v._op)})"
+
+
+def _caption(
+    title: str | None,
+    roles_seen: dict[str, None],
+    summary: PathSummary | None,
+    precision: int,
+    show_local: bool,
+) -> str:
+    rows: list[str] = []
+    if title:
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="3"><B>{_text(title)}</B></TD></TR>')
+    key_cells = "".join(
+        f'<TD BGCOLOR="{ROLES[r].fill}" COLOR="{ROLES[r].border}" BORDER="1">'
+        f"{_text(ROLES[r].name)}</TD>"
+        for r in ROLES
+        if r in roles_seen
+    )
+    arrow_note = "numbers on arrows: local derivative ∂out/∂in" if show_local else ""
+    rows.append(
+        '<TR><TD ALIGN="LEFT" COLSPAN="3"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3">'
+        f"<TR><TD>key:</TD>{key_cells}"
+        f'<TD><FONT COLOR="{EDGE_TEXT}">{_text(arrow_note)}</FONT></TD></TR></TABLE></TD></TR>'
+    )
+    if summary is not None:
+
+        def fmt(x: float) -> str:
+            return format_number(x, precision)
+
+        leaf_name = summary.leaf.label or "leaf"
+        rows.append(
+            f'<TR><TD ALIGN="LEFT" COLSPAN="3"><FONT COLOR="{HIGHLIGHT}"><B>'
+            f"chain rule: ∂root/∂{_text(leaf_name)} = sum over the {summary.count} "
+            f"highlighted path{'s' if summary.count != 1 else ''} of the product of "
+            f"local derivatives</B></FONT></TD></TR>"
+        )
+        for k, (values, factors, product) in enumerate(summary.paths, start=1):
+            names = " → ".join(_path_name(v, precision) for v in values)
+            product_text = " × ".join(f"({fmt(f)})" for f in factors) or "1"
+            rows.append(
+                f'<TR><TD ALIGN="LEFT">path {k}</TD><TD ALIGN="LEFT">{_text(names)}</TD>'
+                f'<TD ALIGN="LEFT">{_text(product_text)} = <B>{_text(fmt(product))}</B></TD></TR>'
+            )
+        if summary.count > len(summary.paths):
+            rows.append(
+                f'<TR><TD ALIGN="LEFT" COLSPAN="3">{summary.count} paths: too many to list '
+                f"(more than the limit); their sum is computed by dynamic programming</TD></TR>"
+            )
+        verdict = "equal ✓" if summary.matches else "differ: call root.backward() once first"
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><B>sum</B></TD><TD ALIGN="LEFT" COLSPAN="2">'
+            f"<B>{_text(fmt(summary.total))}</B>   |   "
+            f"{_text(leaf_name)}.grad = <B>{_text(fmt(summary.grad))}</B>   ({verdict})"
+            "</TD></TR>"
+        )
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
