@@ -61,8 +61,8 @@ def to_torch(mlp: MLP) -> Any:
 
     >>> from autograd_mlp import MLP
     >>> net = to_torch(MLP(3, [4, 1], activation="tanh", seed=0))
-    >>> [type(m).__name__ for m in net]
-    ['Linear', 'Tanh', 'Linear']
+    >>> " → ".join(type(m).__name__ for m in net)
+    'Linear → Tanh → Linear'
     """
     if not isinstance(mlp, MLP):
         raise TypeError(f"to_torch expects an autograd_mlp.MLP, got {type(mlp).__name__}")
