@@ -28,7 +28,7 @@ def _check_rate(value: object, name: str, *, upper: float | None = None) -> floa
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if value < 0.0 or (upper is not None and value >= upper):
-        bound = f"in [0, {upper})" if upper is not None else "≥ 0"
+        bound = f"in [0, {upper:g})" if upper is not None else "≥ 0"
         raise ValueError(f"{name} must be {bound}, got {value!r}")
     return float(value)
 
