@@ -1,0 +1,162 @@
+"""Saving and loading models: exact round trip, versioned JSON, atomic writes, and every kind of
+bad file raises ValueError saying what is wrong while changing nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd_mlp import MLP
+from autograd_mlp.io import FORMAT, VERSION, load, load_state, save
+
+
+def weights(model: MLP) -> list[float]:
+    return [p.data for p in model.parameters()]
+
+
+def test_round_trip_is_exact_and_the_file_is_readable_json(tmp_path: Path) -> None:
+    model = MLP(3, [4, 1], activation="tanh", output_activation="sigmoid", seed=5)
+    model.layers[0].neurons[1].w[2].data = 0.1 + 0.2  # not representable in few digits
+    path = model.save(tmp_path / "m.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == FORMAT and data["version"] == VERSION
+    assert data["architecture"] == {"nin": 3, "nouts": [4, 1]}
+    assert data["activations"] == ["tanh", "sigmoid"]
+    assert data["parameters"][0] == {"label": "L1.N1.w1", "value": weights(model)[0]}
+    assert data["parameters"][-1]["label"] == "L2.N1.b"
+    again = MLP.load(path)
+    assert weights(again) == weights(model)  # bit for bit
+    assert again.describe() == model.describe()
+    x = [0.3, -0.7, 1.1]
+    assert again(x).data == model(x).data  # type: ignore[union-attr]
+    assert [f.name for f in tmp_path.iterdir()] == ["m.json"]  # no temporary file left behind
+
+
+def test_load_state_into_existing_model(tmp_path: Path) -> None:
+    source = MLP(2, [3, 2], seed=1)
+    save(source, tmp_path / "w.json")
+    target = MLP(2, [3, 2], seed=2)
+    assert weights(target) != weights(source)
+    target.load_state(tmp_path / "w.json")
+    assert weights(target) == weights(source)
+
+
+def test_hidden_activation_set_by_hand_survives(tmp_path: Path) -> None:
+    model = MLP(2, [2, 2, 1], activation="relu", seed=0)
+    for n in model.layers[1].neurons:
+        n.activation = "sigmoid"
+    again = load(save(model, tmp_path / "m.json"))
+    assert [layer.activation for layer in again.layers] == ["relu", "sigmoid", "linear"]
+
+
+def test_non_finite_weight_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    model = MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].w[0].data = float("nan")
+    with pytest.raises(ValueError, match=r"L1\.N1\.w1 = nan"):
+        model.save(tmp_path / "m.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: Any) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [1], seed=0).save(path)
+    before = path.read_bytes()
+
+    def broken_replace(src: Any, dst: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        MLP(2, [1], seed=1).save(path)
+    assert path.read_bytes() == before
+    assert [f.name for f in tmp_path.iterdir()] == ["m.json"]
+
+
+def _good(tmp_path: Path) -> dict[str, Any]:
+    path = MLP(2, [2, 1], seed=3).save(tmp_path / "good.json")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _edit(data: dict[str, Any], how: str) -> str:
+    """Return file text broken in the way ``how`` names."""
+    text = json.dumps(data)
+    if how == "truncated":
+        return text[: len(text) // 2]
+    if how == "corrupted":
+        return text.replace('"parameters"', '"parameters" 7', 1)
+    if how == "empty":
+        return ""
+    if how == "nan":
+        return text.replace(str(data["parameters"][0]["value"]), "NaN", 1)
+    broken = json.loads(text)
+    if how == "wrong version":
+        broken["version"] = 99
+    elif how == "wrong format":
+        broken["format"] = "something.else"
+    elif how == "wrong shape":
+        broken["architecture"]["nouts"] = [3, 1]
+    elif how == "missing parameter":
+        broken["parameters"].pop()
+    elif how == "wrong label":
+        broken["parameters"][1]["label"] = "L9.N9.w9"
+    elif how == "string weight":
+        broken["parameters"][0]["value"] = "0.5"
+    elif how == "bad activation":
+        broken["activations"][0] = "softmax"
+    elif how == "not an object":
+        broken = [broken]
+    return json.dumps(broken)
+
+
+BROKEN = {
+    "truncated": "truncated",
+    "corrupted": "corrupted",
+    "empty": "empty",
+    "nan": "NaN",
+    "wrong version": "version 99 is not supported",
+    "wrong format": "'something.else', expected 'autograd_mlp.MLP'",
+    "wrong shape": "wrong shape",
+    "missing parameter": "wrong shape",
+    "wrong label": "should be 'L1.N1.w2', got 'L9.N9.w9'",
+    "string weight": "'0.5', not a number",
+    "bad activation": "unknown activation 'softmax'",
+    "not an object": "expected a JSON object",
+}
+
+
+@pytest.mark.parametrize("how", sorted(BROKEN))
+def test_bad_file_raises_value_error_and_changes_nothing(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(_edit(_good(tmp_path), how), encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(BROKEN[how])):
+        load(path)
+    model = MLP(2, [2, 1], seed=4)
+    before = weights(model)
+    with pytest.raises(ValueError, match=re.escape(BROKEN[how])):
+        load_state(model, path)
+    assert weights(model) == before
+
+
+def test_load_state_refuses_a_different_architecture(tmp_path: Path) -> None:
+    path = MLP(2, [3, 1], seed=0).save(tmp_path / "m.json")
+    model = MLP(2, [2, 1], seed=1)
+    before = weights(model)
+    with pytest.raises(ValueError, match=r"2 -> \[3, 1\] network, the model is 2 -> \[2, 1\]"):
+        model.load_state(path)
+    other = MLP(2, [3, 1], activation="tanh", seed=1)
+    with pytest.raises(ValueError, match="activations"):
+        other.load_state(path)
+    assert weights(model) == before
+
+
+def test_binary_garbage_is_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_bytes(b"\x80\x81\xfe\xff")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        load(path)
