@@ -1,0 +1,271 @@
+"""The worked example: every number against an independent computation in plain floats.
+
+The hand algebra below is the tutorial's (3–2–2 network, sigmoid hidden layer, linear outputs,
+E = Σₖ (tₖ − yₖ)², W' = W − a·∂E/∂W), written out without the engine, plus central differences
+and PyTorch float64 for the gradients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd_mlp.cli import main
+from autograd_mlp.teach.lesson import (
+    LESSON_B1,
+    LESSON_B2,
+    LESSON_LR,
+    LESSON_T,
+    LESSON_W1,
+    LESSON_W2,
+    LESSON_X,
+)
+from autograd_mlp.teach.worked import (
+    compute_worked_example,
+    worked_example,
+    worked_example_markdown,
+)
+from tests.conftest import needs
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "worked-example.md"
+
+
+def sig(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+Params = tuple[list[list[float]], list[float], list[list[float]], list[float]]
+
+
+def start() -> Params:
+    return (
+        [list(r) for r in LESSON_W1],
+        list(LESSON_B1),
+        [list(r) for r in LESSON_W2],
+        list(LESSON_B2),
+    )
+
+
+def forward(p: Params) -> tuple[list[float], list[float], list[float], float]:
+    w1, b1, w2, b2 = p
+    x, t = LESSON_X, LESSON_T
+    z = [sum(w1[j][i] * x[i] for i in range(3)) + b1[j] for j in range(2)]
+    h = [sig(v) for v in z]
+    y = [sum(w2[k][j] * h[j] for j in range(2)) + b2[k] for k in range(2)]
+    e = sum((t[k] - y[k]) ** 2 for k in range(2))
+    return z, h, y, e
+
+
+def hand_gradients(
+    p: Params,
+) -> tuple[list[list[float]], list[float], list[list[float]], list[float]]:
+    """Backprop by hand: δₖ = −2(tₖ − yₖ); ∂E/∂w2ₖⱼ = δₖhⱼ; ∂E/∂w1ⱼᵢ = Σₖ δₖ w2ₖⱼ hⱼ(1 − hⱼ) xᵢ."""
+    w2 = p[2]
+    _, h, y, _ = forward(p)
+    d = [-2.0 * (LESSON_T[k] - y[k]) for k in range(2)]
+    gw2 = [[d[k] * h[j] for j in range(2)] for k in range(2)]
+    gb2 = list(d)
+    back = [sum(d[k] * w2[k][j] for k in range(2)) * h[j] * (1 - h[j]) for j in range(2)]
+    gw1 = [[back[j] * LESSON_X[i] for i in range(3)] for j in range(2)]
+    return gw1, back, gw2, gb2
+
+
+def step(p: Params, lr: float) -> Params:
+    g = hand_gradients(p)
+    w1, b1, w2, b2 = p
+    return (
+        [[w - lr * gw for w, gw in zip(r, gr)] for r, gr in zip(w1, g[0])],
+        [b - lr * gb for b, gb in zip(b1, g[1])],
+        [[w - lr * gw for w, gw in zip(r, gr)] for r, gr in zip(w2, g[2])],
+        [b - lr * gb for b, gb in zip(b2, g[3])],
+    )
+
+
+def test_forward_error_and_gradients_match_hand_algebra() -> None:
+    ex = compute_worked_example()
+    p = start()
+    z, h, y, e = forward(p)
+    assert ex.z1 == pytest.approx(z, rel=1e-14)
+    assert ex.h == pytest.approx(h, rel=1e-14)
+    assert ex.y == pytest.approx(y, rel=1e-14)
+    assert ex.error == pytest.approx(e, rel=1e-14)
+    # the documented numbers, by hand: z1 = 0.1 - 0.1 - 0.3 + 0.1 = -0.2, z2 = 0.4+0.1+0.5-0.1
+    assert z == pytest.approx([-0.2, 0.9])
+    gw1, gb1, gw2, gb2 = hand_gradients(p)
+    assert ex.dE_dy == pytest.approx([-2 * (LESSON_T[k] - y[k]) for k in range(2)], rel=1e-14)
+    assert ex.grad_w2 == [pytest.approx(r, rel=1e-13) for r in gw2]
+    assert ex.grad_b2 == pytest.approx(gb2, rel=1e-13)
+    assert ex.grad_w1 == [pytest.approx(r, rel=1e-12) for r in gw1]
+    assert ex.grad_b1 == pytest.approx(gb1, rel=1e-12)
+    # a first-layer gradient is the sum of two path terms, one through each output k
+    d = ex.dE_dy
+    for j in range(2):
+        for i in range(3):
+            terms = [d[k] * LESSON_W2[k][j] * h[j] * (1 - h[j]) * LESSON_X[i] for k in range(2)]
+            assert ex.terms_w1[j][i] == pytest.approx(terms, rel=1e-12)
+        assert ex.terms_b1[j] == pytest.approx(
+            [d[k] * LESSON_W2[k][j] * h[j] * (1 - h[j]) for k in range(2)], rel=1e-12
+        )
+
+
+def test_gradients_match_central_differences() -> None:
+    ex = compute_worked_example()
+    eps = 1e-6
+    flat = ex.exact  # every gradient by label
+    for label, grad in flat.items():
+        layer, neuron, name = label.split(".")
+        j = int(neuron[1:]) - 1
+        numeric = []
+        for sign in (1, -1):
+            p = start()
+            target = p[0 if layer == "L1" else 2] if name != "b" else p[1 if layer == "L1" else 3]
+            if name == "b":
+                target[j] += sign * eps  # type: ignore[operator]
+            else:
+                target[j][int(name[1:]) - 1] += sign * eps  # type: ignore[index]
+            numeric.append(forward(p)[3])
+        assert grad == pytest.approx((numeric[0] - numeric[1]) / (2 * eps), abs=1e-8), label
+
+
+def test_gradients_match_pytorch_float64() -> None:
+    torch = needs("torch")
+    x = torch.tensor(LESSON_X, dtype=torch.float64)
+    t = torch.tensor(LESSON_T, dtype=torch.float64)
+    w1 = torch.tensor(LESSON_W1, dtype=torch.float64, requires_grad=True)
+    b1 = torch.tensor(LESSON_B1, dtype=torch.float64, requires_grad=True)
+    w2 = torch.tensor(LESSON_W2, dtype=torch.float64, requires_grad=True)
+    b2 = torch.tensor(LESSON_B2, dtype=torch.float64, requires_grad=True)
+    y = w2 @ torch.sigmoid(w1 @ x + b1) + b2
+    ((t - y) ** 2).sum().backward()
+    ex = compute_worked_example()
+    assert ex.grad_w1 == [pytest.approx(r, rel=1e-12) for r in w1.grad.tolist()]
+    assert ex.grad_b1 == pytest.approx(b1.grad.tolist(), rel=1e-12)
+    assert ex.grad_w2 == [pytest.approx(r, rel=1e-12) for r in w2.grad.tolist()]
+    assert ex.grad_b2 == pytest.approx(b2.grad.tolist(), rel=1e-12)
+
+
+def test_update_and_training_match_plain_float_gradient_descent() -> None:
+    ex = compute_worked_example(lr=LESSON_LR, steps=30, target=0.01)
+    p1 = step(start(), LESSON_LR)
+    expected = {}
+    for layer, (w, b) in (("L1", (p1[0], p1[1])), ("L2", (p1[2], p1[3]))):
+        for j in range(2):
+            for i, v in enumerate(w[j]):
+                expected[f"{layer}.N{j + 1}.w{i + 1}"] = v
+            expected[f"{layer}.N{j + 1}.b"] = b[j]
+    assert ex.new_params == pytest.approx(expected, rel=1e-13)
+    errors = []
+    p = start()
+    for _ in range(400):
+        p = step(p, LESSON_LR)
+        errors.append(forward(p)[3])
+    assert ex.error_after_update == pytest.approx(errors[0], rel=1e-12)
+    assert ex.error_after_steps == pytest.approx(errors[30], rel=1e-10)  # 1 + 30 updates
+    first = next(s for s, e in enumerate(errors, 1) if e <= 0.01)
+    assert ex.target_step == first
+    unreachable = compute_worked_example(steps=0, target=1e-300, max_steps=20)
+    assert unreachable.target_step is None
+    assert "does not fall to 1e-300 within 20 updates" in worked_example(
+        steps=3, target=1e-300, max_steps=20
+    )
+
+
+def test_every_number_is_printed() -> None:
+    ex = compute_worked_example()
+    text = worked_example()
+    numbers = [*ex.z1, *ex.h, *ex.y, ex.error, *ex.dE_dy]
+    numbers += [g for r in ex.grad_w2 for g in r] + ex.grad_b2
+    numbers += [g for r in ex.grad_w1 for g in r] + ex.grad_b1
+    numbers += [t for r in ex.terms_w1 for ts in r for t in ts]
+    numbers += list(ex.new_params.values())
+    for v in numbers:
+        assert f"{v:.4f}" in text, v
+    assert f"after {ex.target_step} updates" in text
+    assert "E = 0.9366 (from 1.0869)" in text  # E after one update, from the hand algebra
+    sums = re.findall(r"= (\(-?\d\.\d{4}\)|\d\.\d{4}) \+ (\(-?\d\.\d{4}\)|\d\.\d{4}) = ", text)
+    assert len(sums) == 8  # the 8 first-layer gradients are each a sum of two path terms
+
+
+def test_round_reproduces_hand_rounding() -> None:
+    ex = compute_worked_example(round_intermediate=4)
+    _, h, y, _ = forward(start())
+
+    def r(v: float) -> float:
+        return round(v, 4)
+
+    # path k of L1.N1.w1, multiplied from E down, each partial product rounded to 4 decimals:
+    # 1 · 2(tₖ − yₖ) · (−1) · w2ₖ₁ · h₁(1 − h₁) · x₁
+    for k in range(2):
+        prod = 1.0
+        for local in (1.0, 2 * (LESSON_T[k] - y[k]), -1.0, LESSON_W2[k][0], h[0] * (1 - h[0]), 1.0):
+            prod = r(prod * r(local))
+        assert ex.terms_w1[0][0][k] == prod
+    assert ex.grad_w1[0][0] == r(sum(ex.terms_w1[0][0]))
+    text = worked_example(round_intermediate=4)
+    assert "rounded to 4 decimals" in text and "the engine never rounds" in text
+    assert "-0.21205813 exactly" in text
+
+
+def _balanced(tex: str) -> bool:
+    depth = 0
+    for m in re.finditer(r"\\.|[{}]", tex):
+        depth += {"{": 1, "}": -1}.get(m.group(), 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def test_latex_and_markdown_structure() -> None:
+    tex = worked_example("latex", round_intermediate=4)
+    assert _balanced(tex)
+    assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 5
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2
+    assert tex.count(r"\[") == tex.count(r"\]")
+    for line in tex.splitlines():
+        if not line.startswith("%"):
+            assert not re.search("[∂−·σΣ²ᵢⱼₖ≤]", line), line  # all Unicode math translated
+    md = worked_example("markdown")
+    assert md.count("```") % 2 == 0
+    for block in re.findall(r"((?:^\|.*\|\n)+)", md, re.M):
+        rows = block.splitlines()
+        assert len({row.count("|") for row in rows}) == 1
+        assert re.fullmatch(r"\| ---( \| ---:)+ \|", rows[1])
+    assert next(ln for ln in md.splitlines() if ln.startswith("## ")) == "## 1. The numbers"
+
+
+def test_doc_page_is_generated_and_up_to_date() -> None:
+    assert DOC.read_text(encoding="utf-8") == worked_example_markdown(), (
+        "docs/worked-example.md is stale: python -m autograd_mlp explain --format markdown "
+        "> docs/worked-example.md"
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", "--format", "markdown"]) == 0
+    assert out.getvalue() == DOC.read_text(encoding="utf-8")
+
+
+def test_cli_runs_as_module_and_rejects_bad_options() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd_mlp", "explain", "--steps", "5", "--target", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "after 5 further steps" in done.stdout
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["explain", "--lr", "-1"]) == 2
+        assert main(["explain", "--format", "html"]) == 2
+    assert "learning rate must be a positive number, got -1.0" in err.getvalue()
+    with pytest.raises(ValueError, match="format must be one of"):
+        worked_example("pdf")
