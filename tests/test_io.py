@@ -57,7 +57,7 @@ def test_hidden_activation_set_by_hand_survives(tmp_path: Path) -> None:
 def test_non_finite_weight_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     model = MLP(1, [1], seed=0)
     model.layers[0].neurons[0].w[0].data = float("nan")
-    with pytest.raises(ValueError, match=r"L1\.N1\.w1 = nan"):
+    with pytest.raises(ValueError, match=r"'L1\.N1\.w1' = nan"):
         model.save(tmp_path / "m.json")
     assert list(tmp_path.iterdir()) == []
 
