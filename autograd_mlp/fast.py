@@ -558,3 +558,64 @@ def trace(fn: Callable[..., object], *example: object) -> Trace:
     if not callable(fn):
         raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
     return Trace(fn, example)
+
+
+def fit(
+    model: Any,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    *,
+    loss: object = "mse",
+    optimizer: Any,
+    epochs: int | None,
+    max_steps: int | None,
+    batch_size: int | None,
+    target_loss: float | None,
+    progress: bool = False,
+) -> Any:
+    """The loop of `autograd_mlp.train.fit` with each step replayed batched (``fit(fast=True)``).
+
+    Same steps, batches, stopping rules and `History` as the eager loop (``history.accuracy``
+    is left empty and no progress bar is shown). ``loss`` must be a name: a callable loss
+    could branch on values, which a trace cannot replay.
+    """
+    from .engine import no_grad
+    from .train import History
+
+    if not isinstance(loss, str):
+        raise ValueError(
+            f"fit(fast=True) needs the loss by name (mse, sse, hinge, bce, cross_entropy), "
+            f"got {loss!r}; use fast=False for a custom loss function"
+        )
+    name = "bce" if loss == "binary_cross_entropy" else loss
+    reduction = "sum" if name == "sse" else "mean"
+    inputs = np.asarray(X, dtype=np.float64)
+    targets = np.asarray(y)
+    step = trace(model, inputs[0].tolist())
+    history = History()
+    n = len(inputs)
+    size = n if batch_size is None else min(batch_size, n)
+    while True:
+        for start in range(0, n, size):
+            if max_steps is not None and history.steps >= max_steps:
+                history.stopped_because = "max_steps"
+                return history
+            optimizer.zero_grad()
+            value = step.loss(
+                inputs[start : start + size],
+                targets=targets[start : start + size],
+                loss=name,
+                reduction=reduction,
+            )
+            history.loss.append(value)
+            if target_loss is not None and value <= target_loss:
+                optimizer.zero_grad()
+                history.stopped_because = "target_loss"
+                return history
+            with no_grad():
+                optimizer.step()
+            history.steps += 1
+        history.epochs += 1
+        if epochs is not None and history.epochs >= epochs:
+            history.stopped_because = "epochs"
+            return history
