@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from .engine import Value, no_grad
+from .engine import Value, is_grad_enabled, no_grad
 
 __all__ = ["gradcheck", "GradcheckError", "numerical_gradient"]
 
@@ -81,6 +81,12 @@ def gradcheck(
     for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if not isinstance(tol, (int, float)) or not tol >= 0 or (name == "eps" and tol == 0):
             raise ValueError(f"gradcheck: {name} must be a positive number, got {tol!r}")
+    if not is_grad_enabled():
+        # Inside no_grad() f would record no graph, backward would leave every gradient at 0
+        # and the check would blame f's derivatives for it.
+        raise RuntimeError(
+            "gradcheck: called inside no_grad(), where no graph is recorded; call it outside"
+        )
     xs = _as_floats(inputs)
     labels = [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
     leaves = [Value(x, label) for x, label in zip(xs, labels)]

@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from autograd_mlp.engine import Value
+from autograd_mlp.engine import Value, no_grad
 from autograd_mlp.gradcheck import GradcheckError, gradcheck, numerical_gradient
 
 
@@ -100,3 +100,11 @@ def test_numerical_gradient_is_exact_for_a_quadratic() -> None:
 def test_bad_arguments_are_rejected(call: object, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         call()  # type: ignore[operator]
+
+
+def test_inside_no_grad_it_refuses_instead_of_blaming_f() -> None:
+    # Without a recorded graph every analytic derivative would read 0 and the check would
+    # report f as wrong; it says what is wrong instead.
+    with pytest.raises(RuntimeError, match="no_grad"), no_grad():
+        gradcheck(lambda a: a * a, [3.0])
+    assert gradcheck(lambda a: a * a, [3.0])  # and the mode is restored afterwards
