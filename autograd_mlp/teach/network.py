@@ -1,0 +1,192 @@
+"""``draw_network(model, x)``: the classic textbook figure of a multi-layer perceptron.
+
+Neurons are circles in columns (inputs, hidden layers, outputs); each weight is written on its
+edge and each bias inside its neuron. Given an input ``x`` every neuron also shows its
+pre-activation z and its output a; after ``backward()`` every weight and bias shows its gradient
+∂E/∂w next to its value. Edge colour encodes the sign of the weight (blue positive, orange
+negative: a pair that colour-blind readers tell apart) and edge width its magnitude, so the
+strong connections stand out before any number is read.
+
+This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_graph`` is the
+*graph* view (one box per Value). The DOT text is built here; rendering goes through
+``autograd_mlp.viz`` (``save(graph, "net.png")``), like every other figure.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from ..engine import Value
+from ..nn import MLP
+from ..viz import GradGraph
+from ..viz import format_number as _fmt
+
+__all__ = ["draw_network", "MAX_NETWORK_EDGES"]
+
+MAX_NETWORK_EDGES = 400  # more weights than this make an unreadable hairball of labels
+
+POSITIVE = "#2166ac"  # blue
+NEGATIVE = "#d95f02"  # orange
+GRAD = "#9c1c1c"  # gradients in dark red, as in the gradient graph
+FILL = {"input": "#dff3df", "hidden": "#dce9fa", "output": "#ffe6a8"}
+BORDER = {"input": "#2e7d32", "hidden": "#1f5fa8", "output": "#b26a00"}
+_ACTIVATION_NAME = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "linear"}
+
+
+def _t(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+def _width(w: float, largest: float) -> str:
+    """Edge width from 0.6 (tiny weight) to 4 (the largest weight in the network)."""
+    if not largest > 0:
+        return "1"
+    return f"{0.6 + 3.4 * min(abs(w) / largest, 1.0):.2f}"
+
+
+def _forward(model: MLP, x: Sequence[float | Value]) -> list[list[tuple[float, float]]]:
+    """(z, a) of every neuron, layer by layer, computed in plain floats from the weights.
+
+    Reading ``.data`` only: drawing must not change the model or any gradient.
+    """
+    h = [xi.data if isinstance(xi, Value) else float(xi) for xi in x]
+    out = []
+    for layer in model.layers:
+        row = []
+        for n in layer.neurons:
+            z = sum(w.data * hi for w, hi in zip(n.w, h)) + n.b.data
+            a = z if n.activation == "linear" else getattr(Value(z), n.activation)().data
+            row.append((z, a))
+        out.append(row)
+        h = [a for _, a in row]
+    return out
+
+
+def draw_network(
+    model: MLP,
+    x: Sequence[float | Value] | None = None,
+    *,
+    precision: int = 4,
+    show_grad: bool | None = None,
+    title: str | None = None,
+) -> GradGraph:
+    """The network as circles and weighted edges (returns a graphviz Digraph; ``.source`` is DOT).
+
+    Args:
+        model: an `MLP`.
+        x: an input; each neuron then shows z = Σ w·x + b and its output a = f(z).
+        precision: decimals printed.
+        show_grad: print each parameter's ``.grad``; None (default) prints them when any
+            parameter has a non-zero gradient, i.e. after ``backward()``.
+        title: a caption under the figure.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"draw_network expects an MLP, got {type(model).__name__}: {model!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
+    n_edges = sum(len(n.w) for layer in model.layers for n in layer.neurons)
+    if n_edges > MAX_NETWORK_EDGES:
+        raise ValueError(
+            f"draw_network: the network has {n_edges} weights, more than {MAX_NETWORK_EDGES} "
+            "edges can be labelled legibly; draw a smaller network, or use "
+            "autograd_mlp.viz.draw_graph on one neuron's output"
+        )
+    forward = None
+    if x is not None:
+        if isinstance(x, (str, bytes, Value)) or not isinstance(x, Sequence):
+            raise TypeError(
+                f"x must be a sequence of {model.nin} numbers, got {type(x).__name__}: {x!r}"
+            )
+        if len(x) != model.nin:
+            raise ValueError(f"draw_network: expected {model.nin} inputs, got {len(x)}")
+        forward = _forward(model, x)
+    params = model.parameters()
+    if show_grad is None:
+        show_grad = any(p.grad != 0.0 for p in params)
+
+    def num(v: float) -> str:
+        return _fmt(v, precision)
+
+    weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+    largest = max((abs(w.data) for w in weights), default=0.0)
+    body: list[str] = []
+    # Column 0: the inputs.
+    body.append("\tsubgraph cluster_inputs {\n\t\tlabel=<<B>inputs</B>> color=white\n")
+    for i in range(model.nin):
+        rows = [f"<B>x{i + 1}</B>"]
+        if x is not None:
+            xi = x[i]
+            rows.append(num(xi.data if isinstance(xi, Value) else float(xi)))
+        label = "<" + "<BR/>".join(rows) + ">"
+        body.append(
+            f"\t\tin{i + 1} [label={label} shape=circle style=filled "
+            f'fillcolor="{FILL["input"]}" color="{BORDER["input"]}"]\n'
+        )
+    body.append("\t}\n")
+    last = len(model.layers) - 1
+    for li, layer in enumerate(model.layers):
+        kind = "output" if li == last else "hidden"
+        name = "outputs" if li == last else f"hidden layer {li + 1}"
+        act = _ACTIVATION_NAME.get(layer.activation, layer.activation)
+        body.append(
+            f"\tsubgraph cluster_L{li + 1} {{\n\t\tlabel=<<B>{_t(name)}</B> ({_t(act)})> "
+            "color=white\n"
+        )
+        for j, n in enumerate(layer.neurons):
+            rows = [f"<B>{_t(n.name)}</B>", f"b = {num(n.b.data)}"]
+            if show_grad:
+                rows.append(f'<FONT COLOR="{GRAD}">∂E/∂b = {num(n.b.grad)}</FONT>')
+            if forward is not None:
+                z, a = forward[li][j]
+                rows.append(f"z = {num(z)}")
+                if n.activation != "linear":
+                    rows.append(f"a = {_t(act)}(z) = {num(a)}")
+            label = "<" + "<BR/>".join(rows) + ">"
+            shape = "doublecircle" if kind == "output" else "circle"
+            body.append(
+                f"\t\t{_id(li, j)} [label={label} shape={shape} style=filled "
+                f'fillcolor="{FILL[kind]}" color="{BORDER[kind]}"]\n'
+            )
+        body.append("\t}\n")
+    # Edges: one per weight, from the previous column to the neuron.
+    for li, layer in enumerate(model.layers):
+        for j, n in enumerate(layer.neurons):
+            for i, w in enumerate(n.w):
+                src = f"in{i + 1}" if li == 0 else _id(li - 1, i)
+                text = f"{_t(w.label or 'w')} = {num(w.data)}"  # names the edge
+                if show_grad:
+                    text += f'<BR/><FONT COLOR="{GRAD}">∂E/∂w = {num(w.grad)}</FONT>'
+                colour = NEGATIVE if w.data < 0 else POSITIVE
+                body.append(
+                    f'\t{src} -> {_id(li, j)} [label=<{text}> color="{colour}" '
+                    f'fontcolor="{colour}" penwidth={_width(w.data, largest)}]\n'
+                )
+    key = (
+        f'edge colour: <FONT COLOR="{POSITIVE}">positive weight</FONT> / '
+        f'<FONT COLOR="{NEGATIVE}">negative weight</FONT>; width: |w|'
+    )
+    if show_grad:
+        key += f'; <FONT COLOR="{GRAD}">∂E/∂w</FONT>: gradient after backward()'
+    caption = (f"<B>{_t(title)}</B><BR/>" if title else "") + key
+    graph = GradGraph(
+        name="network",
+        graph_attr={
+            "rankdir": "LR",
+            "fontname": "Helvetica",
+            "bgcolor": "white",
+            "ranksep": "1.6",
+            "nodesep": "0.5",
+            "pad": "0.2",
+            "splines": "true",
+        },
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "fontcolor": "#1a1a1a"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
+    )
+    graph.body.extend(body)
+    graph.body.append(f'\tlabel=<{caption}>\n\tlabelloc="b"\n')
+    return graph
+
+
+def _id(layer_index: int, neuron_index: int) -> str:
+    return f"L{layer_index + 1}_N{neuron_index + 1}"
