@@ -1,0 +1,110 @@
+"""`autograd-mlp render`: expression → graph file, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd_mlp.cli import main
+from tests.conftest import needs
+
+NEURON = ["render", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.8814"]
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_writes_dot_to_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run([*NEURON, "--highlight", "w"], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith("digraph")
+    assert "<B>tanh(x*w + b)</B>" in out  # the root is labelled by the expression
+    for name in ("x", "w", "b"):
+        assert f"<B>{name}</B>" in out
+    # highlight legend: one path from w, its product equals w.grad = x·(1 − tanh²(0.8814)) ≈ 1.0
+    assert "w.grad = <B>1.0000</B>" in out and "equal ✓" in out
+
+
+@pytest.mark.parametrize("ext", ["svg", "png", "pdf", "dot"])
+def test_output_file_format_from_extension(
+    tmp_path: Path, ext: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if ext != "dot":
+        needs("pygraphviz")
+    target = tmp_path / f"graph.{ext}"
+    code, out, _ = run([*NEURON, "--label", "o", "--rankdir", "TB", "-o", str(target)], capsys)
+    assert code == 0 and str(target) in out
+    data = target.read_bytes()
+    magic = {"svg": b"<svg", "png": b"\x89PNG", "pdf": b"%PDF-", "dot": b"rankdir=TB"}[ext]
+    assert magic in data
+    if ext == "dot":
+        assert b"<B>o</B>" in data
+
+
+def test_precision_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([*NEURON, "--precision", "2"], capsys)
+    assert code == 0 and "data 0.71" in out and "data 0.7071" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["render", "x.__class__", "--set", "x=1"], "attribute access 'x.__class__'"),
+        (["render", "x[0]", "--set", "x=1"], "subscript"),
+        (["render", "lambda: 0"], "lambda"),
+        (["render", "__import__('os')"], "unknown function '__import__'"),
+        (["render", "foo(x)", "--set", "x=1"], "unknown function 'foo'"),
+        (["render", "exp(x=1)"], "keyword argument"),
+        (["render", "x < 1", "--set", "x=1"], "comparison"),
+        (["render", "'hi'"], "str literal"),
+        (["render", "x*w"], "no value for variables x, w"),
+        (["render", "x*w", "--set", "x=1"], "no value for variable w"),
+        (["render", "x", "--set", "x=1", "y=2"], "no variable 'y'"),
+        (["render", "x", "--set", "x"], "NAME=VALUE"),
+        (["render", "x", "--set", "x=abc"], "'abc' is not a number"),
+        (["render", "x", "--set", "x=1", "x=2"], "x twice"),
+        (["render", "x", "--set", "x=1", "--highlight", "q"], "--highlight q"),
+        (["render", "x", "--set", "x=1", "-o", "g.gif"], "must end in .svg, .png, .pdf or .dot"),
+        (["render", "x", "--set", "x=1", "--rankdir", "XY"], "invalid choice: 'XY'"),
+        (["render", "x", "--set", "x=1", "--precision", "99"], "--precision"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str],
+    fragment: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert fragment in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_python_dash_m_runs_the_subcommand(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd_mlp", *NEURON, "-o", str(tmp_path / "g.dot")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
+    bad = subprocess.run(
+        [sys.executable, "-m", "autograd_mlp", "render", "__import__('os').system('echo hi')"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2 and "hi\n" not in bad.stdout
+    assert bad.stderr.count("\n") == 1
