@@ -206,9 +206,10 @@ class Value:
                 return NotImplemented
             other = Value(other, "", (), (), CONST)
         a, b = self.data, other.data
-        inv_b = _divide(1.0, b)
-        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b²
-        return Value(_divide(a, b), "", (self, other), (inv_b, -a * inv_b * inv_b), "/")
+        out = _divide(a, b)
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b² = -(a/b)/b  (computed as PyTorch does, so that
+        # 0/b for a tiny b gives -0, not -0·(1/b)² = 0·inf = nan)
+        return Value(out, "", (self, other), (_divide(1.0, b), -_divide(out, b)), "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
         if not _check_operand(other, "/"):
@@ -256,8 +257,9 @@ class Value:
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
-        # d(tanh a)/da = 1 - tanh²a
-        return Value(t, "", (self,), (1.0 - t * t,), "tanh")
+        # d(tanh a)/da = 1 - tanh²a, computed as (1 - t)(1 + t): 1 - t is exact near |t| = 1,
+        # where 1 - t·t would lose digits to the rounding of t·t (PyTorch's fused multiply-add)
+        return Value(t, "", (self,), ((1.0 - t) * (1.0 + t),), "tanh")
 
     def sigmoid(self) -> Value:
         s = _sigmoid(self.data)

@@ -66,6 +66,7 @@ IEEE_CASES = [
     ("/", (1.0, 0.0), INF, [INF, -INF]),  # d/db (a/b) = -a/b² = -inf
     ("/", (-1.0, 0.0), -INF, [INF, INF]),
     ("/", (0.0, 0.0), math.nan, [INF, math.nan]),
+    ("/", (0.0, 5e-324), 0.0, [INF, -0.0]),  # d/db = -(a/b)/b = -0: no 0·inf = nan
     ("**", (0.0, -1.0), INF, [-INF, -INF]),  # 0⁻¹ = 1/0; d/da = -1·0⁻² = -inf; aᵇ·ln a = -inf
     ("**", (10.0, 400.0), INF, [INF, INF]),  # 10^400 overflows a double (max ≈ 1.8e308)
     ("**", (-10.0, 401.0), -INF, [INF, math.nan]),  # odd power keeps the sign; ln(-10) = nan

@@ -77,6 +77,7 @@ OP_TABLE: list[tuple[str, Callable[..., Any], tuple[float, ...]]] = [
     ("exp", lambda a: a.exp(), (1.3,)),
     ("log", lambda a: a.log(), (0.37,)),
     ("tanh", lambda a: a.tanh(), (-0.8,)),
+    ("tanh saturating", lambda a: a.tanh(), (12.602750350431858,)),  # 1 - t² near t = 1
     ("sigmoid", lambda a: a.sigmoid(), (-1.6,)),
     ("sigmoid large", lambda a: a.sigmoid(), (30.0,)),
     ("relu positive", lambda a: a.relu(), (0.6,)),
@@ -110,6 +111,7 @@ EDGE_TABLE: list[tuple[str, Callable[..., Any], tuple[float, ...]]] = [
     ("1/0", lambda a, b: a / b, (1.0, 0.0)),
     ("-1/0", lambda a, b: a / b, (-1.0, 0.0)),
     ("0/0", lambda a, b: a / b, (0.0, 0.0)),
+    ("0/5e-324", lambda a, b: a / b, (0.0, 5e-324)),  # 1/b overflows; d/db must stay 0
     ("0**0 value exponent", lambda a, b: a**b, (0.0, 0.0)),
     ("0**2 value exponent", lambda a, b: a**b, (0.0, 2.0)),
     ("0**0.5 value exponent", lambda a, b: a**b, (0.0, 0.5)),
