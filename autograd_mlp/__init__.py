@@ -8,11 +8,15 @@
 27.0
 """
 
+from .data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
 from .engine import AnomalyError, Value, detect_anomaly, no_grad, weighted_sum
 from .fast import Trace, TraceError, trace
 from .gradcheck import GradcheckError, gradcheck
 from .interop import from_torch, to_torch  # imports torch only when called
+from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 from .nn import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam
+from .train import History, fit
 
 __version__ = "0.1.0"
 
@@ -28,6 +32,21 @@ __all__ = [
     "Neuron",
     "Layer",
     "MLP",
+    "fit",
+    "History",
+    "SGD",
+    "Adam",
+    "mse",
+    "sse",
+    "hinge",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "make_moons",
+    "make_circles",
+    "make_xor",
+    "make_spiral",
+    "make_blobs",
+    "to_signed",
     "to_torch",
     "from_torch",
     "trace",
