@@ -17,11 +17,13 @@ from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam
 from .train import History, fit
+from .viz import draw_graph  # builds DOT text; rendering needs Graphviz only when asked
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Value",
+    "draw_graph",
     "no_grad",
     "detect_anomaly",
     "AnomalyError",

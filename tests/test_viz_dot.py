@@ -484,3 +484,10 @@ def test_collapsed_edge_label_is_the_chain_rule_through_the_hidden_z() -> None:
     a = math.tanh(w * 0.8 + hidden.b.data)
     # ∂a/∂x = (1 − tanh²z)·w, printed on the arrow from x1 into the collapsed neuron
     assert format_number((1 - a * a) * w) in g.source
+
+
+def test_draw_graph_is_exported_at_top_level() -> None:
+    import autograd_mlp
+    from autograd_mlp import viz
+
+    assert autograd_mlp.draw_graph is viz.draw_graph and "draw_graph" in autograd_mlp.__all__
