@@ -196,7 +196,9 @@ def fit(
     size = n if batch_size is None else min(batch_size, n)
     batches_per_epoch = math.ceil(n / size)
     limits = [m for m in (max_steps, epochs and epochs * batches_per_epoch) if m]
-    total = min(limits) if limits else None
+    # With a target the step count is open-ended: the bar counts steps instead of showing a
+    # fraction of a limit that is only a safety net.
+    total = min(limits) if limits and target_loss is None else None
 
     history = History()
     bar = _progress_bar(progress, total)
@@ -256,6 +258,8 @@ def _loop(
             if accuracy_fn is not None:
                 history.accuracy.append(accuracy_fn(outputs, ts))
             if target_loss is not None and value <= target_loss:
+                if bar is not None:
+                    bar.set_postfix(loss=f"{value:.6g}")
                 return "target_loss"
             optimizer.zero_grad()
             loss.backward()
