@@ -80,6 +80,31 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"{p.label:<10} {p.data:>9.4f} {ana:>16.10f} {num:>20.10f}")
     print()
     print(f"largest difference between backward and central differences: {worst:.2e}")
+
+    # Then the lesson's loop: repeat W' = W − a·∂E/∂W until the error is below a target.
+    from .optim import SGD
+    from .teach.lesson import LESSON_LR, LESSON_T
+    from .train import fit
+
+    target = 1e-4
+    fresh = lesson_network()
+    print()
+    print(f"training with gradient descent, a = {LESSON_LR}, until E ≤ {target:g}:")
+    history = fit(
+        fresh,
+        [list(LESSON_X)],
+        [list(LESSON_T)],
+        loss="sse",  # Σ (t − y)² over the outputs of the one sample: the lesson's E
+        optimizer=SGD(fresh.parameters(), lr=LESSON_LR),
+        target_loss=target,
+        max_steps=10_000,
+        progress=True,
+    )
+    print(f"error before training E = {history.loss[0]:.6f}")
+    print(
+        f"error after {history.steps} steps E = {history.final_loss:.6g} "
+        f"(stopped because of {history.stopped_because})"
+    )
     return 0
 
 
