@@ -8,10 +8,13 @@ x/0 = ±inf, 0/0 = nan. Nothing here may raise from Python's `math` module mid-c
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_mlp.engine import (
     AnomalyError,
@@ -311,3 +314,42 @@ def test_values_hash_by_identity() -> None:
     a, b = Value(1.0), Value(1.0)
     assert len({a, b}) == 2  # equal data, two distinct nodes
     assert a in {a} and b not in {a}
+
+
+# ------------------------------------------------------------------------------------------------
+# No exception from any float, inf and nan included
+# ------------------------------------------------------------------------------------------------
+
+ALL_OPS: list[tuple[str, Callable[[Value, Value], Value]]] = [
+    ("+", lambda a, b: a + b),
+    ("-", lambda a, b: a - b),
+    ("*", lambda a, b: a * b),
+    ("/", lambda a, b: a / b),
+    ("rdiv", lambda a, b: 1.0 / a),
+    ("**", lambda a, b: a**b),
+    ("**const", lambda a, b: a**b.data),
+    ("rpow", lambda a, b: a.data**b),
+    ("neg", lambda a, b: -a),
+    ("exp", lambda a, b: a.exp()),
+    ("log", lambda a, b: a.log()),
+    ("tanh", lambda a, b: a.tanh()),
+    ("sigmoid", lambda a, b: a.sigmoid()),
+    ("relu", lambda a, b: a.relu()),
+    ("weighted_sum", lambda a, b: weighted_sum([a, b], [b, 2.0], a)),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    op=st.sampled_from(ALL_OPS),
+    a=st.floats(),
+    b=st.floats(),
+)
+def test_no_op_raises_on_any_float(
+    op: tuple[str, Callable[[Value, Value], Value]], a: float, b: float
+) -> None:
+    x, y = Value(a), Value(b)
+    out = op[1](x, y)
+    out.backward()
+    for v in (out, x, y):
+        assert type(v.data) is float and type(v.grad) is float, op[0]

@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_mlp.engine import Value, weighted_sum
 from tests.conftest import needs
@@ -223,3 +225,30 @@ def test_random_programs_cover_every_step_kind() -> None:
     assert used == set(STEPS)
     lengths = [len(_random_program(seed)[1]) for seed in range(12)]
     assert min(lengths) >= 20 and max(lengths) <= 200
+
+
+# ------------------------------------------------------------------------------------------------
+# Any float at all, inf and nan included: same value and same gradient as PyTorch
+# ------------------------------------------------------------------------------------------------
+
+# Every op of the table above on arbitrary doubles. Left out: a**0.5, which PyTorch computes as
+# sqrt (so sqrt(-0.0) = -0.0 and sqrt(-inf) = nan) where C's pow, and so ours, gives 0.0 and inf.
+ANY_FLOAT_OPS = [row for row in OP_TABLE if row[0] not in ("pow 0.5", "weighted sum")]
+
+
+def _close_ieee(got: float, want: float) -> bool:
+    if math.isnan(want) or math.isinf(want):
+        return _same(got, want)
+    return got == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_any_float_matches_torch(data: st.DataObject) -> None:
+    torch = needs("torch")
+    name, f, example = data.draw(st.sampled_from(ANY_FLOAT_OPS), label="op")
+    xs = [data.draw(st.floats(), label=f"x{i}") for i in range(len(example))]
+    value, grads, t_value, t_grads = _run_both(torch, f, xs)
+    assert _close_ieee(value, t_value), f"{name}{xs}: {value!r}, torch {t_value!r}"
+    for i, (g, t) in enumerate(zip(grads, t_grads)):
+        assert _close_ieee(g, t), f"{name}{xs}, d/dx{i}: {g!r}, torch {t!r}"
