@@ -46,7 +46,7 @@ def test_text_has_symbols_numbers_sum_and_update() -> None:
     yv = math.tanh(0.5)  # z = 2·(-3) + 6.5 = 0.5
     grad = (1 - yv * yv) * 2.0  # 0.7864...
     out = explain(y, w, lr=0.1)
-    assert "∂y/∂w = ∂y/∂(x·w + b) · ∂(x·w + b)/∂x·w · ∂x·w/∂w" in out
+    assert "∂y/∂w = ∂y/∂(x·w + b) · ∂(x·w + b)/∂(x·w) · ∂(x·w)/∂w" in out
     assert "1 − y²" in out  # the rule for tanh, with the node's name
     assert f"= {grad:.4f}" in out
     assert f"{-3.0 - 0.1 * grad:.4f}" in out  # w' = w - a·grad

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 from ..engine import Value
-from .naming import NodeNames, Sym, format_number, local_rule
+from .naming import NodeNames, Sym, format_number, local_rule, wrap
 from .paths import DEFAULT_PATH_LIMIT, Path, paths
 
 __all__ = ["explain", "FORMATS", "Derivation", "derive"]
@@ -67,6 +67,7 @@ class Derivation:
 
 
 def _partial(num: Sym, den: Sym) -> Sym:
+    num, den = wrap(num), wrap(den)  # ∂(a·b)/∂a, not ∂a·b/∂a
     return Sym(
         f"∂{num.text}/∂{den.text}",
         rf"\frac{{\partial {num.tex}}}{{\partial {den.tex}}}",

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ..engine import CONST, Value, topological_order
 
-__all__ = ["Sym", "NodeNames", "local_rule", "tex_escape", "format_number"]
+__all__ = ["Sym", "NodeNames", "local_rule", "wrap", "tex_escape", "format_number"]
 
 MAX_NAME = 24  # longer expressions fall back to op#index: a name must fit in a table cell
 
@@ -73,7 +73,8 @@ def _is_atom(text: str) -> bool:
     )
 
 
-def _wrap(s: Sym) -> Sym:
+def wrap(s: Sym) -> Sym:
+    """Parenthesise a name that is an expression, so it can be an operand or a denominator."""
     if _is_atom(s.text):
         return s
     return Sym(f"({s.text})", rf"\left({s.tex}\right)")
@@ -117,20 +118,20 @@ class NodeNames:
             sign = "−" if op == "-" else "+"
             return Sym(f"({a.text} {sign} {b.text})", rf"\left({a.tex} {op} {b.tex}\right)")
         if op == "*" and len(args) == 2:
-            a, b = (_wrap(x) for x in args)
+            a, b = (wrap(x) for x in args)
             return Sym(f"{a.text}·{b.text}", rf"{a.tex} \cdot {b.tex}")
         if op == "/" and len(args) == 2:
-            a, b = (_wrap(x) for x in args)
+            a, b = (wrap(x) for x in args)
             return Sym(f"{a.text}/{b.text}", rf"\frac{{{args[0].tex}}}{{{args[1].tex}}}")
         if op == "neg":
-            a = _wrap(args[0])
+            a = wrap(args[0])
             return Sym(f"−{a.text}", rf"-{a.tex}")
         if op.startswith("**") and len(args) == 1:
-            a = _wrap(args[0])
+            a = wrap(args[0])
             k = op[2:]
             return Sym(f"{a.text}{k.translate(_SUPERSCRIPTS)}", rf"{a.tex}^{{{k}}}")
         if op == "**" and len(args) == 2:
-            a = _wrap(args[0])
+            a = wrap(args[0])
             return Sym(f"{a.text}^{args[1].text}", rf"{a.tex}^{{{args[1].tex}}}")
         functions = {
             "exp": r"\exp",
@@ -161,21 +162,19 @@ def local_rule(names: NodeNames, out: Value, slot: int) -> Sym:
     if op == "/":
         a, b = names(prev[0]), names(prev[1])
         if slot == 0:
-            return Sym(f"1/{_wrap(b).text}", rf"\frac{{1}}{{{b.tex}}}")
-        return Sym(
-            f"−{_wrap(a).text}/{_wrap(b).text}²", rf"-\frac{{{a.tex}}}{{{_wrap(b).tex}^{{2}}}}"
-        )
+            return Sym(f"1/{wrap(b).text}", rf"\frac{{1}}{{{b.tex}}}")
+        return Sym(f"−{wrap(a).text}/{wrap(b).text}²", rf"-\frac{{{a.tex}}}{{{wrap(b).tex}^{{2}}}}")
     if op == "neg":
         return Sym("−1", "-1")
     if op.startswith("**") and len(prev) == 1:
         k = float(op[2:])
         km1 = _short(k - 1.0)
-        w = _wrap(u)
+        w = wrap(u)
         if k == 2.0:
             return Sym(f"2·{w.text}", rf"2 {w.tex}")
         return Sym(f"{op[2:]}·{w.text}^{km1}", rf"{op[2:]} \cdot {w.tex}^{{{km1}}}")
     if op == "**":
-        a, b = _wrap(names(prev[0])), _wrap(names(prev[1]))
+        a, b = wrap(names(prev[0])), wrap(names(prev[1]))
         if slot == 0:
             return Sym(
                 f"{b.text}·{a.text}^({b.text} − 1)", rf"{b.tex} \cdot {a.tex}^{{{b.tex} - 1}}"
@@ -184,11 +183,11 @@ def local_rule(names: NodeNames, out: Value, slot: int) -> Sym:
     if op == "exp":
         return Sym(f"exp({u.text})", rf"\exp\left({u.tex}\right)")
     if op == "log":
-        return Sym(f"1/{_wrap(u).text}", rf"\frac{{1}}{{{u.tex}}}")
+        return Sym(f"1/{wrap(u).text}", rf"\frac{{1}}{{{u.tex}}}")
     if op == "tanh":
-        return Sym(f"1 − {_wrap(o).text}²", rf"1 - {_wrap(o).tex}^{{2}}")
+        return Sym(f"1 − {wrap(o).text}²", rf"1 - {wrap(o).tex}^{{2}}")
     if op == "sigmoid":
-        w = _wrap(o)
+        w = wrap(o)
         return Sym(f"{w.text}·(1 − {w.text})", rf"{w.tex} \left(1 - {w.tex}\right)")
     if op == "relu":
         return Sym(f"[{u.text} > 0]", rf"\left[{u.tex} > 0\right]")

@@ -1,0 +1,125 @@
+"""exercise() and check(): blanked worksheets, answer keys and marked answers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from autograd_mlp import Value
+from autograd_mlp.cli import main
+from autograd_mlp.teach.exercise import check, exercise
+from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+from tests.conftest import needs
+
+
+def _example() -> tuple[Value, Value, Value]:
+    # y = a·b + a with a = 2, b = −3. By hand: a·b = −6, y = −4; dy/d(a·b) = 1,
+    # dy/db = a = 2, dy/da = b + 1 = −2 (a is used twice: two terms).
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    y = a * b + a
+    y.label = "y"
+    return y, a, b
+
+
+def test_grad_blanks_in_backward_order_with_hand_answers() -> None:
+    y, a, b = _example()
+    ex = exercise(y, hide="grad")
+    assert [bl.name for bl in ex.blanks] == ["grad of a·b", "grad of b", "grad of a"]
+    assert [bl.answer for bl in ex.blanks] == [1.0, 2.0, -2.0]
+    dot = ex.graph.source
+    for n in (1, 2, 3):
+        assert f"grad ?{n}<" in dot
+    assert "grad 1.0000" in dot  # the root shows its seed
+    assert (a.grad, b.grad, y.grad) == (0.0, 0.0, 0.0)  # nothing was run backward
+    key = ex.answer_key()
+    assert "?3  grad of a = −2.0000" in key
+    assert "(−3.0000) × 1.0000 + 1.0000 × 1.0000 = −2.0000" in key  # the chain rule, two uses
+
+
+def test_check_marks_answers_and_explains_wrong_ones() -> None:
+    y, _, _ = _example()
+    ex = exercise(y)
+    report = check(ex, [1.0, 2.0, -1.0])
+    assert [m.correct for m in report.marks] == [True, True, False]
+    assert report.score == 2 and not report.all_correct
+    text = str(report)
+    assert "2 of 3 correct" in text
+    assert "?3  grad of a: −1.0000 is wrong; expected −2.0000" in text
+    assert "grad of a = Σ over its uses of local × grad of the output" in text
+    # mappings with numbers or "?n" keys; missing answers are marked, not an error
+    report = check(ex, {"?1": 1.0004, 3: -2.0})
+    assert [m.correct for m in report.marks] == [True, False, True]
+    assert "?2  grad of b: no answer; expected 2.0000" in str(report)
+    assert check(ex, [1, 2, -2]).all_correct
+    assert not check(ex, [1.01, 2, -2], tol=1e-3).all_correct
+    assert check(ex, [1.01, 2, -2], tol=0.02).all_correct
+
+
+def test_data_and_local_exercises() -> None:
+    y, _, _ = _example()
+    data = exercise(y, hide="data")
+    assert [bl.answer for bl in data.blanks] == [-6.0, -4.0]  # forward order
+    assert "data ?1<" in data.graph.source and '">grad ' not in data.graph.source
+    local = exercise(y, hide="local")
+    # ∂(a·b)/∂a = b, ∂(a·b)/∂b = a, ∂y/∂(a·b) = 1, ∂y/∂a = 1
+    assert [bl.answer for bl in local.blanks] == [-3.0, 2.0, 1.0, 1.0]
+    assert local.blanks[0].hint == "∂(a·b)/∂a = b = −3.0000"
+    assert local.graph.source.count(">?") == 4  # each edge label is a numbered blank
+
+
+def test_seed_picks_a_reproducible_subset_on_the_lesson() -> None:
+    model = lesson_network()
+    y = model(list(LESSON_X))
+    assert isinstance(y, list)
+    error = lesson_error(y)
+    one = exercise(error, seed=7, count=5)
+    two = exercise(error, seed=7, count=5)
+    assert [b.name for b in one.blanks] == [b.name for b in two.blanks]
+    assert len(one.blanks) == 5 and [b.number for b in one.blanks] == [1, 2, 3, 4, 5]
+    everything = exercise(error)
+    error.backward()
+    by_name = {b.name: b.answer for b in everything.blanks}
+    for p in model.parameters():  # the expected answers are backward()'s gradients
+        assert by_name[f"grad of {p.label}"] == pytest.approx(p.grad, rel=1e-12)
+    md = everything.answer_key("markdown")
+    assert md.startswith("# Answer key: gradients\n")
+    rows = [ln for ln in md.splitlines() if ln.startswith("|")]
+    assert len(rows) == len(everything.blanks) + 2
+
+
+def test_bad_input() -> None:
+    y, _, _ = _example()
+    with pytest.raises(ValueError, match="hide must be one of 'grad', 'data', 'local'"):
+        exercise(y, hide="weights")
+    with pytest.raises(ValueError, match="nothing to hide"):
+        exercise(Value(1.0), hide="data")
+    ex = exercise(y)
+    with pytest.raises(ValueError, match=r"'\?9' is not a blank number \(expected 1 to 3"):
+        check(ex, {"?9": 1.0})
+    with pytest.raises(TypeError, match="answer to \\?2 must be a number, got str"):
+        check(ex, [1.0, "2"])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="4 answers for 3 blanks"):
+        check(ex, [1, 2, 3, 4])
+
+
+def test_cli_writes_worksheet_and_answer_key(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    out = tmp_path / "worksheet.png"
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["exercise", "x*w + b", "--set", "x=2", "w=-3", "b=1", "-o", str(out)])
+    assert code == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    key = (tmp_path / "worksheet.answers.md").read_text(encoding="utf-8")
+    # by hand: d/dw (x·w + b) = x = 2, d/dx = w = −3, d/db = 1
+    assert "| grad of w | 2.0000 |" in key and "| grad of x | −3.0000 |" in key
+    assert "worksheet.answers.md" in stdout.getvalue()
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["exercise", "x*w", "--set", "x=2", "w=1", "-o", str(tmp_path / "a.txt")]) == 2
+        assert main(["exercise", "__import__('os')", "-o", str(out)]) == 2
+        assert main(["exercise", "x*w", "--set", "x=2", "-o", str(out)]) == 2
+    assert "must end in .png, .pdf or .svg" in err.getvalue()
