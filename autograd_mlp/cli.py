@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import __version__
 
@@ -20,11 +21,25 @@ class UsageError(ValueError):
     """A problem with the command line itself: exit code 2."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    """Rewrap descriptions as usual, but print an epilog that starts with "example" as written,
+    so a long example command stays on one line and can be copied into a shell."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(("example:", "examples:")):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() decides the exit code and message."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 Runner = Callable[[argparse.Namespace], int]
@@ -210,12 +225,288 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------
+# explain
+# ------------------------------------------------------------------------------------------------
+
+
+def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    from .teach.lesson import LESSON_LR
+    from .teach.worked import DEFAULT_STEPS, DEFAULT_TARGET
+
+    p = sub.add_parser(
+        "explain",
+        help="print the lesson's worked example step by step (3–2–2 network, one training step)",
+        description=(
+            "The classic backprop lesson with the project's documented numbers: forward pass, "
+            "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths, the "
+            "update W' = W − a·∂E/∂W, then the error after more steps and the step at which a "
+            "target error is reached."
+        ),
+        epilog="example: autograd-mlp explain --format markdown > docs/worked-example.md",
+    )
+    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    p.add_argument(
+        "--round",
+        type=int,
+        default=None,
+        metavar="DECIMALS",
+        help="round every intermediate number as a hand calculation would (e.g. 4)",
+    )
+    p.add_argument("--lr", type=float, default=LESSON_LR, help=f"learning constant a ({LESSON_LR})")
+    p.add_argument(
+        "--steps", type=int, default=DEFAULT_STEPS, help=f"further steps ({DEFAULT_STEPS})"
+    )
+    p.add_argument(
+        "--target", type=float, default=DEFAULT_TARGET, help=f"target error ({DEFAULT_TARGET})"
+    )
+    return _run_explain
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from .teach.worked import worked_example
+
+    try:
+        text = worked_example(
+            args.format,
+            lr=args.lr,
+            steps=args.steps,
+            target=args.target,
+            round_intermediate=args.round,
+        )
+    except ValueError as exc:
+        raise UsageError(f"explain: {exc}") from None
+    sys.stdout.write(text)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# exercise
+# ------------------------------------------------------------------------------------------------
+
+
+def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    p = sub.add_parser(
+        "exercise",
+        help="write a worksheet: an expression's graph with numbered blanks, plus the answer key",
+        description=(
+            "Build the expression (parsed, never evaluated as Python), draw its gradient graph "
+            "with the gradients (or values, or local derivatives) replaced by numbered blanks, "
+            "and write the answer key, with the chain-rule working for each blank, next to it."
+        ),
+        epilog='example: autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88 '
+        "-o worksheet.png   (also writes worksheet.answers.md)",
+    )
+    p.add_argument("expression", help='e.g. "tanh(x*w + b)"')
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="values of the variables, e.g. --set x=2 w=-3",
+    )
+    p.add_argument("--hide", choices=("grad", "data", "local"), default="grad")
+    p.add_argument("--count", type=int, default=None, help="blank only this many (at random)")
+    p.add_argument("--seed", type=int, default=None, help="seed for choosing the blanks")
+    p.add_argument("--precision", type=int, default=4, help="decimals printed (default 4)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        required=True,
+        help="the worksheet (.png, .pdf or .svg); the key goes to FILE's stem + .answers.md",
+    )
+    return _run_exercise
+
+
+def _run_exercise(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .expr import ExpressionError, build
+    from .teach.exercise import exercise
+    from .viz import save
+    from .viz.render import write_atomic
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise UsageError(
+            f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg"
+        )
+    try:
+        values = _parse_assignments(args.assignments)
+    except UsageError as exc:
+        raise UsageError(str(exc).replace("render:", "exercise:", 1)) from None
+    try:
+        root, _ = build(args.expression, values)
+        ex = exercise(
+            root, hide=args.hide, seed=args.seed, count=args.count, precision=args.precision
+        )
+    except (ExpressionError, ValueError, TypeError) as exc:
+        raise UsageError(f"exercise: {exc}") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sheet = save(ex.graph, out)
+    key = out.with_name(out.stem + ".answers.md")
+    write_atomic(key, ex.answer_key("markdown").encode("utf-8"))
+    print(f"wrote {sheet} ({len(ex.blanks)} blanks) and the answer key {key}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# train
+# ------------------------------------------------------------------------------------------------
+
+_DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
+_BINARY = ("moons", "circles", "xor")  # two classes, labels 0/1; spiral and blobs have K classes
+
+
+def _add_train(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    p = sub.add_parser(
+        "train",
+        help="train an MLP on a toy dataset and optionally save it as JSON",
+        description=(
+            "Generate a seeded toy dataset, build an MLP with the given hidden layers, train it "
+            "with full-batch (or minibatch) gradient descent and print the loss and accuracy "
+            "before and after. The output layer is chosen from the dataset: one logit for the "
+            "two-class datasets (moons, circles, xor), one per class for spiral and blobs."
+        ),
+        epilog="example: autograd-mlp train --dataset moons --hidden 16 16 --steps 100 "
+        "--save model.json",
+    )
+    p.add_argument("--dataset", choices=_DATASETS, default="moons", help="default: moons")
+    p.add_argument("--samples", type=int, default=100, help="number of samples (default 100)")
+    p.add_argument(
+        "--noise",
+        type=float,
+        default=None,
+        help="noise of the dataset (cluster spread for blobs); default: the dataset's own",
+    )
+    p.add_argument(
+        "--classes", type=int, default=None, help="classes for spiral and blobs (default 2 / 3)"
+    )
+    p.add_argument(
+        "--hidden",
+        type=int,
+        nargs="+",
+        default=[16, 16],
+        metavar="N",
+        help="sizes of the hidden layers (default: 16 16)",
+    )
+    p.add_argument(
+        "--activation",
+        choices=("relu", "tanh", "sigmoid"),
+        default="relu",
+        help="activation of the hidden layers (default relu)",
+    )
+    p.add_argument(
+        "--loss",
+        choices=("auto", "bce", "hinge", "mse", "cross_entropy"),
+        default="auto",
+        help="auto: bce for two classes, cross_entropy for more (hinge and mse use labels ±1)",
+    )
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="adam", help="default adam")
+    p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
+    p.add_argument("--steps", type=int, default=100, help="updates to make (default 100)")
+    p.add_argument("--batch-size", type=int, default=None, help="default: the whole dataset")
+    p.add_argument("--target-loss", type=float, default=None, help="stop once the loss is ≤ this")
+    p.add_argument("--seed", type=int, default=0, help="seed of the data and the weights (0)")
+    p.add_argument("--fast", action="store_true", help="replay the graph with NumPy (faster)")
+    p.add_argument("--save", metavar="FILE", help="write the trained model to FILE (JSON)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: when stderr is a terminal)",
+    )
+    return _run_train
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from . import data
+    from .nn import MLP
+    from .optim import SGD, Adam
+    from .train import fit
+
+    for name in ("samples", "steps"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"train: --{name} must be at least 1, got {getattr(args, name)}")
+    if any(n < 1 for n in args.hidden):
+        raise UsageError(f"train: --hidden sizes must be at least 1, got {args.hidden}")
+    if args.classes is not None and args.dataset in _BINARY:
+        raise UsageError(f"train: --classes applies to spiral and blobs, not {args.dataset}")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError(f"train: --batch-size must be at least 1, got {args.batch_size}")
+    if not (args.lr > 0.0 and args.lr < float("inf")):
+        raise UsageError(f"train: --lr must be a positive number, got {args.lr}")
+
+    # The dataset: keyword arguments only for what was given, so each keeps its own defaults.
+    kwargs: dict[str, object] = {"n_samples": args.samples, "seed": args.seed}
+    if args.noise is not None:
+        kwargs["cluster_std" if args.dataset == "blobs" else "noise"] = args.noise
+    if args.classes is not None:
+        kwargs["n_classes" if args.dataset == "spiral" else "centers"] = args.classes
+    try:
+        X, y = getattr(data, f"make_{args.dataset}")(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"train: {exc}") from None
+    n_classes = max(y) + 1
+
+    loss = args.loss
+    if loss == "auto":
+        loss = "bce" if n_classes == 2 else "cross_entropy"
+    if loss != "cross_entropy" and n_classes > 2:
+        raise UsageError(
+            f"train: --loss {loss} needs two classes; {args.dataset} has {n_classes} "
+            "(use --loss cross_entropy)"
+        )
+    targets: list[int] = y
+    if loss in ("hinge", "mse"):
+        targets = data.to_signed(y)  # these losses want labels −1/+1
+    nout = n_classes if loss == "cross_entropy" else 1
+
+    model = MLP(2, [*args.hidden, nout], activation=args.activation, seed=args.seed)
+    optimizer = (SGD if args.optimizer == "sgd" else Adam)(model.parameters(), lr=args.lr)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    history = fit(
+        model,
+        X,
+        targets,
+        loss=loss,
+        optimizer=optimizer,
+        max_steps=args.steps,
+        batch_size=args.batch_size,
+        target_loss=args.target_loss,
+        progress=progress,
+        fast=args.fast,
+    )
+
+    sizes = ", ".join(str(n) for n in model.nouts)
+    print(
+        f"trained MLP(2, [{sizes}]) with {len(model.parameters())} parameters on "
+        f"{args.dataset} ({len(X)} samples), loss {loss}, {args.optimizer} lr={args.lr}"
+    )
+    if history.loss:
+        print(f"loss: {history.loss[0]:.6g} at step 1 → {history.final_loss:.6g} at the end")
+    if history.accuracy:
+        print(f"accuracy: {history.accuracy[0]:.1%} → {history.accuracy[-1]:.1%}")
+    print(f"steps: {history.steps} (stopped because: {history.stopped_because})")
+    if args.save is not None:
+        from .io import save
+
+        print(f"saved the model to {save(model, args.save)}")
+    return 130 if history.stopped_because == "interrupted" else 0
+
+
+# ------------------------------------------------------------------------------------------------
 # main
 # ------------------------------------------------------------------------------------------------
 
 _COMMANDS: Sequence[Callable[[argparse._SubParsersAction[_Parser]], Runner]] = (
     _add_demo,
     _add_render,
+    _add_explain,
+    _add_exercise,
+    _add_train,
 )
 
 
@@ -231,23 +522,34 @@ def build_parser() -> tuple[_Parser, dict[str, Runner]]:
     for add in _COMMANDS:
         runner = add(sub)
         runners[runner.__name__.removeprefix("_run_")] = runner
+    # `autograd-mlp render ... --debug` works as well as `autograd-mlp --debug render ...`;
+    # SUPPRESS keeps the subcommand's default from overwriting the top-level flag.
+    for subparser in sub.choices.values():
+        subparser.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser, runners
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, runners = build_parser()
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
     try:
+        parser, runners = build_parser()
         args = parser.parse_args(args_list)
         if args.command is None:
-            parser.print_help()
-            return 2
+            raise UsageError(
+                f"autograd-mlp: missing COMMAND, one of: {', '.join(runners)} "
+                "(see autograd-mlp --help)"
+            )
         return runners[args.command](args)
     except UsageError as exc:
         if debug:
             raise
-        print(str(exc), file=sys.stderr)
+        message = _one_line(exc)
+        if not message.startswith("autograd-mlp"):  # "render: ..." -> "autograd-mlp render: ..."
+            message = f"autograd-mlp {message}"
+        print(message, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("autograd-mlp: interrupted", file=sys.stderr)
@@ -255,5 +557,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one readable line, not a traceback
         if debug:
             raise
-        print(f"autograd-mlp: error: {exc}", file=sys.stderr)
+        print(f"autograd-mlp: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (its type when the message is empty)."""
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return text or type(exc).__name__
