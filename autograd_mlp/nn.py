@@ -78,6 +78,8 @@ class Neuron(Module):
         name: str = "N1",
     ) -> None:
         _check_count(nin, "nin")
+        if isinstance(activation, bool):  # micrograd's Neuron(nin, nonlin) called positionally
+            nonlin = activation
         if nonlin is not None:  # micrograd's keyword: nonlin=True is relu, False is linear
             activation = "relu" if nonlin else "linear"
         self.activation = _check_activation(activation)

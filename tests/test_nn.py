@@ -41,6 +41,7 @@ def test_micrograd_nonlin_keyword() -> None:
     assert Neuron(2, nonlin=True).activation == "relu"
     assert Layer(2, 3, nonlin=False).activation == "linear"
     assert Neuron(2).nonlin and not Neuron(2, nonlin=False).nonlin
+    assert Neuron(2, False).activation == "linear"  # micrograd's positional Neuron(nin, nonlin)
     # micrograd's MLP: relu hidden layers, linear last layer
     assert [layer.activation for layer in MLP(2, [4, 4, 1]).layers] == ["relu", "relu", "linear"]
     assert repr(MLP(2, [1])) == "MLP of [Layer of [LinearNeuron(2)]]"
