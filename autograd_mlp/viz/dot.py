@@ -428,7 +428,11 @@ def draw_graph(
         edge_attr={"fontname": FONT, "fontsize": "10", "color": EDGE, "arrowsize": "0.7"},
     )
     graph.body.extend(body)
-    caption = _caption(title, b.roles_seen, summary, precision, show_local) if legend else ""
+    caption = (
+        _caption(title, b.roles_seen, summary, precision, show_local, root.label or "root")
+        if legend
+        else ""
+    )
     if not legend and title:
         caption = f"<<B>{_text(title)}</B>>"
     if caption:
@@ -641,8 +645,10 @@ class _Builder:
         self.edges.append(f"\tv{self.index[child]} -> {target}{suffix}\n")
 
     def finish(self) -> list[str]:
-        lines = list(self.groups.get("", []))
-        for key in sorted(k for k in self.groups if k):
+        # Clusters first, in layer/neuron order: dot keeps the order in which it first meets
+        # the clusters, so neuron 1 tends to be drawn above neuron 2.
+        lines: list[str] = []
+        for key in sorted((k for k in self.groups if k), key=_cluster_order):
             lines.append(f"\tsubgraph {key} {{\n")
             lines.append(
                 f'\t\tlabel=<<B>{_text(self.group_titles[key])}</B>> style="rounded,filled" '
@@ -650,8 +656,14 @@ class _Builder:
             )
             lines.extend("\t" + line for line in self.groups[key])
             lines.append("\t}\n")
+        lines.extend(self.groups.get("", []))
         lines.extend(self.edges)
         return lines
+
+
+def _cluster_order(key: str) -> tuple[int, ...]:
+    """cluster_L2_N10 → (2, 10): numeric order, so neuron 10 comes after neuron 9."""
+    return tuple(int(n) for n in re.findall(r"\d+", key))
 
 
 def _check_overrides(override: object) -> None:
@@ -701,6 +713,7 @@ def _caption(
     summary: PathSummary | None,
     precision: int,
     show_local: bool,
+    root_name: str,
 ) -> str:
     rows: list[str] = []
     if title:
@@ -725,7 +738,7 @@ def _caption(
         leaf_name = summary.leaf.label or "leaf"
         rows.append(
             f'<TR><TD ALIGN="LEFT" COLSPAN="3"><FONT COLOR="{HIGHLIGHT}"><B>'
-            f"chain rule: ∂root/∂{_text(leaf_name)} = sum over the {summary.count} "
+            f"chain rule: ∂{_text(root_name)}/∂{_text(leaf_name)} = sum over the {summary.count} "
             f"highlighted path{'s' if summary.count != 1 else ''} of the product of "
             f"local derivatives</B></FONT></TD></TR>"
         )
