@@ -21,7 +21,7 @@ __all__ = ["plot_training", "decision_grid"]
 def decision_grid(
     model: MLP, X: Sequence[Sequence[float]], resolution: int = 50, margin: float = 0.5
 ) -> tuple[list[float], list[float], list[list[float]]]:
-    """Model scores on a ``resolution``² grid around the data: (xs, ys, scores[row][col]).
+    """Model scores on a ``resolution``² grid around the data: ``(xs, ys, scores[row][col])``.
 
     The model must take 2 inputs and give one output. Evaluated under `no_grad`.
     """
