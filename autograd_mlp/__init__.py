@@ -16,6 +16,15 @@ from .interop import from_torch, to_torch  # imports torch only when called
 from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam
+from .teach import (  # the classroom tools; Graphviz and Pillow are imported only to render
+    backward_frames,
+    check,
+    draw_network,
+    exercise,
+    explain,
+    paths,
+    save_frames,
+)
 from .train import History, fit
 from .viz import draw_graph  # builds DOT text; rendering needs Graphviz only when asked
 
@@ -54,5 +63,12 @@ __all__ = [
     "trace",
     "Trace",
     "TraceError",
+    "paths",
+    "explain",
+    "draw_network",
+    "backward_frames",
+    "save_frames",
+    "exercise",
+    "check",
     "__version__",
 ]
