@@ -12,6 +12,7 @@ from autograd_mlp import Value
 from autograd_mlp.cli import main
 from autograd_mlp.teach.exercise import check, exercise
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+from autograd_mlp.viz import format_number
 from tests.conftest import needs
 
 
@@ -88,6 +89,32 @@ def test_seed_picks_a_reproducible_subset_on_the_lesson() -> None:
     assert md.startswith("# Answer key: gradients\n")
     rows = [ln for ln in md.splitlines() if ln.startswith("|")]
     assert len(rows) == len(everything.blanks) + 2
+
+
+def test_given_gradients_come_from_the_chain_rule_not_from_grad() -> None:
+    # With count, some gradients are given. Before backward() every .grad is 0, and after two
+    # backward() calls it is doubled: the worksheet must print the true gradient either way.
+    model = lesson_network()
+    y = model(list(LESSON_X))
+    assert isinstance(y, list)
+    error = lesson_error(y)
+    fresh = exercise(error, seed=3, count=4).graph.source
+    error.backward()
+    error.backward()  # accumulates: every .grad is now twice the gradient
+    stale = exercise(error, seed=3, count=4).graph.source
+    assert fresh == stale
+    w = model.layers[0].neurons[0].w[0]
+    assert f"grad {format_number(w.grad / 2)}<" in fresh  # ∂E/∂L1.N1.w1 = −0.2121, given
+    assert f"grad {format_number(w.grad)}<" not in fresh
+    assert fresh.count("grad ?") == 4
+
+
+def test_data_exercise_hides_the_numbers_that_give_the_answers_away() -> None:
+    y, _, _ = _example()
+    dot = exercise(y, hide="data").graph.source
+    # no gradients (they would need the values) and no local derivatives (∂(a·b)/∂a = b ...)
+    assert '">grad ' not in dot and "−3.0000</" not in dot.split("->", 1)[1]
+    assert "data 2.0000" in dot and "data −3.0000" in dot  # the leaves are given
 
 
 def test_bad_input() -> None:

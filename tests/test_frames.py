@@ -56,6 +56,36 @@ def test_gradients_fill_in_step_by_step() -> None:
     assert (a.grad, b.grad, y.grad) == (0.0, 0.0, 0.0)
 
 
+def test_seed_frame_highlights_the_root_and_sends_nothing_yet() -> None:
+    y, _, _ = _example()
+    seed, first = (f.graph.source for f in list(backward_frames(y))[:2])
+    assert " × " not in seed  # no contribution on any arrow before the first step
+    assert 'color="#d0312d"' in seed  # the root (its gradient, the seed 1) is highlighted
+    assert "1.0000 × 1.0000 = 1.0000" in first  # step 1: the + node sends 1 to both inputs
+
+
+def test_frames_follow_backward_order_on_the_lesson() -> None:
+    # The processed nodes are the operation nodes in reverse topological order, exactly the
+    # order backward() visits them, and each frame highlights exactly one node.
+    from autograd_mlp.engine import topological_order
+    from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+
+    y = lesson_network()(list(LESSON_X))
+    assert isinstance(y, list)
+    error = lesson_error(y)
+    frames = list(backward_frames(error))
+    expected = [v for v in reversed(topological_order(error)) if v._prev]
+    assert [f.node for f in frames[1:]] == expected
+    assert len(frames) == 12  # the seed and 11 operations, as in docs/images/lesson-backward.gif
+    ids = node_ids(error)
+    for f in frames:
+        highlighted = [ln for ln in f.graph.source.splitlines() if 'color="#d0312d"' in ln]
+        assert len(highlighted) == 1
+        assert highlighted[0].strip().startswith(ids[f.node or error] + " ")
+    for i, earlier in enumerate(expected):  # a node's users are all processed before it
+        assert not any(earlier in later._prev for later in expected[i + 1 :])
+
+
 def test_last_frame_matches_backward_on_a_shared_node() -> None:
     x = Value(0.5, label="x")
     h = x.tanh()

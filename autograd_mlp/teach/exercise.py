@@ -233,9 +233,13 @@ def exercise(
         n = node_blank.get(v)
         if v is root and hide == "grad":
             return {"grad": num(1.0)}  # the seed ∂root/∂root = 1, whether or not backward ran
-        if n is None:
-            return None
-        return {hide: f"?{n}"}
+        if n is not None:
+            return {hide: f"?{n}"}
+        if hide == "grad":
+            # A given gradient is printed from the recurrence, not from .grad: before
+            # backward() .grad is 0, and after two backward() calls it is doubled.
+            return {"grad": num(grads[v])}
+        return None
 
     def edge_text(inp: Value, out: Value, k: int) -> str | None:
         n = edge_blank.get((out, k))

@@ -91,12 +91,14 @@ def backward_frames(
             return {"grad": _fmt(grad[v], precision) + " +…"}
         return {"grad": NBSP * len(_fmt(final[v], precision))}
 
-    def draw(current: Value | None, caption: str) -> GradGraph:
+    def draw(current: Value, caption: str, *, processing: bool) -> GradGraph:
         def attrs(v: Value) -> dict[str, str] | None:
             return dict(CURRENT) if v is current else None
 
         def edge(inp: Value, out: Value, k: int) -> str | None:
-            if out is not current:
+            # The seed frame highlights the root but sends nothing yet: its inputs are blank,
+            # so an arrow labelled with a contribution would show a step not yet taken.
+            if not processing or out is not current:
                 return None
             local = out._local[k]
             g = grad[out]
@@ -116,7 +118,7 @@ def backward_frames(
 
     total = len(ops)
     seed = f"step 0/{total}: seed ∂{root.label or 'root'}/∂{root.label or 'root'} = 1"
-    yield Frame(0, None, draw(root, seed), seed)
+    yield Frame(0, None, draw(root, seed, processing=False), seed)
     for k, node in enumerate(ops, 1):
         # Process ``node``: its gradient is complete; every input gets local × grad.
         for child, local in zip(node._prev, node._local):
@@ -127,7 +129,7 @@ def backward_frames(
             f"step {k}/{total}: backward through {name}: "
             f"each input gets local × grad = local × {_fmt(grad[node], precision)}"
         )
-        yield Frame(k, node, draw(node, caption), caption)
+        yield Frame(k, node, draw(node, caption, processing=True), caption)
 
 
 def save_frames(

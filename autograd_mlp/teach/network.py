@@ -1,11 +1,13 @@
 """``draw_network(model, x)``: the classic textbook figure of a multi-layer perceptron.
 
-Neurons are circles in columns (inputs, hidden layers, outputs); each weight is written on its
-edge and each bias inside its neuron. Given an input ``x`` every neuron also shows its
-pre-activation z and its output a; after ``backward()`` every weight and bias shows its gradient
-∂E/∂w next to its value. Edge colour encodes the sign of the weight (blue positive, orange
-negative: a pair that colour-blind readers tell apart) and edge width its magnitude, so the
-strong connections stand out before any number is read.
+Neurons are circles in columns (inputs, hidden layers, outputs); each weight is written in a
+small box that sits on its own edge (so that where edges cross, no label can be read as
+belonging to the wrong one) and each bias inside its neuron. Given an input ``x`` every neuron
+also shows its pre-activation z and its output a; after ``backward()`` every weight and bias
+shows its gradient ∂E/∂w next to its value (``loss="L"`` names the root differently). Edge
+colour encodes the sign of the weight (blue positive, orange negative: a pair that colour-blind
+readers tell apart) and edge width its magnitude, so the strong connections stand out before
+any number is read.
 
 This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_graph`` is the
 *graph* view (one box per Value). The DOT text is built here; rendering goes through
@@ -70,6 +72,7 @@ def draw_network(
     precision: int = 4,
     show_grad: bool | None = None,
     title: str | None = None,
+    loss: str = "E",
 ) -> GradGraph:
     """The network as circles and weighted edges (returns a graphviz Digraph; ``.source`` is DOT).
 
@@ -80,6 +83,8 @@ def draw_network(
         show_grad: print each parameter's ``.grad``; None (default) prints them when any
             parameter has a non-zero gradient, i.e. after ``backward()``.
         title: a caption under the figure.
+        loss: the name of what ``backward()`` was called on, for the gradients' labels
+            (∂E/∂w by default, as in the lesson).
     """
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network expects an MLP, got {type(model).__name__}: {model!r}")
@@ -92,6 +97,9 @@ def draw_network(
             "edges can be labelled legibly; draw a smaller network, or use "
             "autograd_mlp.viz.draw_graph on one neuron's output"
         )
+    if not isinstance(loss, str) or not loss:
+        raise TypeError(f"loss must be a non-empty str (a name such as 'E'), got {loss!r}")
+    d_loss = f"∂{_t(loss)}"
     forward = None
     if x is not None:
         if isinstance(x, (str, bytes, Value)) or not isinstance(x, Sequence):
@@ -136,11 +144,13 @@ def draw_network(
         for j, n in enumerate(layer.neurons):
             rows = [f"<B>{_t(n.name)}</B>", f"b = {num(n.b.data)}"]
             if show_grad:
-                rows.append(f'<FONT COLOR="{GRAD}">∂E/∂b = {num(n.b.grad)}</FONT>')
+                rows.append(f'<FONT COLOR="{GRAD}">{d_loss}/∂b = {num(n.b.grad)}</FONT>')
             if forward is not None:
                 z, a = forward[li][j]
                 rows.append(f"z = {num(z)}")
-                if n.activation != "linear":
+                if n.activation == "linear":
+                    rows.append(f"a = z = {num(a)}")  # the output is the pre-activation
+                else:
                     rows.append(f"a = {_t(act)}(z) = {num(a)}")
             label = "<" + "<BR/>".join(rows) + ">"
             shape = "doublecircle" if kind == "output" else "circle"
@@ -149,25 +159,33 @@ def draw_network(
                 f'fillcolor="{FILL[kind]}" color="{BORDER[kind]}"]\n'
             )
         body.append("\t}\n")
-    # Edges: one per weight, from the previous column to the neuron.
+    # Edges: one per weight, from the previous column to the neuron, drawn as two segments
+    # with the weight's box between them: the label sits on its own line. (A plain edge label
+    # floats beside the edge, and where the 3 × 2 edges of the lesson cross, a student cannot
+    # tell which edge a label belongs to.)
     for li, layer in enumerate(model.layers):
         for j, n in enumerate(layer.neurons):
             for i, w in enumerate(n.w):
                 src = f"in{i + 1}" if li == 0 else _id(li - 1, i)
-                text = f"{_t(w.label or 'w')} = {num(w.data)}"  # names the edge
+                box = _weight_id(li, j, i)
+                text = f"{_t(w.label or 'w')} = {num(w.data)}"
                 if show_grad:
-                    text += f'<BR/><FONT COLOR="{GRAD}">∂E/∂w = {num(w.grad)}</FONT>'
+                    text += f'<BR/><FONT COLOR="{GRAD}">{d_loss}/∂w = {num(w.grad)}</FONT>'
                 colour = NEGATIVE if w.data < 0 else POSITIVE
+                width = _width(w.data, largest)
                 body.append(
-                    f'\t{src} -> {_id(li, j)} [label=<{text}> color="{colour}" '
-                    f'fontcolor="{colour}" penwidth={_width(w.data, largest)}]\n'
+                    f'\t{box} [label=<{text}> shape=box style="rounded,filled" '
+                    f'fillcolor=white color="{colour}" fontcolor="{colour}" fontsize=9 '
+                    'margin="0.05,0.02" width=0 height=0]\n'
+                    f'\t{src} -> {box} [dir=none color="{colour}" penwidth={width}]\n'
+                    f'\t{box} -> {_id(li, j)} [color="{colour}" penwidth={width}]\n'
                 )
     key = (
         f'edge colour: <FONT COLOR="{POSITIVE}">positive weight</FONT> / '
         f'<FONT COLOR="{NEGATIVE}">negative weight</FONT>; width: |w|'
     )
     if show_grad:
-        key += f'; <FONT COLOR="{GRAD}">∂E/∂w</FONT>: gradient after backward()'
+        key += f'; <FONT COLOR="{GRAD}">{d_loss}/∂w</FONT>: gradient after backward()'
     caption = (f"<B>{_t(title)}</B><BR/>" if title else "") + key
     graph = GradGraph(
         name="network",
@@ -175,10 +193,11 @@ def draw_network(
             "rankdir": "LR",
             "fontname": "Helvetica",
             "bgcolor": "white",
-            "ranksep": "1.6",
-            "nodesep": "0.5",
+            "ranksep": "0.5",  # between a column of neurons and its column of weight boxes
+            "nodesep": "0.25",
             "pad": "0.2",
             "splines": "true",
+            "outputorder": "edgesfirst",  # a line that passes a weight box goes behind it
         },
         node_attr={"fontname": "Helvetica", "fontsize": "11", "fontcolor": "#1a1a1a"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.7"},
@@ -190,3 +209,8 @@ def draw_network(
 
 def _id(layer_index: int, neuron_index: int) -> str:
     return f"L{layer_index + 1}_N{neuron_index + 1}"
+
+
+def _weight_id(layer_index: int, neuron_index: int, input_index: int) -> str:
+    """The box of weight ``input_index`` of a neuron: ``L1_N2_w3`` holds L1.N2.w3."""
+    return f"{_id(layer_index, neuron_index)}_w{input_index + 1}"
