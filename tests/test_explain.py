@@ -96,6 +96,70 @@ def test_latex_is_balanced_and_uses_aligned() -> None:
     assert not _balanced_braces("{a}}")  # the checker itself can fail
 
 
+def _latex_problems(tex: str) -> list[str]:
+    """A small sanity parser for what LaTeX itself would reject in our output.
+
+    Display math \\[ ... \\] holding exactly one aligned environment; inside it every row (split
+    at \\\\) has one alignment point & and as many \\left as \\right (they cannot span rows);
+    braces balance; no Unicode mathematics inside math mode.
+    """
+    problems = []
+    if not _balanced_braces(tex):
+        problems.append("unbalanced braces")
+    displays = re.findall(r"\\\[(.*?)\\\]", tex, re.S)
+    if len(displays) != tex.count(r"\[") or len(displays) != tex.count(r"\]"):
+        problems.append("unmatched \\[ or \\]")
+    for body in displays:
+        inner = re.fullmatch(r"\s*\\begin\{aligned\}(.*)\\end\{aligned\}\s*", body, re.S)
+        if inner is None:
+            problems.append("display math without exactly one aligned environment")
+            continue
+        if re.search("[∂−·σΣ²→]", inner.group(1)):
+            problems.append("Unicode mathematics inside math mode")
+        for row in inner.group(1).split(r"\\"):
+            if not row.strip():
+                problems.append("empty row")
+            if row.count("&") != 1:
+                problems.append(f"row with {row.count('&')} alignment points: {row.strip()}")
+            if len(re.findall(r"\\left\b", row)) != len(re.findall(r"\\right\b", row)):
+                problems.append(f"\\left/\\right across rows: {row.strip()}")
+    return problems
+
+
+def test_latex_rows_are_well_formed_for_every_parameter() -> None:
+    error, params = _lesson_error()
+    y, w, x = _hand_example()
+    a = Value(1.5, label="a")
+    cases = [(error, p) for p in params] + [(y, w), (y, x), (a, a), (a * a, a)]
+    for root, leaf in cases:
+        for options in ({}, {"lr": 0.02, "round_intermediate": 4}):
+            tex = explain(root, leaf, format="latex", **options)  # type: ignore[arg-type]
+            assert _latex_problems(tex) == [], tex
+    # the checker itself can fail
+    assert _latex_problems(r"\[ \begin{aligned} a &= \left( b \\ &= c \right) \end{aligned} \]")
+    assert _latex_problems(r"\[ \begin{aligned} a &= b & c \end{aligned} \]")
+    assert _latex_problems(r"\[ x = 1 \]")
+
+
+def test_latex_long_products_continue_on_the_next_row() -> None:
+    # A first-layer weight's path has 6 local derivatives: 2 rows of 3 per path on a slide.
+    error, params = _lesson_error()
+    tex = explain(error, params[0], format="latex")
+    rows = tex.split(r"\begin{aligned}")[1].split(r"\end{aligned}")[0].split(r"\\")
+    symbolic = [r for r in rows if r"\partial" in r][1:]  # after the general formula
+    assert len(symbolic) == 4
+    assert [r.count(r"\frac{\partial") for r in symbolic] == [3, 3, 3, 3]
+    leads = [r.strip().split(r"\frac")[0].strip() for r in symbolic]
+    assert leads == ["&=", r"&\qquad \cdot", r"&\quad +", r"&\qquad \cdot"]
+
+
+def test_root_is_leaf_is_the_empty_product() -> None:
+    a = Value(1.5, label="a")
+    text = explain(a, a)
+    assert "  ∂a/∂a = 1\n" in text and text.endswith("∂a/∂a = 1.0000")
+    assert "over 1 chain-rule path " in explain(a, a, format="latex")
+
+
 def test_latex_escapes_labels() -> None:
     u = Value(2.0, label="w_1")
     v = u * 3.0
@@ -115,6 +179,14 @@ def test_markdown_structure() -> None:
     assert tables and all(ln.count("|") - ln.count("\\|") == 4 for ln in tables)
     assert sum(ln == "| --- | --- | ---: |" for ln in lines) == 2  # one table per path
     assert any(ln.startswith("> Every intermediate number") for ln in lines)
+    # and it renders: a table per path, code blocks for the symbols, the sum and the update,
+    # the rounding note as a quotation
+    import markdown
+
+    page = markdown.markdown(md, extensions=["tables", "fenced_code"])
+    assert page.count("<table>") == 2 and page.count("<pre><code") == 3
+    assert page.count("<blockquote>") == 1 and page.startswith("<h3>")
+    assert "<strong>product</strong>" in page
 
 
 def test_unlabelled_nodes_get_readable_names() -> None:

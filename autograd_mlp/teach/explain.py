@@ -30,6 +30,7 @@ from .paths import DEFAULT_PATH_LIMIT, Path, paths
 __all__ = ["explain", "FORMATS", "Derivation", "derive"]
 
 FORMATS = ("text", "markdown", "latex")
+LATEX_FACTORS_PER_ROW = 3  # symbolic factors per row of the LaTeX derivation
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,11 @@ def _sum_text(d: Derivation, precision: int) -> str:
     return " + ".join(_paren(t.product, precision) for t in d.terms)
 
 
+def _product_text(t: PathTerm) -> str:
+    """The symbolic product of a path; the empty path (root = leaf) is the empty product 1."""
+    return " · ".join(f.symbol.text for f in t.factors) or "1"
+
+
 def _intro(d: Derivation) -> str:
     n = len(d.terms)
     paths_word = "path" if n == 1 else "paths"
@@ -244,7 +250,7 @@ def _text(d: Derivation, precision: int) -> str:
     lhs = f"  {d.derivative.text} = "
     pad = " " * (len(lhs) - 2) + "+ "
     for i, t in enumerate(d.terms):
-        lines.append((lhs if i == 0 else pad) + " · ".join(f.symbol.text for f in t.factors))
+        lines.append((lhs if i == 0 else pad) + _product_text(t))
     lines += ["", "2. With numbers", ""]
     for i, t in enumerate(d.terms, 1):
         lines.append(f"  path {i}: " + " → ".join(n.text for n in t.nodes))
@@ -296,7 +302,7 @@ def _markdown(d: Derivation, precision: int) -> str:
     lhs = f"{d.derivative.text} = "
     pad = " " * (len(lhs) - 2) + "+ "
     for i, t in enumerate(d.terms):
-        lines.append((lhs if i == 0 else pad) + " · ".join(f.symbol.text for f in t.factors))
+        lines.append((lhs if i == 0 else pad) + _product_text(t))
     lines += ["```", "", "**With numbers**", ""]
     for i, t in enumerate(d.terms, 1):
         lines.append(f"Path {i}: `{' → '.join(n.text for n in t.nodes)}`")
@@ -351,16 +357,21 @@ def _latex(d: Derivation, precision: int) -> str:
         r"\frac{\partial v}{\partial u} \\"
     ]
     for i, t in enumerate(d.terms):
+        # A slide is about three fractions wide: longer products continue on the next row.
         lead = "&= " if i == 0 else r"&\quad + "
-        rows.append(lead + r" \cdot ".join(f.symbol.tex for f in t.factors) + r" \\")
+        symbols = [f.symbol.tex for f in t.factors] or ["1"]  # the empty product
+        for start in range(0, len(symbols), LATEX_FACTORS_PER_ROW):
+            chunk = r" \cdot ".join(symbols[start : start + LATEX_FACTORS_PER_ROW])
+            rows.append((lead if start == 0 else r"&\qquad \cdot ") + chunk + r" \\")
     for i, t in enumerate(d.terms):
         lead = "&= " if i == 0 else r"&\quad + "
-        factors = r" \cdot ".join(_paren(f.value, precision) for f in t.factors)
+        factors = r" \cdot ".join(_paren(f.value, precision) for f in t.factors) or "1"
         rows.append(lead + r"\left(" + factors + r"\right) \\")
     rows.append("&= " + _sum_text(d, precision) + r" \\")
     rows.append("&= " + _num(d.total, precision))
     out = [
-        f"% {d.derivative.text} over {len(d.terms)} chain-rule paths (autograd_mlp.explain)",
+        f"% {d.derivative.text} over {len(d.terms)} chain-rule "
+        f"{'path' if len(d.terms) == 1 else 'paths'} (autograd_mlp.explain)",
         r"\[",
         r"\begin{aligned}",
         *rows,
