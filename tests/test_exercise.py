@@ -150,3 +150,20 @@ def test_cli_writes_worksheet_and_answer_key(tmp_path: Path) -> None:
         assert main(["exercise", "__import__('os')", "-o", str(out)]) == 2
         assert main(["exercise", "x*w", "--set", "x=2", "-o", str(out)]) == 2
     assert "must end in .png, .pdf or .svg" in err.getvalue()
+
+
+def test_cli_pdf_worksheet_with_local_blanks_and_a_seeded_subset(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    out = tmp_path / "sheets" / "local.pdf"
+    argv = ["exercise", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", str(out)]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main([*argv, "--hide", "local", "--count", "2", "--seed", "4"]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    key = (tmp_path / "sheets" / "local.answers.md").read_text(encoding="utf-8")
+    assert key.startswith("# Answer key: local derivatives\n")
+    assert key.count("\n| ?") == 2  # two blanks, as asked
+    # the same seed gives the same worksheet as the Python API
+    from autograd_mlp.expr import build
+
+    root, _ = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+    assert key == exercise(root, hide="local", count=2, seed=4).answer_key("markdown")

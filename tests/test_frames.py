@@ -127,3 +127,21 @@ def test_save_frames_writes_pngs_and_a_gif(tmp_path: Path) -> None:
         assert gif.n_frames == 3
         assert gif.info["duration"] == 500
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".tmp")]
+
+
+def test_the_committed_lesson_gif_is_the_lesson_backward_pass() -> None:
+    image = needs("PIL.Image")
+    gif = Path(__file__).resolve().parent.parent / "docs" / "images" / "lesson-backward.gif"
+    with image.open(gif) as im:
+        assert im.n_frames == 12  # the seed and the 11 operations of the lesson's graph
+        assert im.info.get("loop") == 0 and im.width <= 1800
+
+
+def test_save_frames_other_formats_and_no_gif(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    y, _, _ = _example()
+    written = save_frames(y, tmp_path, format="svg", gif=False)
+    assert [p.name for p in written] == ["frame_000.svg", "frame_001.svg", "frame_002.svg"]
+    assert all(b"<svg" in p.read_bytes() for p in written)
+    with pytest.raises(ValueError, match="GIF is built from PNG frames"):
+        save_frames(y, tmp_path, format="pdf")

@@ -269,3 +269,34 @@ def test_cli_runs_as_module_and_rejects_bad_options() -> None:
     assert "learning rate must be a positive number, got -1.0" in err.getvalue()
     with pytest.raises(ValueError, match="format must be one of"):
         worked_example("pdf")
+
+
+@pytest.mark.parametrize(
+    ("argv", "kwargs"),
+    [
+        (["--round", "4"], {"round_intermediate": 4}),
+        (["--lr", "0.1", "--steps", "7"], {"lr": 0.1, "steps": 7}),
+        (["--format", "latex", "--target", "0.05"], {"format": "latex", "target": 0.05}),
+        (["--format", "text", "--round", "3"], {"round_intermediate": 3}),
+    ],
+)
+def test_cli_options_reach_the_generator(argv: list[str], kwargs: dict[str, object]) -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", *argv]) == 0
+    assert out.getvalue() == worked_example(**kwargs)  # type: ignore[arg-type]
+
+
+def test_console_script_prints_the_lesson() -> None:
+    script = Path(sys.executable).with_name("autograd-mlp")
+    if not script.exists():
+        pytest.skip("the autograd-mlp console script is not installed next to this Python")
+    done = subprocess.run(
+        [str(script), "explain", "--steps", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == worked_example(steps=2)
