@@ -153,6 +153,19 @@ def test_latex_long_products_continue_on_the_next_row() -> None:
     assert leads == ["&=", r"&\qquad \cdot", r"&\quad +", r"&\qquad \cdot"]
 
 
+def test_text_products_wrap_and_a_single_path_is_its_own_sum() -> None:
+    error, params = _lesson_error()
+    text = explain(error, params[0])
+    section = text.split("1. Symbolically\n\n")[1].split("\n\n")[0].splitlines()
+    assert len(section) == 4  # 2 paths x 2 lines of 3 factors
+    assert [ln.count("∂") for ln in section] == [8, 6, 6, 6]  # the first line has ∂E/∂w too
+    assert section[1].lstrip().startswith("· ") and section[2].lstrip().startswith("+ ")
+    b = next(p for p in params if p.label == "L2.N1.b")
+    assert "\n  ∂E/∂L2.N1.b = -1.7864\n" in explain(error, b)  # no "(-1.7864) = -1.7864"
+    tex = explain(error, b, format="latex")
+    assert r"&= -1.7864" in tex and "(-1.7864)" not in tex
+
+
 def test_root_is_leaf_is_the_empty_product() -> None:
     a = Value(1.5, label="a")
     text = explain(a, a)

@@ -30,7 +30,7 @@ from .paths import DEFAULT_PATH_LIMIT, Path, paths
 __all__ = ["explain", "FORMATS", "Derivation", "derive"]
 
 FORMATS = ("text", "markdown", "latex")
-LATEX_FACTORS_PER_ROW = 3  # symbolic factors per row of the LaTeX derivation
+FACTORS_PER_LINE = 3  # symbolic factors per line: a first-layer path of the lesson has 6
 
 
 @dataclass(frozen=True)
@@ -199,12 +199,27 @@ def _paren(x: float, precision: int) -> str:
 
 
 def _sum_text(d: Derivation, precision: int) -> str:
-    return " + ".join(_paren(t.product, precision) for t in d.terms)
+    """The sum line's right-hand side: Σ of the products = total (just the total for one path,
+    whose product is the gradient)."""
+    total = _num(d.total, precision)
+    if len(d.terms) == 1:
+        return total
+    return " + ".join(_paren(t.product, precision) for t in d.terms) + " = " + total
 
 
-def _product_text(t: PathTerm) -> str:
-    """The symbolic product of a path; the empty path (root = leaf) is the empty product 1."""
-    return " · ".join(f.symbol.text for f in t.factors) or "1"
+def _symbolic_lines(d: Derivation, indent: str) -> list[str]:
+    """∂root/∂leaf = Σ paths Π factors, one path per line and at most FACTORS_PER_LINE factors
+    per line (a continuation starts with ·), so that it fits a terminal or a slide."""
+    lhs = f"{indent}{d.derivative.text} = "
+    plus = " " * (len(lhs) - 2) + "+ "
+    times = " " * (len(lhs) - 2) + "  · "
+    lines = []
+    for i, t in enumerate(d.terms):
+        symbols = [f.symbol.text for f in t.factors] or ["1"]  # the empty product
+        for start in range(0, len(symbols), FACTORS_PER_LINE):
+            lead = (lhs if i == 0 else plus) if start == 0 else times
+            lines.append(lead + " · ".join(symbols[start : start + FACTORS_PER_LINE]))
+    return lines
 
 
 def _intro(d: Derivation) -> str:
@@ -247,10 +262,7 @@ def _update_text(d: Derivation, precision: int) -> str:
 def _text(d: Derivation, precision: int) -> str:
     title = f"{d.derivative.text} by the chain rule"
     lines = [title, "=" * len(title), "", _intro(d), "", "1. Symbolically", ""]
-    lhs = f"  {d.derivative.text} = "
-    pad = " " * (len(lhs) - 2) + "+ "
-    for i, t in enumerate(d.terms):
-        lines.append((lhs if i == 0 else pad) + _product_text(t))
+    lines += _symbolic_lines(d, "  ")
     lines += ["", "2. With numbers", ""]
     for i, t in enumerate(d.terms, 1):
         lines.append(f"  path {i}: " + " → ".join(n.text for n in t.nodes))
@@ -265,7 +277,7 @@ def _text(d: Derivation, precision: int) -> str:
             f"    {'product':<{width_sym + width_rule + 3}} = {_num(t.product, precision)}"
         )
     lines += ["", "3. The sum", ""]
-    lines.append(f"  {d.derivative.text} = {_sum_text(d, precision)} = {_num(d.total, precision)}")
+    lines.append(f"  {d.derivative.text} = {_sum_text(d, precision)}")
     note = _rounding_note(d, precision)
     if note:
         lines += ["", note]
@@ -299,10 +311,7 @@ def _markdown(d: Derivation, precision: int) -> str:
         "",
     ]
     lines.append("```text")
-    lhs = f"{d.derivative.text} = "
-    pad = " " * (len(lhs) - 2) + "+ "
-    for i, t in enumerate(d.terms):
-        lines.append((lhs if i == 0 else pad) + _product_text(t))
+    lines += _symbolic_lines(d, "")
     lines += ["```", "", "**With numbers**", ""]
     for i, t in enumerate(d.terms, 1):
         lines.append(f"Path {i}: `{' → '.join(n.text for n in t.nodes)}`")
@@ -314,7 +323,7 @@ def _markdown(d: Derivation, precision: int) -> str:
         lines += [f"| **product** | | **{_num(t.product, precision)}** |", ""]
     lines.append("**The sum**")
     lines += ["", "```text"]
-    lines.append(f"{d.derivative.text} = {_sum_text(d, precision)} = {_num(d.total, precision)}")
+    lines.append(f"{d.derivative.text} = {_sum_text(d, precision)}")
     lines.append("```")
     note = _rounding_note(d, precision)
     if note:
@@ -360,14 +369,15 @@ def _latex(d: Derivation, precision: int) -> str:
         # A slide is about three fractions wide: longer products continue on the next row.
         lead = "&= " if i == 0 else r"&\quad + "
         symbols = [f.symbol.tex for f in t.factors] or ["1"]  # the empty product
-        for start in range(0, len(symbols), LATEX_FACTORS_PER_ROW):
-            chunk = r" \cdot ".join(symbols[start : start + LATEX_FACTORS_PER_ROW])
+        for start in range(0, len(symbols), FACTORS_PER_LINE):
+            chunk = r" \cdot ".join(symbols[start : start + FACTORS_PER_LINE])
             rows.append((lead if start == 0 else r"&\qquad \cdot ") + chunk + r" \\")
     for i, t in enumerate(d.terms):
         lead = "&= " if i == 0 else r"&\quad + "
         factors = r" \cdot ".join(_paren(f.value, precision) for f in t.factors) or "1"
         rows.append(lead + r"\left(" + factors + r"\right) \\")
-    rows.append("&= " + _sum_text(d, precision) + r" \\")
+    if len(d.terms) > 1:
+        rows.append("&= " + " + ".join(_paren(t.product, precision) for t in d.terms) + r" \\")
     rows.append("&= " + _num(d.total, precision))
     out = [
         f"% {d.derivative.text} over {len(d.terms)} chain-rule "
