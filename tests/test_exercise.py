@@ -117,6 +117,16 @@ def test_data_exercise_hides_the_numbers_that_give_the_answers_away() -> None:
     assert "data 2.0000" in dot and "data −3.0000" in dot  # the leaves are given
 
 
+def test_worksheet_caption_says_what_to_fill_in_and_how() -> None:
+    y, _, _ = _example()
+    assert "Fill in the 3 blanks ?1 … ?3 in order: the grad of a box = Σ over its arrows" in (
+        exercise(y).graph.source
+    )
+    assert "the value of each box, from its inputs" in exercise(y, hide="data").graph.source
+    assert "local derivative ∂out/∂in on each arrow" in exercise(y, hide="local").graph.source
+    assert "Fill in ?1 in order" in exercise(y, count=1, seed=0).graph.source
+
+
 def test_bad_input() -> None:
     y, _, _ = _example()
     with pytest.raises(ValueError, match="hide must be one of 'grad', 'data', 'local'"):

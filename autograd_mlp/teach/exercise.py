@@ -253,10 +253,22 @@ def exercise(
         show_local=hide != "data",
         node_text=node_text,
         edge_text=edge_text,
-        title=f"Fill in the {len(blanks)} blanks ?1 … ?{len(blanks)}",
+        title=_instructions(hide, len(blanks)),
         legend=False,
     )
     return Exercise(root, hide, graph, blanks, precision)
+
+
+def _instructions(hide: str, n: int) -> str:
+    """The worksheet's caption: what to fill in and the rule that gives each number."""
+    blanks = "?1" if n == 1 else f"the {n} blanks ?1 … ?{n}"
+    rule = {
+        "grad": "the grad of a box = Σ over its arrows of (number on the arrow) × "
+        "(grad of the result it feeds)",
+        "data": "the value of each box, from its inputs and the operation",
+        "local": "the local derivative ∂out/∂in on each arrow",
+    }[hide]
+    return f"Fill in {blanks} in order: {rule}"
 
 
 def check(
