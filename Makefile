@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m autograd_mlp demo
+	$(BIN)/python -m autograd_mlp demo --out demo-output
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

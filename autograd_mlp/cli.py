@@ -51,75 +51,61 @@ Runner = Callable[[argparse.Namespace], int]
 
 
 def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    from .demo import DEFAULT_OUT, DEFAULT_STEPS, QUICK_STEPS
+
     p = sub.add_parser(
         "demo",
-        help="run the main job: the lesson's 3–2–2 network, forward, backward, gradient check",
-        description="Run the main job.",
-        epilog="example: autograd-mlp demo",
+        help="run the main job: the lesson's 3–2–2 network checked, trained, drawn and explained",
+        description=(
+            "Run the main job: the lesson's 3–2–2 network (gradients from backward next to "
+            "central differences, then gradient descent to a target error), an MLP trained on "
+            "two moons, and a folder of teaching material: the worked example, the lesson's "
+            "gradient graph with a weight's chain-rule paths, the network diagram, the backward "
+            "pass as a GIF, a worksheet with its answer key, the training plot and the saved "
+            "model (loaded back and re-scored as a check). Files whose tool is missing (Graphviz, "
+            "matplotlib, Pillow) are skipped with a note."
+        ),
+        epilog=f"example: autograd-mlp demo --out {DEFAULT_OUT}   (add --quick for a fast run)",
     )
-    del p
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=DEFAULT_OUT,
+        help=f"folder for the files (default: {DEFAULT_OUT}; created if missing)",
+    )
+    steps = p.add_mutually_exclusive_group()
+    steps.add_argument(
+        "--steps",
+        type=int,
+        default=DEFAULT_STEPS,
+        metavar="N",
+        help=f"training steps on two moons (default {DEFAULT_STEPS})",
+    )
+    steps.add_argument(
+        "--quick",
+        dest="steps",
+        action="store_const",
+        const=QUICK_STEPS,
+        help=f"a fast run, every file still written: --steps {QUICK_STEPS}",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show progress bars on stderr (default: on)",
+    )
     return _run_demo
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from .gradcheck import numerical_gradient
-    from .teach.lesson import LESSON_X, lesson_error, lesson_network
+    from .demo import run
 
-    model = lesson_network()
-    params = model.parameters()
-    y = model(list(LESSON_X))
-    assert isinstance(y, list)
-    error = lesson_error(y)
-    error.backward()
-
-    def error_of(*values: object) -> object:
-        for p, v in zip(params, values):
-            p.data = v.data  # type: ignore[attr-defined]
-        out = model(list(LESSON_X))
-        assert isinstance(out, list)
-        return lesson_error(out)
-
-    analytic = [p.grad for p in params]
-    start = [p.data for p in params]
-    numeric = numerical_gradient(error_of, start)  # type: ignore[arg-type]
-    for p, v in zip(params, start):
-        p.data = v
-
-    print("The lesson's 3–2–2 network: sigmoid hidden layer, linear outputs, E = Σ (t − y)²")
-    print(f"outputs y = ({y[0].data:.6f}, {y[1].data:.6f})   error E = {error.data:.6f}")
-    print()
-    print(f"{'parameter':<10} {'value':>9} {'backward dE/dp':>16} {'central difference':>20}")
-    worst = 0.0
-    for p, ana, num in zip(params, analytic, numeric):
-        worst = max(worst, abs(ana - num))
-        print(f"{p.label:<10} {p.data:>9.4f} {ana:>16.10f} {num:>20.10f}")
-    print()
-    print(f"largest difference between backward and central differences: {worst:.2e}")
-
-    # Then the lesson's loop: repeat W' = W − a·∂E/∂W until the error is below a target.
-    from .optim import SGD
-    from .teach.lesson import LESSON_LR, LESSON_T
-    from .train import fit
-
-    target = 1e-4
-    fresh = lesson_network()
-    print()
-    print(f"training with gradient descent, a = {LESSON_LR}, until E ≤ {target:g}:")
-    history = fit(
-        fresh,
-        [list(LESSON_X)],
-        [list(LESSON_T)],
-        loss="sse",  # Σ (t − y)² over the outputs of the one sample: the lesson's E
-        optimizer=SGD(fresh.parameters(), lr=LESSON_LR),
-        target_loss=target,
-        max_steps=10_000,
-        progress=True,
-    )
-    print(f"error before training E = {history.loss[0]:.6f}")
-    print(
-        f"error after {history.steps} steps E = {history.final_loss:.6g} "
-        f"(stopped because of {history.stopped_because})"
-    )
+    if args.steps < 1:
+        raise UsageError(f"demo: --steps must be at least 1, got {args.steps}")
+    result = run(args.out, steps=args.steps, progress=args.progress)
+    if result.problem is not None:
+        print(f"autograd-mlp demo: error: {result.problem}", file=sys.stderr)
+        return 1
     return 0
 
 

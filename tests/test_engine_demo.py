@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -57,8 +58,10 @@ def _central_difference(name: str, h: float = 1e-6) -> float:
     return (_error(up) - _error(down)) / (2 * h)
 
 
-def test_demo_gradients_agree_with_central_differences(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+def test_demo_gradients_agree_with_central_differences(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--quick"]) == 0
     out = capsys.readouterr().out
     matches = [ROW.match(line.strip()) for line in out.splitlines()]
     rows = {m[1]: m for m in matches if m is not None}

@@ -1,0 +1,492 @@
+"""The main job: ``autograd-mlp demo`` (what ``make demo`` runs).
+
+It shows the whole product on the lesson it grew from, then writes a folder of teaching
+material. In order:
+
+1. the lesson's 3–2–2 network (`autograd_mlp.teach.lesson`): its outputs and error, then every
+   parameter's gradient from ``backward()`` next to a central-difference estimate;
+2. the lesson's loop: gradient descent W' = W − a·∂E/∂W with a = 0.02 until E ≤ 1e-4
+   (progress bar), with the error before and after;
+3. an MLP(2, [16, 16, 1]) trained on two moons (hinge loss, Adam; progress bar);
+4. the files below, written into the output folder (a progress bar over the files), each path
+   printed as it is written;
+5. a summary: every file with its size and the time it took, the training accuracy and the
+   total time.
+
+The files:
+
+=======================  =====================================================================
+worked-example.md        the worked example step by step (`teach.worked.worked_example`)
+lesson-graph.svg / .png  the lesson's gradient graph, L1.N1.w1's two chain-rule paths in bold
+lesson-network.png       the network as neurons and weights, with values and gradients
+backward.gif             the backward pass, one frame per step (`teach.frames`)
+worksheet.png            an exercise: the lesson's graph with six gradients blanked
+worksheet.answers.md     its answer key, with the chain-rule working for each blank
+moons-model.json         the trained moons MLP (`autograd_mlp.io`, versioned JSON)
+moons-training.png       its loss curve and decision boundary (`autograd_mlp.plot`)
+=======================  =====================================================================
+
+The moons model is loaded back from ``moons-model.json`` and scored again; a different
+accuracy makes the job fail (`DemoResult.ok` is False, the command exits 1). A file whose tool
+is missing -- no Graphviz renderer (`RendererNotFound`), no matplotlib, no Pillow -- is skipped
+with a one-line note, listed as skipped in the summary, and the job still succeeds. Every file
+is written atomically (a temporary file, then a rename).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from . import io as model_io
+from .engine import Value, no_grad
+from .nn import MLP
+from .train import History
+from .viz import GradGraph, draw_graph, save
+from .viz import render as _render
+from .viz.render import RendererNotFound, write_atomic
+
+__all__ = [
+    "DemoResult",
+    "Output",
+    "run",
+    "lesson_backward",
+    "lesson_graph",
+    "accuracy",
+    "summary",
+    "DEFAULT_OUT",
+    "DEFAULT_STEPS",
+    "QUICK_STEPS",
+    "FILES",
+]
+
+DEFAULT_OUT = "demo-output"
+DEFAULT_STEPS = 100  # moons training steps: 100 % training accuracy in a few seconds
+QUICK_STEPS = 5  # --quick: every file, in a fraction of the time (tests, CI)
+LESSON_TARGET = 1e-4  # the lesson's loop trains until E ≤ this
+HIGHLIGHT = "L1.N1.w1"  # the first-layer weight whose two chain-rule paths are drawn
+DPI = "110"  # graph PNGs: crisp on a laptop screen, like docs/images
+MOONS_SAMPLES = 100
+MOONS_NOISE = 0.1
+MOONS_HIDDEN = (16, 16)
+MOONS_LR = 0.05
+WORKSHEET_BLANKS = 6
+FILES = (
+    "worked-example.md",
+    "lesson-graph.svg",
+    "lesson-graph.png",
+    "lesson-network.png",
+    "backward.gif",
+    "worksheet.png",
+    "worksheet.answers.md",
+    "moons-model.json",
+    "moons-training.png",
+)
+NO_RENDERER = "no Graphviz renderer"
+# What to install for each kind of skipped file (printed once, under the summary).
+INSTALL = {
+    NO_RENDERER: 'pip install "autograd_mlp[render]"  (or apt-get install graphviz)',
+    "Pillow is not installed": 'pip install "autograd_mlp[render]"',
+    "matplotlib is not installed": 'pip install "autograd_mlp[plot]"',
+}
+
+
+@dataclass
+class Output:
+    """One file of the demo: where it went and how long it took, or why it was skipped."""
+
+    name: str
+    path: Path | None = None  # None when skipped
+    seconds: float = 0.0
+    skipped: str | None = None  # the reason, e.g. "no Graphviz renderer"
+
+    @property
+    def size(self) -> int | None:
+        """The file's size in bytes (None when skipped)."""
+        return None if self.path is None else self.path.stat().st_size
+
+
+@dataclass
+class DemoResult:
+    """What `run` did: the files, the moons accuracy before and after save/load, the time."""
+
+    folder: Path
+    steps: int
+    outputs: list[Output] = field(default_factory=list)
+    accuracy: float = math.nan  # the trained moons model on its training data
+    reloaded_accuracy: float = math.nan  # the same model loaded back from moons-model.json
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when the model loaded back from its file scores exactly what it scored."""
+        return self.reloaded_accuracy == self.accuracy
+
+    @property
+    def problem(self) -> str | None:
+        """Why the job failed, in one line (None when it did not)."""
+        if self.ok:
+            return None
+        return (
+            f"the model loaded back from {self.folder / 'moons-model.json'} scores "
+            f"{self.reloaded_accuracy:.1%} on the training data, the trained model "
+            f"{self.accuracy:.1%}: save/load changed it"
+        )
+
+    @property
+    def skipped(self) -> list[Output]:
+        """The files that were not written because a tool is missing."""
+        return [o for o in self.outputs if o.skipped is not None]
+
+
+# ------------------------------------------------------------------------------------------------
+# Pieces that other scripts reuse (docs/make_images.py draws the same lesson graph)
+# ------------------------------------------------------------------------------------------------
+
+
+def lesson_backward() -> tuple[MLP, list[Value], Value]:
+    """The lesson's network, its outputs y and its error E on the lesson's input, after
+    ``E.backward()`` (so every parameter holds ∂E/∂p in ``.grad``)."""
+    from .teach.lesson import LESSON_X, lesson_error, lesson_network
+
+    model = lesson_network()
+    y = model(list(LESSON_X))
+    assert isinstance(y, list)  # two output neurons
+    error = lesson_error(y)
+    error.backward()
+    return model, y, error
+
+
+def lesson_graph(error: Value | None = None) -> GradGraph:
+    """The lesson's gradient graph, clustered by neuron, with both chain-rule paths from the
+    first-layer weight L1.N1.w1 to E drawn bold and their products summed in the legend."""
+    if error is None:
+        error = lesson_backward()[2]
+    return draw_graph(
+        error,
+        highlight=HIGHLIGHT,
+        cluster="neuron",
+        title=f"the lesson's 3–2–2 network: ∂E/∂{HIGHLIGHT} is a sum over two paths",
+    )
+
+
+def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
+    """The fraction of samples whose score has the sign of their label (labels ±1)."""
+    right = 0
+    with no_grad():
+        for xi, yi in zip(X, y):
+            score = model(list(xi))
+            assert isinstance(score, Value)  # one output neuron
+            right += score.data * yi > 0.0
+    return right / len(X)
+
+
+# ------------------------------------------------------------------------------------------------
+# The job
+# ------------------------------------------------------------------------------------------------
+
+
+def run(
+    out: str | Path = DEFAULT_OUT,
+    *,
+    steps: int = DEFAULT_STEPS,
+    progress: bool = True,
+    stream: TextIO | None = None,
+) -> DemoResult:
+    """Run the demo: print the lesson and the training to ``stream`` (default stdout, progress
+    bars on stderr), write the files into ``out`` and print the summary. `DemoResult.ok` says
+    whether the save/load check passed; skipped files are in `DemoResult.skipped`."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    started = time.perf_counter()
+    stream = sys.stdout if stream is None else stream
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = DemoResult(folder, steps)
+
+    def say(line: str = "") -> None:
+        print(line, file=stream, flush=True)
+
+    _gradient_check(say)
+    say()
+    _lesson_loop(say, progress)
+    say()
+    moons = _train_moons(say, steps, progress)
+    result.accuracy = accuracy(moons.model, moons.X, moons.y)
+    say(f"training accuracy: {result.accuracy:.1%}")
+    say()
+    _write_files(result, moons, stream, progress)
+    result.seconds = time.perf_counter() - started
+    say()
+    for line in summary(result):
+        say(line)
+    return result
+
+
+def _gradient_check(say: Callable[[str], None]) -> None:
+    """The lesson network's outputs and error, then a table: each parameter's value, its
+    gradient from backward() and a central-difference estimate; then the largest difference."""
+    from .gradcheck import numerical_gradient
+    from .teach.lesson import LESSON_X, lesson_error
+
+    model, y, error = lesson_backward()
+    params = model.parameters()
+
+    def error_at(*values: Value) -> Value:  # E as a function of the parameters
+        for p, v in zip(params, values):
+            p.data = v.data
+        out = model(list(LESSON_X))
+        assert isinstance(out, list)
+        return lesson_error(out)
+
+    start = [p.data for p in params]
+    numeric = numerical_gradient(error_at, start)
+    for p, v in zip(params, start):  # put the weights back where the table reads them
+        p.data = v
+
+    say("The lesson's 3–2–2 network: sigmoid hidden layer, linear outputs, E = Σ (t − y)²")
+    say(f"outputs y = ({y[0].data:.6f}, {y[1].data:.6f})   error E = {error.data:.6f}")
+    say("")
+    say(f"{'parameter':<10} {'value':>9} {'backward dE/dp':>16} {'central difference':>20}")
+    worst = 0.0
+    for p, num in zip(params, numeric):
+        worst = max(worst, abs(p.grad - num))
+        say(f"{p.label:<10} {p.data:>9.4f} {p.grad:>16.10f} {num:>20.10f}")
+    say("")
+    say(f"largest difference between backward and central differences: {worst:.2e}")
+
+
+def _lesson_loop(say: Callable[[str], None], progress: bool) -> None:
+    """The lesson's loop: W' = W − a·∂E/∂W from the lesson's weights until E ≤ the target."""
+    from .optim import SGD
+    from .teach.lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_network
+    from .train import fit
+
+    model = lesson_network()
+    say(f"training with gradient descent, a = {LESSON_LR}, until E ≤ {LESSON_TARGET:g}:")
+    history = fit(
+        model,
+        [list(LESSON_X)],
+        [list(LESSON_T)],
+        loss="sse",  # Σ (t − y)² over the outputs of the one sample: the lesson's E
+        optimizer=SGD(model.parameters(), lr=LESSON_LR),
+        target_loss=LESSON_TARGET,
+        max_steps=10_000,
+        progress=progress,
+    )
+    say(f"error before training E = {history.loss[0]:.6f}")
+    say(
+        f"error after {history.steps} steps E = {history.final_loss:.6g} "
+        f"(stopped because of {history.stopped_because})"
+    )
+
+
+@dataclass
+class _Moons:
+    model: MLP
+    X: list[list[float]]
+    y: list[int]
+    history: History
+
+
+def _train_moons(say: Callable[[str], None], steps: int, progress: bool) -> _Moons:
+    """An MLP(2, [16, 16, 1]) trained on two moons with the hinge loss (labels ±1) and Adam."""
+    from .data import make_moons
+    from .optim import Adam
+    from .train import fit
+
+    X, y = make_moons(n_samples=MOONS_SAMPLES, noise=MOONS_NOISE, seed=0, signed=True)
+    model = MLP(2, [*MOONS_HIDDEN, 1], seed=0)
+    sizes = ", ".join(str(n) for n in model.nouts)
+    say(
+        f"training MLP(2, [{sizes}]) on two moons ({len(X)} points, noise {MOONS_NOISE}): "
+        f"hinge loss, Adam lr = {MOONS_LR}, {steps} steps:"
+    )
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=Adam(model.parameters(), lr=MOONS_LR),
+        max_steps=steps,
+        progress=progress,
+    )
+    say(f"loss {history.loss[0]:.4f} → {history.final_loss:.4f} after {history.steps} steps")
+    return _Moons(model, [list(p) for p in X], list(y), history)
+
+
+def _write_files(result: DemoResult, moons: _Moons, stream: TextIO, progress: bool) -> None:
+    """Write every file of `FILES` into ``result.folder``, skipping those whose tool is missing."""
+    from tqdm import tqdm
+
+    from .plot import plot_training
+    from .teach.exercise import exercise
+    from .teach.frames import save_lesson_gif
+    from .teach.lesson import LESSON_X
+    from .teach.network import draw_network
+    from .teach.worked import worked_example
+
+    model, _, error = lesson_backward()
+    graph = lesson_graph(error)
+    sheet = exercise(error, count=WORKSHEET_BLANKS, seed=0)
+
+    def graph_png(path: Path) -> None:
+        graph.graph_attr["dpi"] = DPI  # after the SVG, which keeps its natural size
+        save(graph, path)
+
+    def worksheet_png(path: Path) -> None:
+        sheet.graph.graph_attr["dpi"] = DPI
+        save(sheet.graph, path)
+
+    def network_png(path: Path) -> None:
+        net = draw_network(
+            model, list(LESSON_X), title="the lesson's 3–2–2 network after one backward pass"
+        )
+        net.graph_attr["dpi"] = DPI
+        save(net, path)
+
+    def model_json(path: Path) -> None:
+        model_io.save(moons.model, path)
+        result.reloaded_accuracy = accuracy(model_io.load(path), moons.X, moons.y)
+
+    writers: dict[str, Callable[[Path], object]] = {
+        "worked-example.md": lambda p: write_atomic(p, worked_example("markdown").encode()),
+        "lesson-graph.svg": lambda p: save(graph, p),
+        "lesson-graph.png": graph_png,
+        "lesson-network.png": network_png,
+        "backward.gif": save_lesson_gif,
+        "worksheet.png": worksheet_png,
+        "worksheet.answers.md": lambda p: write_atomic(p, sheet.answer_key("markdown").encode()),
+        "moons-model.json": model_json,
+        "moons-training.png": lambda p: plot_training(
+            moons.model,
+            moons.X,
+            moons.y,
+            moons.history,
+            p,
+            title=f"MLP(2, [{', '.join(str(n) for n in moons.model.nouts)}]) on two moons",
+        ),
+    }
+    assert tuple(writers) == FILES
+
+    def say(line: str) -> None:
+        tqdm.write(line, file=stream)  # above the progress bar, not through it
+
+    say(f"writing {len(FILES)} files into {result.folder}/ ({_renderer_note()}):")
+    with tqdm(
+        total=len(writers),
+        desc="files",
+        unit="file",
+        disable=not progress,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    ) as bar:
+        for name, write in writers.items():
+            bar.set_postfix_str(name)
+            path = result.folder / name
+            start = time.perf_counter()
+            reason = _skip_reason(write, path)
+            output = Output(name, seconds=time.perf_counter() - start, skipped=reason)
+            if reason is None:
+                output.path = path
+                say(f"wrote {path}")
+            else:
+                say(f"skipped {path}: {reason}")
+            result.outputs.append(output)
+            if name == "moons-model.json" and reason is None:
+                verdict = "the same as" if result.ok else "NOT the same as"
+                say(
+                    f"  reloaded {name}: accuracy {result.reloaded_accuracy:.1%}, {verdict} "
+                    f"the trained model's {result.accuracy:.1%}"
+                )
+            bar.update(1)
+
+
+def _skip_reason(write: Callable[[Path], object], path: Path) -> str | None:
+    """Run ``write(path)``; None when it worked, the reason when a tool it needs is missing.
+    Any other error propagates: only a missing tool is a reason to skip."""
+    try:
+        write(path)
+    except RendererNotFound:
+        return NO_RENDERER
+    except ImportError as exc:
+        reason = _missing_tool(exc)
+        if reason is None:
+            raise
+        return reason
+    return None
+
+
+_TOOLS = {"matplotlib": "matplotlib is not installed", "PIL": "Pillow is not installed"}
+
+
+def _missing_tool(exc: BaseException) -> str | None:
+    """Why a file is skipped when ``exc`` (or its cause) is the ImportError of matplotlib or
+    Pillow, e.g. "matplotlib is not installed"; None for any other ImportError."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ImportError) and seen.name:
+            reason = _TOOLS.get(seen.name.partition(".")[0])
+            if reason is not None:
+                return reason
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _renderer_note() -> str:
+    try:
+        renderer = _render.find_renderer()  # looked up at call time (tests replace it)
+    except RendererNotFound:
+        renderer = None
+    if renderer == "dot":
+        return "Graphviz: `dot` on PATH"
+    if renderer == "pygraphviz":
+        return "Graphviz: pygraphviz's bundled library, no `dot` on PATH needed"
+    return f"{NO_RENDERER}: the graph images will be skipped"
+
+
+# ------------------------------------------------------------------------------------------------
+# The summary
+# ------------------------------------------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    if n < 1_000_000:
+        return f"{n / 1000:.1f} kB"
+    return f"{n / 1_000_000:.2f} MB"
+
+
+def summary(result: DemoResult) -> list[str]:
+    """The closing table: every file with its size and time (or why it was skipped), the moons
+    training accuracy before and after save/load, the total time, and what to install."""
+    width = max(len(name) for name in FILES)
+    written = len(result.outputs) - len(result.skipped)
+    lines = [
+        f"summary: {written} files written into {result.folder}/, {len(result.skipped)} skipped",
+        f"  {'file':<{width}}  {'size':>9}  {'time':>7}",
+    ]
+    for o in result.outputs:
+        if o.skipped is None and o.size is not None:
+            lines.append(f"  {o.name:<{width}}  {_size(o.size):>9}  {o.seconds:>5.1f} s")
+        else:
+            lines.append(f"  {o.name:<{width}}  skipped: {o.skipped}")
+    check = "✓" if result.ok else "✗ (differs)"
+    lines.append(
+        f"training accuracy (two moons, {MOONS_SAMPLES} points, {result.steps} steps): "
+        f"{result.accuracy:.1%}; reloaded from moons-model.json: "
+        f"{result.reloaded_accuracy:.1%} {check}"
+    )
+    lines.append(f"total time: {result.seconds:.1f} s")
+    reasons = [o.skipped for o in result.skipped if o.skipped is not None]
+    for reason in dict.fromkeys(reasons):
+        count = reasons.count(reason)
+        files = "file" if count == 1 else f"{count} files"
+        lines.append(f"to get the skipped {files} ({reason}): {INSTALL[reason]}")
+    return lines
