@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograd_mlp import MLP, Value
-from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+from autograd_mlp.demo import lesson_graph  # the lesson graph `make demo` writes, too
 from autograd_mlp.viz import GradGraph, draw_graph, save
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -32,20 +32,6 @@ def tanh_neuron() -> GradGraph:
     return draw_graph(o, highlight=w1, title="o = tanh(x1·w1 + x2·w2 + b), paths from w1")
 
 
-def lesson() -> GradGraph:
-    model = lesson_network()
-    y = model(list(LESSON_X))
-    assert isinstance(y, list)
-    error = lesson_error(y)
-    error.backward()
-    return draw_graph(
-        error,
-        highlight="L1.N1.w1",
-        cluster="neuron",
-        title="the lesson's 3–2–2 network: ∂E/∂L1.N1.w1 is a sum over two paths",
-    )
-
-
 def mlp_clustered() -> GradGraph:
     model = MLP(2, [4, 4, 1], activation="tanh", seed=3)
     out = model([0.5, -1.0])
@@ -58,7 +44,7 @@ def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     for name, make in (
         ("tanh_neuron.png", tanh_neuron),
-        ("lesson_highlight.png", lesson),
+        ("lesson_highlight.png", lesson_graph),
         ("mlp_clusters.png", mlp_clustered),
     ):
         graph = make()
