@@ -57,6 +57,9 @@ _ONE = (1.0,)
 _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
+_ZERO = (0.0,)
+
+_new_value = object.__new__  # allocates a Value without running __init__ (see _node)
 
 # Process-wide modes. ``_plain`` is True when grad recording is on and anomaly detection is off,
 # so the common case costs one global lookup per operation.
@@ -69,24 +72,56 @@ class AnomalyError(ValueError):
     """Raised inside `detect_anomaly()` at the first non-finite value or gradient."""
 
 
+def _real(x: object) -> float | None:
+    """``x`` as a float if it is a real number (int, float, bool, NumPy scalar...), else None."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int:  # the common cases first: the ABC check below is slow
+        return float(x)  # type: ignore[arg-type]
+    if isinstance(x, numbers.Real) or (
+        kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+    ):
+        return float(x)  # type: ignore[arg-type]
+    return None
+
+
 def _coerce(data: object) -> float:
-    """Turn a real number (int, float, bool, NumPy scalar, Fraction...) into a Python float."""
-    if isinstance(data, numbers.Real):
-        return float(data)
-    kind = type(data)
-    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):
-        return float(data)  # type: ignore[arg-type,unused-ignore]
-    raise TypeError(
-        f"Value() expects a real number (int, float, bool or NumPy scalar), "
-        f"got {kind.__name__}: {data!r}"
-    )
+    """A user's number as a Python float, or a TypeError naming what was given instead."""
+    f = _real(data)
+    if f is None:
+        raise TypeError(
+            f"Value() expects a real number (int, float, bool or NumPy scalar), "
+            f"got {type(data).__name__}: {data!r}"
+        )
+    return f
 
 
-def _check_operand(other: object, op: str) -> bool:
-    """True if ``other`` can take part in ``op`` with a Value (a Value or a real number)."""
-    return isinstance(other, (Value, numbers.Real)) or (
-        type(other).__module__ == "numpy" and type(other).__name__ in ("bool", "bool_")
-    )
+def _const(x: object) -> Value | None:
+    """A plain number met by an operation, lifted into the graph as a constant leaf (the 2 in
+    ``x * 2``); None if ``x`` is not a real number, so the operator can return NotImplemented
+    and Python raises its usual TypeError (``Value(1) + "a"``)."""
+    f = _real(x)
+    return None if f is None else _node(f, (), (), CONST)
+
+
+def _node(data: float, prev: tuple[Value, ...], local: tuple[float, ...], op: str) -> Value:
+    """The Value computed by an operation: its result, inputs, local derivatives and name.
+
+    Every operation below ends here. It skips `Value.__init__` (whose checks are for numbers
+    coming from users) because building nodes is most of the engine's work.
+    """
+    v = _new_value(Value)
+    v.data = data if type(data) is float else float(data)
+    v.grad = 0.0
+    v.label = ""
+    if _plain:
+        v._prev = prev
+        v._local = local
+        v._op = op
+    else:
+        v._record_special(prev, local, op)
+    return v
 
 
 class Value:
@@ -161,64 +196,54 @@ class Value:
     # ----------------------------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            if not _check_operand(other, "+"):
-                return NotImplemented
-            other = Value(other, "", (), (), CONST)
+        b = other if isinstance(other, Value) else _const(other)
+        if b is None:
+            return NotImplemented
         # d(a + b)/da = 1,  d(a + b)/db = 1
-        return Value(self.data + other.data, "", (self, other), _ONE_ONE, "+")
+        return _node(self.data + b.data, (self, b), _ONE_ONE, "+")
 
     def __radd__(self, other: Operand) -> Value:
-        if not _check_operand(other, "+"):
-            return NotImplemented
-        return Value(other, "", (), (), CONST) + self
+        a = _const(other)
+        return NotImplemented if a is None else a + self
 
     def __sub__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            if not _check_operand(other, "-"):
-                return NotImplemented
-            other = Value(other, "", (), (), CONST)
+        b = other if isinstance(other, Value) else _const(other)
+        if b is None:
+            return NotImplemented
         # d(a - b)/da = 1,  d(a - b)/db = -1
-        return Value(self.data - other.data, "", (self, other), _ONE_MINUS_ONE, "-")
+        return _node(self.data - b.data, (self, b), _ONE_MINUS_ONE, "-")
 
     def __rsub__(self, other: Operand) -> Value:
-        if not _check_operand(other, "-"):
-            return NotImplemented
-        return Value(other, "", (), (), CONST) - self
+        a = _const(other)
+        return NotImplemented if a is None else a - self
 
     def __mul__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            if not _check_operand(other, "*"):
-                return NotImplemented
-            other = Value(other, "", (), (), CONST)
-        a, b = self.data, other.data
+        b = other if isinstance(other, Value) else _const(other)
+        if b is None:
+            return NotImplemented
         # d(a·b)/da = b,  d(a·b)/db = a
-        return Value(a * b, "", (self, other), (b, a), "*")
+        return _node(self.data * b.data, (self, b), (b.data, self.data), "*")
 
     def __rmul__(self, other: Operand) -> Value:
-        if not _check_operand(other, "*"):
-            return NotImplemented
-        return Value(other, "", (), (), CONST) * self
+        a = _const(other)
+        return NotImplemented if a is None else a * self
 
     def __truediv__(self, other: Operand) -> Value:
-        if not isinstance(other, Value):
-            if not _check_operand(other, "/"):
-                return NotImplemented
-            other = Value(other, "", (), (), CONST)
-        a, b = self.data, other.data
-        out = _divide(a, b)
+        b = other if isinstance(other, Value) else _const(other)
+        if b is None:
+            return NotImplemented
+        out = _divide(self.data, b.data)
         # d(a/b)/da = 1/b,  d(a/b)/db = -a/b² = -(a/b)/b  (computed as PyTorch does, so that
         # 0/b for a tiny b gives -0, not -0·(1/b)² = 0·inf = nan)
-        return Value(out, "", (self, other), (_divide(1.0, b), -_divide(out, b)), "/")
+        return _node(out, (self, b), (_divide(1.0, b.data), -_divide(out, b.data)), "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
-        if not _check_operand(other, "/"):
-            return NotImplemented
-        return Value(other, "", (), (), CONST) / self
+        a = _const(other)
+        return NotImplemented if a is None else a / self
 
     def __neg__(self) -> Value:
         # d(-a)/da = -1
-        return Value(-self.data, "", (self,), _MINUS_ONE, "neg")
+        return _node(-self.data, (self,), _MINUS_ONE, "neg")
 
     def __pos__(self) -> Value:
         return self
@@ -232,47 +257,46 @@ class Value:
             # as PyTorch does, so 0**b does not produce 0·(-inf) = nan, nor 0**0 give -inf)
             d_base = 0.0 if b == 0.0 else b * _power(a, b - 1.0)
             d_exp = 0.0 if (a == 0.0 and b >= 0.0) else out * _log(a)
-            return Value(out, "", (self, other), (d_base, d_exp), "**")
-        if not _check_operand(other, "**"):
+            return _node(out, (self, other), (d_base, d_exp), "**")
+        n = _real(other)  # a plain exponent is part of the op ("**2"), not a node
+        if n is None:
             return NotImplemented
-        n = float(other)
         # d(aⁿ)/da = n·aⁿ⁻¹  (0 when n = 0, as PyTorch)
         d_base = 0.0 if n == 0.0 else n * _power(a, n - 1.0)
-        return Value(_power(a, n), "", (self,), (d_base,), f"**{_format_exponent(n)}")
+        return _node(_power(a, n), (self,), (d_base,), f"**{_format_exponent(n)}")
 
     def __rpow__(self, other: Operand) -> Value:
-        if not _check_operand(other, "**"):
-            return NotImplemented
-        return Value(other, "", (), (), CONST) ** self
+        c = _const(other)
+        return NotImplemented if c is None else c**self
 
     def exp(self) -> Value:
         out = _exp(self.data)
         # d(eᵃ)/da = eᵃ
-        return Value(out, "", (self,), (out,), "exp")
+        return _node(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
         a = self.data
         # d(ln a)/da = 1/a
-        return Value(_log(a), "", (self,), (_divide(1.0, a),), "log")
+        return _node(_log(a), (self,), (_divide(1.0, a),), "log")
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
         # d(tanh a)/da = 1 - tanh²a, computed as (1 - t)(1 + t): 1 - t is exact near |t| = 1,
         # where 1 - t·t would lose digits to the rounding of t·t (PyTorch's fused multiply-add)
-        return Value(t, "", (self,), ((1.0 - t) * (1.0 + t),), "tanh")
+        return _node(t, (self,), ((1.0 - t) * (1.0 + t),), "tanh")
 
     def sigmoid(self) -> Value:
         s = _sigmoid(self.data)
         # dσ(a)/da = σ(a)·(1 - σ(a))
-        return Value(s, "", (self,), (s * (1.0 - s),), "sigmoid")
+        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
 
     def relu(self) -> Value:
         a = self.data
         # d relu(a)/da = 0 if a <= 0 else 1   (0 at a = 0, as PyTorch; nan passes through with
         # slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false)
         if a <= 0.0:
-            return Value(0.0, "", (self,), (0.0,), "relu")
-        return Value(a, "", (self,), _ONE, "relu")
+            return _node(0.0, (self,), _ZERO, "relu")
+        return _node(a, (self,), _ONE, "relu")
 
     # ----------------------------------------------------------------------------------------
     # Backward pass
@@ -288,11 +312,10 @@ class Value:
         # Our graphs hold no reference cycles, so Python's cyclic garbage collector has nothing
         # to find in them; but it would still wake up every few hundred allocations and walk
         # every live container. Pausing it for the pass is safe and saves that work.
-        with _gc_paused():
-            order = topological_order(self)
-            for node in order:
-                if node._prev:
-                    node.grad = 0.0
+        gc_was_on = gc.isenabled()
+        gc.disable()
+        try:
+            order = _computed_order(self)  # also resets their gradients to 0
             self.grad += 1.0
             if _anomaly:
                 _backward_checked(order)
@@ -302,6 +325,9 @@ class Value:
                 g = node.grad
                 for child, local in zip(node._prev, node._local):
                     child.grad += local * g
+        finally:
+            if gc_was_on:
+                gc.enable()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -322,33 +348,44 @@ def weighted_sum(
         raise ValueError(
             f"weighted_sum: expected as many inputs as weights ({len(w)}), got {len(x)}"
         )
-    xs: Sequence[Value]
-    if all(isinstance(xi, Value) for xi in x):
-        xs = x  # type: ignore[assignment]
-    else:
-        xs = [xi if isinstance(xi, Value) else Value(xi, "", (), (), CONST) for xi in x]
+    try:
+        # assume every input is a Value: plain numbers fail on .data and are handled below
+        return _weighted_sum(w, x, b, label)  # type: ignore[arg-type]
+    except (AttributeError, TypeError):  # not all Values: checked only when it happens
+        _check_weighted_sum_args(w, b)  # a weight or the bias is not a Value: TypeError
+        # plain numbers (and NumPy scalars) among the inputs become constant leaves
+        xs = [xi if isinstance(xi, Value) else _const_or_raise(xi) for xi in x]
+        return _weighted_sum(w, xs, b, label)
+
+
+def _weighted_sum(w: Sequence[Value], x: Sequence[Value], b: Value, label: str) -> Value:
     # Interleave (w₁, x₁, w₂, x₂, ..., b) by slice assignment, a C-level copy (this function
     # builds most of the graph of a network, so it is written for speed).
     n = 2 * len(w)
     prev = [b] * (n + 1)
     prev[0:n:2] = w
-    prev[1:n:2] = xs
-    local = [1.0] * (n + 1)
+    prev[1:n:2] = x
+    xd = [xi.data for xi in x]
+    wd = [wi.data for wi in w]
+    local = [1.0] * (n + 1)  # ∂z/∂b = 1
+    local[0:n:2] = xd  # ∂z/∂wᵢ = xᵢ
+    local[1:n:2] = wd  # ∂z/∂xᵢ = wᵢ
     # z = ((b + w₁x₁) + w₂x₂) + ...: added in this order, as micrograd's sum(..., b) does.
-    try:  # free when nothing is wrong; names the bad weight or bias when something is
-        total = b.data
-        i = 0
-        for wi, xi in zip(w, xs):
-            wd = wi.data
-            xd = xi.data
-            total += wd * xd
-            local[i] = xd  # ∂z/∂wᵢ = xᵢ
-            local[i + 1] = wd  # ∂z/∂xᵢ = wᵢ
-            i += 2
-    except AttributeError:
-        _check_weighted_sum_args(w, b)
-        raise
-    return Value(total, label, tuple(prev), tuple(local), "Σwx+b")
+    total = b.data
+    for wi, xi in zip(wd, xd):
+        total += wi * xi
+    out = _node(total, tuple(prev), tuple(local), "Σwx+b")
+    out.label = label
+    return out
+
+
+def _const_or_raise(x: object) -> Value:
+    c = _const(x)
+    if c is None:
+        raise TypeError(
+            f"weighted_sum: inputs must be Values or real numbers, got {type(x).__name__}: {x!r}"
+        )
+    return c
 
 
 def _check_weighted_sum_args(w: Sequence[object], b: object) -> None:
@@ -373,7 +410,8 @@ def topological_order(root: Value) -> list[Value]:
 
     Iterative depth-first search (no recursion, so a chain of 10⁶ operations is fine). The
     order is deterministic: it follows the order of each node's inputs (the post-order of a
-    recursive DFS).
+    recursive DFS). Renderers and the explainer use it; ``backward`` uses the same search
+    restricted to computed Values (`_computed_order`).
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r}")
@@ -382,36 +420,46 @@ def topological_order(root: Value) -> list[Value]:
     # Each stack entry is a node and an iterator over its inputs: the node is emitted once its
     # iterator is exhausted, i.e. after every input (and their inputs) has been emitted.
     stack = [(root, iter(root._prev))]
-    with _gc_paused():  # see Value.backward: the stack allocates a tuple per node
-        while stack:
-            node, inputs = stack[-1]
-            for child in inputs:
-                if child not in visited:
-                    visited.add(child)
-                    if child._prev:
-                        stack.append((child, iter(child._prev)))
-                        break  # descend; this node's loop resumes where it stopped
-                    order.append(child)  # a leaf: nothing to wait for
-            else:
-                stack.pop()
-                order.append(node)
+    while stack:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child not in visited:
+                visited.add(child)
+                if child._prev:
+                    stack.append((child, iter(child._prev)))
+                    break  # descend; this node's loop resumes where it stopped
+                order.append(child)  # a leaf: nothing to wait for
+        else:
+            stack.pop()
+            order.append(node)
     return order
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Switch the cyclic garbage collector off for a block, restoring its state afterwards.
+def _computed_order(root: Value) -> list[Value]:
+    """The Values computed by operations that ``root`` depends on, in topological order, with
+    their gradients reset to 0: what ``backward`` walks.
 
-    Safe for our graphs because they contain no reference cycles (no Value refers to itself
-    through a closure, unlike micrograd's ``_backward``): reference counting alone frees them.
+    The same search as `topological_order`, but leaves are neither visited nor listed: they
+    have no inputs to pass a gradient to, so backward only needs to reach them. In a network
+    most Values are leaves (weights, inputs, constants), so this halves the work.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    order: list[Value] = []
+    if not root._prev:
+        return order
+    visited = {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child._prev and child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:
+            stack.pop()
+            node.grad = 0.0
+            order.append(node)
+    return order
 
 
 # ------------------------------------------------------------------------------------------------
