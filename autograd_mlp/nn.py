@@ -45,9 +45,18 @@ def _check_count(n: object, argument: str) -> int:
 
 
 def _make_rng(seed: int | random.Random | None) -> random.Random:
+    """The private generator a model draws its weights from.
+
+    With a seed, the weights depend on it alone: the global ``random`` state is neither read
+    nor changed. Without one, the generator is seeded from the global ``random`` module, so
+    micrograd code that calls ``random.seed(1337)`` before ``MLP(2, [16, 16, 1])`` gets the
+    same weights on every run, as it does with micrograd.
+    """
     if isinstance(seed, random.Random):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is None:
+        return random.Random(random.getrandbits(64))
+    if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}: {seed!r}")
     return random.Random(seed)
 
@@ -93,6 +102,17 @@ class Neuron(Module):
         self._a_label = f"{name}.a"
 
     @property
+    def activation(self) -> str:
+        """The name of f: "relu", "tanh", "sigmoid" or "linear" (can be changed)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        self._activation = _check_activation(name)
+        # f itself, looked up once: Value.relu, Value.tanh, Value.sigmoid, or None for linear
+        self._f = None if name == "linear" else getattr(Value, name)
+
+    @property
     def nin(self) -> int:
         return len(self.w)
 
@@ -105,9 +125,9 @@ class Neuron(Module):
         if len(x) != len(self.w):
             raise ValueError(f"{self.name}: expected {len(self.w)} inputs, got {len(x)}")
         z = weighted_sum(self.w, x, self.b, self._z_label)
-        if self.activation == "linear":
+        if self._f is None:  # linear: the output is z itself
             return z
-        a: Value = getattr(z, self.activation)()
+        a: Value = self._f(z)
         a.label = self._a_label
         return a
 
@@ -202,12 +222,14 @@ class MLP(Module):
         return [len(layer.neurons) for layer in self.layers]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        if type(x).__module__ == "numpy" and hasattr(x, "tolist"):
-            x = x.tolist()  # a NumPy row, e.g. from an array of samples
-        if isinstance(x, (Value, str, bytes)) or not isinstance(x, Sequence):
-            raise TypeError(
-                f"MLP expects a sequence of {self.nin} numbers or Values, got {type(x).__name__}"
-            )
+        if type(x) is not list and type(x) is not tuple:  # the usual cases skip these checks
+            if type(x).__module__ == "numpy" and hasattr(x, "tolist"):
+                x = x.tolist()  # a NumPy row, e.g. from an array of samples
+            if isinstance(x, (Value, str, bytes)) or not isinstance(x, Sequence):
+                raise TypeError(
+                    f"MLP expects a sequence of {self.nin} numbers or Values, "
+                    f"got {type(x).__name__}"
+                )
         if len(x) != self.nin:
             raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
         h: list[Value] = [

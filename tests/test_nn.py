@@ -100,6 +100,17 @@ def test_seeded_initialisation_uses_a_private_rng() -> None:
     assert all(p.data == 0.0 for p in MLP(3, [4, 2], seed=42).parameters() if p.label[-1] == "b")
 
 
+def test_unseeded_models_follow_random_seed_as_in_micrograd() -> None:
+    # micrograd draws its weights from the global RNG, so its demo's random.seed(1337) makes
+    # every run start from the same weights; ours does too when no seed= is given.
+    random.seed(1337)
+    a = [p.data for p in MLP(2, [16, 16, 1]).parameters()]
+    random.seed(1337)
+    assert a == [p.data for p in MLP(2, [16, 16, 1]).parameters()]
+    random.seed(1338)
+    assert a != [p.data for p in MLP(2, [16, 16, 1]).parameters()]
+
+
 def test_zero_grad() -> None:
     model = MLP(2, [3, 1], seed=0)
     y = model([1.0, 2.0])
