@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   sets up .venv and runs the main job
-#   make test   sets up .venv and runs every check (lint, types, tests)
+#   make test   sets up .venv and runs every check (lint, types, tests, docs)
 # Only Python 3.10+ and make are needed: Graphviz comes from the pygraphviz wheel (the
 # renderer chain falls back to it when no `dot` is on PATH).
 
@@ -15,7 +15,12 @@ EXTRAS := dev,torch,render,plot,bench
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	  echo "autograd_mlp needs Python 3.10 or newer; '$(PYTHON)' is missing or older." \
+	       "Try: make PYTHON=python3.11 $(MAKECMDGOALS)" >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "'$(PYTHON) -m venv' failed. On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; \
+	  exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
