@@ -3,16 +3,21 @@
     .venv/bin/python docs/make_images.py
 
 (a) a tanh neuron, (b) the lesson's 3–2–2 network with L1.N1.w1 highlighted, (c) MLP(2, [4, 4, 1])
-clustered by neuron. Each image is drawn by `autograd_mlp.viz.draw_graph` and rendered through
-the renderer chain, so what the docs show is what the package produces.
+clustered by neuron, (d) the lesson's network diagram after backward (`draw_network`), (e) the
+worksheet of ``autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88`` (`exercise`), and
+(f) the lesson's backward-pass GIF (`save_lesson_gif`). Each image is drawn by the package and
+rendered through the renderer chain, so what the docs show is what the package produces.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from autograd_mlp import MLP, Value
+from autograd_mlp import MLP, Value, draw_network, exercise
 from autograd_mlp.demo import lesson_graph  # the lesson graph `make demo` writes, too
+from autograd_mlp.expr import build
+from autograd_mlp.teach.frames import save_lesson_gif
+from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
 from autograd_mlp.viz import GradGraph, draw_graph, save
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -40,16 +45,34 @@ def mlp_clustered() -> GradGraph:
     return draw_graph(out, cluster="neuron", rankdir="LR", precision=2, title="MLP(2, [4, 4, 1])")
 
 
+def lesson_network_diagram() -> GradGraph:
+    """The textbook figure of the lesson's network: forward values and gradients."""
+    model = lesson_network()
+    y = model(list(LESSON_X))
+    assert isinstance(y, list)
+    lesson_error(y).backward()
+    return draw_network(model, list(LESSON_X), title="the lesson's 3–2–2 network after backward()")
+
+
+def worksheet() -> GradGraph:
+    """The worksheet of docs/teaching.md's command-line example (the same build and exercise)."""
+    root, _ = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+    return exercise(root, hide="grad").graph
+
+
 def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     for name, make in (
         ("tanh_neuron.png", tanh_neuron),
         ("lesson_highlight.png", lesson_graph),
         ("mlp_clusters.png", mlp_clustered),
+        ("lesson_network.png", lesson_network_diagram),
+        ("worksheet.png", worksheet),
     ):
         graph = make()
         graph.graph_attr["dpi"] = DPI
         print("wrote", save(graph, IMAGES / name))
+    print("wrote", save_lesson_gif(IMAGES / "lesson-backward.gif"))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +19,8 @@ from autograd_mlp.teach.explain import explain
 from autograd_mlp.teach.frames import backward_frames, save_frames
 from autograd_mlp.teach.network import draw_network
 from autograd_mlp.teach.paths import paths
+from tests.conftest import needs
+from tests.test_docs import python_blocks
 
 NAMES = {
     "paths": paths,
@@ -98,3 +105,50 @@ def test_a_whole_lesson_from_the_top_level_import() -> None:
     ex = autograd_mlp.exercise(y)
     assert autograd_mlp.check(ex, [b.answer for b in ex.blanks]).all_correct
     assert len(list(autograd_mlp.backward_frames(y))) == 3  # seed, +, ×
+
+
+# --- docs/teaching.md: what the page shows is what the code prints ------------------------------
+
+TEACHING = Path(__file__).resolve().parent.parent / "docs" / "teaching.md"
+PRINTED = "<!-- printed by the block above -->"
+INCLUDED = re.compile(r"<!-- the text of `(\w+)`, included as it is -->")
+END_INCLUDED = "<!-- end of page -->"
+
+
+def _shown(lines: list[str], start: int) -> str:
+    """The fenced block right after line ``start`` (a marker), without its fences."""
+    assert lines[start + 1].startswith("```"), f"line {start + 2}: a fence must follow {PRINTED}"
+    end = lines.index("```", start + 2)
+    return "\n".join(lines[start + 2 : end])
+
+
+def test_teaching_page_shows_what_its_code_prints(tmp_path: Path) -> None:
+    needs("pygraphviz")  # the page saves images
+    text = TEACHING.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    blocks = python_blocks(text)  # (first code line, code), 1-based
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    printed: dict[int, str] = {}  # last line of a block -> what it printed
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        for first, code in blocks:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(compile(code, str(TEACHING), "exec"), namespace)
+            printed[first + code.count("\n")] = out.getvalue()
+    finally:
+        os.chdir(previous)
+    checked = 0
+    for i, line in enumerate(lines):
+        if line == PRINTED:
+            block_end = max(end for end in printed if end <= i + 1)
+            assert _shown(lines, i) == printed[block_end].rstrip("\n"), f"line {i + 1}"
+            checked += 1
+        m = INCLUDED.fullmatch(line)
+        if m:
+            end = lines.index(END_INCLUDED, i)
+            included = "\n".join(lines[i + 1 : end])
+            assert included == str(namespace[m.group(1)]).rstrip("\n"), f"line {i + 1}"
+            checked += 1
+    assert checked == 8  # every output on the page, so none can silently stop being checked
