@@ -8,9 +8,10 @@
 27.0
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
 from .engine import AnomalyError, Value, detect_anomaly, no_grad, weighted_sum
-from .fast import Trace, TraceError, trace
 from .gradcheck import GradcheckError, gradcheck
 from .interop import from_torch, to_torch  # imports torch only when called
 from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
@@ -28,7 +29,28 @@ from .teach import (  # the classroom tools; Graphviz and Pillow are imported on
 from .train import History, fit
 from .viz import draw_graph  # builds DOT text; rendering needs Graphviz only when asked
 
+if TYPE_CHECKING:
+    from .fast import Trace, TraceError, trace
+
 __version__ = "0.1.0"
+
+# The fast path needs NumPy, which takes longer to import than the rest of the package; it is
+# loaded the first time one of its names is used (PEP 562), so `import autograd_mlp` and the
+# command line stay quick.
+_LAZY = ("trace", "Trace", "TraceError")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import fast
+
+        return getattr(fast, name)
+    raise AttributeError(f"module 'autograd_mlp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Value",

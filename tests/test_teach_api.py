@@ -32,8 +32,8 @@ NAMES = {
     "check": check,
 }
 
-# Imported on first use only: rendering, images, plots, the PyTorch bridge.
-HEAVY = ("pygraphviz", "PIL", "matplotlib", "torch")
+# Imported on first use only: rendering, images, plots, the PyTorch bridge, NumPy (fast path).
+HEAVY = ("pygraphviz", "PIL", "matplotlib", "torch", "numpy")
 
 
 @pytest.mark.parametrize("name", sorted(NAMES))
@@ -152,3 +152,16 @@ def test_teaching_page_shows_what_its_code_prints(tmp_path: Path) -> None:
             assert included == str(namespace[m.group(1)]).rstrip("\n"), f"line {i + 1}"
             checked += 1
     assert checked == 8  # every output on the page, so none can silently stop being checked
+
+
+def test_the_fast_path_loads_on_first_use() -> None:
+    out = _run(
+        "import sys, autograd_mlp\n"
+        "before = 'autograd_mlp.fast' in sys.modules\n"
+        "from autograd_mlp import Trace, TraceError, trace\n"
+        "from autograd_mlp.fast import trace as t2\n"
+        "print(before, trace is t2, issubclass(TraceError, Exception), Trace.__name__)"
+    )
+    assert out.split() == ["False", "True", "True", "Trace"]
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        autograd_mlp.nope  # noqa: B018
