@@ -15,12 +15,17 @@ The file (format version 1)::
     }
 
 ``parameters`` lists every weight and bias in ``model.parameters()`` order (layer by layer,
-neuron by neuron, weights then bias), each with the label the nn module gives it.
+neuron by neuron, weights then bias), each with the label the nn module gives that position
+(also when a parameter's ``.label`` was changed by hand: the file's labels say where a value
+goes). The format holds one activation per layer, so a layer whose neurons were given different
+activations is refused rather than saved as something that computes differently.
 
 Writes are atomic (a temporary file in the same directory, then ``os.replace``), so a crash
-never leaves half a file under the real name. Reads validate everything before touching a
-model, so a truncated, corrupted, wrong-version or wrong-shape file raises `ValueError` saying
-what is wrong and changes nothing.
+never leaves half a file under the real name; the file gets the permissions a plain
+``open(path, "w")`` gives it. Reads validate everything before touching a model, so a
+truncated, corrupted, wrong-version or wrong-shape file raises `ValueError` saying what is wrong
+and changes nothing. The shape is checked by arithmetic before anything is built, and layer
+sizes are capped at `MAX_LAYER_SIZE`, so a hostile file cannot make a load run for hours.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ import contextlib
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
@@ -38,10 +45,13 @@ from .nn import ACTIVATIONS
 if TYPE_CHECKING:
     from .nn import MLP
 
-__all__ = ["save", "load", "load_state", "FORMAT", "VERSION"]
+__all__ = ["save", "load", "load_state", "FORMAT", "VERSION", "MAX_LAYER_SIZE"]
 
 FORMAT = "autograd_mlp.MLP"
 VERSION = 1
+# Far beyond what a scalar engine can train (a layer this wide is a million Values per
+# neuron), yet small enough that a file claiming more is refused before any work is done.
+MAX_LAYER_SIZE = 1_000_000
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -52,18 +62,39 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def to_dict(model: MLP) -> dict[str, Any]:
-    """The model as the plain data written to a file."""
-    params = []
-    for p in model.parameters():
-        if not math.isfinite(p.data):
+    """The model as the plain data written to a file (refuses what `load` would refuse)."""
+    nin, nouts = model.nin, model.nouts
+    for name, size in _sizes(nin, nouts):
+        if size > MAX_LAYER_SIZE:
             raise ValueError(
-                f"cannot save parameter {p.label!r} = {p.data!r}: JSON holds finite numbers only"
+                f"cannot save: {name} is {size}, more than the limit of {MAX_LAYER_SIZE} "
+                f"that load accepts"
             )
-        params.append({"label": p.label, "value": p.data})
+    for layer in model.layers:
+        kinds = [(n.activation, n.name) for n in layer.neurons]
+        if any(a != kinds[0][0] for a, _ in kinds):
+            mixed = ", ".join(f"{a!r} ({name})" for a, name in kinds)
+            raise ValueError(
+                f"cannot save: layer {layer.name} mixes activations: {mixed}; the file holds "
+                f"one activation per layer, so give all of its neurons the same one"
+            )
+    values = [p.data for p in model.parameters()]
+    if len(values) != _count(nin, nouts):
+        raise ValueError(
+            f"cannot save: a {nin} -> {nouts} network has {_count(nin, nouts)} parameters, "
+            f"model.parameters() returned {len(values)} (were weights added or removed by hand?)"
+        )
+    params = []
+    for label, value in zip(_expected_labels(nin, nouts), values):
+        if not math.isfinite(value):
+            raise ValueError(
+                f"cannot save parameter {label!r} = {value!r}: JSON holds finite numbers only"
+            )
+        params.append({"label": label, "value": value})
     return {
         "format": FORMAT,
         "version": VERSION,
-        "architecture": {"nin": model.nin, "nouts": model.nouts},
+        "architecture": {"nin": nin, "nouts": nouts},
         "activations": [layer.activation for layer in model.layers],
         "parameters": params,
     }
@@ -77,11 +108,33 @@ def save(model: MLP, path: PathLike) -> Path:
         raise TypeError(f"save expects an MLP, got {type(model).__name__}")
     target = Path(path)
     text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
+    _write_atomic(target, text.encode("utf-8"))
+    return target
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``target``, then rename it over ``target``.
+
+    Not `tempfile.mkstemp`: it creates files with mode 0600. The temporary file is opened with
+    mode 0666 like ``open(path, "w")``, so the system applies the umask (and any default ACL)
+    itself; an existing ``target`` keeps its permissions, as it would with ``open``.
+    """
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:  # another writer drew the same name: draw again
+            continue
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            with contextlib.suppress(FileNotFoundError):
+                existing = os.stat(target)
+                if stat.S_ISREG(existing.st_mode):
+                    os.chmod(tmp, stat.S_IMODE(existing.st_mode))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -89,7 +142,6 @@ def save(model: MLP, path: PathLike) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return target
 
 
 # ------------------------------------------------------------------------------------------------
@@ -148,6 +200,12 @@ def _architecture(data: dict[str, Any], where: str) -> tuple[int, list[int], lis
         raise ValueError(
             f"{where}: architecture.nouts must be a non-empty list of positive ints, got {nouts!r}"
         )
+    for name, size in _sizes(nin, nouts):
+        if size > MAX_LAYER_SIZE:
+            raise ValueError(
+                f"{where}: {name} is {size}, more than the limit of {MAX_LAYER_SIZE}; "
+                f"expected a layer size from 1 to {MAX_LAYER_SIZE}"
+            )
     activations = data.get("activations")
     if not isinstance(activations, list) or len(activations) != len(nouts):
         raise ValueError(
@@ -163,30 +221,45 @@ def _architecture(data: dict[str, Any], where: str) -> tuple[int, list[int], lis
     return nin, nouts, activations
 
 
-def _expected_labels(nin: int, nouts: list[int]) -> list[str]:
-    """The labels of model.parameters() for this architecture (the scheme of nn.py)."""
-    labels = []
+def _sizes(nin: int, nouts: list[int]) -> Iterator[tuple[str, int]]:
+    """Each layer size with the name it has in the file."""
+    yield "architecture.nin", nin
+    for i, n in enumerate(nouts):
+        yield f"architecture.nouts[{i}]", n
+
+
+def _count(nin: int, nouts: list[int]) -> int:
+    """How many parameters the architecture has: Σ (inputs + 1) · neurons over the layers."""
+    sizes = [nin, *nouts]
+    return sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(nouts)))
+
+
+def _expected_labels(nin: int, nouts: list[int]) -> Iterator[str]:
+    """The labels of model.parameters() for this architecture (the scheme of nn.py), one by one.
+
+    Only called once the count is known to match the file, so the work is O(file size).
+    """
     sizes = [nin, *nouts]
     for i in range(len(nouts)):
         for j in range(sizes[i + 1]):
             prefix = f"L{i + 1}.N{j + 1}"
-            labels += [f"{prefix}.w{k + 1}" for k in range(sizes[i])]
-            labels.append(f"{prefix}.b")
-    return labels
+            for k in range(sizes[i]):
+                yield f"{prefix}.w{k + 1}"
+            yield f"{prefix}.b"
 
 
 def _values(data: dict[str, Any], nin: int, nouts: list[int], where: str) -> list[float]:
     params = data.get("parameters")
-    expected = _expected_labels(nin, nouts)
     if not isinstance(params, list):
         raise ValueError(f"{where}: 'parameters' is missing or not a list")
-    if len(params) != len(expected):
+    count = _count(nin, nouts)  # arithmetic: nothing is built for a file that cannot match
+    if len(params) != count:
         raise ValueError(
-            f"{where}: wrong shape: architecture {nin} -> {nouts} has {len(expected)} "
+            f"{where}: wrong shape: architecture {nin} -> {nouts} has {count} "
             f"parameters, the file lists {len(params)}"
         )
     values = []
-    for i, (entry, label) in enumerate(zip(params, expected)):
+    for i, (entry, label) in enumerate(zip(params, _expected_labels(nin, nouts))):
         if not isinstance(entry, dict) or entry.get("label") != label:
             got = entry.get("label") if isinstance(entry, dict) else entry
             raise ValueError(f"{where}: parameter {i} should be {label!r}, got {got!r}")

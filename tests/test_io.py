@@ -160,3 +160,102 @@ def test_binary_garbage_is_a_value_error(tmp_path: Path) -> None:
     path.write_bytes(b"\x80\x81\xfe\xff")
     with pytest.raises(ValueError, match="not UTF-8"):
         load(path)
+
+
+def _file_with(tmp_path: Path, nin: Any, nouts: Any, n_params: int) -> Path:
+    """A well-formed file whose architecture claims nin -> nouts but which holds n_params."""
+    params = [{"label": f"L1.N1.w{i + 1}", "value": 0.5} for i in range(n_params)]
+    data = {"format": FORMAT, "version": VERSION, "architecture": {"nin": nin, "nouts": nouts},
+            "activations": ["linear"] * len(nouts), "parameters": params}  # fmt: skip
+    path = tmp_path / "claims.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def no_label_lists(monkeypatch: Any) -> None:
+    """Fail at once if the loader starts listing the labels of a network the file cannot hold.
+
+    Listing them is the bug these tests are about: for the sizes below it takes hours or all
+    memory, so the tests check that it never starts instead of timing it.
+    """
+    import autograd_mlp.io as io
+
+    def no_labels(nin: int, nouts: list[int]) -> list[str]:
+        raise AssertionError(f"built the labels of a {nin} -> {nouts} network")
+
+    monkeypatch.setattr(io, "_expected_labels", no_labels)
+
+
+@pytest.mark.usefixtures("no_label_lists")
+def test_a_huge_architecture_is_refused_by_counting_not_by_building_labels(
+    tmp_path: Path,
+) -> None:
+    # 100000 -> [100000] has (100000 + 1) * 100000 parameters; the file holds 3. The count is
+    # checked with arithmetic first, so the work is O(file size).
+    path = _file_with(tmp_path, 100_000, [100_000], 3)
+    message = "architecture 100000 -> [100000] has 10000100000 parameters, the file lists 3"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load(path)
+    model = MLP(2, [1], seed=0)
+    before = weights(model)
+    with pytest.raises(ValueError, match="wrong shape"):
+        load_state(model, path)
+    assert weights(model) == before
+
+
+@pytest.mark.usefixtures("no_label_lists")
+@pytest.mark.parametrize(
+    ("nin", "nouts", "message"),
+    [
+        (10**7, [1], "architecture.nin is 10000000, more than the limit of 1000000"),
+        (2, [3, 10**12], "architecture.nouts[1] is 1000000000000, more than the limit of"),
+    ],
+)
+def test_layer_sizes_have_an_upper_bound(
+    tmp_path: Path, nin: int, nouts: list[int], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load(_file_with(tmp_path, nin, nouts, 3))
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002], ids=["022", "077", "002"])
+def test_saved_file_has_the_permissions_of_a_plain_open(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        path = MLP(2, [1], seed=0).save(tmp_path / "m.json")
+        with open(tmp_path / "plain.txt", "w", encoding="utf-8") as f:
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert _mode(path) == 0o666 & ~umask == _mode(tmp_path / "plain.txt")
+
+
+def test_overwriting_keeps_the_existing_files_permissions(tmp_path: Path) -> None:
+    path = MLP(2, [1], seed=0).save(tmp_path / "m.json")
+    os.chmod(path, 0o640)  # as open(path, "w") would, an overwrite keeps the file's mode
+    MLP(2, [1], seed=1).save(path)
+    assert _mode(path) == 0o640
+    assert [f.name for f in tmp_path.iterdir()] == ["m.json"]
+
+
+def test_a_relabelled_parameter_still_saves_a_loadable_file(tmp_path: Path) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[0].w[0].label = "w11"  # e.g. to match a textbook figure
+    again = load(model.save(tmp_path / "m.json"))  # the file's labels say where a value goes
+    assert weights(again) == weights(model)
+    assert again.parameters()[0].label == "L1.N1.w1"
+
+
+def test_a_layer_with_mixed_activations_is_refused_not_saved_wrongly(tmp_path: Path) -> None:
+    # The format has one activation per layer: writing 'relu' for both neurons would load a
+    # model that computes something else.
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].activation = "tanh"
+    with pytest.raises(ValueError, match=r"layer L1 mixes activations: 'relu' \(L1\.N1\), "):
+        model.save(tmp_path / "m.json")
+    assert list(tmp_path.iterdir()) == []
