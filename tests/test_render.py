@@ -7,11 +7,18 @@ empties PATH and makes `import pygraphviz` fail.
 
 from __future__ import annotations
 
+import errno
+import inspect
+import os
+import re
 import stat
+import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +32,7 @@ from autograd_mlp.viz import (
     save,
 )
 from autograd_mlp.viz import render as render_module
-from autograd_mlp.viz.render import RenderTimeout
+from autograd_mlp.viz.render import DEFAULT_TIMEOUT, RenderTimeout, write_atomic
 from tests.conftest import needs
 
 MAGIC = {"svg": b"<svg", "png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
@@ -65,12 +72,66 @@ def test_pygraphviz_renders_when_no_dot_on_path(no_dot: None, fmt: str) -> None:
     assert MAGIC[fmt] in data[:300]
 
 
-def test_big_sources_are_rendered_in_a_child_process(
+def _record_children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def run(cmd: list[str], *args: Any, **kwargs: Any) -> Any:
+        calls.append(list(cmd))
+        return real_run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(render_module.subprocess, "run", run)
+    return calls
+
+
+def test_pygraphviz_renders_in_a_child_process_with_the_timeout(
     no_dot: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     needs("pygraphviz")
-    monkeypatch.setattr(render_module, "IN_PROCESS_LIMIT", 0)
+    calls = _record_children(monkeypatch)
     assert b"<svg" in render_bytes(small_graph(), "svg")
+    assert len(calls) == 1 and calls[0][0] == sys.executable
+
+
+def test_timeout_none_renders_in_this_process(
+    no_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    calls = _record_children(monkeypatch)
+    assert render_bytes(small_graph(), "png", timeout=None).startswith(MAGIC["png"])
+    assert calls == []
+
+
+def _complete_graph(n: int) -> str:
+    """A 10 kB DOT text that keeps Graphviz's layout busy for minutes (n = 50: ~2 min)."""
+    return "digraph{" + "".join(f"n{i}->n{j};" for i in range(n) for j in range(i + 1, n)) + "}"
+
+
+def test_a_slow_pygraphviz_layout_is_stopped_by_the_timeout(no_dot: None) -> None:
+    needs("pygraphviz")
+    start = time.monotonic()
+    with pytest.raises(RenderTimeout, match=r"Graphviz \(pygraphviz\) took more than 1 s"):
+        render_bytes(_complete_graph(50), "svg", timeout=1.0)
+    assert time.monotonic() - start < 15  # generous: the point is "not two minutes"
+
+
+def test_the_default_timeout_never_keeps_a_notebook_waiting_for_minutes() -> None:
+    assert 0 < DEFAULT_TIMEOUT <= 30
+    for function in (render_bytes, save, GradGraph.pipe, GradGraph.render, GradGraph.view):
+        assert inspect.signature(function).parameters["timeout"].default == DEFAULT_TIMEOUT
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, "5", True])
+def test_bad_timeouts_are_refused(timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        render_bytes(small_graph(), "svg", timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_pygraphviz_child_failure_is_one_readable_line(no_dot: None) -> None:
+    needs("pygraphviz")
+    with pytest.raises(RuntimeError, match=r"Graphviz \(pygraphviz\) failed") as err:
+        render_bytes("digraph {", "svg")
+    assert "Traceback" not in str(err.value) and "\n" not in str(err.value)
 
 
 def test_dot_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,3 +254,196 @@ def test_notebook_display_without_renderer_shows_hint_and_dot(no_renderer: None)
     assert "apt-get install graphviz" in bundle["text/html"] and "digraph" in bundle["text/html"]
     assert g._repr_svg_() is None
     assert "pip install" in g._repr_html_()
+
+
+def test_notebook_display_honours_include_and_shows_a_timeout_as_text(
+    no_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    g = small_graph()
+    bundle = g._repr_mimebundle_(include=["image/png", "image/svg+xml"], exclude=["image/svg+xml"])
+    assert list(bundle) == ["image/png"] and bytes(bundle["image/png"]).startswith(MAGIC["png"])
+    assert "<svg" in g._repr_image_svg_xml()
+
+    def too_slow(*args: Any, **kwargs: Any) -> bytes:
+        raise RenderTimeout("Graphviz (pygraphviz) took more than 20 s and was stopped")
+
+    monkeypatch.setattr(render_module, "render_bytes", too_slow)
+    bundle = g._repr_mimebundle_()  # must not raise
+    assert "took more than 20 s" in bundle["text/plain"] and g.source in bundle["text/plain"]
+
+
+# ------------------------------------------------------------------------------------------------
+# graphviz's own methods (pipe, render, view, Jupyter) go through the chain
+# ------------------------------------------------------------------------------------------------
+
+
+def test_pipe_goes_through_the_chain_without_dot(no_dot: None) -> None:
+    needs("pygraphviz")
+    g = small_graph()
+    assert g.pipe(format="png").startswith(MAGIC["png"])
+    assert g.pipe().startswith(MAGIC["pdf"])  # graphviz's default format
+    svg = g.pipe(format="svg", encoding="utf-8")
+    assert isinstance(svg, str) and "<svg" in svg
+
+
+def test_pipe_uses_dot_on_path_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    log = tmp_path / "dot-args.txt"
+    _write_script(
+        tmp_path,
+        "dot",
+        f"""
+        import sys, pygraphviz
+        open({str(log)!r}, "w").write(" ".join(sys.argv[1:]))
+        src = sys.stdin.buffer.read().decode("utf-8")
+        sys.stdout.buffer.write(pygraphviz.AGraph(string=src).draw(format="svg", prog="dot"))
+        """,
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert b"<svg" in small_graph().pipe(format="svg")
+    assert log.read_text() == "-Tsvg"  # our chain's call, not graphviz's `dot -Kdot -Tsvg ...`
+
+
+def test_pipe_and_render_are_stopped_by_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_script(tmp_path, "dot", "import time\ntime.sleep(60)\n")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    g = small_graph()
+    with pytest.raises(RenderTimeout):
+        g.pipe(format="svg", timeout=0.5)
+    with pytest.raises(RenderTimeout):
+        g.render(tmp_path / "out", format="svg", timeout=0.5)
+    assert not (tmp_path / "out.svg").exists()
+
+
+def test_render_writes_the_image_and_returns_its_path(
+    tmp_path: Path, no_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    monkeypatch.chdir(tmp_path)
+    g = small_graph()
+    path = g.render("g", format="png")  # the call that raised ExecutableNotFound before
+    assert path == "g.png" and Path("g.png").read_bytes().startswith(MAGIC["png"])
+    assert Path("g").read_text(encoding="utf-8") == g.source  # graphviz keeps the source
+    path = g.render("h", directory="out", format="svg", cleanup=True)
+    assert Path(path) == Path("out", "h.svg") and b"<svg" in Path(path).read_bytes()
+    assert not Path("out", "h").exists()  # cleanup removed the source
+    g = small_graph()  # graphviz remembers filename and directory between calls
+    path = g.render(outfile="o.pdf")
+    assert path == "o.pdf" and Path("o.pdf").read_bytes().startswith(MAGIC["pdf"])
+    assert Path("o.gv").exists()
+    with pytest.raises(graphviz_module().FileExistsError):
+        g.render(outfile="o.pdf", raise_if_result_exists=True)
+
+
+def test_view_renders_through_the_chain_then_opens_the_viewer(
+    tmp_path: Path, no_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    opened: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        GradGraph, "_view", lambda self, path, *, format, quiet: opened.append((str(path), format))
+    )
+    g = small_graph()
+    g.format = "svg"
+    path = g.view(tmp_path / "v")
+    assert opened == [(path, "svg")] and b"<svg" in Path(path).read_bytes()
+
+
+def test_graphviz_methods_without_renderer_raise_the_install_hint(
+    tmp_path: Path, no_renderer: None
+) -> None:
+    g = small_graph()
+    with pytest.raises(RendererNotFound, match="pip install"):
+        g.pipe(format="svg")
+    with pytest.raises(RendererNotFound, match="apt-get install graphviz"):
+        g.render(tmp_path / "g", format="png")
+    assert not (tmp_path / "g.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"format": "jpeg"}, "'jpeg'"),
+        ({"format": "svg", "engine": "neato"}, "dot engine only"),
+        ({"format": "svg", "renderer": "cairo"}, "no renderer option"),
+        ({"format": "svg", "neato_no_op": 1}, "no neato_no_op option"),
+    ],
+)
+def test_graphviz_options_the_chain_lacks_are_refused(
+    kwargs: dict[str, Any], fragment: str
+) -> None:
+    g = small_graph()
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        g.pipe(**kwargs)
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        g.render("never-written", **kwargs)
+
+
+def graphviz_module() -> Any:
+    return needs("graphviz")
+
+
+# ------------------------------------------------------------------------------------------------
+# write_atomic: permissions and error messages
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def umask() -> Iterator[Callable[[int], None]]:
+    old = os.umask(0o022)
+    os.umask(old)
+
+    def set_umask(mask: int) -> None:
+        os.umask(mask)
+
+    yield set_umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_new_files_get_the_mode_open_would_give_them(
+    tmp_path: Path, umask: Callable[[int], None], mask: int
+) -> None:
+    umask(mask)
+    save(small_graph(), tmp_path / "g.dot")
+    write_atomic(tmp_path / "w.txt", b"data")
+    plain = tmp_path / "plain.txt"
+    with open(plain, "w") as f:
+        f.write("data")
+    expected = 0o666 & ~mask
+    assert stat.S_IMODE(plain.stat().st_mode) == expected
+    for name in ("g.dot", "w.txt"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected, name
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path, umask: Callable[[int], None]) -> None:
+    umask(0o022)
+    target = tmp_path / "g.dot"
+    target.write_text("old")
+    target.chmod(0o640)
+    save(small_graph(), target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640 and target.read_text() != "old"
+
+
+def test_write_errors_are_one_line_naming_the_target_and_the_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "o.svg"
+    for write in (lambda: save(small_graph(), missing), lambda: write_atomic(missing, b"x")):
+        with pytest.raises(FileNotFoundError) as err:
+            write()
+        message = str(err.value)
+        assert message == f"cannot write {missing}: the folder {missing.parent} does not exist"
+        assert err.value.errno == errno.ENOENT
+    folder = tmp_path / "a-folder.dot"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"a-folder\.dot: it is a folder$"):
+        save(small_graph(), folder)
+    assert [p.name for p in tmp_path.iterdir()] == ["a-folder.dot"]  # no temporary file left
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    with pytest.raises(NotADirectoryError, match=r"file is not a folder$"):
+        write_atomic(a_file / "g.dot", b"x")

@@ -2,30 +2,39 @@
 
 The renderer chain, tried in order:
 
-1. the ``dot`` program on PATH (Debian/Ubuntu: ``apt-get install graphviz``), run as a child
-   process with a timeout;
-2. the in-process renderer of ``pygraphviz>=2.0.4`` (``pip install "autograd_mlp[render]"``):
-   its wheels bundle the Graphviz libraries, so no root and no system package are needed. Big
-   graphs are rendered by pygraphviz in a child Python process, so that the timeout holds for
-   them too;
+1. the ``dot`` program on PATH (Debian/Ubuntu: ``apt-get install graphviz``);
+2. the Graphviz bundled in the wheels of ``pygraphviz>=2.0.4``
+   (``pip install "autograd_mlp[render]"``: no root and no system package needed);
 3. `RendererNotFound` (a ``graphviz.ExecutableNotFound``) with both install hints.
 
-A layout that takes longer than ``timeout`` seconds raises `RenderTimeout` and leaves no
-Graphviz process behind. `GradGraph`, the ``graphviz.Digraph`` that ``draw_graph`` returns,
-displays itself in Jupyter through this chain and, with no renderer, shows the hint and its DOT
-text instead of a traceback.
+Time limit. Every render runs Graphviz in a child process -- ``dot`` itself, or a small Python
+child that imports pygraphviz -- so that a layout taking longer than ``timeout`` seconds (default
+`DEFAULT_TIMEOUT`, 20 s) can be stopped: it raises `RenderTimeout` and leaves no Graphviz
+process behind. A thread could not do this: Graphviz's layout is C code that cannot be
+interrupted, and even a 10 kB DOT text (a complete graph on 50 nodes) keeps it busy for minutes.
+The child costs about 0.1 s. ``timeout=None`` renders with pygraphviz in this process instead:
+no start-up cost, and no limit either.
+
+`GradGraph`, the ``graphviz.Digraph`` that ``draw_graph`` returns, sends everything through this
+chain: its inherited ``pipe()``, ``render()``, ``view()`` and Jupyter display would otherwise run
+the ``dot`` program directly (with no timeout, and failing where only pygraphviz is installed).
+With no renderer, its notebook display shows the hint and its DOT text instead of a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
+import json
 import os
+import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +49,11 @@ __all__ = [
     "RenderTimeout",
     "FORMATS",
     "INSTALL_HINT",
+    "DEFAULT_TIMEOUT",
     "find_renderer",
     "render_bytes",
     "save",
+    "write_atomic",
 ]
 
 FORMATS = ("svg", "png", "pdf")
@@ -50,18 +61,27 @@ INSTALL_HINT = (
     'no Graphviz renderer found: install one with  pip install "autograd_mlp[render]"  '
     "(bundles Graphviz, no root needed)  or  apt-get install graphviz  (puts `dot` on PATH)"
 )
-# Seconds a single layout may take. The size guard in draw_graph keeps ordinary graphs to a few
-# seconds; this bound only stops a pathological one from hanging a notebook or a CI job.
-DEFAULT_TIMEOUT = 120.0
-# DOT texts longer than this are rendered by pygraphviz in a child process (killable on timeout);
-# shorter ones in this process, which saves the ~1 s start-up of a Python child.
-IN_PROCESS_LIMIT = 200_000
+# Seconds a single render may take before it is stopped. A graph under draw_graph's size guard
+# (500 Values) renders in under half a second and MLP(4, [32, 32, 1]) drawn whole (1,382 Values)
+# in about 4 s, so 20 s leaves a wide margin for slow machines while never keeping a notebook
+# cell waiting for minutes.
+DEFAULT_TIMEOUT = 20.0
 
-_CHILD = (
-    "import sys, pygraphviz\n"
-    "src = sys.stdin.buffer.read().decode('utf-8')\n"
-    "sys.stdout.buffer.write(pygraphviz.AGraph(string=src).draw(format=sys.argv[1], prog='dot'))\n"
-)
+# The pygraphviz child: reads DOT on stdin, writes the image on stdout, and reports a failure
+# as one line on stderr (not a traceback). It gets this interpreter's sys.path, so it finds the
+# same pygraphviz even when that was put on the path at run time (a notebook's sys.path.insert).
+_CHILD = """\
+import json, sys
+sys.path[:] = json.loads(sys.argv[2])
+import pygraphviz
+source = sys.stdin.buffer.read().decode("utf-8")
+try:
+    data = pygraphviz.AGraph(string=source).draw(format=sys.argv[1], prog="dot")
+except Exception as exc:
+    sys.stderr.write(f"{type(exc).__name__}: {exc}\\n")
+    sys.exit(1)
+sys.stdout.buffer.write(data)
+"""
 
 
 class RendererNotFound(graphviz.ExecutableNotFound):  # type: ignore[misc]
@@ -86,10 +106,18 @@ def find_renderer() -> str | None:
     return "pygraphviz"
 
 
-def _check_format(format: str) -> str:
+def _check_format(format: object) -> str:
     if not isinstance(format, str) or format.lower() not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     return format.lower()
+
+
+def _check_timeout(timeout: object) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    return float(timeout)
 
 
 def _source_of(graph: object) -> str:
@@ -103,23 +131,37 @@ def _source_of(graph: object) -> str:
     return source
 
 
-def render_bytes(graph: object, format: str = "svg", *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """Render ``graph`` (a Digraph or DOT text) to the bytes of an svg, png or pdf file."""
+def render_bytes(
+    graph: object,
+    format: str = "svg",
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    quiet: bool = False,
+) -> bytes:
+    """Render ``graph`` (a Digraph or DOT text) to the bytes of an svg, png or pdf file.
+
+    ``timeout``: seconds before Graphviz is stopped and `RenderTimeout` raised; None renders
+    with pygraphviz in this process, without a limit (``dot`` on PATH always runs as a child).
+    Graphviz's warnings are printed to stderr as one line unless ``quiet``.
+    """
     fmt = _check_format(format)
+    limit = _check_timeout(timeout)
     source = _source_of(graph)
     renderer = find_renderer()
     if renderer == "dot":
         dot = shutil.which("dot")
         assert dot is not None  # find_renderer just found it
-        return _run([dot, f"-T{fmt}"], source, timeout, "dot")
+        return _run([dot, f"-T{fmt}"], source, limit, "dot", quiet)
     if renderer == "pygraphviz":
-        if len(source) > IN_PROCESS_LIMIT:
-            return _run([sys.executable, "-c", _CHILD, fmt], source, timeout, "pygraphviz")
-        return _pygraphviz_in_process(source, fmt)
+        if limit is None or not sys.executable:  # no limit asked, or no Python to start
+            return _pygraphviz_in_process(source, fmt, quiet)
+        path = json.dumps([p for p in sys.path if isinstance(p, str)])
+        child = [sys.executable, "-c", _CHILD, fmt, path]
+        return _run(child, source, limit, "pygraphviz", quiet)
     raise RendererNotFound()
 
 
-def _run(cmd: list[str], source: str, timeout: float, name: str) -> bytes:
+def _run(cmd: list[str], source: str, timeout: float | None, name: str, quiet: bool) -> bytes:
     try:
         done = subprocess.run(
             cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False
@@ -129,15 +171,17 @@ def _run(cmd: list[str], source: str, timeout: float, name: str) -> bytes:
             f"Graphviz ({name}) took more than {timeout:g} s and was stopped; draw a smaller "
             f"graph (draw_graph collapses neurons above max_nodes) or pass a larger timeout"
         ) from exc
+    message = _useful_stderr(done.stderr.decode("utf-8", "replace"))
     if done.returncode != 0 or not done.stdout:
-        message = _useful_stderr(done.stderr.decode("utf-8", "replace"))
         raise RuntimeError(f"Graphviz ({name}) failed: {message or f'exit {done.returncode}'}")
+    if message and not quiet:
+        print(f"Graphviz: {message}", file=sys.stderr)
     return done.stdout
 
 
 def _useful_stderr(text: str) -> str:
     """Graphviz's messages minus fontconfig's noise about the system's newer config files."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and "Fontconfig" not in ln]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "Fontconfig" not in ln]
     return " ".join(lines)
 
 
@@ -162,7 +206,8 @@ def _captured_fd2() -> Iterator[list[str]]:
             out.append(tmp.read().decode("utf-8", "replace"))
 
 
-def _pygraphviz_in_process(source: str, fmt: str) -> bytes:
+def _pygraphviz_in_process(source: str, fmt: str, quiet: bool = False) -> bytes:
+    """Render in this process: used for ``timeout=None`` only, as nothing can stop it."""
     import pygraphviz
 
     with _captured_fd2() as messages:
@@ -176,49 +221,120 @@ def _pygraphviz_in_process(source: str, fmt: str) -> bytes:
     stderr = _useful_stderr("".join(messages))
     if error is not None or not data:
         raise RuntimeError(f"Graphviz (pygraphviz) failed: {stderr or error}") from error
-    if stderr:
+    if stderr and not quiet:
         print(f"Graphviz: {stderr}", file=sys.stderr)
     return bytes(data)
 
 
-def save(graph: object, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+# ------------------------------------------------------------------------------------------------
+# Files
+# ------------------------------------------------------------------------------------------------
+
+
+def save(
+    graph: object, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
+) -> Path:
     """Render ``graph`` to ``path``; the format comes from the extension (.svg, .png, .pdf, or
     .dot for the DOT text itself). The file is written atomically: a temporary file in the same
     folder, then a rename, so a failed render never leaves half an image behind."""
     target = Path(path)
     ext = target.suffix.lower().lstrip(".")
-    if ext == "dot" or ext == "gv":
-        data = _source_of(graph).encode("utf-8")
-    elif ext in FORMATS:
-        data = render_bytes(graph, ext, timeout=timeout)
-    else:
+    if ext not in ("dot", "gv", *FORMATS):
         raise ValueError(
             f"cannot tell the image format from {str(path)!r}: use a file name ending in "
             f".svg, .png, .pdf or .dot"
         )
+    _check_folder(target)  # before a render that may take seconds
+    if ext in ("dot", "gv"):
+        data = _source_of(graph).encode("utf-8")
+    else:
+        data = render_bytes(graph, ext, timeout=timeout)
     write_atomic(target, data)
     return target
 
 
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder + os.replace."""
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+def write_atomic(target: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder + os.replace.
+
+    The file ends up with the permissions ``open(target, "wb")`` would give it: those of the
+    file it replaces, or for a new file 0o666 minus the umask (the temporary file is created
+    with mode 0o666, and the system applies the umask and any default ACL itself). A failure
+    raises an OSError of the same type whose message is one line naming ``target`` and why.
+    """
+    target = Path(target)
+    folder = target.parent  # Path("g.svg").parent is Path(".")
+    try:
+        keep_mode = stat.S_IMODE(os.stat(target).st_mode) if target.is_file() else None
+        fd, tmp = _create_temporary(folder, target.name)
+    except OSError as exc:
+        raise _write_error(exc, target) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        if keep_mode is not None:
+            os.chmod(tmp, keep_mode)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(exc, target) from None
         raise
+
+
+def _create_temporary(folder: Path, name: str) -> tuple[int, Path]:
+    """A new file ``.<name>.<random>.tmp`` in ``folder``, opened for writing, mode 0o666 before
+    the umask (tempfile.mkstemp would make it 0o600, private to its owner)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name next to {folder / name}")
+
+
+def _check_folder(target: Path) -> None:
+    folder = target.parent
+    if not folder.is_dir():
+        if folder.exists():
+            raise _write_error(NotADirectoryError(errno.ENOTDIR, "not a folder"), target)
+        raise _write_error(FileNotFoundError(errno.ENOENT, "no such folder"), target)
+
+
+def _write_error(exc: OSError, target: Path) -> OSError:
+    """``exc`` retold as one line about ``target`` (not about the temporary file's name)."""
+    folder = target.parent
+    if isinstance(exc, FileNotFoundError):
+        reason = f"the folder {folder} does not exist"
+    elif isinstance(exc, NotADirectoryError):
+        reason = f"{folder} is not a folder"
+    elif isinstance(exc, IsADirectoryError):
+        reason = "it is a folder"
+    elif isinstance(exc, PermissionError):
+        reason = f"no permission to write in {folder}"
+    else:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+    error = type(exc)(f"cannot write {target}: {reason}")
+    error.errno = exc.errno
+    return error
+
+
+# ------------------------------------------------------------------------------------------------
+# The Digraph that draw_graph returns
+# ------------------------------------------------------------------------------------------------
 
 
 class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     """The ``graphviz.Digraph`` that ``draw_graph`` returns, rendered through our renderer chain.
 
-    In Jupyter it displays inline as SVG. With no renderer it shows the install hint and its
-    DOT text instead (a notebook cell never fails because Graphviz is missing).
+    ``pipe()``, ``render()``, ``view()`` and the Jupyter display keep graphviz's signatures for
+    their common uses but go through `render_bytes` (so they work with pygraphviz alone and stop
+    after ``timeout`` seconds). Only the ``dot`` engine and the svg/png/pdf formats are
+    available; the other graphviz options (``renderer=``, ``formatter=``, ``neato_no_op=``,
+    other engines) raise ValueError. In Jupyter a graph displays inline as SVG; with no renderer
+    it shows the install hint and its DOT text instead (a cell never fails for want of Graphviz).
     """
 
     # Set by draw_graph; documented there.
@@ -228,15 +344,134 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     collapsed: bool = False
     path_summary: PathSummary | None = None
 
-    def render_bytes(self, format: str = "svg", *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    def render_bytes(
+        self, format: str = "svg", *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> bytes:
         """The svg/png/pdf bytes of this graph (see `autograd_mlp.viz.render_bytes`)."""
         return render_bytes(self, format, timeout=timeout)
 
-    def save_as(self, path: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    def save_as(
+        self, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> Path:
         """Write this graph to an .svg/.png/.pdf/.dot file (see `autograd_mlp.viz.save`)."""
         return save(self, path, timeout=timeout)
 
-    def _fallback(self, reason: str) -> dict[str, str]:
+    # -- graphviz's rendering methods, through the chain ----------------------------------------
+
+    def _only_dot(self, engine: str | None, **unsupported: object) -> None:
+        given = [name for name, value in unsupported.items() if value is not None]
+        if given:
+            raise ValueError(
+                f"GradGraph renders through autograd_mlp's renderer chain, which has no "
+                f"{', '.join(given)} option; use format= (svg, png or pdf)"
+            )
+        wanted = engine if engine is not None else self.engine
+        if wanted != "dot":
+            raise ValueError(f"GradGraph is laid out with the dot engine only, got {wanted!r}")
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> bytes | str:
+        """The rendered graph as bytes (as a str when ``encoding`` is given), like
+        ``graphviz.Digraph.pipe``; ``format`` defaults to ``self.format``."""
+        self._only_dot(engine, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op)
+        fmt = _check_format(format if format is not None else self.format)
+        data = render_bytes(self, fmt, timeout=timeout, quiet=quiet)
+        return data.decode(encoding) if encoding is not None else data
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> str:
+        """Like ``graphviz.Digraph.render``: save the DOT source to ``filename`` (default
+        ``<name>.gv``) in ``directory``, render it to ``<filename>.<format>`` (or to
+        ``outfile``, whose extension gives the format), and return the image's path. The
+        image is written atomically; ``cleanup=True`` deletes the source file afterwards and
+        ``view=True`` opens the image in the system's viewer."""
+        self._only_dot(engine, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op)
+        image: Path | None = None
+        if outfile is not None:
+            image = Path(outfile)
+            if format is None:
+                format = image.suffix.lstrip(".") or None
+                if format is None:
+                    raise ValueError(
+                        f"cannot tell the image format from outfile={os.fspath(outfile)!r}: "
+                        f"give it an extension (.svg, .png, .pdf) or pass format="
+                    )
+            if directory is None:
+                image = Path(self.directory, image)
+            if filename is None:
+                filename = image.with_suffix(".gv")
+        fmt = _check_format(format if format is not None else self.format)
+        source = Path(self.save(filename, directory=directory))
+        if image is None:
+            image = Path(f"{source}.{fmt}")
+        if image.resolve() == source.resolve() and not overwrite_source:
+            raise ValueError(f"outfile {os.fspath(image)!r} is the DOT source file itself")
+        if raise_if_result_exists and image.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(image)!r}")
+        write_atomic(image, render_bytes(self, fmt, timeout=timeout, quiet=quiet))
+        if cleanup:
+            source.unlink()
+        if view or quiet_view:
+            self._view(image, format=fmt, quiet=quiet_view)
+        return os.fspath(image)
+
+    def view(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        cleanup: bool = False,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> str:
+        """Render (see `render`) and open the image in the system's viewer."""
+        return self.render(
+            filename,
+            directory,
+            view=True,
+            cleanup=cleanup,
+            quiet=quiet,
+            quiet_view=quiet_view,
+            timeout=timeout,
+        )
+
+    # -- Jupyter --------------------------------------------------------------------------------
+
+    def _repr_image_svg_xml(self) -> str:
+        return render_bytes(self, "svg").decode("utf-8")
+
+    def _repr_image_png(self) -> bytes:
+        return render_bytes(self, "png")
+
+    def _fallback(self, reason: str) -> dict[str, str | bytes]:
         text = f"{reason}\n\n{self.source}"
         page = (
             f'<div><p style="color:#9c1c1c"><b>{html.escape(reason)}</b></p>'
@@ -246,20 +481,33 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
         return {"text/plain": text, "text/html": page}
 
     def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None, **kwargs: Any
-    ) -> dict[str, str]:
+        self,
+        include: Iterable[str] | None = None,
+        exclude: Iterable[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, str | bytes]:
+        """SVG by default; ``include``/``exclude`` as in graphviz (svg and png are available).
+        Any failure (no renderer, a timeout, bad DOT) shows its message and the DOT text."""
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or ())
+        bundle: dict[str, str | bytes] = {}
         try:
-            svg = render_bytes(self, "svg").decode("utf-8")
+            if "image/svg+xml" in wanted:
+                bundle["image/svg+xml"] = self._repr_image_svg_xml()
+            if "image/png" in wanted:
+                bundle["image/png"] = self._repr_image_png()
         except Exception as exc:  # shown to the user instead of a traceback
-            return self._fallback(str(exc))
-        return {"image/svg+xml": svg}
+            return self._fallback(str(exc) or type(exc).__name__)
+        return bundle
 
     def _repr_svg_(self) -> str | None:
         try:
-            return render_bytes(self, "svg").decode("utf-8")
+            return self._repr_image_svg_xml()
         except Exception:
             return None
 
     def _repr_html_(self) -> str:
         bundle = self._repr_mimebundle_()
-        return bundle.get("text/html") or bundle["image/svg+xml"]
+        page = bundle.get("text/html") or bundle["image/svg+xml"]
+        assert isinstance(page, str)  # both are text
+        return page
