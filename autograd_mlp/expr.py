@@ -86,8 +86,16 @@ def parse(text: str) -> ast.Expression:
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
         raise ExpressionError(f"invalid expression {_short(text)!r}: {exc.msg}{where}") from None
-    except (RecursionError, MemoryError, ValueError) as exc:
-        raise ExpressionError(f"expression cannot be parsed: {exc}") from None
+    except (RecursionError, MemoryError) as exc:
+        # CPython's parser gives up on deep nesting (x**x**x... or ((((x)))) with one of
+        # these, whose message is empty or about the interpreter, not about the expression.
+        raise ExpressionError(
+            f"expression cannot be parsed: it is too deeply nested for Python's parser "
+            f"({type(exc).__name__}); at most {MAX_DEPTH} levels are allowed"
+        ) from None
+    except ValueError as exc:  # e.g. a NUL character
+        reason = str(exc) or type(exc).__name__
+        raise ExpressionError(f"expression cannot be parsed: {reason}") from None
     _check(text.strip(), tree)
     return tree
 

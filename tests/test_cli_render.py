@@ -108,3 +108,25 @@ def test_python_dash_m_runs_the_subcommand(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "hi\n" not in bad.stdout
     assert bad.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("ext", ["svg", "dot"])
+def test_output_into_a_missing_folder_is_one_line_naming_the_folder(
+    tmp_path: Path, ext: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no" / "dir" / f"o.{ext}"
+    code, out, err = run([*NEURON, "-o", str(target)], capsys)
+    assert code == 1 and out == ""
+    assert err == (
+        f"autograd-mlp: error: cannot write {target}: the folder {target.parent} does not exist\n"
+    )
+    assert ".tmp" not in err
+
+
+def test_an_expression_too_deep_for_the_parser_says_why(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["render", "x" + "**x" * 3000, "--set", "x=1"], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("autograd-mlp render: expression cannot be parsed: it is too deeply")
+    assert err.count("\n") == 1 and "Traceback" not in err

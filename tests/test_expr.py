@@ -96,6 +96,8 @@ def test_unset_variables_are_named() -> None:
         ("", "empty expression"),
         ("(" * 300 + "x" + ")" * 300, "too many nested parentheses"),
         ("-" * 500 + "x", "nests deeper"),
+        ("x" + "**x" * 3000, "too deeply nested for Python's parser"),
+        ("x\x00", "null"),
         ("x" + "+x" * 6000, "characters long"),
     ],
 )
