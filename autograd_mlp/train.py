@@ -10,6 +10,13 @@ One training *step* is what the lesson does by hand, repeated:
 Training stops at the first of: ``max_steps`` updates, ``epochs`` passes over the data, the loss
 reaching ``target_loss`` (the lesson: "until an iteration count or a target error is reached"),
 or Ctrl-C. Whatever stopped it, `fit` returns a `History`; ``stopped_because`` says which.
+
+Ctrl-C never leaves an update half-done: while the optimizer changes the parameters, an
+interrupt is held back until every parameter has its new value (see `_HoldCtrlC`).
+
+The same loop runs both engines: the eager one rebuilds the graph for each sample, the fast one
+(``fast=True``) replays a traced graph with NumPy (`autograd_mlp.fast`). Only the computation
+of a batch's loss and gradients differs, so stopping rules, callback and Ctrl-C behave alike.
 """
 
 from __future__ import annotations
@@ -17,8 +24,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import FrameType, TracebackType
 from typing import Any, Union
 
 from .engine import Value, no_grad
@@ -31,6 +40,9 @@ __all__ = ["fit", "History", "DEFAULT_LR", "DEFAULT_MAX_STEPS"]
 LossFn = Callable[[Any, Any], Value]
 Callback = Callable[[int, float, Module], object]
 LossArg = Union[str, LossFn]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
+# One batch, samples [start, stop): its loss, its accuracy (None when not measured) and a
+# function that fills every parameter's .grad with the gradient of that loss.
+Batch = Callable[[int, int], tuple[float, float | None, Callable[[], None]]]
 
 DEFAULT_LR = 0.1  # for the SGD made when no optimizer is given: small nets, unit-scale data
 # A safety net when only target_loss is given: a target that is never reached must not train
@@ -119,6 +131,56 @@ def _check_positive_int(value: object, name: str) -> int | None:
     return value
 
 
+class _HoldCtrlC:
+    """Ctrl-C during `fit` raises KeyboardInterrupt as usual, except inside ``with hold:``
+    blocks (the parameter updates), where it is held until the block is done and raised then.
+
+    So an update is applied to every parameter or to none. It works through a SIGINT handler,
+    installed for the duration of `fit` and then restored. Only when Python's own handler is
+    in place: someone else's handler (or a fit outside the main thread, where signal handlers
+    cannot be set and Ctrl-C is not delivered anyway) is left alone.
+    """
+
+    def __init__(self) -> None:
+        self.updating = False
+        self.pending = False
+        self.installed = False
+
+    def install(self) -> None:
+        try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self.installed = True  # first: a Ctrl-C right after the next line is ours
+                signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread of the main interpreter
+            self.installed = False
+
+    def restore(self) -> None:
+        """Put Python's handler back, unless something replaced ours during training."""
+        if self.installed and signal.getsignal(signal.SIGINT) == self._handle:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.installed = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.updating:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> None:
+        self.updating = True
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.updating = False
+        if self.pending and kind is None:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
 def _progress_bar(enabled: bool, total: int | None) -> Any:
     if not enabled:
         return None
@@ -157,13 +219,17 @@ def fit(
     (full-batch gradient descent); otherwise consecutive slices of X in order (the `data`
     generators already shuffle).
 
-    ``progress=True`` shows a tqdm bar with the live loss. Ctrl-C (KeyboardInterrupt) stops
-    training and returns the history so far with ``stopped_because == "interrupted"``; an update
-    that was under way may be half-applied, so the parameters are those of a finished step or
-    (rarely) between two. ``callback(step, loss, model)`` runs after each update.
+    ``progress=True`` shows a tqdm bar with the live loss. ``callback(step, loss, model)`` runs
+    after each update, with the number of updates so far and the loss computed before this one;
+    what it returns is ignored. Ctrl-C stops training and returns the history so far with
+    ``stopped_because == "interrupted"``; so does a callback that raises KeyboardInterrupt
+    (other exceptions propagate). A Ctrl-C that arrives during an update lets the update finish
+    first, so the parameters are always those after ``history.steps`` whole updates.
 
     ``fast=True`` replays a traced graph with NumPy (`autograd_mlp.fast`) instead of rebuilding
-    it per sample.
+    it per sample: same batches, steps, stopping rules, callback and Ctrl-C handling. It needs
+    the loss by name (a callable loss could branch on values, which a trace cannot replay) and
+    leaves ``history.accuracy`` empty.
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be an autograd_mlp Module (e.g. MLP), got {model!r}")
@@ -175,7 +241,11 @@ def fit(
     max_steps = _check_positive_int(max_steps, "max_steps")
     batch_size = _check_positive_int(batch_size, "batch_size")
     if target_loss is not None:
-        if isinstance(target_loss, bool) or not isinstance(target_loss, (int, float)):
+        if (
+            isinstance(target_loss, bool)
+            or not isinstance(target_loss, (int, float))
+            or math.isnan(target_loss)
+        ):
             raise ValueError(f"target_loss must be a number or None, got {target_loss!r}")
         target_loss = float(target_loss)
     if epochs is None and max_steps is None:
@@ -184,13 +254,23 @@ def fit(
                 "fit needs a stopping rule: give epochs=, max_steps= and/or target_loss="
             )
         max_steps = DEFAULT_MAX_STEPS
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function (step, loss, model), got {callback!r}")
     loss_fn, accuracy_fn = _resolve_loss(loss)
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=DEFAULT_LR)
-    if fast:
-        return _fit_fast(
-            model, X, y, loss, optimizer, epochs, max_steps, batch_size, target_loss, progress
+    elif not (
+        callable(getattr(optimizer, "step", None))
+        and callable(getattr(optimizer, "zero_grad", None))
+    ):
+        raise TypeError(
+            f"optimizer must have step() and zero_grad(), e.g. "
+            f"SGD(model.parameters(), lr=0.1); got {optimizer!r}"
         )
+    if fast:
+        batch = _fast_batches(model, X, y, loss, optimizer)
+    else:
+        batch = _eager_batches(model, X, y, loss_fn, accuracy_fn, optimizer)
 
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
@@ -201,27 +281,20 @@ def fit(
     total = min(limits) if limits and target_loss is None else None
 
     history = History()
-    bar = _progress_bar(progress, total)
+    hold = _HoldCtrlC()
+    bar = None
     try:
+        hold.install()
+        bar = _progress_bar(progress, total)
         history.stopped_because = _loop(
-            model,
-            X,
-            y,
-            loss_fn,
-            accuracy_fn,
-            optimizer,
-            size,
-            epochs,
-            max_steps,
-            target_loss,
-            history,
-            bar,
-            callback,
-        )
+            model, batch, n, size, optimizer, epochs, max_steps, target_loss, history, bar,
+            callback, hold,
+        )  # fmt: skip
     except KeyboardInterrupt:
         history.stopped_because = "interrupted"
         optimizer.zero_grad()  # a half-finished backward leaves partial gradients behind
     finally:
+        hold.restore()
         if bar is not None:
             bar.close()
     return history
@@ -229,43 +302,35 @@ def fit(
 
 def _loop(
     model: Module,
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
-    loss_fn: LossFn,
-    accuracy_fn: Callable[[Any, Any], float] | None,
-    optimizer: Optimizer,
+    batch: Batch,
+    n: int,
     size: int,
+    optimizer: Optimizer,
     epochs: int | None,
     max_steps: int | None,
     target_loss: float | None,
     history: History,
     bar: Any,
     callback: Callback | None,
+    hold: _HoldCtrlC,
 ) -> str:
     """Run steps until a stopping rule fires; return its name. Fills ``history`` as it goes."""
-    n = len(X)
     while True:
         for start in range(0, n, size):
             if max_steps is not None and history.steps >= max_steps:
                 return "max_steps"
-            xs, ts = X[start : start + size], y[start : start + size]
-            outputs = [model(x) for x in xs]  # type: ignore[operator]
-            loss = loss_fn(outputs, ts)
-            if not isinstance(loss, Value):
-                raise TypeError(f"the loss function must return a Value, got {loss!r}")
-            value = loss.data
+            value, accuracy, backward = batch(start, start + size)
             history.loss.append(value)
-            if accuracy_fn is not None:
-                history.accuracy.append(accuracy_fn(outputs, ts))
+            if accuracy is not None:
+                history.accuracy.append(accuracy)
             if target_loss is not None and value <= target_loss:
                 if bar is not None:
                     bar.set_postfix(loss=f"{value:.6g}")
                 return "target_loss"
-            optimizer.zero_grad()
-            loss.backward()
-            with no_grad():
+            backward()
+            with hold, no_grad():  # Ctrl-C waits until every parameter is updated
                 optimizer.step()
-            history.steps += 1
+                history.steps += 1
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{value:.6g}", refresh=False)
@@ -276,37 +341,71 @@ def _loop(
             return "epochs"
 
 
-def _fit_fast(
+def _eager_batches(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence[Any],
+    loss_fn: LossFn,
+    accuracy_fn: Callable[[Any, Any], float] | None,
+    optimizer: Optimizer,
+) -> Batch:
+    """Batches computed by the engine: a graph per sample, then ``loss.backward()``."""
+
+    def batch(start: int, stop: int) -> tuple[float, float | None, Callable[[], None]]:
+        xs, ts = X[start:stop], y[start:stop]
+        outputs = [model(x) for x in xs]  # type: ignore[operator]
+        loss = loss_fn(outputs, ts)
+        if not isinstance(loss, Value):
+            raise TypeError(f"the loss function must return a Value, got {loss!r}")
+        accuracy = accuracy_fn(outputs, ts) if accuracy_fn is not None else None
+
+        def backward() -> None:
+            optimizer.zero_grad()  # leaf gradients accumulate: start each step from 0
+            loss.backward()
+
+        return loss.data, accuracy, backward
+
+    return batch
+
+
+def _fast_batches(
     model: Module,
     X: Sequence[Sequence[float]],
     y: Sequence[Any],
     loss: LossArg,
     optimizer: Optimizer,
-    epochs: int | None,
-    max_steps: int | None,
-    batch_size: int | None,
-    target_loss: float | None,
-    progress: bool,
-) -> History:
-    """Delegate to ``autograd_mlp.fast.fit`` when that module provides it."""
+) -> Batch:
+    """Batches replayed by ``autograd_mlp.fast``: one traced graph, run on the whole batch."""
     if importlib.util.find_spec("autograd_mlp.fast") is None:
         raise NotImplementedError("fast=True needs autograd_mlp.fast")
     fast = importlib.import_module("autograd_mlp.fast")
-    fast_fit = getattr(fast, "fit", None)
-    if fast_fit is None:
-        raise NotImplementedError("fast=True needs autograd_mlp.fast.fit, which does not exist yet")
-    result = fast_fit(
-        model,
-        X,
-        y,
-        loss=loss,
-        optimizer=optimizer,
-        epochs=epochs,
-        max_steps=max_steps,
-        batch_size=batch_size,
-        target_loss=target_loss,
-        progress=progress,
-    )
-    if not isinstance(result, History):
-        raise TypeError(f"autograd_mlp.fast.fit returned {type(result).__name__}, not a History")
-    return result
+    import numpy as np
+
+    if not isinstance(loss, str):
+        raise ValueError(
+            f"fit(fast=True) needs the loss by name (mse, sse, hinge, bce, cross_entropy), "
+            f"got {loss!r}; use fast=False for a custom loss function"
+        )
+    name = "bce" if loss == "binary_cross_entropy" else loss
+    reduction = "sum" if name == "sse" else "mean"  # as the eager losses reduce
+    try:
+        inputs = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"fit(fast=True) needs X as a table of numbers, one row per sample: {exc}"
+        ) from None
+    targets = np.asarray(y)
+    step = fast.trace(model, inputs[0].tolist())
+
+    def batch(start: int, stop: int) -> tuple[float, float | None, Callable[[], None]]:
+        optimizer.zero_grad()  # the replay adds the gradient to .grad along with the loss
+        value = step.loss(
+            inputs[start:stop], targets=targets[start:stop], loss=name, reduction=reduction
+        )
+        return float(value), None, _done
+
+    return batch
+
+
+def _done() -> None:
+    """The backward pass of a fast batch: already done by the replay."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+import signal
+import threading
 from typing import Any
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from autograd_mlp import MLP, Value
 from autograd_mlp.data import make_blobs, make_moons
 from autograd_mlp.losses import mse
-from autograd_mlp.optim import SGD, Adam
+from autograd_mlp.optim import SGD, Adam, Optimizer
 from autograd_mlp.train import History, fit
 
 X4 = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -151,6 +154,10 @@ def test_fast_true_needs_the_fast_module(monkeypatch: Any) -> None:
         ({"max_steps": 1, "loss": 3}, TypeError, "loss must be a name or a callable"),
         ({"max_steps": 1, "loss": lambda o, t: 1.0}, TypeError, "must return a Value"),
         ({"max_steps": 1, "target_loss": "low"}, ValueError, "target_loss must be a number"),
+        ({"max_steps": 1, "target_loss": math.nan}, ValueError, "target_loss must be .*got nan"),
+        ({"max_steps": 1, "optimizer": 0.1}, TypeError, r"optimizer must have step\(\) and"),
+        ({"max_steps": 1, "callback": 3}, TypeError, "callback must be a function"),
+        ({"max_steps": 1, "fast": True, "loss": mse}, ValueError, "needs the loss by name"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
@@ -167,3 +174,139 @@ def test_mismatched_data() -> None:
 
 def test_final_loss_of_empty_history_is_nan() -> None:
     assert math.isnan(History().final_loss)
+
+
+# ------------------------------------------------------------------------------------------------
+# callback with fast=True, and Ctrl-C during an update
+# ------------------------------------------------------------------------------------------------
+
+
+def test_fast_fit_calls_the_callback_as_the_eager_loop_does() -> None:
+    runs = {}
+    for fast in (False, True):
+        model = small()
+        seen: list[tuple[int, float, Any]] = []
+
+        def record(step: int, loss: float, m: Any, seen: list[Any] = seen) -> None:
+            seen.append((step, loss, m))
+
+        h = fit(model, X4, Y_AND, max_steps=5, batch_size=3, fast=fast, progress=False,
+                callback=record)  # fmt: skip
+        assert [step for step, _, _ in seen] == [1, 2, 3, 4, 5]
+        assert [loss for _, loss, _ in seen] == h.loss  # the loss before each update
+        assert all(m is model for _, _, m in seen)
+        runs[fast] = h.loss
+    assert runs[True] == pytest.approx(runs[False], rel=1e-12)
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["eager", "fast"])
+def test_callback_raising_keyboard_interrupt_stops_both_loops_alike(fast: bool) -> None:
+    def stop_at_3(step: int, loss: float, model: Any) -> str:
+        if step == 3:
+            raise KeyboardInterrupt
+        return "ignored"  # what a callback returns does not matter
+
+    model = small()
+    h = fit(model, X4, Y_AND, max_steps=50, fast=fast, callback=stop_at_3, progress=False)
+    assert (h.stopped_because, h.steps, len(h.loss)) == ("interrupted", 3, 3)
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+    def broken(step: int, loss: float, model: Any) -> None:
+        raise RuntimeError("callback bug")
+
+    with pytest.raises(RuntimeError, match="callback bug"):  # other errors are not swallowed
+        fit(small(), X4, Y_AND, max_steps=5, fast=fast, callback=broken, progress=False)
+
+
+class CtrlCMidway(Optimizer):
+    """Adds 1 to every parameter; on step ``at`` it presses Ctrl-C (SIGINT to this process)
+    after the first parameter, as a user might at any moment."""
+
+    def __init__(self, params: Any, at: int) -> None:
+        super().__init__(params, lr=1.0)
+        self.at, self.calls = at, 0
+
+    def step(self) -> None:
+        self.calls += 1
+        for i, p in enumerate(self.params):
+            p.data += 1.0
+            if i == 0 and self.calls == self.at:
+                os.kill(os.getpid(), signal.SIGINT)
+
+
+def _fit_catching_escapes(*args: Any, **kwargs: Any) -> History:
+    try:
+        return fit(*args, **kwargs)
+    except KeyboardInterrupt:  # would otherwise stop the whole pytest run
+        pytest.fail("Ctrl-C escaped fit instead of ending training cleanly")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("fast", [False, True], ids=["eager", "fast"])
+def test_ctrl_c_during_the_update_lets_the_update_finish(fast: bool) -> None:
+    model = small()
+    before = [p.data for p in model.parameters()]
+    opt = CtrlCMidway(model.parameters(), at=3)
+    seen: list[int] = []
+    h = _fit_catching_escapes(model, X4, Y_AND, optimizer=opt, max_steps=10, fast=fast,
+                              progress=False, callback=lambda s, e, m: seen.append(s))  # fmt: skip
+    assert h.stopped_because == "interrupted"
+    assert (opt.calls, h.steps, len(h.loss)) == (3, 3, 3)  # step 3 finished, no step 4
+    assert [p.data for p in model.parameters()] == [b + 1.0 + 1.0 + 1.0 for b in before]
+    assert seen == [1, 2]  # the interrupt comes before step 3's callback
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+def test_ctrl_c_outside_the_update_still_stops_at_once() -> None:
+    calls = 0
+
+    def loss(outputs: Any, targets: Any) -> Value:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10**6):  # the interrupt arrives here, within the loss
+                pass
+            pytest.fail("Ctrl-C during the loss was held back")
+        return mse(outputs, targets)
+
+    model = small()
+    h = _fit_catching_escapes(model, X4, Y_AND, loss=loss, max_steps=50, progress=False)
+    assert (h.stopped_because, h.steps, len(h.loss)) == ("interrupted", 3, 3)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_sigint_handler_is_restored_after_an_error_and_left_alone_if_not_the_default() -> None:
+    with pytest.raises(TypeError, match="must return a Value"):
+        fit(small(), X4, Y_AND, loss=lambda o, t: 1.0, max_steps=1, progress=False)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    def mine(signum: int, frame: Any) -> None:
+        pass
+
+    old = signal.signal(signal.SIGINT, mine)
+    try:
+        seen: list[Any] = []
+        fit(small(), X4, Y_AND, max_steps=2, progress=False,
+            callback=lambda s, e, m: seen.append(signal.getsignal(signal.SIGINT)))  # fmt: skip
+        assert seen == [mine, mine]  # someone else's Ctrl-C handler is not replaced
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def test_fit_in_a_worker_thread_trains_without_the_signal_handler() -> None:
+    # signal.signal only works in the main thread; elsewhere fit trains as usual.
+    results: list[Any] = []
+
+    def work() -> None:
+        try:
+            results.append(fit(small(), X4, Y_AND, max_steps=3, progress=False))
+        except BaseException as exc:  # report anything to the main thread
+            results.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join()
+    assert isinstance(results[0], History) and results[0].steps == 3
