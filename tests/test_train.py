@@ -278,8 +278,11 @@ def test_ctrl_c_outside_the_update_still_stops_at_once() -> None:
 
 
 def test_sigint_handler_is_restored_after_an_error_and_left_alone_if_not_the_default() -> None:
+    def not_a_value(outputs: Any, targets: Any) -> Any:
+        return 1.0
+
     with pytest.raises(TypeError, match="must return a Value"):
-        fit(small(), X4, Y_AND, loss=lambda o, t: 1.0, max_steps=1, progress=False)
+        fit(small(), X4, Y_AND, loss=not_a_value, max_steps=1, progress=False)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
     def mine(signum: int, frame: Any) -> None:
