@@ -334,7 +334,7 @@ class Trace:
         computed here in vectorised form because the eager ones branch on values.
         """
         out = self.forward(*batch)
-        value, grad = _loss(out, targets, loss, reduction)
+        value, grad = loss_and_grad(out, targets, loss, reduction)
         self.backward(grad)
         return value
 
@@ -505,7 +505,9 @@ _BACKWARD: dict[str, Callable[[_Group, Array, Array, Array], None]] = {
 # ------------------------------------------------------------------------------------------------
 
 
-def _loss(out: Array, targets: object, loss: str, reduction: str) -> tuple[float, Array]:
+def loss_and_grad(
+    out: Array, targets: object, loss: str, reduction: str = "mean"
+) -> tuple[float, Array]:
     """(loss value, ∂loss/∂out) for outputs of shape (batch, outputs)."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"loss: reduction must be 'mean' or 'sum', got {reduction!r}")
@@ -542,6 +544,19 @@ def _loss(out: Array, targets: object, loss: str, reduction: str) -> tuple[float
     return float(terms.sum()), grad
 
 
+def accuracy(out: Array, targets: object, loss: str) -> float | None:
+    """The fraction of the batch classified correctly, judged as `autograd_mlp.train.fit`
+    judges it for each classification loss (None for mse and sse, which are not)."""
+    if loss == "cross_entropy":  # the class with the largest logit (the first, on a tie)
+        return float(np.mean(out.argmax(axis=1) == np.asarray(targets)))
+    t = np.asarray(targets, dtype=np.float64).reshape(len(out), -1)[:, 0]
+    if loss == "hinge":  # labels ±1: the score has the label's sign (0 counts as wrong)
+        return float(np.mean(out[:, 0] * t > 0.0))
+    if loss in ("bce", "binary_cross_entropy"):  # labels 0/1: a positive logit predicts 1
+        return float(np.mean((out[:, 0] > 0.0) == (t >= 0.5)))
+    return None
+
+
 def trace(fn: Callable[..., object], *example: object) -> Trace:
     """Record the graph of ``fn(*example)`` once and compile it for batched replay.
 
@@ -558,64 +573,3 @@ def trace(fn: Callable[..., object], *example: object) -> Trace:
     if not callable(fn):
         raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
     return Trace(fn, example)
-
-
-def fit(
-    model: Any,
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
-    *,
-    loss: object = "mse",
-    optimizer: Any,
-    epochs: int | None,
-    max_steps: int | None,
-    batch_size: int | None,
-    target_loss: float | None,
-    progress: bool = False,
-) -> Any:
-    """The loop of `autograd_mlp.train.fit` with each step replayed batched (``fit(fast=True)``).
-
-    Same steps, batches, stopping rules and `History` as the eager loop (``history.accuracy``
-    is left empty and no progress bar is shown). ``loss`` must be a name: a callable loss
-    could branch on values, which a trace cannot replay.
-    """
-    from .engine import no_grad
-    from .train import History
-
-    if not isinstance(loss, str):
-        raise ValueError(
-            f"fit(fast=True) needs the loss by name (mse, sse, hinge, bce, cross_entropy), "
-            f"got {loss!r}; use fast=False for a custom loss function"
-        )
-    name = "bce" if loss == "binary_cross_entropy" else loss
-    reduction = "sum" if name == "sse" else "mean"
-    inputs = np.asarray(X, dtype=np.float64)
-    targets = np.asarray(y)
-    step = trace(model, inputs[0].tolist())
-    history = History()
-    n = len(inputs)
-    size = n if batch_size is None else min(batch_size, n)
-    while True:
-        for start in range(0, n, size):
-            if max_steps is not None and history.steps >= max_steps:
-                history.stopped_because = "max_steps"
-                return history
-            optimizer.zero_grad()
-            value = step.loss(
-                inputs[start : start + size],
-                targets=targets[start : start + size],
-                loss=name,
-                reduction=reduction,
-            )
-            history.loss.append(value)
-            if target_loss is not None and value <= target_loss:
-                optimizer.zero_grad()
-                history.stopped_because = "target_loss"
-                return history
-            with no_grad():
-                optimizer.step()
-            history.steps += 1
-        history.epochs += 1
-        if epochs is not None and history.epochs >= epochs:
-            history.stopped_because = "epochs"
-            return history

@@ -227,9 +227,9 @@ def fit(
     first, so the parameters are always those after ``history.steps`` whole updates.
 
     ``fast=True`` replays a traced graph with NumPy (`autograd_mlp.fast`) instead of rebuilding
-    it per sample: same batches, steps, stopping rules, callback and Ctrl-C handling. It needs
-    the loss by name (a callable loss could branch on values, which a trace cannot replay) and
-    leaves ``history.accuracy`` empty.
+    it per sample: same batches, steps, stopping rules, accuracy, callback and Ctrl-C handling.
+    It needs the loss by name (a callable loss could branch on values, which a trace cannot
+    replay).
     """
     if not isinstance(model, Module):
         raise TypeError(f"model must be an autograd_mlp Module (e.g. MLP), got {model!r}")
@@ -399,10 +399,11 @@ def _fast_batches(
 
     def batch(start: int, stop: int) -> tuple[float, float | None, Callable[[], None]]:
         optimizer.zero_grad()  # the replay adds the gradient to .grad along with the loss
-        value = step.loss(
-            inputs[start:stop], targets=targets[start:stop], loss=name, reduction=reduction
-        )
-        return float(value), None, _done
+        out = step.forward(inputs[start:stop])
+        ts = targets[start:stop]
+        value, grad = fast.loss_and_grad(out, ts, name, reduction)
+        step.backward(grad)
+        return value, fast.accuracy(out, ts, name), _done
 
     return batch
 

@@ -9,6 +9,7 @@ in one engine and 0 in the other, so per-element relative error is not meaningfu
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -163,18 +164,55 @@ def test_bad_batch_shapes_are_named() -> None:
         trace(3)  # type: ignore[arg-type]
 
 
-def test_fit_fast_follows_the_eager_fit() -> None:
+@pytest.mark.parametrize(
+    ("loss", "labels", "nout"),
+    [
+        ("hinge", "signed", 1),
+        ("bce", "binary", 1),
+        ("cross_entropy", "classes", 3),
+        ("mse", "signed", 1),
+    ],
+)
+def test_fit_fast_follows_the_eager_fit(loss: str, labels: str, nout: int) -> None:
     from autograd_mlp.optim import SGD
     from autograd_mlp.train import fit
 
     rng = random.Random(4)
     xs = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(12)]
-    ys = [1.0 if a * b > 0 else -1.0 for a, b in xs]
-    eager, fast = MLP(2, [4, 1], seed=5), MLP(2, [4, 1], seed=5)
-    kwargs = {"loss": "hinge", "max_steps": 5, "batch_size": 6, "progress": False}
+    quadrant = [int(a > 0) + 2 * int(b > 0) for a, b in xs]
+    ys: list[Any] = {
+        "signed": [1.0 if q in (0, 3) else -1.0 for q in quadrant],
+        "binary": [int(q in (0, 3)) for q in quadrant],
+        "classes": [q % 3 for q in quadrant],
+    }[labels]
+    eager, fast = MLP(2, [4, nout], seed=6), MLP(2, [4, nout], seed=6)
+    kwargs = {"loss": loss, "max_steps": 5, "batch_size": 6, "progress": False}
     h_eager = fit(eager, xs, ys, optimizer=SGD(eager.parameters(), lr=0.1), **kwargs)  # type: ignore[arg-type]
     h_fast = fit(fast, xs, ys, optimizer=SGD(fast.parameters(), lr=0.1), fast=True, **kwargs)  # type: ignore[arg-type]
     _close(h_fast.loss, h_eager.loss)
     _close([p.data for p in fast.parameters()], [p.data for p in eager.parameters()])
+    assert h_fast.accuracy == h_eager.accuracy  # the same predictions, judged the same way
+    assert (len(h_eager.accuracy) == 5) == (loss != "mse")
     assert h_fast.steps == h_eager.steps == 5
     assert h_fast.stopped_because == h_eager.stopped_because == "max_steps"
+
+
+def test_batch_accuracy_judges_like_the_eager_loop() -> None:
+    # The same outputs, judged by fit's eager rules and by the fast path's vectorised ones,
+    # including the edge cases: a score of exactly 0 (wrong for hinge; predicts 0 for bce)
+    # and a tie between two logits (the first wins).
+    from autograd_mlp.fast import accuracy
+    from autograd_mlp.train import _accuracy_argmax, _accuracy_logit, _accuracy_sign
+
+    scores = [0.7, -0.2, 0.0, 1.5, -3.0, 0.0]
+    signed, binary = [1.0, 1.0, -1.0, 1.0, -1.0, 1.0], [1, 0, 0, 1, 1, 1]
+    out = np.array(scores)[:, None]
+    values = [Value(s) for s in scores]
+    assert accuracy(out, signed, "hinge") == _accuracy_sign(values, signed) == 3 / 6
+    assert accuracy(out, binary, "bce") == _accuracy_logit(values, binary) == 4 / 6
+    logits = [[0.1, 0.5, 0.5], [2.0, -1.0, 0.0], [0.0, 0.0, 0.0], [-1.0, -2.0, 3.0]]
+    classes = [1, 0, 2, 2]
+    rows = [[Value(z) for z in row] for row in logits]
+    assert accuracy(np.array(logits), classes, "cross_entropy") == 3 / 4
+    assert _accuracy_argmax(rows, classes) == 3 / 4
+    assert accuracy(out, signed, "mse") is None
