@@ -16,6 +16,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -491,3 +492,169 @@ def test_draw_graph_is_exported_at_top_level() -> None:
     from autograd_mlp import viz
 
     assert autograd_mlp.draw_graph is viz.draw_graph and "draw_graph" in autograd_mlp.__all__
+
+
+# ------------------------------------------------------------------------------------------------
+# Clustered layouts, checked on Graphviz's own layout (pygraphviz)
+# ------------------------------------------------------------------------------------------------
+
+
+def _laid_out(graph: GradGraph) -> object:
+    pgv = needs("pygraphviz")
+    laid = pgv.AGraph(string=graph.source)
+    laid.layout(prog="dot")
+    return laid
+
+
+def _mlp_out(nin: int, sizes: list[int], seed: int = 3) -> Value:
+    model = MLP(nin, sizes, activation="tanh", seed=seed)
+    out = model([0.5 - 0.3 * i for i in range(nin)])
+    if isinstance(out, list):
+        out = sum(((o - 0.5) ** 2 for o in out), Value(0.0))
+    out.backward()
+    return out
+
+
+def _lesson_error() -> Value:
+    y = lesson_network()(list(LESSON_X))
+    assert isinstance(y, list)
+    error = lesson_error(y)
+    error.backward()
+    return error
+
+
+def _drawing_order(root: Value, **kwargs: object) -> dict[str, list[str]]:
+    """Labels in the order Graphviz drew them: for each neuron its weights and bias, for each
+    layer its neurons, and the inputs (top to bottom for LR, left to right for TB)."""
+    graph = draw_graph(root, **kwargs)  # type: ignore[arg-type]
+    laid: Any = _laid_out(graph)
+    across = kwargs.get("rankdir", "LR") in ("LR", "RL")
+
+    def place(node_id: str) -> float:
+        x, y = (float(c) for c in laid.get_node(node_id).attr["pos"].split(","))
+        return -y if across else x
+
+    ids = node_ids(root)
+    groups: dict[str, list[tuple[float, str]]] = {}
+    for v, node_id in ids.items():
+        m = re.fullmatch(r"L(\d+)\.N(\d+)\.(w\d+|b|z)", v.label)
+        if m and m.group(3) == "z":
+            groups.setdefault(f"layer {m.group(1)}", []).append((place(node_id), f"N{m.group(2)}"))
+        elif m:
+            key = f"L{m.group(1)}.N{m.group(2)}"
+            groups.setdefault(key, []).append((place(node_id), m.group(3)))
+        elif re.fullmatch(r"x\d+", v.label):
+            groups.setdefault("inputs", []).append((place(node_id), v.label))
+    return {key: [name for _, name in sorted(found)] for key, found in groups.items()}
+
+
+def _in_order(names: list[str]) -> list[str]:
+    return sorted(names, key=lambda n: (n == "b", int(re.sub(r"\D", "", n) or 0)))
+
+
+@pytest.mark.parametrize(
+    ("shape", "kwargs"),
+    [
+        ((2, [4, 4, 1]), {"cluster": "neuron"}),  # docs/images/mlp_clusters.png
+        ((2, [4, 4, 1]), {"cluster": "layer"}),
+        ((2, [4, 4, 1]), {"cluster": "neuron", "rankdir": "TB"}),
+        ((3, [4, 3, 2]), {"cluster": "neuron"}),
+        ((2, [6, 6, 1]), {"cluster": "neuron", "precision": 2}),
+        ((4, [5, 1]), {"cluster": "neuron", "rankdir": "RL"}),
+        ("lesson", {"cluster": "neuron", "highlight": "L1.N1.w1"}),  # lesson_highlight.png
+    ],
+)
+def test_clusters_draw_neurons_weights_and_inputs_in_order(
+    shape: tuple[int, list[int]] | str, kwargs: dict[str, object]
+) -> None:
+    root = _lesson_error() if isinstance(shape, str) else _mlp_out(*shape)
+    order = _drawing_order(root, **kwargs)
+    assert order["inputs"] and any(key.startswith("layer") for key in order)
+    for key, names in order.items():
+        assert names == _in_order(names), f"{key} drawn as {names}"
+
+
+def _bezier_points(pos: str) -> list[tuple[float, float]]:
+    """Points along an edge's spline (Graphviz 'pos': optional e,/s, endpoints, then cubic
+    Bézier control points p0 p1 p2 p3 p4 ...)."""
+    control = []
+    for part in pos.split():
+        if part.startswith(("e,", "s,")):
+            continue
+        x, y = part.split(",")
+        control.append((float(x), float(y)))
+    points = []
+    for i in range(0, len(control) - 3, 3):
+        p0, p1, p2, p3 = control[i : i + 4]
+        for step in range(21):
+            t = step / 20
+            a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t**3
+            points.append(
+                (
+                    a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0],
+                    a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1],
+                )
+            )
+    return points
+
+
+@pytest.mark.parametrize("which", ["lesson", "mlp"])
+def test_no_arrow_crosses_a_cluster_title(which: str) -> None:
+    if which == "lesson":
+        graph = draw_graph(_lesson_error(), cluster="neuron", highlight="L1.N1.w1")
+    else:
+        graph = draw_graph(_mlp_out(2, [4, 4, 1]), cluster="neuron", precision=2)
+    laid: Any = _laid_out(graph)
+    titles = []
+    for sub in laid.subgraphs():
+        x, y = (float(c) for c in sub.graph_attr["lp"].split(","))
+        w, h = float(sub.graph_attr["lwidth"]) * 72, float(sub.graph_attr["lheight"]) * 72
+        titles.append((sub.name, x - w / 2, x + w / 2, y - h / 2, y + h / 2))
+    assert len(titles) == (4 if which == "lesson" else 9)
+    for edge in laid.edges():
+        for px, py in _bezier_points(edge.attr["pos"]):
+            for name, x0, x1, y0, y1 in titles:
+                assert not (x0 <= px <= x1 and y0 <= py <= y1), f"{edge} crosses {name}'s title"
+
+
+def test_auto_local_derivatives_leave_crossing_input_arrows_unnumbered() -> None:
+    error = _lesson_error()
+    clustered = draw_graph(error, cluster="neuron", highlight="L1.N1.w1")
+    ids = node_ids(error)
+    by_label = {v.label: v for v in ids}
+
+    def arrow(child: str, neuron: str, source: str) -> str:
+        op = "op" + ids[by_label[f"{neuron}.z"]][1:]
+        line = re.search(rf"^\t{ids[by_label[child]]} -> {op}( \[.*\])?$", source, re.M)
+        assert line is not None
+        return line.group(0)
+
+    src = clustered.source
+    # inputs from outside the box: no number (∂z/∂xᵢ = wᵢ is printed in the weight's box) ...
+    assert "label=" not in arrow("x1", "L1.N1", src)
+    assert "label=" not in arrow("L1.N2.a", "L2.N1", src)
+    # ... except on a highlighted path, whose numbers the legend multiplies
+    assert ">0.6000<" in arrow("L1.N1.a", "L2.N1", src)
+    # arrows inside a box keep theirs: ∂z/∂w1 = x1 = 1
+    assert ">1.0000<" in arrow("L1.N2.w1", "L1.N2", src)
+    assert "∂z/∂xᵢ = wᵢ" in src
+    every = draw_graph(error, cluster="neuron", show_local=True).source
+    assert ">0.1000<" in arrow("x1", "L1.N1", every) and "∂z/∂xᵢ" not in every
+    plain = draw_graph(error).source  # no clusters: every arrow numbered
+    assert plain.count("label=<<FONT") == every.count("label=<<FONT")
+    with pytest.raises(ValueError, match="show_local"):
+        draw_graph(error, show_local="some")  # type: ignore[arg-type]
+
+
+def test_the_image_script_names_the_lessons_targets_and_draws_the_neuron_downwards() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_images", ROOT / "docs" / "make_images.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    lesson = script.lesson_highlight().source
+    assert "<B>t1</B></TD><TD>data 1.0000" in lesson and "<B>t2</B></TD><TD>data 0.0000" in lesson
+    assert "<B>const</B>" not in lesson
+    neuron = script.tanh_neuron()
+    assert neuron.graph_attr["rankdir"] == "TB" and neuron.edge_attr["fontsize"] == "12"

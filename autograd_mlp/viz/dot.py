@@ -300,7 +300,7 @@ def draw_graph(
     rankdir: Literal["LR", "TB", "RL", "BT"] = "LR",
     precision: int = 4,
     show_grad: bool = True,
-    show_local: bool = True,
+    show_local: bool | Literal["auto"] = "auto",
     cluster: Literal["neuron", "layer"] | None = None,
     highlight: Value | str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -320,9 +320,15 @@ def draw_graph(
     Options:
         rankdir: "LR" draws inputs on the left, "TB" on top.
         precision: decimals printed for data, grad and local derivatives.
-        show_grad / show_local: print the grad cell / the numbers on the arrows.
+        show_grad: print the grad cell.
+        show_local: print the local derivative on every arrow (True), on none (False), or
+            ("auto", the default) on every arrow except, in a clustered drawing, the arrows
+            that bring a neuron its inputs from outside its box: there ∂z/∂xᵢ = wᵢ, the data of
+            the weight box beside it, and a dozen numbers on crossing arrows cannot be told
+            apart. Arrows on a highlighted path always keep their numbers.
         cluster: "neuron" or "layer" boxes around the Values built by ``autograd_mlp.nn``
-            (labels ``L1.N2.*``), titled "layer 1 · neuron 2".
+            (labels ``L1.N2.*``), titled "layer 1 · neuron 2". Neurons are drawn in order
+            (neuron 1 above neuron 2) with their weights in order inside them.
         highlight: a Value (or the label of exactly one Value) in the graph. Every chain-rule
             path from it to the root is drawn bold, and the legend lists each path's product of
             local derivatives and their sum next to its ``.grad`` (after ``root.backward()``
@@ -351,6 +357,8 @@ def draw_graph(
     for name, limit in (("max_nodes", max_nodes), ("max_paths", max_paths)):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"{name} must be a positive int, got {limit!r}")
+    if show_local not in (True, False, "auto"):
+        raise ValueError(f"show_local must be True, False or 'auto', got {show_local!r}")
     if collapse not in (True, False, None):
         raise ValueError(f"collapse must be True, False or None, got {collapse!r}")
     for hook_name, hook in (
@@ -402,6 +410,7 @@ def draw_graph(
         show_grad=show_grad,
         show_local=show_local,
         cluster=cluster,
+        rankdir=rankdir,
         on_path=on_path,
         neurons=neurons,
         hidden=hidden,
@@ -414,22 +423,28 @@ def draw_graph(
             b.add_value(v)
     body = b.finish()
 
+    graph_attr = {
+        "rankdir": rankdir,
+        "fontname": FONT,
+        "bgcolor": "white",
+        "nodesep": "0.25",
+        "ranksep": "0.35",
+        "pad": "0.2",
+    }
+    if b.has_clusters:
+        # Keep the order in which the nodes are declared (see _Builder.finish): Graphviz's
+        # crossing minimisation would otherwise shuffle neurons and weights, which all cross
+        # equally (every input feeds every neuron), into an arbitrary order.
+        graph_attr["mclimit"] = "0.01"
     graph = GradGraph(
         name="gradient_graph",
-        graph_attr={
-            "rankdir": rankdir,
-            "fontname": FONT,
-            "bgcolor": "white",
-            "nodesep": "0.25",
-            "ranksep": "0.35",
-            "pad": "0.2",
-        },
+        graph_attr=graph_attr,
         node_attr={"fontname": FONT, "fontsize": "12", "fontcolor": TEXT},
         edge_attr={"fontname": FONT, "fontsize": "10", "color": EDGE, "arrowsize": "0.7"},
     )
     graph.body.extend(body)
     caption = (
-        _caption(title, b.roles_seen, summary, precision, show_local, root.label or "root")
+        _caption(title, b.roles_seen, summary, precision, b.arrow_note(), root.label or "root")
         if legend
         else ""
     )
@@ -502,8 +517,9 @@ class _Builder:
         index: dict[Value, int],
         precision: int,
         show_grad: bool,
-        show_local: bool,
+        show_local: bool | str,
         cluster: str | None,
+        rankdir: str,
         on_path: dict[Value, int],
         neurons: dict[Value, _Neuron],
         hidden: set[Value],
@@ -517,6 +533,7 @@ class _Builder:
         self.show_grad = show_grad
         self.show_local = show_local
         self.cluster = cluster
+        self.rankdir = rankdir
         self.on_path = on_path
         self.neurons = neurons
         self.hidden = hidden
@@ -525,6 +542,9 @@ class _Builder:
         self.edge_text = edge_text
         self.groups: dict[str, list[str]] = {}  # cluster key -> node lines ("" = no cluster)
         self.group_titles: dict[str, str] = {}
+        self.group_of: dict[Value, str] = {}
+        self.inputs: list[str] = []  # network inputs outside the clusters, declared first
+        self.unlabelled_inputs = 0  # arrows left without a number by show_local="auto"
         self.edges: list[str] = []
         self.roles_seen: dict[str, None] = {}
 
@@ -588,7 +608,12 @@ class _Builder:
             if extra is not None:
                 attrs.update(_check_attrs(extra))
         group = self._group(v, neuron)
-        self.groups.setdefault(group, []).append(f"\tv{i} {_attrs(attrs)}\n")
+        self.group_of[v] = group
+        line = f"\tv{i} {_attrs(attrs)}\n"
+        if self.cluster is not None and not group and role == "input":
+            self.inputs.append(line)
+        else:
+            self.groups.setdefault(group, []).append(line)
 
         if neuron is not None:
             self._add_neuron_edges(v, neuron)
@@ -614,7 +639,7 @@ class _Builder:
         out_edge = {"color": HIGHLIGHT, "penwidth": "2.5"} if highlighted else {}
         self.edges.append(f"\top{i} -> v{i}{' ' + _attrs(out_edge) if out_edge else ''}\n")
         for k, (child, local) in enumerate(zip(v._prev, v._local)):
-            self._add_edge(child, v, k, local, f"op{i}")
+            self._add_edge(child, v, k, local, f"op{i}", self._weight_on_input(v, k, group))
 
     def _add_neuron_edges(self, v: Value, neuron: _Neuron) -> None:
         # The collapsed node stands for out = f(z), z = Σ wᵢxᵢ + b, so the number on the arrow
@@ -626,16 +651,35 @@ class _Builder:
                 continue
             self._add_edge(child, v, k, act_local * local, f"v{self.index[v]}")
 
-    def _add_edge(self, child: Value, out: Value, k: int, local: float, target: str) -> None:
+    def _weight_on_input(self, v: Value, k: int, group: str) -> bool:
+        """True for the arrow that brings neuron ``v = Σwx+b`` its input k from outside the
+        neuron's box: its local derivative is the weight just before it in the arguments
+        (interleaved w1, x1, w2, x2, ..., b), drawn inside the box."""
+        if not group or v._op != "Σwx+b" or k % 2 == 0 or k == len(v._prev) - 1:
+            return False
+        return self.group_of.get(v._prev[k]) != group and self.group_of.get(v._prev[k - 1]) == group
+
+    def _add_edge(
+        self,
+        child: Value,
+        out: Value,
+        k: int,
+        local: float,
+        target: str,
+        weight_on_input: bool = False,
+    ) -> None:
         text: str | None = None
         if self.edge_text is not None:
             text = self.edge_text(child, out, k)
             if text is not None and not isinstance(text, str):
                 raise TypeError(f"edge_text must return a str or None, got {text!r}")
-        if text is None and self.show_local:
-            text = self.fmt(local)
-        attrs: dict[str, str] = {}
         highlighted = child in self.on_path
+        if text is None and self.show_local:
+            if self.show_local == "auto" and weight_on_input and not highlighted:
+                self.unlabelled_inputs += 1
+            else:
+                text = self.fmt(local)
+        attrs: dict[str, str] = {}
         colour = HIGHLIGHT if highlighted else EDGE_TEXT
         if text:
             attrs["label"] = f'<<FONT COLOR="{colour}">{_text(text)}</FONT>>'
@@ -644,17 +688,40 @@ class _Builder:
         suffix = " " + _attrs(attrs) if attrs else ""
         self.edges.append(f"\tv{self.index[child]} -> {target}{suffix}\n")
 
+    @property
+    def has_clusters(self) -> bool:
+        return any(self.groups)
+
+    def arrow_note(self) -> str:
+        if not self.show_local:
+            return ""
+        note = "numbers on arrows: local derivative ∂out/∂in"
+        if self.unlabelled_inputs:
+            note += "; unnumbered arrows into Σwx+b: ∂z/∂xᵢ = wᵢ, the weight in the box"
+        return note
+
     def finish(self) -> list[str]:
-        # Clusters first, in layer/neuron order: dot keeps the order in which it first meets
-        # the clusters, so neuron 1 tends to be drawn above neuron 2.
-        lines: list[str] = []
+        """The node lines, then the edges. With clusters the declaration order is the drawing
+        order (draw_graph turns Graphviz's reordering off): the network's inputs first, so the
+        layout starts from them and meets the neurons of layer 1 in order, then the clusters in
+        layer/neuron order. Inside a cluster, Graphviz stacks a left-to-right drawing's nodes
+        bottom-up in declaration order (its flip of LR to top-down happens only at the top
+        level), so there the nodes are declared in reverse: w1 ends up on top, b at the bottom.
+        """
+        lines: list[str] = list(self.inputs)
         for key in sorted((k for k in self.groups if k), key=_cluster_order):
             lines.append(f"\tsubgraph {key} {{\n")
             lines.append(
                 f'\t\tlabel=<<B>{_text(self.group_titles[key])}</B>> style="rounded,filled" '
-                f'fillcolor="#fafafa" color="#9e9e9e" fontsize="12" fontcolor="#333333"\n'
+                f'fillcolor="#fafafa" color="#9e9e9e" fontsize="12" fontcolor="#333333" '
+                # top left, above the weights: the arrows that come from another layer climb
+                # past a neuron's box in the column of its Σwx+b, where a centred title sat
+                f'labeljust="l"\n'
             )
-            lines.extend("\t" + line for line in self.groups[key])
+            members = self.groups[key]
+            if self.rankdir in ("LR", "RL"):
+                members = members[::-1]
+            lines.extend("\t" + line for line in members)
             lines.append("\t}\n")
         lines.extend(self.groups.get("", []))
         lines.extend(self.edges)
@@ -712,7 +779,7 @@ def _caption(
     roles_seen: dict[str, None],
     summary: PathSummary | None,
     precision: int,
-    show_local: bool,
+    arrow_note: str,
     root_name: str,
 ) -> str:
     rows: list[str] = []
@@ -724,7 +791,6 @@ def _caption(
         for r in ROLES
         if r in roles_seen
     )
-    arrow_note = "numbers on arrows: local derivative ∂out/∂in" if show_local else ""
     rows.append(
         '<TR><TD ALIGN="LEFT" COLSPAN="3"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3">'
         f"<TR><TD>key:</TD>{key_cells}"
