@@ -14,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograd_mlp import MLP, Value, draw_network, exercise
-from autograd_mlp.demo import lesson_graph  # the lesson graph `make demo` writes, too
+from autograd_mlp.demo import lesson_backward, lesson_graph  # the graph `make demo` writes, too
+from autograd_mlp.engine import CONST, topological_order
 from autograd_mlp.expr import build
 from autograd_mlp.teach.frames import save_lesson_gif
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
@@ -34,7 +35,26 @@ def tanh_neuron() -> GradGraph:
     o = n.tanh()
     o.label = "o"
     o.backward()
-    return draw_graph(o, highlight=w1, title="o = tanh(x1·w1 + x2·w2 + b), paths from w1")
+    # Top to bottom: the README shows this image ~880 px wide, and drawn left to right it was
+    # 2,200 px, so its 10 pt arrow numbers shrank to 5 px. Drawn downwards it is 1,300 px wide,
+    # and arrow numbers as large as the boxes' text stay ~12 px tall at README width.
+    graph = draw_graph(
+        o, highlight=w1, rankdir="TB", title="o = tanh(x1·w1 + x2·w2 + b), paths from w1"
+    )
+    graph.edge_attr["fontsize"] = "12"
+    return graph
+
+
+def lesson_highlight() -> GradGraph:
+    """The lesson graph that `make demo` writes (`autograd_mlp.demo.lesson_graph`), with the
+    targets named: lesson_error lifts t1 and t2 from plain floats, so they would print as
+    "const". Each target is the constant first argument of the − in (t_k − y_k)²."""
+    error = lesson_backward()[2]
+    for v in topological_order(error):
+        if v._op == "-" and v._prev[0]._op == CONST and v._prev[1].label.startswith("L2.N"):
+            k = v._prev[1].label.split(".")[1][1:]  # L2.N1.z → 1
+            v._prev[0].label = f"t{k}"
+    return lesson_graph(error)
 
 
 def mlp_clustered() -> GradGraph:
@@ -64,7 +84,7 @@ def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     for name, make in (
         ("tanh_neuron.png", tanh_neuron),
-        ("lesson_highlight.png", lesson_graph),
+        ("lesson_highlight.png", lesson_highlight),
         ("mlp_clusters.png", mlp_clustered),
         ("lesson_network.png", lesson_network_diagram),
         ("worksheet.png", worksheet),
