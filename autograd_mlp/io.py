@@ -30,16 +30,14 @@ sizes are capped at `MAX_LAYER_SIZE`, so a hostile file cannot make a load run f
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from ._files import write_atomic
 from .nn import ACTIVATIONS
 
 if TYPE_CHECKING:
@@ -108,40 +106,8 @@ def save(model: MLP, path: PathLike) -> Path:
         raise TypeError(f"save expects an MLP, got {type(model).__name__}")
     target = Path(path)
     text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
-    _write_atomic(target, text.encode("utf-8"))
+    write_atomic(target, text.encode("utf-8"))
     return target
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``target``, then rename it over ``target``.
-
-    Not `tempfile.mkstemp`: it creates files with mode 0600. The temporary file is opened with
-    mode 0666 like ``open(path, "w")``, so the system applies the umask (and any default ACL)
-    itself; an existing ``target`` keeps its permissions, as it would with ``open``.
-    """
-    directory = target.parent if str(target.parent) else Path(".")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:  # another writer drew the same name: draw again
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with contextlib.suppress(FileNotFoundError):
-                existing = os.stat(target)
-                if stat.S_ISREG(existing.st_mode):
-                    os.chmod(tmp, stat.S_IMODE(existing.st_mode))
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 # ------------------------------------------------------------------------------------------------

@@ -6,11 +6,12 @@ package imports without it and plotting works on machines with no display.
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._files import write_atomic
 from .engine import Value, no_grad
 from .nn import MLP
 from .train import History
@@ -108,15 +109,10 @@ def plot_training(
     fig.tight_layout()
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".{suffix}")
+    buffer = io.BytesIO()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format=suffix)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        fig.savefig(buffer, format=suffix)
     finally:
         plt.close(fig)
+    write_atomic(target, buffer.getvalue())
     return target

@@ -14,12 +14,14 @@ drawing them changes no ``.grad``. `save_frames` writes numbered images and an a
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._files import write_atomic
 from ..engine import Value, topological_order
 from ..viz import GradGraph, draw_graph, op_symbol, save
 from ..viz import format_number as _fmt
@@ -193,23 +195,17 @@ def _write_gif(frames: list[Path], target: Path, duration_ms: int, max_width: in
     # which keeps a dozen large frames at a few hundred kilobytes.
     palette = canvases[-1].quantize(colors=48, method=Image.Quantize.MEDIANCUT)
     padded = [c.quantize(palette=palette, dither=Image.Dither.NONE) for c in canvases]
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gif")
-    os.close(fd)
-    try:
-        padded[0].save(
-            tmp,
-            save_all=True,
-            append_images=padded[1:],
-            duration=duration_ms,
-            loop=0,
-            optimize=True,
-        )
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; an image is for everyone to read
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    buffer = io.BytesIO()
+    padded[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=padded[1:],
+        duration=duration_ms,
+        loop=0,
+        optimize=True,
+    )
+    write_atomic(target, buffer.getvalue())
     return target
 
 
@@ -230,9 +226,5 @@ def save_lesson_gif(target: str | os.PathLike[str], *, max_width: int = 1800) ->
         written = save_frames(error, tmp, max_width=max_width)
         target.parent.mkdir(parents=True, exist_ok=True)
         data = written[-1].read_bytes()
-    fd, part = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gif")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(part, 0o644)
-    os.replace(part, target)
+    write_atomic(target, data)
     return target
