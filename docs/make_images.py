@@ -15,7 +15,6 @@ from pathlib import Path
 
 from autograd_mlp import MLP, Value, draw_network, exercise
 from autograd_mlp.demo import lesson_backward, lesson_graph  # the graph `make demo` writes, too
-from autograd_mlp.engine import CONST, topological_order
 from autograd_mlp.expr import build
 from autograd_mlp.teach.frames import save_lesson_gif
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
@@ -46,15 +45,8 @@ def tanh_neuron() -> GradGraph:
 
 
 def lesson_highlight() -> GradGraph:
-    """The lesson graph that `make demo` writes (`autograd_mlp.demo.lesson_graph`), with the
-    targets named: lesson_error lifts t1 and t2 from plain floats, so they would print as
-    "const". Each target is the constant first argument of the − in (t_k − y_k)²."""
-    error = lesson_backward()[2]
-    for v in topological_order(error):
-        if v._op == "-" and v._prev[0]._op == CONST and v._prev[1].label.startswith("L2.N"):
-            k = v._prev[1].label.split(".")[1][1:]  # L2.N1.z → 1
-            v._prev[0].label = f"t{k}"
-    return lesson_graph(error)
+    """The lesson graph that `make demo` writes (`autograd_mlp.demo.lesson_graph`)."""
+    return lesson_graph(lesson_backward()[2])
 
 
 def mlp_clustered() -> GradGraph:

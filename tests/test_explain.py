@@ -64,7 +64,7 @@ def test_lesson_first_layer_weight_is_a_sum_of_two_terms() -> None:
     sums = [line for line in text.splitlines() if line.startswith("  ∂E/∂L1.N1.w1 = (")]
     assert len(sums) == 1 and sums[0].count(" + ") == 1
     # names from the lesson network's labels and from the ops of the error
-    for name in ("L1.N1.z", "L1.N1.a", "L2.N1.z", "L2.N2.z", "(1 − L2.N1.z)²", "E"):
+    for name in ("L1.N1.z", "L1.N1.a", "L2.N1.z", "L2.N2.z", "(t1 − L2.N1.z)²", "E"):
         assert name in text
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..engine import Value
+from ..engine import CONST, Value
 from ..nn import MLP
 
 __all__ = [
@@ -61,8 +61,13 @@ def lesson_network() -> MLP:
 
 
 def lesson_error(y: Sequence[Value], t: Sequence[float] = LESSON_T) -> Value:
-    """E = Σₖ (tₖ − yₖ)², the squared error of one sample; labelled ``E``."""
-    terms = [(tk - yk) ** 2 for yk, tk in zip(y, t)]
+    """E = Σₖ (tₖ − yₖ)², the squared error of one sample; labelled ``E``.
+
+    The targets are constants labelled ``t1``, ``t2``..., so drawings and derivations name them
+    as the lesson does instead of showing a bare number.
+    """
+    targets = [Value(tk, f"t{k + 1}", (), (), CONST) for k, tk in enumerate(t)]
+    terms = [(tk - yk) ** 2 for yk, tk in zip(y, targets)]
     error = terms[0]
     for term in terms[1:]:
         error = error + term
