@@ -21,6 +21,7 @@ Learning* (2016), section 6.5; numerical conventions follow PyTorch (IEEE 754 va
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import numbers
@@ -263,7 +264,7 @@ class Value:
             return NotImplemented
         # d(aⁿ)/da = n·aⁿ⁻¹  (0 when n = 0, as PyTorch)
         d_base = 0.0 if n == 0.0 else n * _power(a, n - 1.0)
-        return _node(_power(a, n), (self,), (d_base,), f"**{_format_exponent(n)}")
+        return _node(_power(a, n), (self,), (d_base,), _power_op(n))
 
     def __rpow__(self, other: Operand) -> Value:
         c = _const(other)
@@ -359,21 +360,22 @@ def weighted_sum(
 
 
 def _weighted_sum(w: Sequence[Value], x: Sequence[Value], b: Value, label: str) -> Value:
-    # Interleave (w₁, x₁, w₂, x₂, ..., b) by slice assignment, a C-level copy (this function
-    # builds most of the graph of a network, so it is written for speed).
+    # This function builds most of the graph of a network, so it is written for speed: one
+    # pass that fills preallocated lists (measured faster than slicing or appending).
     n = 2 * len(w)
-    prev = [b] * (n + 1)
-    prev[0:n:2] = w
-    prev[1:n:2] = x
-    xd = [xi.data for xi in x]
-    wd = [wi.data for wi in w]
+    prev = [b] * (n + 1)  # (w₁, x₁, w₂, x₂, ..., b)
     local = [1.0] * (n + 1)  # ∂z/∂b = 1
-    local[0:n:2] = xd  # ∂z/∂wᵢ = xᵢ
-    local[1:n:2] = wd  # ∂z/∂xᵢ = wᵢ
-    # z = ((b + w₁x₁) + w₂x₂) + ...: added in this order, as micrograd's sum(..., b) does.
-    total = b.data
-    for wi, xi in zip(wd, xd):
-        total += wi * xi
+    total = b.data  # z = ((b + w₁x₁) + w₂x₂) + ...: in this order, as micrograd's sum(..., b)
+    i = 0
+    for wi, xi in zip(w, x):
+        wd = wi.data
+        xd = xi.data
+        total += wd * xd
+        prev[i] = wi
+        prev[i + 1] = xi
+        local[i] = xd  # ∂z/∂wᵢ = xᵢ
+        local[i + 1] = wd  # ∂z/∂xᵢ = wᵢ
+        i += 2
     out = _node(total, tuple(prev), tuple(local), "Σwx+b")
     out.label = label
     return out
@@ -518,8 +520,10 @@ def _power(a: float, b: float) -> float:
     return out
 
 
-def _format_exponent(n: float) -> str:
-    return str(int(n)) if n.is_integer() and abs(n) < 1e15 else repr(n)
+@functools.lru_cache(maxsize=256)
+def _power_op(n: float) -> str:
+    """The op name of x**n: "**2", "**0.5"... (cached: the same few exponents come back)."""
+    return f"**{int(n)}" if n.is_integer() and abs(n) < 1e15 else f"**{n!r}"
 
 
 # ------------------------------------------------------------------------------------------------
