@@ -129,16 +129,7 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
             "--highlight w -o graph.svg"
         ),
     )
-    p.add_argument("expression", help='e.g. "tanh(x*w + b)"')
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="NAME=VALUE",
-        help="values of the variables, e.g. --set x=2 w=-3",
-    )
+    _add_expression(p)
     p.add_argument("--highlight", metavar="NAME", help="draw every path from this variable")
     p.add_argument("--label", help="label of the result (default: the expression)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
@@ -152,19 +143,33 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
     return _run_render
 
 
-def _parse_assignments(items: Sequence[str]) -> dict[str, float]:
+def _add_expression(p: _Parser) -> None:
+    """The arguments of the commands that build an expression: render and exercise."""
+    p.add_argument("expression", help='e.g. "tanh(x*w + b)"')
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="values of the variables, e.g. --set x=2 w=-3",
+    )
+
+
+def _parse_assignments(items: Sequence[str], command: str = "render") -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise UsageError(f"render: --set expects NAME=VALUE (e.g. x=2), got {item!r}")
+            raise UsageError(f"{command}: --set expects NAME=VALUE (e.g. x=2), got {item!r}")
         if name in values:
-            raise UsageError(f"render: --set gives {name} twice")
+            raise UsageError(f"{command}: --set gives {name} twice")
         try:
             values[name] = float(text)
         except ValueError:
-            raise UsageError(f"render: --set {name}: {text!r} is not a number") from None
+            raise UsageError(f"{command}: --set {name}: {text!r} is not a number") from None
     return values
 
 
@@ -282,16 +287,7 @@ def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         epilog='example: autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88 '
         "-o worksheet.png   (also writes worksheet.answers.md)",
     )
-    p.add_argument("expression", help='e.g. "tanh(x*w + b)"')
-    p.add_argument(
-        "--set",
-        dest="assignments",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="NAME=VALUE",
-        help="values of the variables, e.g. --set x=2 w=-3",
-    )
+    _add_expression(p)
     p.add_argument("--hide", choices=("grad", "data", "local"), default="grad")
     p.add_argument("--count", type=int, default=None, help="blank only this many (at random)")
     p.add_argument("--seed", type=int, default=None, help="seed for choosing the blanks")
@@ -319,10 +315,7 @@ def _run_exercise(args: argparse.Namespace) -> int:
         raise UsageError(
             f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg"
         )
-    try:
-        values = _parse_assignments(args.assignments)
-    except UsageError as exc:
-        raise UsageError(str(exc).replace("render:", "exercise:", 1)) from None
+    values = _parse_assignments(args.assignments, "exercise")
     try:
         root, _ = build(args.expression, values)
         ex = exercise(
