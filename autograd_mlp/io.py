@@ -139,7 +139,7 @@ def _read(path: PathLike) -> dict[str, Any]:
     if data.get("format") != FORMAT:
         raise ValueError(f"{where}: format is {data.get('format')!r}, expected {FORMAT!r}")
     version = data.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if type(version) is not int or version != VERSION:  # not 1.0 or True, which == 1
         raise ValueError(
             f"{where}: format version {version!r} is not supported; this autograd_mlp reads "
             f"version {VERSION}"

@@ -97,6 +97,8 @@ def _edit(data: dict[str, Any], how: str) -> str:
     broken = json.loads(text)
     if how == "wrong version":
         broken["version"] = 99
+    elif how == "float version":
+        broken["version"] = 1.0  # == 1 in Python, but not the integer the format writes
     elif how == "wrong format":
         broken["format"] = "something.else"
     elif how == "wrong shape":
@@ -120,6 +122,7 @@ BROKEN = {
     "empty": "empty",
     "nan": "NaN",
     "wrong version": "version 99 is not supported",
+    "float version": "version 1.0 is not supported",
     "wrong format": "'something.else', expected 'autograd_mlp.MLP'",
     "wrong shape": "wrong shape",
     "missing parameter": "wrong shape",
