@@ -11,12 +11,15 @@ graph in reverse topological order: ``child.grad += local * node.grad`` -- the c
 renderer and the explainer read the same numbers to print on each edge.
 
 No Value holds a closure or a reference to itself, so graphs contain no reference cycles and
-are freed as soon as the last reference to their root goes away (no garbage-collector passes).
+are freed by reference counting as soon as the last reference to their root goes away, without
+waiting for Python's cyclic garbage collector.
 
-Reading order: the Value and its state; primitive operations, each with its derivative written
-next to its forward; the n-ary weighted sum used by neurons; backward; the modes (no_grad,
-detect_anomaly). References: the chain rule as in Goodfellow, Bengio & Courville, *Deep
-Learning* (2016), section 6.5; numerical conventions follow PyTorch (IEEE 754 values, relu'(0)=0).
+Reading order: how plain numbers are lifted and nodes are built (`_const`, `_node`); the Value
+and its state; primitive operations, each with its derivative written next to its forward;
+backward; the n-ary weighted sum used by neurons; the topological order; IEEE arithmetic; the
+modes (no_grad, detect_anomaly). References: the chain rule as in Goodfellow, Bengio &
+Courville, *Deep Learning* (2016), section 6.5; numerical conventions follow PyTorch (IEEE 754
+values, relu'(0) = 0).
 """
 
 from __future__ import annotations
@@ -71,6 +74,11 @@ _plain = True
 
 class AnomalyError(ValueError):
     """Raised inside `detect_anomaly()` at the first non-finite value or gradient."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Numbers into the graph: user numbers checked, plain numbers lifted, computed nodes built
+# ------------------------------------------------------------------------------------------------
 
 
 def _real(x: object) -> float | None:
