@@ -53,6 +53,25 @@ def _write_script(folder: Path, name: str, body: str) -> Path:
     return path
 
 
+def _fake_dot(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `dot` on PATH (the only program there) that renders with pygraphviz and logs its
+    arguments; returns the log file, so a test can see how the chain called it."""
+    log = folder / "dot-args.txt"
+    _write_script(
+        folder,
+        "dot",
+        f"""
+        import sys, pygraphviz
+        open({str(log)!r}, "w").write(" ".join(sys.argv[1:]))
+        src = sys.stdin.buffer.read().decode("utf-8")
+        fmt = sys.argv[1][2:]  # -Tpng -> png
+        sys.stdout.buffer.write(pygraphviz.AGraph(string=src).draw(format=fmt, prog="dot"))
+        """,
+    )
+    monkeypatch.setenv("PATH", str(folder))
+    return log
+
+
 @pytest.fixture
 def no_dot(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path_factory.mktemp("empty-bin")
@@ -136,19 +155,7 @@ def test_pygraphviz_child_failure_is_one_readable_line(no_dot: None) -> None:
 
 def test_dot_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     needs("pygraphviz")
-    log = tmp_path / "dot-args.txt"
-    _write_script(
-        tmp_path,
-        "dot",
-        f"""
-        import sys, pygraphviz
-        open({str(log)!r}, "w").write(" ".join(sys.argv[1:]))
-        src = sys.stdin.buffer.read().decode("utf-8")
-        fmt = sys.argv[1][2:]
-        sys.stdout.buffer.write(pygraphviz.AGraph(string=src).draw(format=fmt, prog="dot"))
-        """,
-    )
-    monkeypatch.setenv("PATH", str(tmp_path))
+    log = _fake_dot(tmp_path, monkeypatch)
     assert find_renderer() == "dot"
     data = render_bytes(small_graph(), "png")
     assert data.startswith(MAGIC["png"])
@@ -293,18 +300,7 @@ def test_pipe_uses_dot_on_path_when_there_is_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     needs("pygraphviz")
-    log = tmp_path / "dot-args.txt"
-    _write_script(
-        tmp_path,
-        "dot",
-        f"""
-        import sys, pygraphviz
-        open({str(log)!r}, "w").write(" ".join(sys.argv[1:]))
-        src = sys.stdin.buffer.read().decode("utf-8")
-        sys.stdout.buffer.write(pygraphviz.AGraph(string=src).draw(format="svg", prog="dot"))
-        """,
-    )
-    monkeypatch.setenv("PATH", str(tmp_path))
+    log = _fake_dot(tmp_path, monkeypatch)
     assert b"<svg" in small_graph().pipe(format="svg")
     assert log.read_text() == "-Tsvg"  # our chain's call, not graphviz's `dot -Kdot -Tsvg ...`
 
