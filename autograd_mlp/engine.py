@@ -95,14 +95,14 @@ def _real(x: object) -> float | None:
     return None
 
 
-def _coerce(data: object) -> float:
-    """A user's number as a Python float, or a TypeError naming what was given instead."""
+def _coerce(
+    data: object, expected: str = "Value() expects a real number (int, float, bool or NumPy scalar)"
+) -> float:
+    """A user's number as a Python float, or a TypeError saying what was expected and naming
+    what was given instead."""
     f = _real(data)
     if f is None:
-        raise TypeError(
-            f"Value() expects a real number (int, float, bool or NumPy scalar), "
-            f"got {type(data).__name__}: {data!r}"
-        )
+        raise TypeError(f"{expected}, got {type(data).__name__}: {data!r}")
     return f
 
 
@@ -363,7 +363,10 @@ def weighted_sum(
     except (AttributeError, TypeError):  # not all Values: checked only when it happens
         _check_weighted_sum_args(w, b)  # a weight or the bias is not a Value: TypeError
         # plain numbers (and NumPy scalars) among the inputs become constant leaves
-        xs = [xi if isinstance(xi, Value) else _const_or_raise(xi) for xi in x]
+        expected = "weighted_sum: inputs must be Values or real numbers"
+        xs = [
+            xi if isinstance(xi, Value) else _node(_coerce(xi, expected), (), (), CONST) for xi in x
+        ]
         return _weighted_sum(w, xs, b, label)
 
 
@@ -387,15 +390,6 @@ def _weighted_sum(w: Sequence[Value], x: Sequence[Value], b: Value, label: str) 
     out = _node(total, tuple(prev), tuple(local), "Σwx+b")
     out.label = label
     return out
-
-
-def _const_or_raise(x: object) -> Value:
-    c = _const(x)
-    if c is None:
-        raise TypeError(
-            f"weighted_sum: inputs must be Values or real numbers, got {type(x).__name__}: {x!r}"
-        )
-    return c
 
 
 def _check_weighted_sum_args(w: Sequence[object], b: object) -> None:
