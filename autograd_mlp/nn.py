@@ -91,7 +91,7 @@ class Neuron(Module):
             nonlin = activation
         if nonlin is not None:  # micrograd's keyword: nonlin=True is relu, False is linear
             activation = "relu" if nonlin else "linear"
-        self.activation = _check_activation(activation)
+        self.activation = activation  # the setter checks the name and looks up f
         self.name = name
         rng = _make_rng(seed)
         self.w = [
