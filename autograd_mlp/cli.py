@@ -305,10 +305,10 @@ def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
 def _run_exercise(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ._files import write_atomic
     from .expr import ExpressionError, build
     from .teach.exercise import exercise
     from .viz import save
-    from .viz.render import write_atomic
 
     out = Path(args.output)
     if out.suffix.lower() not in (".png", ".pdf", ".svg"):

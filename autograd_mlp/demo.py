@@ -44,12 +44,13 @@ from pathlib import Path
 from typing import TextIO
 
 from . import io as model_io
+from ._files import write_atomic
 from .engine import Value, no_grad
 from .nn import MLP
 from .train import History
 from .viz import GradGraph, draw_graph, save
 from .viz import render as _render
-from .viz.render import RendererNotFound, write_atomic
+from .viz.render import RendererNotFound
 
 __all__ = [
     "DemoResult",
@@ -176,14 +177,13 @@ def lesson_graph(error: Value | None = None) -> GradGraph:
 
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
-    """The fraction of samples whose score has the sign of their label (labels ±1)."""
-    right = 0
+    """The fraction of samples whose score has the sign of their label (labels ±1), judged as
+    `autograd_mlp.train.fit` judges the hinge loss."""
+    from .train import _accuracy_sign
+
     with no_grad():
-        for xi, yi in zip(X, y):
-            score = model(list(xi))
-            assert isinstance(score, Value)  # one output neuron
-            right += score.data * yi > 0.0
-    return right / len(X)
+        scores = [model(list(xi)) for xi in X]  # one output neuron: each a Value
+    return _accuracy_sign(scores, y)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -441,7 +441,7 @@ def _missing_tool(exc: BaseException) -> str | None:
 def _renderer_note() -> str:
     try:
         renderer = _render.find_renderer()  # looked up at call time (tests replace it)
-    except RendererNotFound:
+    except RendererNotFound:  # how the tests' stand-in says "none"
         renderer = None
     if renderer == "dot":
         return "Graphviz: `dot` on PATH"
