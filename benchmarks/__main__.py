@@ -197,10 +197,8 @@ def w3_w4(quick: bool, rounds: int, rows: list[Row], mg: Any) -> None:
     leaves = {}
     for name, cls in (("micrograd", mg.engine.Value), ("autograd_mlp", am.Value)):
         leaves[name] = ([cls(a) for a, _ in data], [cls(b) for _, b in data])
-    t = interleaved(
-        {name: (lambda ab=ab: w.tree_sum_of_products(*ab)) for name, ab in leaves.items()},
-        max(3, rounds // 2),
-    )
+    contenders = {name: (lambda ab=ab: w.tree_sum_of_products(*ab)) for name, ab in leaves.items()}
+    t = interleaved(contenders, max(3, rounds // 2))
     ops = 2 * n - 1
     for name, sec in t.items():
         rows.append(
@@ -208,7 +206,6 @@ def w3_w4(quick: bool, rounds: int, rows: list[Row], mg: Any) -> None:
         )
     # Where the time goes: the same runs with Python's cyclic garbage collector switched off
     # (as timeit measures). Not the target, which is measured as users run, with the GC on.
-    contenders = {name: (lambda ab=ab: w.tree_sum_of_products(*ab)) for name, ab in leaves.items()}
     with _gc_off():
         t = interleaved(contenders, max(3, rounds // 2))
     for name, sec in t.items():
