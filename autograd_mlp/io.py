@@ -62,12 +62,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 def to_dict(model: MLP) -> dict[str, Any]:
     """The model as the plain data written to a file (refuses what `load` would refuse)."""
     nin, nouts = model.nin, model.nouts
-    for name, size in _sizes(nin, nouts):
-        if size > MAX_LAYER_SIZE:
-            raise ValueError(
-                f"cannot save: {name} is {size}, more than the limit of {MAX_LAYER_SIZE} "
-                f"that load accepts"
-            )
+    too_big = _oversized(nin, nouts)
+    if too_big is not None:
+        raise ValueError(f"cannot save: {too_big}, more than load accepts")
     for layer in model.layers:
         kinds = [(n.activation, n.name) for n in layer.neurons]
         if any(a != kinds[0][0] for a, _ in kinds):
@@ -166,12 +163,9 @@ def _architecture(data: dict[str, Any], where: str) -> tuple[int, list[int], lis
         raise ValueError(
             f"{where}: architecture.nouts must be a non-empty list of positive ints, got {nouts!r}"
         )
-    for name, size in _sizes(nin, nouts):
-        if size > MAX_LAYER_SIZE:
-            raise ValueError(
-                f"{where}: {name} is {size}, more than the limit of {MAX_LAYER_SIZE}; "
-                f"expected a layer size from 1 to {MAX_LAYER_SIZE}"
-            )
+    too_big = _oversized(nin, nouts)
+    if too_big is not None:
+        raise ValueError(f"{where}: {too_big}; expected a layer size from 1 to {MAX_LAYER_SIZE}")
     activations = data.get("activations")
     if not isinstance(activations, list) or len(activations) != len(nouts):
         raise ValueError(
@@ -187,11 +181,14 @@ def _architecture(data: dict[str, Any], where: str) -> tuple[int, list[int], lis
     return nin, nouts, activations
 
 
-def _sizes(nin: int, nouts: list[int]) -> Iterator[tuple[str, int]]:
-    """Each layer size with the name it has in the file."""
-    yield "architecture.nin", nin
-    for i, n in enumerate(nouts):
-        yield f"architecture.nouts[{i}]", n
+def _oversized(nin: int, nouts: list[int]) -> str | None:
+    """The first layer size above `MAX_LAYER_SIZE`, described with its name in the file."""
+    named = [("architecture.nin", nin)]
+    named += [(f"architecture.nouts[{i}]", n) for i, n in enumerate(nouts)]
+    for name, size in named:
+        if size > MAX_LAYER_SIZE:
+            return f"{name} is {size}, more than the limit of {MAX_LAYER_SIZE}"
+    return None
 
 
 def _count(nin: int, nouts: list[int]) -> int:
