@@ -129,9 +129,24 @@ def test_weighted_sum_matches_central_differences(n: int, data: st.DataObject) -
         return weighted_sum(v[0 : 2 * n : 2], v[1 : 2 * n : 2], v[-1])
 
     def on_floats(*v: float) -> float:
-        return v[-1] + sum(v[2 * i] * v[2 * i + 1] for i in range(n))
+        # in the engine's documented order, ((b + w₁x₁) + w₂x₂) + ...: a different order
+        # rounds differently, by more than the 1e-14 asked below when the terms cancel
+        total = v[-1]
+        for i in range(n):
+            total += v[2 * i] * v[2 * i + 1]
+        return total
 
     _check_op(Op("weighted_sum", on_values, on_floats, ()), xs)
+
+
+def test_weighted_sum_adds_in_the_documented_order() -> None:
+    # Found by Hypothesis: w = (1.4654513806926381, 3.0), x = (-4.25, 3.0), b = -2.75. The sum
+    # nearly cancels, so the order of the additions shows in the last digits:
+    # ((b + w₁x₁) + w₂x₂) is what the engine (and micrograd's sum(..., b)) computes.
+    w1, x1, w2, x2, b = 1.4654513806926381, -4.25, 3.0, 3.0, -2.75
+    z = weighted_sum([Value(w1), Value(w2)], [Value(x1), Value(x2)], Value(b))
+    assert z.data == (b + w1 * x1) + w2 * x2
+    assert z.data != b + (w1 * x1 + w2 * x2)  # the other order: a different float
 
 
 # ------------------------------------------------------------------------------------------------
