@@ -11,8 +11,16 @@ import os
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Under CI the property tests draw the same examples on every run (a fixed seed), so a green
+# main stays green; run locally they draw new ones each time and keep exploring. A failure
+# prints the example and the blob that replays it.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def needs(module: str) -> ModuleType:
