@@ -30,6 +30,7 @@ from ..engine import CONST, Value, topological_order
 from ..viz import GradGraph, draw_graph
 from ..viz import format_number as _fmt
 from .naming import NodeNames, local_rule, wrap
+from .paths import gradients
 
 __all__ = ["Blank", "Exercise", "Marked", "Report", "exercise", "check", "HIDE"]
 
@@ -137,16 +138,6 @@ def _factor(x: float, precision: int) -> str:
     return f"({s})" if s.startswith("−") else s
 
 
-def _gradients(order: list[Value]) -> dict[Value, float]:
-    """d root/d v for every node, by the backward recurrence (without touching ``.grad``)."""
-    grads = {v: 0.0 for v in order}
-    grads[order[-1]] = 1.0
-    for v in reversed(order):
-        for child, local in zip(v._prev, v._local):
-            grads[child] += local * grads[v]
-    return grads
-
-
 def exercise(
     root: Value,
     hide: str = "grad",
@@ -175,7 +166,7 @@ def exercise(
 
     order = topological_order(root)
     names = NodeNames(root)
-    grads = _gradients(order)
+    grads = gradients(order)
     users: dict[Value, list[tuple[Value, int]]] = {v: [] for v in order}
     for v in order:
         for k, child in enumerate(v._prev):

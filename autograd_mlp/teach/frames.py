@@ -25,6 +25,7 @@ from .._files import write_atomic
 from ..engine import Value, topological_order
 from ..viz import GradGraph, draw_graph, op_symbol, save
 from ..viz import format_number as _fmt
+from .paths import gradients
 
 __all__ = ["Frame", "backward_frames", "save_frames", "save_lesson_gif", "MAX_FRAMES"]
 
@@ -76,11 +77,7 @@ def backward_frames(
         )
     # The final gradient of each node, by the same recurrence as backward(), for the blanks'
     # widths; ``grad`` and ``received`` evolve step by step.
-    final = {v: 0.0 for v in order}
-    final[root] = 1.0
-    for v in reversed(order):
-        for child, local in zip(v._prev, v._local):
-            final[child] += local * final[v]
+    final = gradients(order)
     grad = {v: 0.0 for v in order}
     received = {v: 0 for v in order}
     needed = _pending_uses(order)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..engine import Value, topological_order
 
-__all__ = ["Path", "count_paths", "paths", "path_sum", "DEFAULT_PATH_LIMIT"]
+__all__ = ["Path", "count_paths", "paths", "path_sum", "gradients", "DEFAULT_PATH_LIMIT"]
 
 DEFAULT_PATH_LIMIT = 10_000  # far more than fits on a slide, far less than hangs the machine
 
@@ -140,3 +140,15 @@ def _prod(values: tuple[float, ...]) -> float:
 def path_sum(found: list[Path]) -> float:
     """Σ of the path products: ∂root/∂leaf (``math.fsum`` so the order does not matter)."""
     return math.fsum(p.product for p in found)
+
+
+def gradients(order: list[Value]) -> dict[Value, float]:
+    """∂root/∂v for every v of ``order`` (a `topological_order`, root last), by the recurrence
+    ``backward()`` runs, into a dict: no ``.grad`` is read or changed, so a worksheet or a frame
+    can show the answers whether or not (and however often) backward has run."""
+    grads = {v: 0.0 for v in order}
+    grads[order[-1]] = 1.0
+    for v in reversed(order):
+        for child, local in zip(v._prev, v._local):
+            grads[child] += local * grads[v]
+    return grads
