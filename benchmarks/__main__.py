@@ -23,6 +23,7 @@ import numpy as np
 import autograd_mlp as am
 from autograd_mlp.fast import trace
 
+from . import ceiling
 from . import workloads as w
 from .timing import interleaved, once
 
@@ -212,6 +213,9 @@ def w3_w4(quick: bool, rounds: int, rows: list[Row], mg: Any) -> None:
         note = f"{t['micrograd'] / sec:,.1f}x with the cyclic GC off (explains, not the target)"
         rows.append(("W3", name, _fmt(sec / ops) + "/op", note))
     del leaves
+    # And each engine alone in its own process, beside the least any pure-Python engine can do
+    # (benchmarks/ceiling.py): where the W3 target stands against CPython's floor.
+    rows.extend(ceiling.rows(quick))
     # W4: peak bytes per node, forward + backward (tracemalloc)
     for name, cls, pairs in (
         ("micrograd", mg.engine.Value, 100_000),
