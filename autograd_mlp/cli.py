@@ -473,6 +473,13 @@ def _run_train(args: argparse.Namespace) -> int:
         from .io import save
 
         print(f"saved the model to {save(model, args.save)}")
+    if history.stopped_because == "diverged":
+        print(
+            f"autograd-mlp train: the loss became {history.final_loss} after "
+            f"{history.steps} steps (training diverged): try a smaller --lr than {args.lr}",
+            file=sys.stderr,
+        )
+        return 1
     return 130 if history.stopped_because == "interrupted" else 0
 
 

@@ -505,6 +505,7 @@ _BACKWARD: dict[str, Callable[[_Group, Array, Array, Array], None]] = {
 # ------------------------------------------------------------------------------------------------
 
 
+@np.errstate(all="ignore")  # IEEE results (a loss of inf when training diverges), no warnings
 def loss_and_grad(
     out: Array, targets: object, loss: str, reduction: str = "mean"
 ) -> tuple[float, Array]:

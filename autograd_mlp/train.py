@@ -9,7 +9,8 @@ One training *step* is what the lesson does by hand, repeated:
 
 Training stops at the first of: ``max_steps`` updates, ``epochs`` passes over the data, the loss
 reaching ``target_loss`` (the lesson: "until an iteration count or a target error is reached"),
-or Ctrl-C. Whatever stopped it, `fit` returns a `History`; ``stopped_because`` says which.
+the loss becoming inf or nan (training has diverged: every later step would only spread the
+nan), or Ctrl-C. Whatever stopped it, `fit` returns a `History`; ``stopped_because`` says which.
 
 Ctrl-C never leaves an update half-done: while the optimizer changes the parameters, an
 interrupt is held back until every parameter has its new value (see `_HoldCtrlC`).
@@ -60,10 +61,11 @@ class History:
     * ``accuracy[i]`` -- the fraction of step i's batch classified correctly, for the losses
       where that means something (hinge, bce, cross_entropy); empty otherwise
     * ``steps``       -- how many updates were applied
-    * ``stopped_because`` -- "max_steps", "epochs", "target_loss" or "interrupted"
+    * ``stopped_because`` -- "max_steps", "epochs", "target_loss", "diverged" (the loss became
+      inf or nan) or "interrupted"
 
-    When training stops because of ``target_loss``, the last loss is the one that reached the
-    target and no update follows it, so ``len(loss) == steps + 1``; otherwise the two are equal
+    When training stops because of ``target_loss`` or "diverged", the last loss is the one that
+    stopped it and no update follows it, so ``len(loss) == steps + 1``; otherwise the two are equal
     (or ``loss`` is one longer when Ctrl-C arrived between the loss and the update).
     """
 
@@ -215,9 +217,11 @@ def fit(
 
     Stopping: ``max_steps`` updates, ``epochs`` passes over the data, or the step's loss ≤
     ``target_loss``. At least one must be given; with only ``target_loss``, ``max_steps``
-    defaults to `DEFAULT_MAX_STEPS`. ``batch_size`` None means the whole dataset per step
-    (full-batch gradient descent); otherwise consecutive slices of X in order (the `data`
-    generators already shuffle).
+    defaults to `DEFAULT_MAX_STEPS`. Training also stops at the first loss that is inf or nan
+    (``stopped_because == "diverged"``), without applying that step's update (its gradients
+    would be inf or nan too): the weights are those after ``history.steps`` updates.
+    ``batch_size`` None means the whole dataset per step (full-batch gradient descent);
+    otherwise consecutive slices of X in order (the `data` generators already shuffle).
 
     ``progress=True`` shows a tqdm bar with the live loss. ``callback(step, loss, model)`` runs
     after each update, with the number of updates so far and the loss computed before this one;
@@ -323,6 +327,8 @@ def _loop(
             history.loss.append(value)
             if accuracy is not None:
                 history.accuracy.append(accuracy)
+            if not math.isfinite(value):  # e.g. a learning rate too large: stop, don't spread nan
+                return "diverged"
             if target_loss is not None and value <= target_loss:
                 if bar is not None:
                     bar.set_postfix(loss=f"{value:.6g}")

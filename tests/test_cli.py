@@ -123,6 +123,17 @@ def test_train_end_to_end(tmp_path: Path) -> None:
     assert last < first
 
 
+def test_train_that_diverges_says_so_and_fails(tmp_path: Path) -> None:
+    # plain SGD with lr = 100 on xor overflows the mse loss within a few hundred steps
+    args = ["--dataset", "xor", "--samples", "16", "--hidden", "4", "--steps", "500"]
+    args += ["--optimizer", "sgd", "--lr", "100", "--loss", "mse"]
+    result = run("train", *args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "(stopped because: diverged)" in result.stdout
+    line = one_line(result.stderr)
+    assert "training diverged" in line and "smaller --lr than 100.0" in line
+
+
 # --- usage errors, in-process ---------------------------------------------------------------
 
 

@@ -73,6 +73,21 @@ def test_target_loss_is_reached_with_adam() -> None:
     assert h.final_loss <= 0.01 < max(h.loss[:-1])
 
 
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_diverging_run_stops_at_the_first_non_finite_loss(fast: bool) -> None:
+    # One linear neuron y = w·x + b on x = 1, target 0: with s = w + b, E = s² and one SGD step
+    # gives s' = s − lr·(2s + 2s) = (1 − 4·lr)·s. With lr = 10, |s| grows 39-fold per step, so
+    # E = s² overflows to inf after about a hundred steps (hand computation).
+    model = MLP(1, [1], activation="linear", seed=0)
+    h = fit(model, [[1.0]], [0.0], loss="mse", optimizer=SGD(model.parameters(), lr=10.0),
+            max_steps=1000, progress=False, fast=fast)  # fmt: skip
+    assert h.stopped_because == "diverged"
+    assert 50 < h.steps < 200 and len(h.loss) == h.steps + 1  # the inf loss, and no update
+    assert h.loss[-1] == math.inf and all(math.isfinite(e) for e in h.loss[:-1])
+    s = sum(p.data for p in model.parameters())
+    assert abs(s) == pytest.approx(39 * math.sqrt(h.loss[-2]))  # one update after the last finite E
+
+
 @pytest.mark.parametrize("where", ["callback", "loss"])
 def test_ctrl_c_returns_the_history_so_far(where: str) -> None:
     k = 4  # raise on step k
