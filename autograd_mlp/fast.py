@@ -125,12 +125,20 @@ def _index(rows: Sequence[int]) -> slice | NDArray[np.intp]:
     return np.asarray(rows, dtype=np.intp)
 
 
-def _scatter_add(target: Array, index: slice | NDArray[np.intp], values: Array) -> None:
-    """target[index] += values, correct even when an index repeats (``a * a``)."""
-    if isinstance(index, slice) or np.unique(index).size == index.size:
-        target[index] += values
-    else:
+def _repeats(index: slice | NDArray[np.intp]) -> bool:
+    """True when a row occurs twice in ``index`` (one row read by several nodes of a group):
+    checked once, when compiling, not at every replay."""
+    return not isinstance(index, slice) and np.unique(index).size != index.size
+
+
+def _scatter_add(
+    target: Array, index: slice | NDArray[np.intp], values: Array, repeats: bool
+) -> None:
+    """target[index] += values, correct even when an index repeats (then slower)."""
+    if repeats and not isinstance(index, slice):  # (a slice never repeats)
         np.add.at(target, index, values)
+    else:
+        target[index] += values
 
 
 class _Group:
@@ -142,15 +150,18 @@ class _Group:
         self.args: list[slice | NDArray[np.intp]] = []
         if kind in ("op", "wsum"):  # operands[j]: the rows of operand j of every node
             self.args = [_index(rows) for rows in operands]
+        self.args_repeat = [_repeats(index) for index in self.args]
         self.rows = operands
         if kind == "sum":  # operands[t][j]: term j of node t (all nodes have k terms)
             self.terms = np.asarray(operands, dtype=np.intp)
             self.dup = np.unique(self.terms).size != self.terms.size
         if kind == "matmul":  # operands: [shared x rows, weight rows (g×k), bias rows]
             self.x = _index(operands[0])
+            self.x_repeat = _repeats(self.x)
             self.w = np.asarray(operands[1], dtype=np.intp)
             self.wdup = np.unique(self.w).size != self.w.size
             self.b = _index(operands[2])
+            self.b_repeat = _repeats(self.b)
 
 
 class Trace:
@@ -233,6 +244,7 @@ class Trace:
         self._leaf_rows = slice(len(inputs), len(inputs) + len(leaves))
         self._n_rows = len(row)
         self._out_rows = np.asarray([row[id(v)] for v in outputs], dtype=np.intp)
+        self._out_repeat = _repeats(self._out_rows)  # fn returned the same Value twice
         self._groups: list[_Group] = []
         for key, nodes in ordered:
             out = [row[id(v)] for v in nodes]
@@ -305,7 +317,7 @@ class Trace:
         grad_outputs = np.asarray(grad_outputs, dtype=np.float64).reshape(n, self.n_outputs)
         grads = np.zeros_like(values)
         totals = np.zeros(self._n_rows)  # batch totals for weights used by matrix products
-        _scatter_add(grads, self._out_rows, grad_outputs.T)
+        _scatter_add(grads, self._out_rows, grad_outputs.T, self._out_repeat)
         with np.errstate(all="ignore"):
             for g in reversed(self._groups):
                 _BACKWARD[g.kind](g, values, grads, totals)
@@ -434,8 +446,8 @@ def _bwd_op(g: _Group, v: Array, grads: Array, totals: Array) -> None:
     go = grads[g.out]
     a = v[g.args[0]]
     b = v[g.args[1]] if len(g.args) > 1 else a
-    for index, d in zip(g.args, _local(g.op, a, b, v[g.out])):
-        _scatter_add(grads, index, go * d)
+    for index, repeats, d in zip(g.args, g.args_repeat, _local(g.op, a, b, v[g.out])):
+        _scatter_add(grads, index, go * d, repeats)
 
 
 def _fwd_sum(g: _Group, v: Array) -> Array:
@@ -460,13 +472,13 @@ def _fwd_matmul(g: _Group, v: Array) -> Array:
 def _bwd_matmul(g: _Group, v: Array, grads: Array, totals: Array) -> None:
     go = grads[g.out]
     w = v[g.w, 0]
-    _scatter_add(grads, g.x, w.T @ go)  # ∂z/∂x = W
+    _scatter_add(grads, g.x, w.T @ go, g.x_repeat)  # ∂z/∂x = W
     dw = go @ v[g.x].T  # ∂z/∂W = x, summed over the batch by the product
     if g.wdup:
         np.add.at(totals, g.w, dw)
     else:
         totals[g.w] += dw
-    _scatter_add(grads, g.b, go)  # ∂z/∂b = 1
+    _scatter_add(grads, g.b, go, g.b_repeat)  # ∂z/∂b = 1
 
 
 def _fwd_wsum(g: _Group, v: Array) -> Array:
@@ -483,7 +495,7 @@ def _bwd_wsum(g: _Group, v: Array, grads: Array, totals: Array) -> None:
     local = np.empty_like(vals)
     local[0::2], local[1::2] = vals[1::2], vals[0::2]  # ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ
     np.add.at(grads, rows, local * go[None])
-    _scatter_add(grads, g.args[-1], go)
+    _scatter_add(grads, g.args[-1], go, g.args_repeat[-1])
 
 
 _FORWARD: dict[str, Callable[[_Group, Array], Array]] = {

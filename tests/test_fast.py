@@ -126,8 +126,12 @@ def test_sum_chains_and_shared_nodes_are_replayed_exactly() -> None:
     eager = [v.grad for v in w]
     for v in w:
         v.grad = 0.0
-    trace(f, xs[0])(np.array(xs))
+    step = trace(f, xs[0])
+    step(np.array(xs))
     _close([v.grad for v in w], eager)
+    # h is read by ten nodes of one group (a repeated row): its gradient must add up all ten.
+    # ∂f/∂x = (Σ wᵢ + 1)·2x, with Σ wᵢ = 5.5 (hand computation)
+    _close(list(step.input_grads[:, 0]), [6.5 * 2 * x for x in xs])
     # hand computation: ∂/∂wᵢ Σₓ (wᵢx² + wᵢ) = Σ (x² + 1) = (0.25+1) + (1+1) + (4+1) = 8.25
     assert abs(w[0].grad - 8.25) < 1e-12
 
