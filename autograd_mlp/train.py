@@ -22,8 +22,6 @@ of a batch's loss and gradients differs, so stopping rules, callback and Ctrl-C 
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 import signal
 from collections.abc import Callable, Sequence
@@ -382,10 +380,9 @@ def _fast_batches(
     optimizer: Optimizer,
 ) -> Batch:
     """Batches replayed by ``autograd_mlp.fast``: one traced graph, run on the whole batch."""
-    if importlib.util.find_spec("autograd_mlp.fast") is None:
-        raise NotImplementedError("fast=True needs autograd_mlp.fast")
-    fast = importlib.import_module("autograd_mlp.fast")
-    import numpy as np
+    import numpy as np  # imported here, as fast is: the eager loop never loads NumPy
+
+    from . import fast
 
     if not isinstance(loss, str):
         raise ValueError(
@@ -401,7 +398,8 @@ def _fast_batches(
             f"fit(fast=True) needs X as a table of numbers, one row per sample: {exc}"
         ) from None
     targets = np.asarray(y)
-    step = fast.trace(model, inputs[0].tolist())
+    # (Module declares no __call__; its subclasses, the models fit trains, all have one)
+    step = fast.trace(model, inputs[0].tolist())  # type: ignore[arg-type]
 
     def batch(start: int, stop: int) -> tuple[float, float | None, Callable[[], None]]:
         optimizer.zero_grad()  # the replay adds the gradient to .grad along with the loss

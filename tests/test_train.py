@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import signal
@@ -145,18 +144,6 @@ def test_bce_and_cross_entropy_learn() -> None:
             max_steps=40, progress=False)  # fmt: skip
     assert h.accuracy[-1] == 1.0  # three well-separated blobs
     assert h.loss[-1] < h.loss[0] / 4
-
-
-def test_fast_true_needs_the_fast_module(monkeypatch: Any) -> None:
-    # Pretend autograd_mlp.fast is absent, whether or not its owner has written it yet.
-    real_find_spec = importlib.util.find_spec
-
-    def find_spec(name: str, *args: Any) -> Any:
-        return None if name == "autograd_mlp.fast" else real_find_spec(name, *args)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(NotImplementedError, match=r"fast=True needs autograd_mlp\.fast"):
-        fit(small(), X4, Y_AND, max_steps=1, fast=True, progress=False)
 
 
 @pytest.mark.parametrize(
