@@ -13,22 +13,25 @@ W3 row, not a target. It answers two questions the interleaved W3 row cannot:
   a tuple-based node like ours has two), and a backward with no zip. It is not a usable engine;
   it is the floor that any engine with more features sits above.
 
-Each engine runs in a fresh interpreter (``--one NAME`` is that child's entry point), so none
-sees another's objects.
+Each measurement runs in a fresh interpreter (``--engines NAMES`` is that child's entry point),
+so none sees another's objects; a last row puts the bare engine beside micrograd, interleaved,
+as the W3 row does, to show how much the neighbour's live objects change the result.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import json
 import random
-import statistics
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from typing import Any
 
 from . import workloads as w
+from .timing import interleaved
 
 _new = object.__new__
 
@@ -103,20 +106,19 @@ def _data(n: int) -> list[tuple[float, float]]:
     return [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
 
 
-def one(name: str, n: int, rounds: int) -> float:
-    """Median seconds per op node of W3 for one engine, GC on, in this process."""
-    cls = _classes()[name]
+def measure(names: list[str], n: int, rounds: int) -> dict[str, float]:
+    """Median seconds per op node of W3, GC on, for these engines interleaved in this process
+    (one engine: alone), each with its own leaves, all alive throughout as in the W3 row."""
+    classes = _classes()
     data = _data(n)
-    a = [cls(x) for x, _ in data]
-    b = [cls(y) for _, y in data]
-    w.tree_sum_of_products(a, b)  # warm-up
-    times = []
-    for _ in range(rounds):
-        gc.collect()  # untimed, as in benchmarks.timing
-        start = time.perf_counter()
-        w.tree_sum_of_products(a, b)  # the graph is freed inside the timed region, as in W3
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) / (2 * n - 1)
+    leaves = {
+        name: ([classes[name](x) for x, _ in data], [classes[name](y) for _, y in data])
+        for name in names
+    }
+    contenders: dict[str, Callable[[], object]] = {
+        name: functools.partial(w.tree_sum_of_products, *ab) for name, ab in leaves.items()
+    }
+    return {name: sec / (2 * n - 1) for name, sec in interleaved(contenders, rounds).items()}
 
 
 def check_bare(n: int = 1000) -> None:
@@ -134,43 +136,47 @@ def check_bare(n: int = 1000) -> None:
         raise SystemExit("ceiling: the bare engine's W3 differs from autograd_mlp's")
 
 
-def alone(quick: bool) -> dict[str, float]:
-    """Seconds per op of each engine, each run alone in a fresh interpreter."""
+def _in_child(names: list[str], quick: bool) -> dict[str, float]:
+    """`measure` run in a fresh interpreter, so that no other objects are alive."""
     n, rounds = (20_000, 3) if quick else (100_000, 5)
-    out = {}
-    for name in ("micrograd", "autograd_mlp", "bare"):
-        cmd = [sys.executable, "-m", "benchmarks.ceiling", "--one", name, f"--n={n}"]
-        cmd.append(f"--rounds={rounds}")
-        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if res.returncode != 0:
-            raise SystemExit(f"ceiling: {name} failed:\n{res.stderr}")
-        out[name] = float(res.stdout)
+    cmd = [sys.executable, "-m", "benchmarks.ceiling", f"--engines={','.join(names)}"]
+    cmd += [f"--n={n}", f"--rounds={rounds}"]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"ceiling: {names} failed:\n{res.stderr}")
+    out: dict[str, float] = json.loads(res.stdout)
     return out
 
 
 def rows(quick: bool) -> list[tuple[str, str, str, str]]:
     check_bare()
-    t = alone(quick)
+    t = {name: _in_child([name], quick)[name] for name in ("micrograd", "autograd_mlp", "bare")}
     what = {
         "micrograd": "alone in its process",
         "autograd_mlp": "alone in its process",
         "bare": "alone; + and * only, no checks: the pure-Python floor",
     }
-    return [
+    out = [
         ("W3", name, f"{sec * 1e6:.1f} µs/op", f"{t['micrograd'] / sec:,.1f}x {what[name]}")
         for name, sec in t.items()
     ]
+    # The bare engine in the W3 row's setting: interleaved with micrograd, whose leaves stay alive
+    pair = _in_child(["micrograd", "bare"], quick)
+    sec = pair["bare"]
+    note = f"{pair['micrograd'] / sec:,.1f}x interleaved with micrograd, as in the W3 row"
+    out.append(("W3", "bare", f"{sec * 1e6:.1f} µs/op", note))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ceiling", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smaller W3 and fewer rounds")
-    parser.add_argument("--one", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--engines", default="", help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=100_000, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.one:
-        print(repr(one(args.one, args.n, args.rounds)))
+    if args.engines:  # the child's entry point
+        print(json.dumps(measure(args.engines.split(","), args.n, args.rounds)))
         return 0
     for r in rows(args.quick):
         print(f"{r[0]}  {r[1]:13}  {r[2]:>11}  {r[3]}")
