@@ -177,3 +177,28 @@ def test_cli_pdf_worksheet_with_local_blanks_and_a_seeded_subset(tmp_path: Path)
 
     root, _ = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
     assert key == exercise(root, hide="local", count=2, seed=4).answer_key("markdown")
+
+
+def test_names_put_parentheses_where_the_math_needs_them() -> None:
+    from autograd_mlp.teach.naming import NodeNames
+
+    x, w, b, c, d = (Value(1.0, label=n) for n in "xwbcd")
+    cases = [
+        ((x * w + b).tanh(), "tanh(x·w + b)"),  # one pair, not tanh((x·w + b))
+        (x / ((b + c) * (c + d)), "x/((b + c)·(c + d))"),  # the whole product is the divisor
+        (((x + b) * (c + d)).exp(), "exp((x + b)·(c + d))"),
+        ((x + b) * (c - d), "(x + b)·(c − d)"),
+    ]
+    for root, text in cases:
+        assert NodeNames(root)(root).text == text
+
+
+def test_a_hint_whose_rounded_factors_miss_the_last_digit_says_approximately() -> None:
+    # tanh(0.7·(−1.3) + 0.45)·3: tanh(−0.46) = −0.430084, so ∂/∂(x·w + b) = (1 − tanh²)·3
+    # = 0.815028·3 = 2.445083, shown as 2.4451; but its factors are shown as 0.8150 × 3.0000,
+    # whose product 2.4450 misses the last digit (hand computation)
+    x, w, b = Value(0.7, label="x"), Value(-1.3, label="w"), Value(0.45, label="b")
+    root = (x * w + b).tanh() * 3
+    hints = {bl.name: bl.hint for bl in exercise(root, hide="grad").blanks}
+    assert hints["grad of (x·w + b)"].endswith("0.8150 × 3.0000 ≈ 2.4451")
+    assert hints["grad of w"].endswith("0.7000 × 2.4451 = 1.7116")  # right to the last digit

@@ -186,9 +186,15 @@ def exercise(
                 f"{_factor(out._local[k], precision)} × {_factor(grads[out], precision)}"
                 for out, k in uses
             )
+            # The factors are shown rounded; if their products do not give the shown answer
+            # to the last digit, say so with ≈ rather than let the sum look wrong.
+            by_hand = sum(
+                round(out._local[k], precision) * round(grads[out], precision) for out, k in uses
+            )
+            equals = "=" if num(by_hand) == num(grads[v]) else "≈"
             hint = (
                 f"grad of {names(v).text} = Σ over its uses of local × grad of the output = "
-                f"{terms} = {num(grads[v])}"
+                f"{terms} {equals} {num(grads[v])}"
             )
             candidates.append((v, None, f"grad of {names(v).text}", grads[v], hint))
     elif hide == "data":

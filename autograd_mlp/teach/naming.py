@@ -66,11 +66,19 @@ def _short(x: float) -> str:
     return repr(x)
 
 
+def _enclosed(text: str) -> bool:
+    """True if ``text`` is one parenthesised group: "(a + b)", but not "(a + b)·(c + d)"."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return ch == ")" and i == len(text) - 1
+    return False
+
+
 def _is_atom(text: str) -> bool:
     """True if a name needs no parentheses when used as an operand."""
-    return (text.startswith("(") and text.endswith(")")) or all(
-        ch.isalnum() or ch in "._#" for ch in text
-    )
+    return _enclosed(text) or all(ch.isalnum() or ch in "._#" for ch in text)
 
 
 def wrap(s: Sym) -> Sym:
@@ -143,6 +151,8 @@ class NodeNames:
         if op in functions and len(args) == 1:
             name = {"log": "ln", "sigmoid": "σ"}.get(op, op)
             a = args[0]
+            if _enclosed(a.text) and a.tex.startswith(r"\left(") and a.tex.endswith(r"\right)"):
+                return Sym(f"{name}{a.text}", rf"{functions[op]}{a.tex}")  # tanh(a + b)
             return Sym(f"{name}({a.text})", rf"{functions[op]}\left({a.tex}\right)")
         return None  # the weighted sum and anything unknown: op#index
 
