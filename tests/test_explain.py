@@ -49,7 +49,7 @@ def test_text_has_symbols_numbers_sum_and_update() -> None:
     assert "∂y/∂w = ∂y/∂(x·w + b) · ∂(x·w + b)/∂(x·w) · ∂(x·w)/∂w" in out
     assert "1 − y²" in out  # the rule for tanh, with the node's name
     assert f"= {grad:.4f}" in out
-    assert f"{-3.0 - 0.1 * grad:.4f}" in out  # w' = w - a·grad
+    assert f"= −3.0000 − 0.1·{grad:.4f} = −{3.0 + 0.1 * grad:.4f}" in out  # w' = w − a·grad
     assert out.splitlines()[-1] == f"∂y/∂w = {grad:.4f}"
 
 
@@ -78,7 +78,7 @@ def test_round_intermediate_reproduces_a_hand_calculation() -> None:
     assert "∂y/∂a = 0.12 + 0.12 = 0.24" in out
     assert "rounded to 2 decimals" in out
     assert "0.246912" in out
-    assert "6.91e-03" in out
+    assert "6.91e−03" in out
     d = derive(y, a, round_intermediate=2)
     assert d.total == 0.24 and d.exact == pytest.approx(0.246912)
 
@@ -161,7 +161,7 @@ def test_text_products_wrap_and_a_single_path_is_its_own_sum() -> None:
     assert [ln.count("∂") for ln in section] == [8, 6, 6, 6]  # the first line has ∂E/∂w too
     assert section[1].lstrip().startswith("· ") and section[2].lstrip().startswith("+ ")
     b = next(p for p in params if p.label == "L2.N1.b")
-    assert "\n  ∂E/∂L2.N1.b = -1.7864\n" in explain(error, b)  # no "(-1.7864) = -1.7864"
+    assert "\n  ∂E/∂L2.N1.b = −1.7864\n" in explain(error, b)  # no "(−1.7864) = −1.7864"
     tex = explain(error, b, format="latex")
     assert r"&= -1.7864" in tex and "(-1.7864)" not in tex
 

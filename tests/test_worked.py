@@ -187,10 +187,10 @@ def test_every_number_is_printed() -> None:
     numbers += [t for r in ex.terms_w1 for ts in r for t in ts]
     numbers += list(ex.new_params.values())
     for v in numbers:
-        assert f"{v:.4f}" in text, v
+        assert f"{v:.4f}".replace("-", "−") in text, v  # printed with a true minus
     assert f"after {ex.target_step} updates" in text
     assert "E = 0.9366 (from 1.0869)" in text  # E after one update, from the hand algebra
-    sums = re.findall(r"= (\(-?\d\.\d{4}\)|\d\.\d{4}) \+ (\(-?\d\.\d{4}\)|\d\.\d{4}) = ", text)
+    sums = re.findall(r"= (\(−?\d\.\d{4}\)|\d\.\d{4}) \+ (\(−?\d\.\d{4}\)|\d\.\d{4}) = ", text)
     assert len(sums) == 8  # the 8 first-layer gradients are each a sum of two path terms
 
 
@@ -211,7 +211,7 @@ def test_round_reproduces_hand_rounding() -> None:
     assert ex.grad_w1[0][0] == r(sum(ex.terms_w1[0][0]))
     text = worked_example(round_intermediate=4)
     assert "rounded to 4 decimals" in text and "the engine never rounds" in text
-    assert "-0.21205813 exactly" in text
+    assert "−0.21205813 exactly" in text
 
 
 def _balanced(tex: str) -> bool:

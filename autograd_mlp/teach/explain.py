@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 
 from ..engine import Value
-from .naming import NodeNames, Sym, format_number, local_rule, wrap
+from .naming import NodeNames, Sym, format_number, local_rule, minus, wrap
 from .paths import DEFAULT_PATH_LIMIT, Path, paths
 
 __all__ = ["explain", "FORMATS", "Derivation", "derive"]
@@ -195,7 +195,7 @@ def _num(x: float, precision: int) -> str:
 def _paren(x: float, precision: int) -> str:
     """A number as a factor: negative ones in parentheses, as on a board."""
     s = _num(x, precision)
-    return f"({s})" if s.startswith("-") else s
+    return f"({s})" if s.startswith("−") else s
 
 
 def _sum_text(d: Derivation, precision: int) -> str:
@@ -240,7 +240,7 @@ def _rounding_note(d: Derivation, precision: int) -> str:
     return (
         f"Every intermediate number above was rounded to {r} decimals, as in a hand "
         f"calculation. The exact gradient is {_num(d.exact, digits)}; the rounded result "
-        f"{_num(d.total, digits)} is off by {abs(d.total - d.exact):.2e}. "
+        f"{_num(d.total, digits)} is off by {minus(f'{abs(d.total - d.exact):.2e}')}. "
         "Rounding costs accuracy: the engine never rounds."
     )
 
@@ -402,4 +402,4 @@ def _latex(d: Derivation, precision: int) -> str:
             r"\end{aligned}",
             r"\]",
         ]
-    return "\n".join(out) + "\n"
+    return "\n".join(out).replace("−", "-") + "\n"  # LaTeX makes its own minus sign from -

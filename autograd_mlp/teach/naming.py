@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ..engine import CONST, Value, topological_order
 
-__all__ = ["Sym", "NodeNames", "local_rule", "wrap", "tex_escape", "format_number"]
+__all__ = ["Sym", "NodeNames", "local_rule", "wrap", "tex_escape", "format_number", "minus"]
 
 MAX_NAME = 24  # longer expressions fall back to op#index: a name must fit in a table cell
 
@@ -48,15 +48,21 @@ def tex_escape(s: str) -> str:
 
 
 def format_number(x: float, precision: int) -> str:
-    """Fixed decimals as on a board; non-finite values spelt out; -0.0000 shown as 0.0000."""
+    """Fixed decimals as on a board, with a true minus sign (−, as in the drawings); non-finite
+    values spelt out; -0.0000 shown as 0.0000."""
     if x != x:
         return "nan"
     if x in (float("inf"), float("-inf")):
-        return "inf" if x > 0 else "-inf"
+        return "inf" if x > 0 else "−inf"
     s = f"{x:.{precision}f}"
     if s.startswith("-") and float(s) == 0.0:
         s = s[1:]
-    return s
+    return minus(s)
+
+
+def minus(text: str) -> str:
+    """A number's text with the typographic minus sign: "-0.5" → "−0.5"."""
+    return text.replace("-", "−")
 
 
 def _short(x: float) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from ..engine import Value, no_grad, topological_order
 from .explain import FORMATS, derive
 from .lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_error, lesson_network
-from .naming import format_number
+from .naming import format_number, minus
 
 __all__ = [
     "WorkedExample",
@@ -236,12 +236,12 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
 
     def f(v: float) -> str:  # a number as a factor: negatives in parentheses
         s = n(v)
-        return f"({s})" if s.startswith("-") else s
+        return f"({s})" if s.startswith("−") else s
 
     def g(v: float) -> str:  # a given number, printed as short as it is
-        s = repr(float(v))
+        s = minus(repr(float(v)))
         s = s[:-2] if s.endswith(".0") else s
-        return f"({s})" if s.startswith("-") else s
+        return f"({s})" if s.startswith("−") else s
 
     blocks: list[Block] = []
     blocks.append(("title", "The worked example: one training step of a 3–2–2 network"))
@@ -369,7 +369,7 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             (
                 "p",
                 f"Rounding every intermediate number to {ex.round_intermediate} decimals moves "
-                f"the gradients by up to {worst:.2e} from the exact ones (for example "
+                f"the gradients by up to {minus(f'{worst:.2e}')} from the exact ones (for example "
                 f"∂E/∂L1.N1.w1 = {format_number(ex.exact['L1.N1.w1'], precision + 4)} exactly). "
                 "Rounding costs accuracy: the engine never rounds.",
             )
@@ -406,7 +406,11 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
 
 def _small(v: float, precision: int) -> str:
     """Errors near 0 in scientific notation, so that they do not print as 0.0000."""
-    return format_number(v, precision) if abs(v) >= 10.0 ** (-precision) else f"{v:.{precision}e}"
+    return (
+        format_number(v, precision)
+        if abs(v) >= 10.0 ** (-precision)
+        else minus(f"{v:.{precision}e}")
+    )
 
 
 def _shown_grads(ex: WorkedExample) -> dict[str, float]:
