@@ -126,8 +126,8 @@ def _index(rows: Sequence[int]) -> slice | NDArray[np.intp]:
 
 
 def _repeats(index: slice | NDArray[np.intp]) -> bool:
-    """True when a row occurs twice in ``index`` (one row read by several nodes of a group):
-    checked once, when compiling, not at every replay."""
+    """True when a row occurs twice in ``index`` (one row read by several nodes of a group, or
+    twice by one node): checked once, when compiling, not at every replay."""
     return not isinstance(index, slice) and np.unique(index).size != index.size
 
 
@@ -154,12 +154,12 @@ class _Group:
         self.rows = operands
         if kind == "sum":  # operands[t][j]: term j of node t (all nodes have k terms)
             self.terms = np.asarray(operands, dtype=np.intp)
-            self.dup = np.unique(self.terms).size != self.terms.size
+            self.terms_repeat = _repeats(self.terms)
         if kind == "matmul":  # operands: [shared x rows, weight rows (g×k), bias rows]
             self.x = _index(operands[0])
             self.x_repeat = _repeats(self.x)
             self.w = np.asarray(operands[1], dtype=np.intp)
-            self.wdup = np.unique(self.w).size != self.w.size
+            self.w_repeat = _repeats(self.w)
             self.b = _index(operands[2])
             self.b_repeat = _repeats(self.b)
 
@@ -457,10 +457,7 @@ def _fwd_sum(g: _Group, v: Array) -> Array:
 
 def _bwd_sum(g: _Group, v: Array, grads: Array, totals: Array) -> None:
     go = grads[g.out][:, None, :]  # ∂(Σ terms)/∂term = 1 for every term
-    if g.dup:
-        np.add.at(grads, g.terms, np.broadcast_to(go, (*g.terms.shape, v.shape[1])))
-    else:
-        grads[g.terms] += go
+    _scatter_add(grads, g.terms, np.broadcast_to(go, (*g.terms.shape, v.shape[1])), g.terms_repeat)
 
 
 def _fwd_matmul(g: _Group, v: Array) -> Array:
@@ -474,10 +471,7 @@ def _bwd_matmul(g: _Group, v: Array, grads: Array, totals: Array) -> None:
     w = v[g.w, 0]
     _scatter_add(grads, g.x, w.T @ go, g.x_repeat)  # ∂z/∂x = W
     dw = go @ v[g.x].T  # ∂z/∂W = x, summed over the batch by the product
-    if g.wdup:
-        np.add.at(totals, g.w, dw)
-    else:
-        totals[g.w] += dw
+    _scatter_add(totals, g.w, dw, g.w_repeat)
     _scatter_add(grads, g.b, go, g.b_repeat)  # ∂z/∂b = 1
 
 

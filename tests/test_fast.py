@@ -136,6 +136,30 @@ def test_sum_chains_and_shared_nodes_are_replayed_exactly() -> None:
     assert abs(w[0].grad - 8.25) < 1e-12
 
 
+def test_a_weight_or_term_used_twice_in_one_vectorised_op_gets_both_contributions() -> None:
+    from autograd_mlp.engine import weighted_sum
+
+    w, b = Value(0.5, label="w"), Value(0.25, label="b")
+
+    def f(x1: Value, x2: Value) -> Value:
+        z = weighted_sum([w, w], [x1, x2], b)  # the same weight twice in one matrix product
+        h = z * z
+        return h + h + b  # the same term twice in one fused sum
+
+    xs = [(1.0, 2.0), (-0.5, 0.75)]
+    for x1, x2 in xs:
+        f(Value(x1), Value(x2)).backward()
+    eager = [w.grad, b.grad]
+    # by hand: z = w·(x1 + x2) + b, f = 2z² + b, ∂f/∂w = 4z·(x1 + x2), ∂f/∂b = 4z + 1
+    zs = [0.5 * (x1 + x2) + 0.25 for x1, x2 in xs]
+    assert eager == pytest.approx(
+        [sum(4 * z * (x1 + x2) for z, (x1, x2) in zip(zs, xs)), sum(4 * z + 1 for z in zs)]
+    )
+    w.grad = b.grad = 0.0
+    trace(f, *xs[0])(np.array([x for x, _ in xs]), np.array([x for _, x in xs]))
+    _close([w.grad, b.grad], eager)
+
+
 def test_replay_sees_parameter_updates() -> None:
     model = MLP(2, [3, 1], seed=1)
     step = trace(model, [0.0, 0.0])
