@@ -202,3 +202,7 @@ def test_a_hint_whose_rounded_factors_miss_the_last_digit_says_approximately() -
     hints = {bl.name: bl.hint for bl in exercise(root, hide="grad").blanks}
     assert hints["grad of (x·w + b)"].endswith("0.8150 × 3.0000 ≈ 2.4451")
     assert hints["grad of w"].endswith("0.7000 × 2.4451 = 1.7116")  # right to the last digit
+    # a tiny factor is shown in scientific notation, and the product of what is shown is exact
+    x, y = Value(1e-6, label="x"), Value(2.0, label="y")
+    hints = {bl.name: bl.hint for bl in exercise(x * y, hide="grad").blanks}
+    assert hints["grad of y"].endswith("1.000e−06 × 1.0000 = 1.000e−06")

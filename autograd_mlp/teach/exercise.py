@@ -175,6 +175,9 @@ def exercise(
     def num(x: float) -> str:
         return _fmt(x, precision)
 
+    def shown(x: float) -> float:  # a number as the student reads it off the sheet
+        return float(num(x).replace("−", "-"))
+
     # Candidates, in solving order: (kind, node, slot, name, answer, hint)
     candidates: list[tuple[Value, int | None, str, float, str]] = []
     if hide == "grad":
@@ -188,9 +191,7 @@ def exercise(
             )
             # The factors are shown rounded; if their products do not give the shown answer
             # to the last digit, say so with ≈ rather than let the sum look wrong.
-            by_hand = sum(
-                round(out._local[k], precision) * round(grads[out], precision) for out, k in uses
-            )
+            by_hand = sum(shown(out._local[k]) * shown(grads[out]) for out, k in uses)
             equals = "=" if num(by_hand) == num(grads[v]) else "≈"
             hint = (
                 f"grad of {names(v).text} = Σ over its uses of local × grad of the output = "
