@@ -193,12 +193,7 @@ def _peak_bytes(fn: Callable[[], object]) -> float:
 
 def w3_w4(quick: bool, rounds: int, rows: list[Row], mg: Any) -> None:
     n = 20_000 if quick else 100_000
-    rng = w.random.Random(0)
-    data = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
-    leaves = {}
-    for name, cls in (("micrograd", mg.engine.Value), ("autograd_mlp", am.Value)):
-        leaves[name] = ([cls(a) for a, _ in data], [cls(b) for _, b in data])
-    contenders = {name: (lambda ab=ab: w.tree_sum_of_products(*ab)) for name, ab in leaves.items()}
+    contenders = w.w3_contenders({"micrograd": mg.engine.Value, "autograd_mlp": am.Value}, n)
     t = interleaved(contenders, max(3, rounds // 2))
     ops = 2 * n - 1
     for name, sec in t.items():
@@ -212,7 +207,7 @@ def w3_w4(quick: bool, rounds: int, rows: list[Row], mg: Any) -> None:
     for name, sec in t.items():
         note = f"{t['micrograd'] / sec:,.1f}x with the cyclic GC off (explains, not the target)"
         rows.append(("W3", name, _fmt(sec / ops) + "/op", note))
-    del leaves
+    del contenders  # frees the leaves before W4 measures memory
     # And each engine alone in its own process, beside the least any pure-Python engine can do
     # (benchmarks/ceiling.py): where the W3 target stands against CPython's floor.
     rows.extend(ceiling.rows(quick))

@@ -21,13 +21,10 @@ as the W3 row does, to show how much the neighbour's live objects change the res
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
 import json
-import random
 import subprocess
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from . import workloads as w
@@ -101,23 +98,11 @@ def _classes() -> dict[str, Any]:
     return {"micrograd": mg.engine.Value, "autograd_mlp": am.Value, "bare": BareValue}
 
 
-def _data(n: int) -> list[tuple[float, float]]:
-    rng = random.Random(0)
-    return [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
-
-
 def measure(names: list[str], n: int, rounds: int) -> dict[str, float]:
     """Median seconds per op node of W3, GC on, for these engines interleaved in this process
     (one engine: alone), each with its own leaves, all alive throughout as in the W3 row."""
     classes = _classes()
-    data = _data(n)
-    leaves = {
-        name: ([classes[name](x) for x, _ in data], [classes[name](y) for _, y in data])
-        for name in names
-    }
-    contenders: dict[str, Callable[[], object]] = {
-        name: functools.partial(w.tree_sum_of_products, *ab) for name, ab in leaves.items()
-    }
+    contenders = w.w3_contenders({name: classes[name] for name in names}, n)
     return {name: sec / (2 * n - 1) for name, sec in interleaved(contenders, rounds).items()}
 
 
@@ -125,7 +110,7 @@ def check_bare(n: int = 1000) -> None:
     """The bare engine computes W3 as our engine does (so its time is for the same work)."""
     import autograd_mlp as am
 
-    data = _data(n)
+    data = w.w3_data(n)
     bare = [BareValue(x) for x, _ in data], [BareValue(y) for _, y in data]
     ours = [am.Value(x) for x, _ in data], [am.Value(y) for _, y in data]
     rb = w.tree_sum_of_products(*bare)

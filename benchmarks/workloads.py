@@ -13,6 +13,7 @@ and every gradient are checked equal (to 1e-9) so that we never time two differe
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import random
@@ -213,6 +214,23 @@ def chain(value_cls: Any, n: int) -> Any:
         y = 0.0001 + 1.0001 * y
     y.backward()
     return x
+
+
+def w3_data(n: int) -> list[tuple[float, float]]:
+    """The n pairs (aᵢ, bᵢ) of W3, the same for every contender."""
+    rng = random.Random(0)
+    return [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
+
+
+def w3_contenders(classes: dict[str, Any], n: int) -> dict[str, Callable[[], object]]:
+    """W3 for each Value class: its leaves built once, then each call the forward + backward."""
+    data = w3_data(n)
+    return {
+        name: functools.partial(
+            tree_sum_of_products, [cls(a) for a, _ in data], [cls(b) for _, b in data]
+        )
+        for name, cls in classes.items()
+    }
 
 
 def tree_sum_of_products(a: Sequence[Any], b: Sequence[Any]) -> Any:
