@@ -148,6 +148,24 @@ def test_value_rejects_non_real_data(bad: object, type_name: str) -> None:
         Value(bad)
 
 
+def test_value_with_edges_needs_one_local_derivative_per_input() -> None:
+    a, b = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match=r"2 inputs \(_prev\) and 1 local derivatives"):
+        Value(3.0, "", (a, b), (1.0,), "+")
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
+def test_edges_given_to_value_read_back_and_carry_gradients(n: int) -> None:
+    # Value(...) with explicit edges, as a user-defined op builds its output: any number of
+    # inputs is stored and read back as the tuples _prev and _local, and backward uses them.
+    inputs = tuple(Value(float(i)) for i in range(n))
+    local = tuple(0.5 * (i + 1) for i in range(n))
+    out = Value(1.0, "out", inputs, local, "mine")
+    assert out._prev == inputs and out._local == local and out.is_leaf == (n == 0)
+    out.backward()
+    assert [v.grad for v in inputs] == list(local)
+
+
 def test_value_rejects_non_string_label() -> None:
     with pytest.raises(TypeError, match="int"):
         Value(1.0, label=3)  # type: ignore[arg-type]

@@ -170,6 +170,21 @@ def test_graphs_hold_no_reference_cycles() -> None:
     assert gc.collect() == 0
 
 
+def test_a_computed_node_is_one_object_for_the_collector() -> None:
+    # The cyclic collector walks every live container it tracks while a graph is built, so a
+    # node keeps its edges in its own slots, not in tuples (engine docstring; benchmark W3).
+    # The weighted sum, with its many inputs, is the one node that keeps a tuple of them.
+    a, b = Value(2.0), Value(3.0)
+    w, x = [Value(0.5), Value(-1.0), Value(2.0)], [a, b, a]
+    for node in (a * b, a + 1, -a, a.tanh(), a**b, a**2, a / b, weighted_sum(w, x, Value(0.0))):
+        held = gc.get_referents(node)
+        if node._op == "Σwx+b":
+            assert [r for r in held if isinstance(r, tuple)] == [node._prev, node._local]
+        else:
+            assert not any(isinstance(r, tuple) for r in held), node._op
+            assert all(any(r is v for r in held) for v in node._prev), node._op
+
+
 def test_integers_become_float_data_and_grads() -> None:
     x = Value(2)
     y = x * 3 + 1
