@@ -8,10 +8,10 @@ W3 row, not a target. It answers two questions the interleaved W3 row cannot:
   600,000 objects the cyclic collector tracks), and how often CPython runs a full collection
   depends on how many objects are alive, so the neighbours change each other's times.
 * What is the least a pure-Python engine can spend per op node? `BareValue` below does only
-  what W3 needs: ``*`` and ``+`` with no checks, no modes, no constants lifted, its two edges
-  kept in four slots instead of tuples (one object per node for the collector to track, where
-  a tuple-based node like ours has two), and a backward with no zip. It is not a usable engine;
-  it is the floor that any engine with more features sits above.
+  what W3 needs: ``*`` and ``+`` with no checks, no modes, no constants lifted, no labels, its
+  two edges kept in four slots as ours are (one object per node for the collector to track),
+  but with no n-ary case to tell apart in backward. It is not a usable engine; it is the floor
+  that any engine with more features sits above.
 
 Each measurement runs in a fresh interpreter (``--engines NAMES`` is that child's entry point),
 so none sees another's objects; a last row puts the bare engine beside micrograd, interleaved,
