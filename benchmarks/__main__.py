@@ -285,7 +285,8 @@ def rendering(rows: list[Row]) -> None:
     if renderer is None:
         rows.append(("viz", "SVG", "-", "no renderer (dot or pygraphviz): skipped"))
     else:
-        sec = once(lambda: render_bytes(graph, "svg"))
+        # quiet: Graphviz warns that a graph this size "may take a long time"; it is timed here
+        sec = once(lambda: render_bytes(graph, "svg", quiet=True))
         rows.append(("viz", f"SVG of {n:,} Values", _fmt(sec), f"renderer: {renderer}"))
     # The guard: one step of micrograd's moons demo is too big to lay out; draw_graph must
     # answer quickly (by collapsing neurons or refusing with a message), never hang.
