@@ -153,6 +153,27 @@ def _node(
     return v
 
 
+def _checked_edges(
+    prev: Sequence[object], local: Sequence[object]
+) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """Edges passed to ``Value(...)``: Values, each with a real local derivative, or an error
+    naming what is wrong (the operations build their edges themselves and skip this)."""
+    if len(prev) != len(local):
+        raise ValueError(
+            f"Value: expected one local derivative per input, got {len(prev)} inputs "
+            f"(_prev) and {len(local)} local derivatives (_local)"
+        )
+    inputs: list[Value] = []
+    for i, p in enumerate(prev):
+        if not isinstance(p, Value):
+            raise TypeError(
+                f"Value: input {i} in _prev must be a Value, got {type(p).__name__}: {p!r}"
+            )
+        inputs.append(p)
+    expected = "Value: local derivatives in _local must be real numbers"
+    return tuple(inputs), tuple(_coerce(d, expected) for d in local)
+
+
 def _inputs(v: Value) -> tuple[Value, ...]:
     """The inputs of ``v`` as a tuple, read from its edge slots (``Value._prev``)."""
     a = v._a
@@ -201,11 +222,8 @@ class Value:
             data = _coerce(data)
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        if len(_prev) != len(_local):
-            raise ValueError(
-                f"Value: expected one local derivative per input, got {len(_prev)} inputs "
-                f"(_prev) and {len(_local)} local derivatives (_local)"
-            )
+        if _prev or _local:  # edges given by hand (a user-defined op): checked, as numbers are
+            _prev, _local = _checked_edges(_prev, _local)
         self.data = data
         self.grad = 0.0
         self.label = label

@@ -154,6 +154,16 @@ def test_value_with_edges_needs_one_local_derivative_per_input() -> None:
         Value(3.0, "", (a, b), (1.0,), "+")
 
 
+def test_value_with_edges_checks_inputs_and_local_derivatives() -> None:
+    a = Value(1.0)
+    with pytest.raises(TypeError, match=r"input 1 in _prev must be a Value, got float: 2\.0"):
+        Value(3.0, "", (a, 2.0), (1.0, 1.0), "+")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"_local must be real numbers, got str: '1'"):
+        Value(3.0, "", (a,), ("1",), "neg")  # type: ignore[arg-type]
+    out = Value(3.0, "", [a], [2], "twice")  # lists and ints are fine: stored as tuple, float
+    assert out._prev == (a,) and out._local == (2.0,) and type(out._local[0]) is float
+
+
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
 def test_edges_given_to_value_read_back_and_carry_gradients(n: int) -> None:
     # Value(...) with explicit edges, as a user-defined op builds its output: any number of
