@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -188,9 +190,37 @@ def test_names_put_parentheses_where_the_math_needs_them() -> None:
         (x / ((b + c) * (c + d)), "x/((b + c)·(c + d))"),  # the whole product is the divisor
         (((x + b) * (c + d)).exp(), "exp((x + b)·(c + d))"),
         ((x + b) * (c - d), "(x + b)·(c − d)"),
+        (x.tanh() * 2, "tanh(x)·2"),  # a function's value is one operand, not (tanh(x))·2
+        (1 / x.sigmoid(), "1/σ(x)"),
+        (-((x * w).exp()), "−exp(x·w)"),
+        ((x + b).tanh() ** 2, "tanh(x + b)²"),
     ]
     for root, text in cases:
         assert NodeNames(root)(root).text == text
+
+
+def test_an_op_of_the_users_own_is_named_and_differentiated_by_its_name() -> None:
+    # Value(data, label, inputs, local derivatives, op): softplus(x) = ln(1 + eˣ), whose
+    # derivative is σ(x); at x = 0 that is ln 2 and 1/2. max(ln 2, −3) = ln 2 passes the
+    # gradient to its first input only, so ∂y/∂x = 2 · 1 · 1/2 = 1 (hand computation).
+    from autograd_mlp.teach import explain
+
+    x, w = Value(0.0, label="x"), Value(-3.0, label="w")
+    soft = Value(math.log(2.0), "", (x,), (0.5,), "softplus")
+    top = Value(math.log(2.0), "", (soft, w), (1.0, 0.0), "max")
+    y = top * 2
+    y.label = "y"
+    y.backward()
+    text = explain(y, x)
+    assert "path 1: x → softplus(x) → max(softplus(x), w) → y" in text
+    assert re.search(r"∂softplus\(x\)/∂x += softplus′\(x\) += 0\.5000", text)
+    assert re.search(r"= ∂max/∂softplus\(x\) += 1\.0000", text)
+    assert text.endswith("∂y/∂x = 1.0000")
+    assert "| softplus′(x) | 0.5000 |" in explain(y, x, format="markdown")
+    latex = explain(y, x, format="latex")
+    assert r"\partial \operatorname{softplus}\left(\mathrm{x}\right)" in latex
+    odd = Value(1.0, "", (x,), (1.0,), "my op")  # not a word: named op#index, as before
+    assert "path 1: x → my op#1" in explain(odd, x)
 
 
 def test_a_hint_whose_rounded_factors_miss_the_last_digit_says_approximately() -> None:

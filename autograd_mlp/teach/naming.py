@@ -83,8 +83,12 @@ def _enclosed(text: str) -> bool:
 
 
 def _is_atom(text: str) -> bool:
-    """True if a name needs no parentheses when used as an operand."""
-    return _enclosed(text) or all(ch.isalnum() or ch in "._#" for ch in text)
+    """True if a name needs no parentheses when used as an operand: a name (x, L1.N1.w2,
+    tanh#4), a parenthesised group, or a function applied to one (tanh(x), σ(x·w + b))."""
+    if all(ch.isalnum() or ch in "._#" for ch in text):
+        return True
+    i = text.find("(")
+    return i >= 0 and all(ch.isalnum() or ch in "._" for ch in text[:i]) and _enclosed(text[i:])
 
 
 def wrap(s: Sym) -> Sym:
@@ -160,7 +164,13 @@ class NodeNames:
             if _enclosed(a.text) and a.tex.startswith(r"\left(") and a.tex.endswith(r"\right)"):
                 return Sym(f"{name}{a.text}", rf"{functions[op]}{a.tex}")  # tanh(a + b)
             return Sym(f"{name}({a.text})", rf"{functions[op]}\left({a.tex}\right)")
-        return None  # the weighted sum and anything unknown: op#index
+        if op != "Σwx+b" and op.isidentifier():  # an op of the user's own: softplus(x)
+            inner = ", ".join(a.text for a in args)
+            inner_tex = ", ".join(a.tex for a in args)
+            return Sym(
+                f"{op}({inner})", rf"\operatorname{{{tex_escape(op)}}}\left({inner_tex}\right)"
+            )
+        return None  # the weighted sum, and op names that are not words: op#index
 
 
 def local_rule(names: NodeNames, out: Value, slot: int) -> Sym:
@@ -212,4 +222,10 @@ def local_rule(names: NodeNames, out: Value, slot: int) -> Sym:
             return Sym("1", "1")  # ∂z/∂b
         partner = slot + 1 if slot % 2 == 0 else slot - 1  # w_i ↔ x_i
         return names(prev[partner])
-    return Sym("∂/∂", r"\partial")  # an op this module does not know: print the number only
+    # An op of the user's own (Value(..., _op="softplus")): f′(u) for one input, ∂f/∂u for more.
+    f = tex_escape(op)
+    if len(prev) == 1:
+        return Sym(f"{op}′({u.text})", rf"\operatorname{{{f}}}'\left({u.tex}\right)")
+    return Sym(
+        f"∂{op}/∂{wrap(u).text}", rf"\frac{{\partial \operatorname{{{f}}}}}{{\partial {u.tex}}}"
+    )
