@@ -228,8 +228,14 @@ class Trace:
                     key = (lv, "matmul", tuple(id(x) for x in xs))
                 else:
                     key = (lv, "wsum", len(ops))
-            else:
+            elif _base_op(v._op) in _UNARY_BINARY:
                 key = (lv, "op", v._op)
+            else:
+                raise TraceError(
+                    f"trace: the batched replay has no NumPy form of the operation {v._op!r} "
+                    "(an op made with Value(..., _op=...)); use the eager engine for this "
+                    "graph (fit(..., fast=False)), or write the op with the engine's operations"
+                )
             groups.setdefault(key, []).append(v)
         del skip
         # Rows: inputs, then other leaves, then each group's outputs consecutively.

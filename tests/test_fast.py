@@ -8,6 +8,7 @@ in one engine and 0 in the other, so per-element relative error is not meaningfu
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -180,6 +181,16 @@ def test_data_dependent_graph_is_detected() -> None:
     step = trace(f, 1.0)
     with pytest.raises(TraceError, match="changes with the data"):
         step(np.array([1.0, -1.0]))
+
+
+def test_an_op_of_the_users_own_is_refused_at_trace_time() -> None:
+    # A Value made with Value(..., _op="softplus") has no NumPy form to replay: say so when
+    # tracing, naming the op, rather than fail inside the first replay.
+    def softplus(x: Value) -> Value:
+        return Value(math.log1p(math.exp(x.data)), "", (x,), (0.5,), "softplus")
+
+    with pytest.raises(TraceError, match=r"operation 'softplus'.*fast=False"):
+        trace(lambda a: softplus(a[0]) * 2, [0.0])
 
 
 def test_bad_batch_shapes_are_named() -> None:
