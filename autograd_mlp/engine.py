@@ -148,8 +148,10 @@ def _node(
         v._da = da
         v._b = b
         v._db = db
-    else:  # no_grad or detect_anomaly: the slow path
-        v._record((a,) if b is None else (a, b), (da,) if b is None else (da, db), op)
+    elif b is None:  # no_grad or detect_anomaly: the slow path
+        v._record((a,), (da,), op)
+    else:
+        v._record((a, b), (da, db), op)
     return v
 
 
@@ -445,11 +447,8 @@ def weighted_sum(
         _check_weighted_sum_args(w, b)  # a weight or the bias is not a Value: TypeError
         # plain numbers (and NumPy scalars) among the inputs become constant leaves
         expected = "weighted_sum: inputs must be Values or real numbers"
-        xs = [
-            xi if isinstance(xi, Value) else Value(_coerce(xi, expected), "", (), (), CONST)
-            for xi in x
-        ]
-        return _weighted_sum(w, xs, b, label)
+        xs = [xi if isinstance(xi, Value) else _const(_coerce(xi, expected)) for xi in x]
+        return _weighted_sum(w, xs, b, label)  # type: ignore[arg-type]  # _const(float): a Value
 
 
 def _weighted_sum(w: Sequence[Value], x: Sequence[Value], b: Value, label: str) -> Value:
