@@ -7,14 +7,19 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make demo` installs only what the main job needs (rendering and plots); `make test` adds the
+# tools every check needs (PyTorch for the parity tests, micrograd, pytest, the docs builder).
+DEMO_EXTRAS := render,plot
+TEST_EXTRAS := dev,torch,render,plot,bench
+CREATED := $(VENV)/.created
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
-EXTRAS := dev,torch,render,plot,bench
 
-.PHONY: demo test lint typecheck pytest docs bench clean venv
+.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(CREATED):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
 	  echo "autograd_mlp needs Python 3.10 or newer; '$(PYTHON)' is missing or older." \
 	       "Try: make PYTHON=python3.11 $(MAKECMDGOALS)" >&2; exit 1; }
@@ -22,10 +27,18 @@ $(STAMP): pyproject.toml
 	  echo "'$(PYTHON) -m venv' failed. On Debian or Ubuntu: sudo apt-get install python3-venv" >&2; \
 	  exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
-	touch $(STAMP)
+	touch $(CREATED)
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml | $(CREATED)
+	$(BIN)/python -m pip install --quiet -e ".[$(DEMO_EXTRAS)]"
+	touch $(DEMO_STAMP)
+
+# The full set includes the demo's, so a venv set up for the tests runs the demo as it is.
+$(STAMP): pyproject.toml | $(CREATED)
+	$(BIN)/python -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	touch $(DEMO_STAMP) $(STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m autograd_mlp demo --out demo-output
 
 lint: $(STAMP)
@@ -43,7 +56,18 @@ pytest: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
-test: lint typecheck pytest docs
+# A wheel built from this checkout, installed with its render extra into a new venv outside the
+# checkout, imports from there and renders a graph with no system `dot` (tools/wheel_check.py).
+WHEELCHECK := build/wheelcheck
+wheelcheck: $(STAMP)
+	rm -rf $(WHEELCHECK) && mkdir -p $(WHEELCHECK)/run
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(WHEELCHECK)/dist .
+	$(PYTHON) -m venv $(WHEELCHECK)/venv
+	$(WHEELCHECK)/venv/bin/python -m pip install --quiet "$$(ls $(WHEELCHECK)/dist/autograd_mlp-*.whl)[render]"
+	cd $(WHEELCHECK)/run && PATH="$(CURDIR)/$(WHEELCHECK)/venv/bin" \
+	  $(CURDIR)/$(WHEELCHECK)/venv/bin/python $(CURDIR)/tools/wheel_check.py
+
+test: lint typecheck pytest docs wheelcheck
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
