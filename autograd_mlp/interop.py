@@ -22,6 +22,9 @@ Decisions, stated once:
   0) and `to_torch` exports it as an ordinary bias.
 * `MLP` has one activation for all hidden layers and one for the output layer, so a Sequential
   whose hidden layers use different activations is refused rather than silently changed.
+* Only finite weights come in: a NaN or infinite weight or bias is refused with a ValueError
+  naming the layer and the entry (it would make every output and gradient NaN, silently),
+  and so is a tensor with no values to copy (the ``meta`` device).
 * PyTorch is an optional dependency (``pip install 'autograd_mlp[torch]'``). It is imported
   inside the functions, so ``import autograd_mlp`` never imports torch.
 """
@@ -83,6 +86,26 @@ def to_torch(mlp: MLP) -> Any:
     return torch.nn.Sequential(*modules)
 
 
+def _values(tensor: Any, where: str, torch: Any) -> Any:
+    """A parameter's entries as nested lists of floats, or a ValueError saying where they are
+    not plain finite numbers (a meta tensor has no values; NaN and inf are refused)."""
+    if tensor.is_meta:
+        raise ValueError(
+            f"{where} is on the 'meta' device and has no values to copy; "
+            "materialise the model first (e.g. model.to_empty(device='cpu') and load weights)"
+        )
+    values = tensor.detach().to(device="cpu", dtype=torch.float64)
+    finite = torch.isfinite(values)
+    if not bool(finite.all()):
+        index = tuple(int(i) for i in (~finite).nonzero()[0].tolist())
+        bad = values[index].item()
+        raise ValueError(
+            f"{where}{list(index)} is {bad!r}: only finite weights can be imported "
+            "(a NaN or infinite weight makes every output NaN)"
+        )
+    return values.tolist()
+
+
 def from_torch(seq: Any, seed: int | None = 0) -> MLP:
     """Return an `MLP` with the weights of a ``torch.nn.Sequential`` of supported layers.
 
@@ -111,7 +134,7 @@ def from_torch(seq: Any, seed: int | None = 0) -> MLP:
         if isinstance(module, torch.nn.Identity):
             continue
         if isinstance(module, torch.nn.Linear):
-            weight = module.weight.detach().to(torch.float64).tolist()
+            weight = _values(module.weight, f"layer {name}: Linear.weight", torch)
             nout = len(weight)
             if not layers:
                 nin = module.in_features
@@ -123,7 +146,7 @@ def from_torch(seq: Any, seed: int | None = 0) -> MLP:
             if module.bias is None:
                 bias = [0.0] * nout  # bias=False: the same function with b = 0 (documented)
             else:
-                bias = module.bias.detach().to(torch.float64).tolist()
+                bias = _values(module.bias, f"layer {name}: Linear.bias", torch)
             layers.append((weight, bias, "linear"))
             continue
         if kind in _FROM_TORCH and type(module) is getattr(torch.nn, kind):

@@ -233,3 +233,27 @@ def test_package_import_does_not_import_torch() -> None:
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("where", ["weight", "bias"])
+def test_non_finite_weights_are_refused_naming_the_entry(bad: float, where: str) -> None:
+    """A NaN weight used to be imported silently, making every output NaN (review D18)."""
+    torch = needs("torch")
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))
+    with torch.no_grad():
+        if where == "weight":
+            net[2].weight[0, 1] = bad
+        else:
+            net[2].bias[0] = bad
+    entry = r"\[0, 1\]" if where == "weight" else r"\[0\]"
+    with pytest.raises(ValueError, match=rf"layer 2: Linear\.{where}{entry} is {bad!r}"):
+        from_torch(net)
+
+
+def test_a_meta_tensor_model_is_refused_with_a_value_error() -> None:
+    """A model on the meta device has no weights to copy (it gave NotImplementedError)."""
+    torch = needs("torch")
+    net = torch.nn.Sequential(torch.nn.Linear(2, 1, device="meta"))
+    with pytest.raises(ValueError, match=r"layer 0: Linear\.weight is on the 'meta' device"):
+        from_torch(net)
