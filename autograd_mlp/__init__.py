@@ -11,7 +11,7 @@
 from typing import TYPE_CHECKING, Any
 
 from .data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
-from .engine import AnomalyError, Value, detect_anomaly, no_grad, weighted_sum
+from .engine import AnomalyError, Value, detect_anomaly, is_grad_enabled, no_grad, weighted_sum
 from .gradcheck import GradcheckError, gradcheck
 from .interop import from_torch, to_torch  # imports torch only when called
 from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
@@ -56,6 +56,7 @@ __all__ = [
     "Value",
     "draw_graph",
     "no_grad",
+    "is_grad_enabled",
     "detect_anomaly",
     "AnomalyError",
     "weighted_sum",

@@ -22,7 +22,9 @@ edges in its own slots rather than in tuples, and is one such object instead of 
   ``exp``, ``tanh``... which have one input),
 * the n-ary weighted sum, the only op with more inputs, keeps them all as tuples: ``_a`` the
   inputs, ``_da`` their local derivatives;
-* a leaf has ``_a = None``.
+* a leaf has ``_a = None``, and keeps its role (see `role`) in ``_da``, which it has no use
+  for: its ``_op`` is ``""``, as in micrograd, so code that tests ``if v._op:`` sees no
+  operation in a constant or a parameter.
 
 ``_prev`` and ``_local`` are properties that read these slots. A graph built op by op is built
 and differentiated 1.4 to 4 times faster this way than with tuples (benchmark W3, alone in a
@@ -31,9 +33,9 @@ process and beside micrograd's objects: the more live objects, the more each one
 Reading order: how plain numbers are lifted and nodes are built (`_const`, `_node`) and their
 edges read (`_inputs`); the Value and its state; primitive operations, each with its
 derivative written next to its forward; backward; the n-ary weighted sum used by neurons; the
-topological order; IEEE arithmetic; the modes (no_grad, detect_anomaly). References: the chain
-rule as in Goodfellow, Bengio & Courville, *Deep Learning* (2016), section 6.5; numerical
-conventions follow PyTorch (IEEE 754 values, relu'(0) = 0).
+topological order; IEEE arithmetic; the per-thread modes (no_grad, detect_anomaly).
+References: the chain rule as in Goodfellow, Bengio & Courville, *Deep Learning* (2016),
+section 6.5; numerical conventions follow PyTorch (IEEE 754 values, relu'(0) = 0).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import functools
 import gc
 import math
 import numbers
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Union
@@ -53,6 +56,7 @@ __all__ = [
     "no_grad",
     "detect_anomaly",
     "is_grad_enabled",
+    "role",
     "topological_order",
     "weighted_sum",
 ]
@@ -63,19 +67,21 @@ Operand = Union["Value", int, float]
 INF = math.inf
 NAN = math.nan
 
-# Roles of leaves, stored in ``_op`` (a leaf has no inputs, so its op name is free to say what it
-# is). Renderers use them to colour nodes; nothing in the arithmetic depends on them.
+# Roles of leaves, read with `role`. Renderers use them to colour nodes; nothing in the
+# arithmetic depends on them. A leaf is made with its role by passing it as the op name,
+# ``Value(2.0, "", (), (), CONST)``; it is stored apart, and the leaf's ``_op`` is "".
 LEAF = ""  # a Value the user created
 CONST = "const"  # a plain number lifted into the graph by an operation (the 2 in ``x * 2``)
 PARAM = "param"  # a trainable parameter created by autograd_mlp.nn
 INPUT = "input"  # a network input created by autograd_mlp.nn from a plain number
+_ROLES = (CONST, PARAM, INPUT)
 
 _new_value = object.__new__  # allocates a Value without running __init__ (see _node)
 
-# Process-wide modes. ``_plain`` is True when grad recording is on and anomaly detection is off,
-# so the common case costs one global lookup per operation.
-_grad_enabled = True
-_anomaly = False
+# The modes (no_grad, detect_anomaly) are per thread, as in PyTorch, and live in `_modes` (see
+# the end of the file). ``_plain`` is True while no thread anywhere is inside a mode block, so
+# the common case costs one global lookup per operation; only when it is False does an
+# operation look up its own thread's modes.
 _plain = True
 
 
@@ -124,8 +130,9 @@ def _const(x: object) -> Value | None:
     v.data = f
     v.grad = 0.0
     v.label = ""
-    v._op = CONST
+    v._op = LEAF
     v._a = None
+    v._da = CONST  # the leaf's role (see `role`)
     return v
 
 
@@ -197,7 +204,10 @@ class Value:
     (-4.0, -2.0, 2.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db")
+    # "__dict__" lets user code add attributes of its own (an optimizer's ``p.m``, a colour for
+    # drawing), as micrograd's Values allow; the named slots stay as fast, and the dict is only
+    # created for a Value that is given one (8 bytes per Value otherwise: benchmark W4).
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "__dict__")
     # NumPy scalars on the left (np.float64(2) * v) defer to our reflected operators.
     __array_ufunc__ = None
 
@@ -205,10 +215,10 @@ class Value:
     grad: float
     label: str
     _op: str
-    # The edges, as the module docstring describes: a leaf has _a = None and the other three
-    # unset; the weighted sum has tuples in _a and _da and _b, _db unset.
+    # The edges, as the module docstring describes: a leaf has _a = None, its role in _da and
+    # _b, _db unset; the weighted sum has tuples in _a and _da and _b, _db unset.
     _a: Value | tuple[Value, ...] | None
-    _da: float | tuple[float, ...]
+    _da: float | tuple[float, ...] | str
     _b: Value | None
     _db: float
 
@@ -233,16 +243,23 @@ class Value:
 
     def _record(self, prev: Sequence[Value], local: Sequence[float], op: str) -> None:
         """Store the edges given as sequences (by __init__ and the weighted sum, and by `_node`
-        outside the plain mode): no_grad drops them, detect_anomaly checks the value first."""
+        outside the plain mode): no_grad drops them, detect_anomaly checks the value first.
+        A leaf's op name, if it is a role (CONST, PARAM, INPUT), is stored as its role."""
         if not _plain:
-            if _anomaly and not math.isfinite(self.data):
+            modes = _modes
+            if modes.anomaly and not math.isfinite(self.data):
                 raise AnomalyError(_anomaly_message(self.data, prev, op, self.label))
-            if not _grad_enabled:
+            if not modes.grad_enabled:
                 prev, local, op = (), (), (op if not prev else LEAF)
-        self._op = op
         if not prev:
             self._a = None
-        elif len(prev) == 1:
+            if op in _ROLES:
+                self._op, self._da = LEAF, op
+            else:
+                self._op, self._da = op, LEAF
+            return
+        self._op = op
+        if len(prev) == 1:
             self._a, self._da, self._b, self._db = prev[0], local[0], None, 0.0
         elif len(prev) == 2:
             self._a, self._da, self._b, self._db = prev[0], local[0], prev[1], local[1]
@@ -402,7 +419,7 @@ class Value:
         try:
             order = _computed_order(self)  # also resets their gradients to 0
             self.grad += 1.0
-            if _anomaly:
+            if not _plain and _modes.anomaly:
                 _backward_checked(order)
                 return
             # The chain rule, one edge at a time: ∂root/∂child += ∂node/∂child · ∂root/∂node.
@@ -411,7 +428,7 @@ class Value:
                 a = node._a
                 if isinstance(a, tuple):  # the weighted sum: a tuple of inputs
                     for child, local in zip(a, node._da):  # type: ignore[arg-type]
-                        child.grad += local * g
+                        child.grad += local * g  # type: ignore[operator]
                 else:  # one or two inputs
                     a.grad += node._da * g  # type: ignore[union-attr,operator]
                     b = node._b
@@ -617,46 +634,87 @@ def _power_op(n: float) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _set_modes(grad_enabled: bool, anomaly: bool) -> None:
-    global _grad_enabled, _anomaly, _plain
-    _grad_enabled, _anomaly = grad_enabled, anomaly
-    _plain = grad_enabled and not anomaly
+class _Modes(threading.local):
+    """One thread's modes. A new thread starts with recording on and anomaly detection off,
+    whatever the thread that started it is doing (as in PyTorch)."""
+
+    grad_enabled = True
+    anomaly = False
+
+
+_modes = _Modes()
+_blocks = 0  # mode blocks open in all threads; _plain is True exactly when it is 0
+_blocks_lock = threading.Lock()
+
+
+def _open_block() -> None:
+    global _blocks, _plain
+    with _blocks_lock:
+        _blocks += 1
+        _plain = False
+
+
+def _close_block() -> None:
+    global _blocks, _plain
+    with _blocks_lock:
+        _blocks -= 1
+        _plain = _blocks == 0
 
 
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
-    return _grad_enabled
+    """True unless this thread is inside `no_grad()`."""
+    return _plain or _modes.grad_enabled
 
 
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Operations inside this block compute values but record no graph (``_prev`` is empty).
 
-    Use it for evaluation and for parameter updates. The mode is process-wide (not per thread).
+    Use it for evaluation and for parameter updates. The mode is per thread, as in PyTorch:
+    other threads keep recording while one is inside the block.
     """
-    previous = _grad_enabled
-    _set_modes(False, _anomaly)
+    modes = _modes
+    previous = modes.grad_enabled
+    _open_block()  # first, so that no operation of this thread takes the plain path
+    modes.grad_enabled = False
     try:
         yield
     finally:
-        _set_modes(previous, _anomaly)
+        modes.grad_enabled = previous
+        _close_block()
 
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
     """Raise `AnomalyError` at the first operation whose result is inf or nan, and in
     ``backward`` at the first non-finite gradient. The message names the operation, its input
-    values and their labels. Slower than normal mode: use it for debugging."""
-    previous = _anomaly
-    _set_modes(_grad_enabled, True)
+    values and their labels. Slower than normal mode: use it for debugging. Per thread, as
+    `no_grad`."""
+    modes = _modes
+    previous = modes.anomaly
+    _open_block()
+    modes.anomaly = True
     try:
         yield
     finally:
-        _set_modes(_grad_enabled, previous)
+        modes.anomaly = previous
+        _close_block()
+
+
+def role(v: Value) -> str:
+    """What a leaf is: CONST ("const", a number lifted by an operation), PARAM ("param", a
+    parameter made by `autograd_mlp.nn`), INPUT ("input", a network input made by
+    `autograd_mlp.nn`), or LEAF ("", any other leaf). "" for a Value computed by an operation.
+    """
+    if v._a is not None:
+        return LEAF
+    return v._da  # type: ignore[return-value]  # a leaf's _da holds its role
 
 
 def _describe(node: Value) -> str:
-    name = repr(node.label) if node.label else ("a constant" if node._op == CONST else "unlabelled")
+    name = (
+        repr(node.label) if node.label else ("a constant" if role(node) == CONST else "unlabelled")
+    )
     return f"{name} = {node.data!r}"
 
 

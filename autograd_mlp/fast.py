@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .engine import INPUT, PARAM, Value, topological_order
+from .engine import INPUT, PARAM, Value, role, topological_order
 
 __all__ = ["trace", "Trace", "TraceError"]
 
@@ -108,7 +108,7 @@ def _same_leaf(a: Value, b: Value) -> bool:
     """Two non-input leaves at the same place in two traces describe the same thing."""
     if a is b:
         return True
-    if PARAM in (a._op, b._op):
+    if PARAM in (role(a), role(b)):
         return False
     return a.data == b.data or (math.isnan(a.data) and math.isnan(b.data))
 

@@ -13,13 +13,21 @@ Label scheme (layers, neurons and inputs are numbered from 1, as in textbook fig
 
 A `Neuron` or `Layer` built on its own gets the prefixes ``N1`` / ``L1`` unless given ``name=``.
 Renderers group nodes into clusters by these prefixes.
+
+Initialisation is micrograd's, call for call: each neuron draws ``uniform(-1, 1)`` once per
+weight, in order, and sets its bias to 0; neurons are built in order within a layer, layers in
+order within an MLP. Without ``seed=`` the draws are made with the global ``random`` module,
+exactly as micrograd makes them, so ``random.seed(1337); MLP(2, [16, 16, 1])`` gives
+micrograd's weights (and its demo's losses). With ``seed=n`` they are made in the same order by
+a private ``random.Random(n)``: the weights depend on ``n`` alone, and the global ``random``
+state is neither read nor changed.
 """
 
 from __future__ import annotations
 
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,21 +52,18 @@ def _check_count(n: object, argument: str) -> int:
     return n
 
 
-def _make_rng(seed: int | random.Random | None) -> random.Random:
-    """The private generator a model draws its weights from.
-
-    With a seed, the weights depend on it alone: the global ``random`` state is neither read
-    nor changed. Without one, the generator is seeded from the global ``random`` module, so
-    micrograd code that calls ``random.seed(1337)`` before ``MLP(2, [16, 16, 1])`` gets the
-    same weights on every run, as it does with micrograd.
-    """
-    if isinstance(seed, random.Random):
+def _make_rng(seed: int | random.Random | None) -> random.Random | None:
+    """The generator a model draws its weights from: None for the global ``random`` module
+    (micrograd's), else a private ``random.Random`` (see the module docstring)."""
+    if seed is None or isinstance(seed, random.Random):
         return seed
-    if seed is None:
-        return random.Random(random.getrandbits(64))
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}: {seed!r}")
     return random.Random(seed)
+
+
+# micrograd's class names for its two kinds of neuron, and ours for the other two
+_NEURON_NAMES = {"relu": "ReLU", "linear": "Linear", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 
 
 class Module:
@@ -94,9 +99,8 @@ class Neuron(Module):
         self.activation = activation  # the setter checks the name and looks up f
         self.name = name
         rng = _make_rng(seed)
-        self.w = [
-            Value(rng.uniform(-1.0, 1.0), f"{name}.w{i + 1}", (), (), PARAM) for i in range(nin)
-        ]
+        uniform: Callable[[float, float], float] = random.uniform if rng is None else rng.uniform
+        self.w = [Value(uniform(-1.0, 1.0), f"{name}.w{i + 1}", (), (), PARAM) for i in range(nin)]
         self.b = Value(0.0, f"{name}.b", (), (), PARAM)
         self._z_label = f"{name}.z"
         self._a_label = f"{name}.a"
@@ -135,11 +139,12 @@ class Neuron(Module):
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
-        return f"{self.activation.capitalize()}Neuron({len(self.w)})"
+        return f"{_NEURON_NAMES[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
-    """``nout`` neurons that all see the same inputs. Calling it always returns a list."""
+    """``nout`` neurons that all see the same inputs. Calling it returns their outputs as a
+    list, or the Value itself when there is one neuron (as micrograd does)."""
 
     def __init__(
         self,
@@ -166,7 +171,12 @@ class Layer(Module):
     def activation(self) -> str:
         return self.neurons[0].activation
 
-    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out = self.outputs(x)
+        return out[0] if len(out) == 1 else out
+
+    def outputs(self, x: Sequence[Value | float]) -> list[Value]:
+        """The outputs of the neurons as a list, even for one neuron."""
         return [n(x) for n in self.neurons]
 
     def parameters(self) -> list[Value]:
@@ -237,7 +247,7 @@ class MLP(Module):
             for xi, label in zip(x, self._input_labels)
         ]
         for layer in self.layers:
-            h = layer(h)
+            h = layer.outputs(h)  # a list even for a one-neuron hidden layer
         return h[0] if len(h) == 1 else h
 
     def parameters(self) -> list[Value]:

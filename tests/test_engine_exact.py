@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from autograd_mlp.engine import Value, weighted_sum
+from autograd_mlp.engine import Value, role, weighted_sum
 
 # ------------------------------------------------------------------------------------------------
 # The micrograd README example, https://github.com/karpathy/micrograd (README.md, "Example usage").
@@ -190,5 +190,5 @@ def test_hand_computed_weighted_sum() -> None:
     assert [v.grad for v in w] == [2.0, 3.0]
     assert x[0].grad == 0.5  # type: ignore[union-attr]
     assert b.grad == 1.0
-    assert z._prev[3]._op == "const" and z._prev[3].data == 3.0
+    assert role(z._prev[3]) == "const" and z._prev[3]._op == "" and z._prev[3].data == 3.0
     assert z._local == (2.0, 0.5, 3.0, -1.0, 1.0)

@@ -8,6 +8,7 @@ x/0 = ±inf, 0/0 = nan. Nothing here may raise from Python's `math` module mid-c
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -22,6 +23,7 @@ from autograd_mlp.engine import (
     detect_anomaly,
     is_grad_enabled,
     no_grad,
+    role,
     weighted_sum,
 )
 
@@ -236,7 +238,7 @@ def test_numbers_on_either_side_become_constant_leaves() -> None:
     x = Value(2.0, label="x")
     for y, const_index in ((x * 3, 1), (3 * x, 0), (x - 3, 1), (3 - x, 0), (3 / x, 0)):
         const = y._prev[const_index]
-        assert const._op == "const" and const.data == 3.0 and not const._prev
+        assert role(const) == "const" and const._op == "" and const.data == 3.0 and not const._prev
     assert (x - 3).data == -1.0 and (3 - x).data == 1.0
     assert (x / 4).data == 0.5 and (4 / x).data == 2.0
 
@@ -324,6 +326,120 @@ def test_detect_anomaly_is_quiet_for_finite_graphs_and_restores_the_mode() -> No
         y.backward()
     assert a.grad == pytest.approx(3 * (1 - math.tanh(6.0) ** 2) + 0.5, rel=1e-12)
     assert (Value(0.0).log()).data == -INF  # outside the block: no exception
+
+
+# Modes are per thread (review fault D1): the reproducers of ../shared/reviews/reliability-review.md
+
+
+def _in_thread(target: Callable[[], None]) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            target()
+        except BaseException as e:
+            errors.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(timeout=30)
+    assert not t.is_alive()
+    if errors:
+        raise errors[0]
+
+
+def test_overlapping_no_grad_blocks_in_two_threads_leave_recording_on() -> None:
+    # A enters, B enters, A leaves, B leaves: before, B restored the "off" it saw on entry
+    # and every later gradient in the process was silently 0.0.
+    a, b, c = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with no_grad():
+            a.set()
+            assert b.wait(10)
+        c.set()
+
+    def second() -> None:
+        assert a.wait(10)
+        with no_grad():
+            b.set()
+            assert c.wait(10)
+
+    threads = [threading.Thread(target=f) for f in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    x = Value(3.0)
+    (x * x).backward()
+    assert is_grad_enabled() and x.grad == 6.0
+
+
+def test_gradients_in_one_thread_while_another_loops_in_no_grad() -> None:
+    stop = threading.Event()
+    inside = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            with no_grad():
+                inside.set()
+                Value(1.0) * 2
+
+    t = threading.Thread(target=loop)
+    t.start()
+    try:
+        assert inside.wait(10)
+        for _ in range(300):
+            x = Value(3.0)
+            (x * x + x.relu()).backward()
+            assert x.grad == 7.0
+            assert is_grad_enabled()
+    finally:
+        stop.set()
+        t.join(timeout=30)
+
+
+def test_anomaly_in_one_thread_does_not_raise_in_another() -> None:
+    stop, inside = threading.Event(), threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            with detect_anomaly():
+                inside.set()
+                Value(1.0) + 1
+
+    t = threading.Thread(target=loop)
+    t.start()
+    try:
+        assert inside.wait(10)
+        for _ in range(300):
+            assert Value(0.0).log().data == -INF  # no AnomalyError in this thread
+    finally:
+        stop.set()
+        t.join(timeout=30)
+
+
+def test_a_new_thread_starts_with_grad_on_and_anomaly_off() -> None:
+    seen: list[object] = []
+
+    def look() -> None:
+        seen.append(is_grad_enabled())
+        x = Value(2.0)
+        seen.append((x * x)._prev == (x, x))
+        seen.append(Value(0.0).log().data)  # no AnomalyError
+
+    with no_grad(), detect_anomaly():
+        _in_thread(look)
+        assert not is_grad_enabled()
+    assert seen == [True, True, -INF]
+    assert is_grad_enabled()
+
+
+def test_is_grad_enabled_is_exported() -> None:
+    import autograd_mlp
+
+    assert autograd_mlp.is_grad_enabled is is_grad_enabled
+    assert "is_grad_enabled" in autograd_mlp.__all__
 
 
 # ------------------------------------------------------------------------------------------------

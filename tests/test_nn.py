@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd_mlp
 from autograd_mlp import MLP, Layer, Neuron, Value
+from autograd_mlp.engine import role
 from autograd_mlp.gradcheck import numerical_gradient
 from autograd_mlp.nn import ACTIVATIONS
 from tests.conftest import needs
@@ -52,14 +53,18 @@ def test_labels_follow_the_documented_scheme() -> None:
     labels = [p.label for p in model.parameters()]
     assert labels[:4] == ["L1.N1.w1", "L1.N1.w2", "L1.N1.w3", "L1.N1.b"]
     assert labels[-3:] == ["L2.N2.w1", "L2.N2.w2", "L2.N2.b"]
-    assert all(p._op == "param" and p.is_leaf for p in model.parameters())
+    assert all(role(p) == "param" and p._op == "" and p.is_leaf for p in model.parameters())
     y = model([1.0, 2.0, 3.0])
     assert isinstance(y, list)
     assert [v.label for v in y] == ["L2.N1.z", "L2.N2.z"]  # linear output: a = z
     hidden = y[0]._prev[1]  # (w1, x1, w2, x2, b): x1 of an output neuron is hidden neuron 1
     assert hidden.label == "L1.N1.a" and hidden._prev[0].label == "L1.N1.z"
     inputs = hidden._prev[0]._prev[1::2][:3]
-    assert [(x.label, x._op) for x in inputs] == [("x1", "input"), ("x2", "input"), ("x3", "input")]
+    assert [(x.label, role(x), x._op) for x in inputs] == [
+        ("x1", "input", ""),
+        ("x2", "input", ""),
+        ("x3", "input", ""),
+    ]
 
 
 def test_weights_can_be_set_by_hand() -> None:
@@ -70,7 +75,9 @@ def test_weights_can_be_set_by_hand() -> None:
 
 
 def test_output_shapes() -> None:
-    assert isinstance(Layer(2, 1)([1.0, 2.0]), list)  # a layer always returns a list
+    assert isinstance(Layer(2, 1)([1.0, 2.0]), Value)  # one neuron: the Value, as micrograd
+    assert isinstance(Layer(2, 2)([1.0, 2.0]), list)
+    assert isinstance(Layer(2, 1).outputs([1.0, 2.0]), list)
     assert isinstance(MLP(2, [3, 1])([1.0, 2.0]), Value)  # one output neuron: a Value
     out = MLP(2, [3, 2])([1.0, 2.0])
     assert isinstance(out, list) and len(out) == 2

@@ -26,7 +26,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..engine import CONST, Value, topological_order
+from ..engine import CONST, Value, role, topological_order
 from ..viz import GradGraph, draw_graph
 from ..viz import format_number as _fmt
 from .naming import NodeNames, local_rule, wrap
@@ -182,7 +182,7 @@ def exercise(
     candidates: list[tuple[Value, int | None, str, float, str]] = []
     if hide == "grad":
         for v in reversed(order):
-            if v is root or (v._op == CONST and not v._prev):
+            if v is root or (role(v) == CONST and not v._prev):
                 continue
             uses = users[v]
             terms = " + ".join(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..engine import CONST, Value, topological_order
+from ..engine import CONST, Value, role, topological_order
 
 __all__ = ["Sym", "NodeNames", "local_rule", "wrap", "tex_escape", "format_number", "minus"]
 
@@ -112,7 +112,7 @@ class NodeNames:
         return self._names[v]
 
     def _fallback(self, v: Value) -> Sym:
-        op = v._op or "leaf"
+        op = v._op or role(v) or "leaf"
         i = self.index[v]
         return Sym(f"{op}#{i}", rf"\mathrm{{{tex_escape(op)}\#{i}}}")
 
@@ -120,7 +120,7 @@ class NodeNames:
         if v.label:
             return Sym(v.label, rf"\mathrm{{{tex_escape(v.label)}}}")
         if not v._prev:
-            if v._op == CONST:
+            if role(v) == CONST:
                 return Sym(_short(v.data), _short(v.data))
             return self._fallback(v)
         s = self._expression(v)

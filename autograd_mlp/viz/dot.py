@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..engine import CONST, INPUT, PARAM, Value, topological_order
+from ..engine import role as leaf_role
 from .render import GradGraph
 
 __all__ = [
@@ -178,7 +179,7 @@ def _role(v: Value, root: Value) -> str:
         return "root"
     if v._prev:
         return "inner"
-    return {PARAM: "param", INPUT: "input", CONST: "const"}.get(v._op, "leaf")
+    return {PARAM: "param", INPUT: "input", CONST: "const"}.get(leaf_role(v), "leaf")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -502,7 +503,11 @@ def _hidden_by_collapse(order: list[Value], neurons: dict[Value, _Neuron]) -> se
     for z in zs:
         for i, p in enumerate(z._prev):
             is_weight_or_bias = i % 2 == 0  # interleaved (w1, x1, ..., b): even = w or b
-            if not p._prev and (is_weight_or_bias or p._op == CONST) and p not in feeds_other:
+            if (
+                not p._prev
+                and (is_weight_or_bias or leaf_role(p) == CONST)
+                and p not in feeds_other
+            ):
                 hidden.add(p)
     return hidden
 
@@ -578,7 +583,7 @@ class _Builder:
 
         if neuron is not None:
             label = f"{neuron.name} · {op_symbol(neuron.activation)}"
-        elif v._op == CONST and not v._prev and not v.label:
+        elif leaf_role(v) == CONST and not v._prev and not v.label:
             label = "const"
         else:
             label = v.label
