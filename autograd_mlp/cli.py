@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 
-__all__ = ["main", "UsageError"]
+if TYPE_CHECKING:
+    from .teach.lesson import Lesson
+
+__all__ = ["main", "UsageError", "add_lesson_argument", "lesson_from_args"]
 
 
 class UsageError(ValueError):
@@ -43,6 +46,42 @@ class _Parser(argparse.ArgumentParser):
 
 
 Runner = Callable[[argparse.Namespace], int]
+
+
+# ------------------------------------------------------------------------------------------------
+# --lesson FILE (shared by every teaching command and the demo)
+# ------------------------------------------------------------------------------------------------
+
+
+def add_lesson_argument(p: argparse.ArgumentParser) -> None:
+    """Give a command the ``--lesson FILE`` option (read it back with `lesson_from_args`)."""
+    p.add_argument(
+        "--lesson",
+        metavar="FILE",
+        default=None,
+        help=(
+            "the lesson: a JSON file with inputs, targets, layers (activation, weights, "
+            "biases), learning_rate and error (sum | half | mean); default: the project's "
+            "3–2–2 example (see docs/teaching.md)"
+        ),
+    )
+
+
+def lesson_from_args(args: argparse.Namespace, command: str) -> Lesson:
+    """The lesson named by ``--lesson`` (the default lesson without it).
+
+    A file that cannot be read or parsed is a usage error (exit 2) with one line that names
+    the file and the field.
+    """
+    from .teach.lesson import DEFAULT_LESSON, Lesson
+
+    path = getattr(args, "lesson", None)
+    if path is None:
+        return DEFAULT_LESSON
+    try:
+        return Lesson.load(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{command}: --lesson: {_one_line(exc)}") from None
 
 
 # ------------------------------------------------------------------------------------------------

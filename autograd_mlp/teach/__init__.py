@@ -15,7 +15,7 @@ an image is written.
 from .exercise import check, exercise
 from .explain import explain
 from .frames import backward_frames, save_frames
-from .lesson import lesson_error, lesson_network
+from .lesson import DEFAULT_LESSON, Lesson, lesson_error, lesson_network
 from .network import draw_network
 from .paths import paths
 
@@ -29,4 +29,6 @@ __all__ = [
     "check",
     "lesson_error",
     "lesson_network",
+    "Lesson",
+    "DEFAULT_LESSON",
 ]
