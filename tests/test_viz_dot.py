@@ -17,6 +17,7 @@ import textwrap
 import time
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given, settings
@@ -234,15 +235,133 @@ def test_escaped_label_renders_as_text() -> None:
 def test_node_attrs_values_are_quoted_and_names_checked() -> None:
     pgv = needs("pygraphviz")
     o, _ = tanh_neuron()
-    g = draw_graph(o, node_attrs=lambda v: {"tooltip": 'say "hi" \\ ] ;'} if v is o else None)
+    g = draw_graph(o, node_attrs=lambda v: {"tooltip": 'say "hi" ] ;'} if v is o else None)
     parsed = pgv.AGraph(string=g.source)
-    # DOT keeps a doubled backslash as two characters; Graphviz reads it as one in a tooltip
-    tooltip = parsed.get_node(g.root_id).attr["tooltip"].replace("\\\\", "\\")
-    assert tooltip == 'say "hi" \\ ] ;'
+    assert parsed.get_node(g.root_id).attr["tooltip"] == 'say "hi" ] ;'
     with pytest.raises(ValueError, match="attribute name"):
         draw_graph(o, node_attrs=lambda v: {"bad name": "x"})
     with pytest.raises(ValueError, match="label"):
         draw_graph(o, node_attrs=lambda v: {"label": "x"})
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+
+# Text that Graphviz or XML would read as syntax: DOT and HTML markup, Graphviz's backslash
+# escapes (\N = node name, \G = graph name, ...), XML's CDATA and comment openers, entities,
+# C1 controls, a line separator, emoji, and a backslash at the very end.
+SPECIAL = [
+    r"C:\New\Graph",
+    r"\N \G \L \n \l \r \E \H \T \\ \x",
+    "< > & \" ' { } | </TABLE> ]]> <!-- --> &#0; &amp; &lt;",
+    '"];} digraph x { y [label=<z>]',
+    "\u0085 \u009f \u2028 \u2029 \ufeff é 𝔼 🙂",
+    "trailing\\",
+]
+
+
+def _svg_texts(svg: bytes) -> tuple[list[str], list[str], int]:
+    """The text of every <text> element, every link title (tooltips), and the number of nodes of
+    an SVG, parsed as XML (so the test also checks that the SVG is well-formed)."""
+    root = ElementTree.fromstring(svg)
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    titles = [a.get(f"{XLINK}title") or "" for a in root.iter(f"{SVG}a")]
+    nodes = [g for g in root.iter(f"{SVG}g") if g.get("class") == "node"]
+    return texts, titles, len(nodes)
+
+
+@pytest.mark.parametrize("text", SPECIAL)
+def test_special_characters_render_as_given_in_every_place_user_text_enters(text: str) -> None:
+    needs("pygraphviz")
+    from autograd_mlp.viz import render_bytes
+
+    a = Value(1.0, label=text)
+    b = a * 2
+    b.label = "b"
+    b.backward()
+    g = draw_graph(
+        b,
+        title=text,
+        node_text=lambda v: {"data": text, "grad": text} if v is b else None,
+        edge_text=lambda child, out, k: text if child is a else None,
+        node_attrs=lambda v: {"tooltip": text, "xlabel": text} if v is a else None,
+    )
+    texts, titles, nodes = _svg_texts(render_bytes(g, "svg"))
+    assert nodes == 4  # a, the constant 2, b and the × node: nothing injected
+    expected = {
+        "label": text,
+        "title": text,
+        "node_text data": f"data {text}",
+        "node_text grad": f"grad {text}",
+        "edge_text": text,
+        "xlabel": text,
+    }
+    for place, want in expected.items():
+        assert any(t == want for t in texts), (place, want, texts)
+    assert text in titles  # the tooltip
+    assert texts.count(text) == 4  # label, title, edge_text, xlabel: each exactly as given
+
+
+def test_control_characters_and_noncharacters_are_printed_as_visible_escapes() -> None:
+    needs("pygraphviz")
+    from autograd_mlp.viz import render_bytes
+
+    a = Value(1.0, label="a\x00b\x1fc\ufffed\uffff")
+    b = a * 2
+    b.backward()
+    texts, _, nodes = _svg_texts(render_bytes(draw_graph(b, title="t\x07"), "svg"))
+    assert r"a\x00b\x1fc\ufffed\uffff" in texts and r"t\x07" in texts and nodes == 4
+
+
+@pytest.mark.parametrize(
+    ("where", "what"),
+    [
+        ("label", "label"),
+        ("title", "title"),
+        ("node_text", "node_text grad"),
+        ("edge_text", "edge_text"),
+        ("node_attrs", "node_attrs['tooltip']"),
+    ],
+)
+def test_a_lone_surrogate_is_a_value_error_naming_the_text(where: str, what: str) -> None:
+    bad = "x\ud800y"
+    a = Value(1.0, label=bad if where == "label" else "a")
+    b = a * 2
+    b.backward()
+    kwargs: dict[str, Any] = {
+        "title": {"title": bad},
+        "node_text": {"node_text": lambda v: {"grad": bad}},
+        "edge_text": {"edge_text": lambda child, out, k: bad},
+        "node_attrs": {"node_attrs": lambda v: {"tooltip": bad}},
+    }.get(where, {})
+    with pytest.raises(ValueError) as err:
+        draw_graph(b, **kwargs)
+    message = str(err.value)
+    assert message.startswith(f"{what} 'x\\ud800y' holds a lone surrogate U+D800"), message
+
+
+def test_a_long_bad_text_is_quoted_shortened() -> None:
+    a = Value(1.0, label="x" * 100_000 + "\udfff")
+    with pytest.raises(
+        ValueError, match=r"… \(100,001 characters\)' holds a lone surrogate"
+    ) as err:
+        draw_graph(a * 2)
+    assert len(str(err.value)) < 300
+
+
+def test_html_like_node_attrs_cannot_add_nodes() -> None:
+    """The review's injection (D8): an xlabel written as <...> used to go into the DOT text
+    unquoted, so it could close the label and declare a node of its own."""
+    pgv = needs("pygraphviz")
+    from autograd_mlp.viz import render_bytes
+
+    o, v = tanh_neuron()
+    attack = '<x>]; injected [label="INJECTED"]; z [label=<z>'
+    g = draw_graph(o, node_attrs=lambda val: {"xlabel": attack} if val is v["x1"] else None)
+    assert "injected" not in pgv.AGraph(string=g.source).nodes()
+    texts, _, nodes = _svg_texts(render_bytes(g, "svg"))
+    assert attack in texts and "INJECTED" not in texts
+    assert nodes == len(pgv.AGraph(string=draw_graph(o).source).nodes())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -333,7 +452,91 @@ def test_too_many_paths_gives_count_and_sum_only() -> None:
     s = g.path_summary
     assert s is not None and s.count == 2**12 and s.paths == []
     assert s.total == pytest.approx(1.0) and s.matches
-    assert "4096 paths: too many to list" in g.source
+    assert "4,096 paths: too many to list" in g.source
+
+
+def _chain(steps: int) -> tuple[Value, Value]:
+    """The review's chain y ← 0.0001 + 1.0001·y: four Values per step, one path from x."""
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(steps):
+        y = 0.0001 + 1.0001 * y
+    y.label = "y"
+    y.backward()
+    return x, y
+
+
+def _best_of(repeat: int, work: Any) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def test_highlighting_a_long_chain_takes_linear_time() -> None:
+    """D12: listing the one path of a 100,001-Value chain copied the path so far at every step
+    (quadratic: ~6 s here, 127 s at 400k). Now it costs a few passes over the graph; measured
+    against one topological sort of the same graph, so a loaded machine slows both alike."""
+    from autograd_mlp.engine import topological_order
+    from autograd_mlp.viz.paths import path_summary
+
+    x, y = _chain(25_000)
+    order = topological_order(y)
+    assert len(order) == 100_001
+    sort = _best_of(3, lambda: topological_order(y))
+    paths = _best_of(3, lambda: path_summary(order, y, x))
+    assert paths < 10 * sort + 0.5, (paths, sort)  # quadratic would be ~50-100x
+    summary, _ = path_summary(order, y, x)
+    ((values, factors, product),) = summary.paths
+    assert summary.count == 1 and len(values) == 50_001 and len(factors) == 50_000
+    assert values[0] is x and values[-1] is y
+    assert product == pytest.approx(1.0001**25_000, rel=1e-9) and summary.matches
+
+
+def test_a_long_highlighted_path_is_shortened_in_the_legend() -> None:
+    x, y = _chain(1_000)
+    g = draw_graph(y, highlight=x, max_nodes=5_000)
+    src = g.source
+    legend = src[src.index("\tlabel=<") :]
+    assert "… 1,991 Values left out …" in legend and "… 1,990 factors left out …" in legend
+    assert len(legend) < 3_000  # one readable line, far under Graphviz's 16,384 characters
+    assert g.path_summary is not None and len(g.path_summary.paths[0][0]) == 2_001
+
+
+def test_paths_are_listed_argument_first_with_their_products() -> None:
+    """A diamond and a shared input: (a·b)·(a+b) at a=2, b=3 has three paths from a."""
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    p, s = a * b, a + b
+    p.label, s.label = "p", "s"
+    out = p * s
+    out.label = "out"
+    out.backward()
+    summary = draw_graph(out, highlight=a).path_summary
+    assert summary is not None
+    listed = [([v.label for v in values], factors, prod) for values, factors, prod in summary.paths]
+    # ∂out/∂a = s·b + p·1 = 5·3 + 6 = 21: through p (factors b = 3, s = 5), through s (1, p = 6)
+    assert listed == [(["a", "p", "out"], [3.0, 5.0], 15.0), (["a", "s", "out"], [1.0, 6.0], 6.0)]
+    assert summary.total == 21.0 == a.grad
+
+
+def test_imports_between_the_viz_modules_go_one_way() -> None:
+    """dot → render → paths: no module of viz imports one that imports it back."""
+    import ast
+
+    folder = ROOT / "autograd_mlp" / "viz"
+    graph: dict[str, set[str]] = {}
+    for file in folder.glob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                names.add(node.module.split(".")[0])
+        graph[file.stem] = names
+    for module, imported in graph.items():
+        for other in imported:
+            assert module not in graph.get(other, set()), f"{module} <-> {other}"
+    assert graph["dot"] >= {"render", "paths"} and "dot" not in graph["render"]
 
 
 def test_path_sum_matches_pytorch_float64() -> None:
@@ -658,3 +861,43 @@ def test_the_image_script_names_the_lessons_targets_and_draws_the_neuron_downwar
     assert "<B>const</B>" not in lesson
     neuron = script.tanh_neuron()
     assert neuron.graph_attr["rankdir"] == "TB" and neuron.edge_attr["fontsize"] == "12"
+
+
+# ------------------------------------------------------------------------------------------------
+# inf and nan get a note
+# ------------------------------------------------------------------------------------------------
+
+
+def test_inf_and_nan_in_the_drawing_are_explained_in_the_legend() -> None:
+    from autograd_mlp.viz.dot import NONFINITE_NOTE
+
+    big = Value(1000.0, label="big").exp()  # overflows to inf
+    big.label = "e"
+    diff = big - big  # inf − inf = nan
+    diff.label = "d"
+    diff.backward()
+    src = draw_graph(diff).source
+    assert "data inf" in src and "data nan" in src
+    assert NONFINITE_NOTE["inf"] in src and NONFINITE_NOTE["nan"] in src
+
+    only_inf = Value(1000.0, label="big").exp()
+    only_inf.backward()
+    src = draw_graph(only_inf).source
+    assert NONFINITE_NOTE["inf"] in src and NONFINITE_NOTE["nan"] not in src
+
+    o, _ = tanh_neuron()
+    finite = draw_graph(o).source
+    assert "inf:" not in finite and "nan:" not in finite
+    # numbers a hook replaced (and arrows without numbers) are not drawn: no note
+    hidden = draw_graph(only_inf, node_text=lambda v: {"data": "?", "grad": "?"}, show_local=False)
+    assert "inf" not in hidden.source
+
+
+def test_a_nan_gradient_highlighted_reads_as_equal_to_its_nan_path_sum() -> None:
+    x = Value(-1.0, label="x")
+    y = x.log() * 0.0  # log(−1) = nan
+    y.label = "y"
+    y.backward()
+    g = draw_graph(y, highlight=x)
+    assert g.path_summary is not None and g.path_summary.matches
+    assert "equal ✓" in g.source and "nan: " in g.source

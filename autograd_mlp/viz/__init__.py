@@ -8,19 +8,20 @@
 >>> "digraph" in draw_graph(y).source
 True
 
-`dot` builds graphs (no Graphviz needed); `render` runs the renderer chain (``dot`` on PATH,
-else pygraphviz's bundled Graphviz, else `RendererNotFound` with the install hint).
+`dot` builds graphs (no Graphviz needed), `paths` finds the chain-rule paths it highlights, and
+`render` runs the renderer chain (``dot`` on PATH, else pygraphviz's bundled Graphviz, else
+`RendererNotFound` with the install hint). Imports go one way: dot → render → paths.
 """
 
 from .dot import (
     DEFAULT_MAX_NODES,
-    DEFAULT_MAX_PATHS,
-    PathSummary,
+    GraphTooLarge,
     draw_graph,
     format_number,
     node_ids,
     op_symbol,
 )
+from .paths import DEFAULT_MAX_PATHS, PathSummary
 from .render import (
     FORMATS,
     INSTALL_HINT,
@@ -40,6 +41,7 @@ __all__ = [
     "find_renderer",
     "GradGraph",
     "PathSummary",
+    "GraphTooLarge",
     "RendererNotFound",
     "RenderTimeout",
     "FORMATS",

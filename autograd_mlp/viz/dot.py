@@ -28,17 +28,19 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from ..engine import CONST, INPUT, PARAM, Value, topological_order
 from ..engine import role as leaf_role
+from .paths import DEFAULT_MAX_PATHS, PathSummary, path_summary
 from .render import GradGraph
 
 __all__ = [
     "draw_graph",
     "node_ids",
+    "GraphTooLarge",
     "PathSummary",
     "DEFAULT_MAX_NODES",
     "DEFAULT_MAX_PATHS",
@@ -50,9 +52,6 @@ __all__ = [
 # lays out ~500 boxes in a few seconds; a one-step moons graph (~10⁴ Values) would take minutes
 # and produce a picture nobody can read.
 DEFAULT_MAX_NODES = 500
-# The highlight legend lists at most this many chain-rule paths one by one; past it, it says how
-# many there are and gives their sum only (the count can grow exponentially with depth).
-DEFAULT_MAX_PATHS = 20
 
 NodeText = Callable[[Value], "dict[str, str] | None"]
 NodeAttrs = Callable[[Value], "dict[str, str] | None"]
@@ -138,26 +137,110 @@ def format_number(x: float, precision: int = 4) -> str:
     return text.replace("-", "−")
 
 
-def _text(s: str) -> str:
-    """Escape user text for an HTML-like label: markup characters become entities and control
-    characters become visible ``\\xNN`` text (Graphviz rejects them inside labels)."""
-    cleaned = "".join(c if c >= " " or c == "\t" else f"\\x{ord(c):02x}" for c in s)
-    return html.escape(cleaned, quote=True)
+# Characters no drawing can hold as they are: C0 controls (Graphviz rejects them in labels, XML
+# forbids them) and U+FFFE/U+FFFF (not XML characters: Graphviz drops them). They are printed as
+# the visible text ``\\x00`` / ``\\ufffe`` instead. Tab is kept: Graphviz prints it as a space.
+_VISIBLE = {c: f"\\x{c:02x}" for c in range(32) if c != 9} | {
+    0xFFFE: "\\ufffe",
+    0xFFFF: "\\uffff",
+}
+# Node attributes whose text Graphviz runs through its backslash escapes (\\N = node name, ...)
+# twice, not once: a literal backslash must be doubled twice to survive.
+_TWICE_ESCAPED = frozenset(("tooltip", "edgetooltip", "labeltooltip", "headtooltip", "tailtooltip"))
+_SHOWN = 60  # characters of a caller's text an error message quotes
 
 
-def _attr_value(s: str) -> str:
-    """A DOT double-quoted string: backslash and quote are the only characters to escape."""
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+def _shorten(s: str) -> str:
+    return s if len(s) <= _SHOWN else s[:_SHOWN] + f"… ({len(s):,} characters)"
+
+
+def _check_text(s: str, what: str) -> None:
+    """A lone surrogate (from a bad decode, ``"\\ud800"``) cannot be written to a UTF-8 DOT file:
+    refuse it here, naming the text, rather than as a UnicodeEncodeError at render time."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(s[exc.start])
+        raise ValueError(
+            f"{what} {_shorten(s)!r} holds a lone surrogate U+{bad:04X} (at index {exc.start}), "
+            f"which cannot be written as UTF-8; pass text that is valid Unicode"
+        ) from None
+
+
+def _text(s: str, what: str = "text") -> str:
+    """User text for an HTML-like label, printed exactly as given: markup characters become
+    entities, and backslashes are doubled, because Graphviz expands ``\\N`` (node name), ``\\G``
+    (graph name), ``\\L`` and the like even inside HTML-like labels (after it has decoded
+    entities, so ``&#92;`` would not protect them). ``what`` names the text in errors."""
+    _check_text(s, what)
+    return html.escape(s.translate(_VISIBLE), quote=True).replace("\\", "\\\\")
+
+
+def _attr_value(s: str, key: str = "", what: str = "text") -> str:
+    """A DOT double-quoted string whose text Graphviz shows as given. Inside the quotes only
+    ``\"`` is DOT syntax; Graphviz then reads backslash escapes in the text (once, twice for
+    tooltips), so backslashes are doubled that many times, and a newline is written as the
+    escape ``\n`` (a line break)."""
+    _check_text(s, what)
+    s = s.replace("&", "&amp;")
+    lines = [line.translate(_VISIBLE) for line in s.split("\n")]
+    passes = 2 if key in _TWICE_ESCAPED else 1
+    for _ in range(passes):
+        lines = [line.replace("\\", "\\\\") for line in lines]
+    newline = "\\" * passes + "n"
+    return '"' + newline.join(lines).replace('"', '\\"') + '"'
 
 
 def _attrs(attrs: Mapping[str, str]) -> str:
+    """``[key="value" ...]``. Only ``label`` may be an HTML-like ``<...>`` value, and only one
+    this module built (``node_attrs`` cannot set ``label``): any other value is quoted, so a
+    caller's ``<...>`` text is printed as text and cannot add nodes to the drawing."""
     parts = []
     for key, value in attrs.items():
-        if value.startswith("<") and value.endswith(">") and key in ("label", "xlabel"):
+        if key == "label" and value.startswith("<") and value.endswith(">"):
             parts.append(f"{key}={value}")  # an HTML-like label, built and escaped here
         else:
-            parts.append(f"{key}={_attr_value(value)}")
+            parts.append(f"{key}={_attr_value(value, key, f'node_attrs[{key!r}]')}")
     return "[" + " ".join(parts) + "]"
+
+
+class GraphTooLarge(ValueError):
+    """``draw_graph`` refuses a graph with more than ``max_nodes`` Values to draw.
+
+    ``values`` is the graph's size, ``collapsed`` the number of nodes left after collapsing each
+    neuron (None when nothing was collapsed) and ``needed`` the smallest ``max_nodes`` that draws
+    it. The message speaks Python (``max_nodes=``); the command line words its own from these.
+    """
+
+    def __init__(
+        self, values: int, collapsed: int | None, max_nodes: int, *, can_collapse: bool = False
+    ) -> None:
+        self.values = values
+        self.collapsed = collapsed
+        self.max_nodes = max_nodes
+        self.can_collapse = can_collapse
+        self.needed = values if collapsed is None else collapsed
+        super().__init__(self.describe("max_nodes=", "collapse=None"))
+
+    def describe(self, option: str, collapse_option: str | None) -> str:
+        """The message, with ``option`` (``"max_nodes="`` or ``"--max-nodes "``) as the way to
+        pass a limit in the interface it is shown in."""
+        note = (
+            f" ({self.collapsed} after collapsing each neuron into one node)"
+            if self.collapsed is not None
+            else ""
+        )
+        if self.can_collapse and collapse_option is not None:
+            return (
+                f"draw_graph: the graph has {self.values} Values, more than "
+                f"{option}{self.max_nodes}; pass {collapse_option} to collapse neurons, or "
+                f"{option}{self.needed} to draw it all."
+            )
+        return (
+            f"draw_graph: the graph has {self.values} Values{note}, more than "
+            f"{option}{self.max_nodes}. Draw a smaller part of it (e.g. the loss of one sample), "
+            f"or pass {option}{self.needed} or more to draw it anyway (layout may take minutes)."
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -180,84 +263,6 @@ def _role(v: Value, root: Value) -> str:
     if v._prev:
         return "inner"
     return {PARAM: "param", INPUT: "input", CONST: "const"}.get(leaf_role(v), "leaf")
-
-
-# ------------------------------------------------------------------------------------------------
-# Chain-rule paths (for highlight=)
-# ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class PathSummary:
-    """What the highlight legend says: how many leaf→root paths, their products, their sum.
-
-    ``paths`` is empty when there are more than ``max_paths`` of them; ``total`` is then computed
-    by dynamic programming (forward-mode accumulation) without listing them.
-    """
-
-    leaf: Value
-    count: int
-    total: float
-    grad: float
-    paths: list[tuple[list[Value], list[float], float]] = field(default_factory=list)
-
-    @property
-    def matches(self) -> bool:
-        """True when the sum of path products equals ``leaf.grad`` (up to rounding)."""
-        return math.isclose(self.total, self.grad, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def _path_summary(
-    order: list[Value], root: Value, leaf: Value, max_paths: int
-) -> tuple[PathSummary, dict[Value, int]]:
-    # count[v] = number of paths leaf → v; s[v] = Σ over those paths of the product of local
-    # derivatives = ∂v/∂leaf. One pass in topological order: each edge adds its input's
-    # count (and its input's s times the edge's local derivative) to its output.
-    count: dict[Value, int] = {leaf: 1}
-    s: dict[Value, float] = {leaf: 1.0}
-    for v in order:
-        if not v._prev or v is leaf:
-            continue
-        c = 0
-        t = 0.0
-        for child, local in zip(v._prev, v._local):
-            cc = count.get(child, 0)
-            if cc:
-                c += cc
-                t += local * s[child]
-        if c:
-            count[v] = c
-            s[v] = t
-    total_paths = count.get(root, 0)
-    summary = PathSummary(leaf, total_paths, s.get(root, 0.0), leaf.grad)
-    if 0 < total_paths <= max_paths:
-        summary.paths = _enumerate_paths(root, leaf, count)
-    return summary, count
-
-
-def _enumerate_paths(
-    root: Value, leaf: Value, count: dict[Value, int]
-) -> list[tuple[list[Value], list[float], float]]:
-    """Every leaf→root path, as (Values leaf first, local derivatives, product). Iterative
-    depth-first search from the root, only along edges whose input the leaf reaches."""
-    found: list[tuple[list[Value], list[float], float]] = []
-    # stack of (node, path so far from the root: Values root-first, locals root-first)
-    stack: list[tuple[Value, list[Value], list[float]]] = [(root, [root], [])]
-    while stack:
-        node, nodes, locals_ = stack.pop()
-        if node is leaf:
-            values = nodes[::-1]
-            factors = locals_[::-1]
-            product = 1.0
-            for f in factors:
-                product *= f
-            found.append((values, factors, product))
-            continue
-        # reversed so that argument 0 is explored first
-        for child, local in reversed(list(zip(node._prev, node._local))):
-            if count.get(child, 0):
-                stack.append((child, [*nodes, child], [*locals_, local]))
-    return found
 
 
 # ------------------------------------------------------------------------------------------------
@@ -362,6 +367,10 @@ def draw_graph(
         raise ValueError(f"show_local must be True, False or 'auto', got {show_local!r}")
     if collapse not in (True, False, None):
         raise ValueError(f"collapse must be True, False or None, got {collapse!r}")
+    if title is not None:
+        if not isinstance(title, str):
+            raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+        _check_text(title, "title")
     for hook_name, hook in (
         ("node_text", node_text),
         ("node_attrs", node_attrs),
@@ -382,17 +391,9 @@ def draw_graph(
         hidden = _hidden_by_collapse(order, neurons)
     shown = len(order) - len(hidden)
     if shown > max_nodes and collapse is not False:
-        collapsed_note = f" ({shown} after collapsing each neuron into one node)" if neurons else ""
-        raise ValueError(
-            f"draw_graph: the graph has {len(order)} Values{collapsed_note}, more than "
-            f"max_nodes={max_nodes}. Draw a smaller part of it (e.g. the loss of one sample), "
-            f"or pass max_nodes={shown} or more to draw it anyway (layout may take minutes)."
-        )
+        raise GraphTooLarge(len(order), shown if neurons else None, max_nodes)
     if collapse is False and len(order) > max_nodes:
-        raise ValueError(
-            f"draw_graph: the graph has {len(order)} Values, more than max_nodes={max_nodes}; "
-            f"pass collapse=None to collapse neurons, or max_nodes={len(order)} to draw it all."
-        )
+        raise GraphTooLarge(len(order), None, max_nodes, can_collapse=True)
     if leaf is not None and leaf in hidden:
         raise ValueError(
             f"draw_graph: highlight={leaf.label or 'that Value'!r} is inside a collapsed neuron; "
@@ -402,7 +403,7 @@ def draw_graph(
     summary: PathSummary | None = None
     on_path: dict[Value, int] = {}
     if leaf is not None:
-        summary, on_path = _path_summary(order, root, leaf, max_paths)
+        summary, on_path = path_summary(order, root, leaf, max_paths)
 
     b = _Builder(
         root=root,
@@ -445,12 +446,20 @@ def draw_graph(
     )
     graph.body.extend(body)
     caption = (
-        _caption(title, b.roles_seen, summary, precision, b.arrow_note(), root.label or "root")
+        _caption(
+            title,
+            b.roles_seen,
+            summary,
+            precision,
+            b.arrow_note(),
+            root.label or "root",
+            b.nonfinite,
+        )
         if legend
         else ""
     )
     if not legend and title:
-        caption = f"<<B>{_text(title)}</B>>"
+        caption = f"<<B>{_text(title, 'title')}</B>>"
     if caption:
         graph.body.append(f"\tlabel={caption}\n")
         graph.body.append('\tlabelloc="b"\n\tlabeljust="l"\n')
@@ -552,9 +561,19 @@ class _Builder:
         self.unlabelled_inputs = 0  # arrows left without a number by show_local="auto"
         self.edges: list[str] = []
         self.roles_seen: dict[str, None] = {}
+        self.nonfinite: dict[str, None] = {}  # "inf", "nan": printed somewhere in the drawing
 
     def fmt(self, x: float) -> str:
         return format_number(x, self.precision)
+
+    def note_numbers(self, numbers: Iterable[float]) -> None:
+        """Remember whether the drawing prints an inf or a nan (the legend then says what they
+        mean): a student who meets "nan" on a gradient should not have to guess."""
+        for x in numbers:
+            if math.isnan(x):
+                self.nonfinite["nan"] = None
+            elif math.isinf(x):
+                self.nonfinite["inf"] = None
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -588,20 +607,22 @@ class _Builder:
         else:
             label = v.label
         fields = {"label": label, "data": self.fmt(v.data), "grad": self.fmt(v.grad)}
-        if self.node_text is not None:
-            override = self.node_text(v)
-            if override is not None:
-                _check_overrides(override)
-                fields.update(override)
+        override = self.node_text(v) if self.node_text is not None else None
+        if override is not None:
+            _check_overrides(override)
+            fields.update(override)
+        numbers = [("data", v.data)] + ([("grad", v.grad)] if self.show_grad else [])
+        self.note_numbers(x for key, x in numbers if override is None or key not in override)
 
         highlighted = v in self.on_path
         border = HIGHLIGHT if highlighted else style.border
         cells = []
         if fields["label"]:
-            cells.append(f"<TD><B>{_text(fields['label'])}</B></TD>")
-        cells.append(f"<TD>data {_text(fields['data'])}</TD>")
+            cells.append(f"<TD><B>{_text(fields['label'], 'label')}</B></TD>")
+        cells.append(f"<TD>data {_text(fields['data'], 'node_text data')}</TD>")
         if self.show_grad:
-            cells.append(f'<TD><FONT COLOR="{GRAD_TEXT}">grad {_text(fields["grad"])}</FONT></TD>')
+            grad = _text(fields["grad"], "node_text grad")
+            cells.append(f'<TD><FONT COLOR="{GRAD_TEXT}">grad {grad}</FONT></TD>')
         table = (
             f'<<TABLE BORDER="{3 if highlighted else 1}" CELLBORDER="0" CELLSPACING="0" '
             f'CELLPADDING="4" COLUMNS="*" STYLE="rounded" COLOR="{border}" '
@@ -677,17 +698,18 @@ class _Builder:
         if self.edge_text is not None:
             text = self.edge_text(child, out, k)
             if text is not None and not isinstance(text, str):
-                raise TypeError(f"edge_text must return a str or None, got {text!r}")
+                raise TypeError(f"edge_text must return a str or None, got {type(text).__name__}")
         highlighted = child in self.on_path
         if text is None and self.show_local:
             if self.show_local == "auto" and weight_on_input and not highlighted:
                 self.unlabelled_inputs += 1
             else:
                 text = self.fmt(local)
+                self.note_numbers((local,))
         attrs: dict[str, str] = {}
         colour = HIGHLIGHT if highlighted else EDGE_TEXT
         if text:
-            attrs["label"] = f'<<FONT COLOR="{colour}">{_text(text)}</FONT>>'
+            attrs["label"] = f'<<FONT COLOR="{colour}">{_text(text, "edge_text")}</FONT>>'
         if highlighted:
             attrs.update(color=HIGHLIGHT, penwidth="2.5")
         suffix = " " + _attrs(attrs) if attrs else ""
@@ -779,6 +801,29 @@ def _path_name(v: Value, precision: int) -> str:
     return f"({op_symbol(v._op)})"
 
 
+# A legend row lists a path of at most this many Values in full; a longer one (a 10⁵-step chain)
+# shows its first and last few and says how many are left out, so the legend stays one line
+# (and under Graphviz's limit of 16,384 characters per HTML-like string).
+_PATH_SHOWN = 12
+_PATH_ENDS = 5
+
+NONFINITE_NOTE = {
+    "inf": "inf: a number too large for a float (beyond ±1.8·10³⁰⁸), e.g. exp(1000)",
+    "nan": (
+        "nan: “not a number”, the result of an undefined step such as inf − inf, 0 × inf or "
+        "log of a negative number; everything computed from a nan is nan"
+    ),
+}
+
+
+def _elided(items: list[str], sep: str, what: str) -> str:
+    if len(items) <= _PATH_SHOWN:
+        return sep.join(items)
+    left_out = len(items) - 2 * _PATH_ENDS
+    middle = f"… {left_out:,} {what} left out …"
+    return sep.join([*items[:_PATH_ENDS], middle, *items[-_PATH_ENDS:]])
+
+
 def _caption(
     title: str | None,
     roles_seen: dict[str, None],
@@ -786,10 +831,11 @@ def _caption(
     precision: int,
     arrow_note: str,
     root_name: str,
+    nonfinite: dict[str, None],
 ) -> str:
     rows: list[str] = []
     if title:
-        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="3"><B>{_text(title)}</B></TD></TR>')
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="3"><B>{_text(title, "title")}</B></TD></TR>')
     key_cells = "".join(
         f'<TD BGCOLOR="{ROLES[r].fill}" COLOR="{ROLES[r].border}" BORDER="1">'
         f"{_text(ROLES[r].name)}</TD>"
@@ -804,34 +850,39 @@ def _caption(
     if summary is not None:
 
         def fmt(x: float) -> str:
+            if not math.isfinite(x):
+                nonfinite["nan" if math.isnan(x) else "inf"] = None
             return format_number(x, precision)
 
         leaf_name = summary.leaf.label or "leaf"
         rows.append(
             f'<TR><TD ALIGN="LEFT" COLSPAN="3"><FONT COLOR="{HIGHLIGHT}"><B>'
-            f"chain rule: ∂{_text(root_name)}/∂{_text(leaf_name)} = sum over the {summary.count} "
-            f"highlighted path{'s' if summary.count != 1 else ''} of the product of "
-            f"local derivatives</B></FONT></TD></TR>"
+            f"chain rule: ∂{_text(root_name, 'label')}/∂{_text(leaf_name, 'label')} = sum over "
+            f"the {summary.count:,} highlighted path{'s' if summary.count != 1 else ''} of the "
+            f"product of local derivatives</B></FONT></TD></TR>"
         )
         for k, (values, factors, product) in enumerate(summary.paths, start=1):
-            names = " → ".join(_path_name(v, precision) for v in values)
-            product_text = " × ".join(f"({fmt(f)})" for f in factors) or "1"
+            names = _elided([_path_name(v, precision) for v in values], " → ", "Values")
+            product_text = _elided([f"({fmt(f)})" for f in factors], " × ", "factors") or "1"
             rows.append(
-                f'<TR><TD ALIGN="LEFT">path {k}</TD><TD ALIGN="LEFT">{_text(names)}</TD>'
+                f'<TR><TD ALIGN="LEFT">path {k}</TD><TD ALIGN="LEFT">{_text(names, "label")}</TD>'
                 f'<TD ALIGN="LEFT">{_text(product_text)} = <B>{_text(fmt(product))}</B></TD></TR>'
             )
         if summary.count > len(summary.paths):
             rows.append(
-                f'<TR><TD ALIGN="LEFT" COLSPAN="3">{summary.count} paths: too many to list '
+                f'<TR><TD ALIGN="LEFT" COLSPAN="3">{summary.count:,} paths: too many to list '
                 f"(more than the limit); their sum is computed by dynamic programming</TD></TR>"
             )
         verdict = "equal ✓" if summary.matches else "differ: call root.backward() once first"
         rows.append(
             f'<TR><TD ALIGN="LEFT"><B>sum</B></TD><TD ALIGN="LEFT" COLSPAN="2">'
             f"<B>{_text(fmt(summary.total))}</B>   |   "
-            f"{_text(leaf_name)}.grad = <B>{_text(fmt(summary.grad))}</B>   ({verdict})"
+            f"{_text(leaf_name, 'label')}.grad = <B>{_text(fmt(summary.grad))}</B>   ({verdict})"
             "</TD></TR>"
         )
+    for word in ("inf", "nan"):
+        if word in nonfinite:
+            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="3">{_text(NONFINITE_NOTE[word])}</TD></TR>')
     return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
         + "".join(rows)

@@ -33,14 +33,12 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import graphviz
 
 from .._files import check_folder, write_atomic
-
-if TYPE_CHECKING:
-    from .dot import PathSummary
+from .paths import PathSummary
 
 __all__ = [
     "GradGraph",
