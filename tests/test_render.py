@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import errno
 import inspect
+import math
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -93,13 +96,13 @@ def test_pygraphviz_renders_when_no_dot_on_path(no_dot: None, fmt: str) -> None:
 
 def _record_children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
-    real_run = subprocess.run
+    real_popen = subprocess.Popen
 
-    def run(cmd: list[str], *args: Any, **kwargs: Any) -> Any:
+    def popen(cmd: list[str], *args: Any, **kwargs: Any) -> Any:
         calls.append(list(cmd))
-        return real_run(cmd, *args, **kwargs)
+        return real_popen(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", run)  # the module render.py calls
+    monkeypatch.setattr(subprocess, "Popen", popen)  # the module render.py calls
     return calls
 
 
@@ -445,3 +448,219 @@ def test_write_errors_are_one_line_naming_the_target_and_the_folder(tmp_path: Pa
     a_file.write_text("")
     with pytest.raises(NotADirectoryError, match=r"file is not a folder$"):
         write_atomic(a_file / "g.dot", b"x")
+
+
+# ------------------------------------------------------------------------------------------------
+# Review findings: files kept safe, timeouts, process groups, bounded messages
+# ------------------------------------------------------------------------------------------------
+
+
+def test_render_refuses_an_outfile_that_is_its_source_before_writing_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D5: the DOT source was saved over keep.svg before the same-file check refused."""
+    monkeypatch.chdir(tmp_path)
+    keep = tmp_path / "keep.svg"
+    keep.write_text("PRECIOUS")
+    g = small_graph()
+    with pytest.raises(ValueError, match="is the DOT source file itself"):
+        g.render("keep.svg", outfile="keep.svg")
+    with pytest.raises(ValueError, match="is the DOT source file itself"):
+        g.render(outfile="keep.svg", filename=tmp_path / "." / "keep.svg")
+    assert keep.read_text() == "PRECIOUS"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.svg"]
+
+
+def test_a_failed_render_writes_neither_the_source_nor_the_image(
+    tmp_path: Path, no_renderer: None
+) -> None:
+    source = tmp_path / "g"
+    source.write_text("old source")
+    with pytest.raises(RendererNotFound):
+        small_graph().render(source, format="svg")
+    assert source.read_text() == "old source" and not (tmp_path / "g.svg").exists()
+
+
+@pytest.mark.parametrize("how", ["save", "render"])
+def test_a_folder_named_like_the_target_is_refused_before_rendering(
+    tmp_path: Path, no_renderer: None, how: str
+) -> None:
+    folder = tmp_path / "g.svg"
+    (folder / "inside").mkdir(parents=True)
+    g = small_graph()
+    # no renderer here: an IsADirectoryError (not RendererNotFound) shows the check came first
+    with pytest.raises(IsADirectoryError, match=r"cannot write .*g\.svg: it is a folder$"):
+        if how == "save":
+            save(g, folder)
+        else:
+            g.render(tmp_path / "g", format="svg")
+    assert [p.name for p in folder.iterdir()] == ["inside"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg"]
+
+
+def test_a_nul_character_in_the_path_is_a_value_error_saying_so(
+    tmp_path: Path, no_renderer: None
+) -> None:
+    for call in (
+        lambda: save(small_graph(), tmp_path / "a\0b.svg"),
+        lambda: small_graph().render(tmp_path / "a\0b", format="svg"),
+    ):
+        with pytest.raises(ValueError, match="cannot contain a NUL character"):
+            call()
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unwritable_folder_is_refused_before_rendering(tmp_path: Path) -> None:
+    """As root a folder's permissions do not stop a write, so the check runs as nobody."""
+    folder = Path(tempfile.mkdtemp(prefix="viz-ro-", dir="/tmp"))
+    try:
+        script = textwrap.dedent(
+            f"""
+            import sys
+            sys.modules["pygraphviz"] = None  # no renderer: the check must come first
+            from autograd_mlp import Value
+            from autograd_mlp.viz import draw_graph, save
+            x = Value(1.0, label="x")
+            try:
+                save(draw_graph(x * 2), {str(folder / "g.svg")!r})
+            except Exception as exc:
+                print(type(exc).__name__, exc)
+            """
+        )
+        cmd = [sys.executable, "-c", script]
+        if os.geteuid() == 0:
+            folder.chmod(0o755)
+            setpriv = shutil.which("setpriv")
+            assert setpriv is not None, "running as root, the test needs setpriv (util-linux)"
+            cmd = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
+        else:
+            folder.chmod(0o555)
+        env = {**os.environ, "PATH": str(tmp_path), "PYTHONPATH": str(Path.cwd())}
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        assert done.stdout == (
+            f"PermissionError cannot write {folder / 'g.svg'}: no permission to write in {folder}\n"
+        ), done.stderr
+        assert not list(folder.iterdir())
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("timeout", [math.nan, -math.inf, -1.0, 0, 0.0, "5", True])
+def test_bad_timeouts_are_value_errors_naming_the_value(timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number") as err:
+        render_bytes(small_graph(), "svg", timeout=timeout)  # type: ignore[arg-type]
+    shown = repr(timeout) if isinstance(timeout, (int, float)) else type(timeout).__name__
+    assert str(err.value).endswith(f"got {shown}")
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 1e300])
+def test_an_infinite_timeout_renders_in_a_child_with_no_limit(
+    no_dot: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, timeout: float
+) -> None:
+    """D13: timeout=float('inf') raised OverflowError. It means: no limit, still in a child."""
+    needs("pygraphviz")
+    calls = _record_children(monkeypatch)
+    assert render_bytes(small_graph(), "svg", timeout=timeout).startswith(b"<?xml")
+    assert len(calls) == 1 and calls[0][0] == sys.executable
+    assert save(small_graph(), tmp_path / "g.png", timeout=timeout).stat().st_size > 0
+
+
+def _gone(pid: int, within: float) -> bool:
+    """True once ``pid`` no longer runs (gone, or a zombie waiting for a reaper)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+_GRANDCHILD = """
+import subprocess, sys, time
+sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+open({pid_file!r}, "w").write(str(sleeper.pid))
+time.sleep(120)
+"""
+
+
+def test_a_timeout_stops_the_dot_wrappers_children_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D10: a `dot` that is a wrapper script starting its own child: the child kept running."""
+    pid_file = tmp_path / "grandchild.pid"
+    _write_script(tmp_path, "dot", _GRANDCHILD.format(pid_file=str(pid_file)))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderTimeout):
+        render_bytes(small_graph(), "svg", timeout=2.0)
+    grandchild = int(pid_file.read_text())
+    assert _gone(grandchild, within=5), f"pid {grandchild} still runs"
+
+
+def test_a_timeout_stops_the_pygraphviz_childs_children_too(
+    tmp_path: Path, no_dot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for the pygraphviz child: a pygraphviz (here a stand-in, first on sys.path,
+    which the child inherits) whose layout starts a helper process."""
+    pid_file = tmp_path / "grandchild.pid"
+    fake = tmp_path / "fake" / "pygraphviz"
+    fake.mkdir(parents=True)
+    body = _GRANDCHILD.format(pid_file=str(pid_file)).replace("\n", "\n        ")
+    (fake / "__init__.py").write_text(
+        f"class AGraph:\n    def __init__(self, string):\n        pass\n"
+        f"    def draw(self, format, prog):\n        {body}\n"
+    )
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "fake"), *sys.path])
+    monkeypatch.setattr(render_module, "find_renderer", lambda: "pygraphviz")
+    with pytest.raises(RenderTimeout, match=r"pygraphviz\) took more than 3 s"):
+        render_bytes(small_graph(), "svg", timeout=3.0)
+    grandchild = int(pid_file.read_text())
+    assert _gone(grandchild, within=5), f"pid {grandchild} still runs"
+
+
+def test_megabytes_of_renderer_messages_give_a_short_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D11: a `dot` writing 50 MB to stderr gave a 50 MB RuntimeError."""
+    _write_script(
+        tmp_path,
+        "dot",
+        """
+        import sys
+        sys.stderr.write("Error: first problem\\n")
+        line = "Warning: " + "x" * 990 + "\\n"
+        sys.stderr.write(line * 50_000)
+        sys.stderr.write("Error: the last word\\n")
+        sys.exit(1)
+        """,
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError) as err:
+        render_bytes(small_graph(), "svg")
+    message = str(err.value)
+    assert len(message) < 3_000 and "\n" not in message
+    assert message.startswith("Graphviz (dot) failed: Error: first problem Warning: xxx")
+    assert message.endswith("Error: the last word")
+    assert re.search(r"\[… [\d,]+ lines and [\d,]+ bytes of renderer messages cut …\]", message)
+
+
+def test_many_warnings_are_printed_as_one_bounded_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    needs("pygraphviz")
+    _fake_dot(tmp_path, monkeypatch)
+    dot = tmp_path / "dot"
+    dot.write_text(
+        dot.read_text().replace(
+            "import sys, pygraphviz",
+            "import sys, pygraphviz\nsys.stderr.write('Warning: w\\n' * 500)",
+        )
+    )
+    assert render_bytes(small_graph(), "svg").startswith(b"<?xml")
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 500
+    assert "[… 494 lines of renderer messages cut …]" in err

@@ -24,16 +24,20 @@ With no renderer, its notebook display shows the hint and its DOT text instead o
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import json
+import math
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import graphviz
 
@@ -110,11 +114,18 @@ def _check_format(format: object) -> str:
 
 
 def _check_timeout(timeout: object) -> float | None:
+    """None (in this process, no limit), or a positive number of seconds; ``math.inf`` (and any
+    wait longer than the system can time, ~292 years) means a child process with no limit."""
     if timeout is None:
         return None
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
-    return float(timeout)
+        shown = repr(timeout) if isinstance(timeout, (int, float)) else type(timeout).__name__
+        raise ValueError(
+            f"timeout must be a positive number of seconds, math.inf for no limit, or None "
+            f"(render in this process), got {shown}"
+        )
+    limit = float(timeout)
+    return math.inf if limit >= threading.TIMEOUT_MAX else limit
 
 
 def _source_of(graph: object) -> str:
@@ -159,33 +170,123 @@ def render_bytes(
 
 
 def _run(cmd: list[str], source: str, timeout: float | None, name: str, quiet: bool) -> bytes:
-    try:
-        done = subprocess.run(
-            cmd, input=source.encode("utf-8"), capture_output=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:  # subprocess.run has already killed the child
-        raise RenderTimeout(
-            f"Graphviz ({name}) took more than {timeout:g} s and was stopped; draw a smaller "
-            f"graph (draw_graph collapses neurons above max_nodes) or pass a larger timeout"
-        ) from exc
-    message = _useful_stderr(done.stderr.decode("utf-8", "replace"))
-    if done.returncode != 0 or not done.stdout:
-        raise RuntimeError(f"Graphviz ({name}) failed: {message or f'exit {done.returncode}'}")
+    """Run the renderer as a child in a process group of its own, so that a timeout (or a
+    Ctrl-C) stops it *and everything it started*: a ``dot`` that is a wrapper script, or a
+    layout plugin's helper, would otherwise keep running after the child itself was killed.
+    Its stderr goes to a temporary file, of which only the first and last lines are read."""
+    data = source.encode("utf-8")
+    wait = None if timeout is None or math.isinf(timeout) else timeout
+    with tempfile.TemporaryFile() as errors:
+        try:
+            child = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                **_NEW_GROUP,
+            )
+        except OSError as exc:
+            raise RuntimeError(
+                f"Graphviz ({name}) could not be started: {exc.strerror or exc}"
+            ) from None
+        try:
+            out: bytes = child.communicate(data, timeout=wait)[0]
+        except subprocess.TimeoutExpired:
+            _stop(child)
+            raise RenderTimeout(
+                f"Graphviz ({name}) took more than {timeout:g} s and was stopped; draw a smaller "
+                f"graph (draw_graph collapses neurons above max_nodes) or pass a larger timeout"
+            ) from None
+        except BaseException:  # Ctrl-C, or a broken pipe from a child that died early
+            _stop(child)
+            raise
+        message = _read_messages(errors)
+    if child.returncode != 0 or not out:
+        raise RuntimeError(f"Graphviz ({name}) failed: {message or f'exit {child.returncode}'}")
     if message and not quiet:
         print(f"Graphviz: {message}", file=sys.stderr)
-    return done.stdout
+    return out
 
 
-def _useful_stderr(text: str) -> str:
-    """Graphviz's messages minus fontconfig's noise about the system's newer config files."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "Fontconfig" not in ln]
-    return " ".join(lines)
+# A new session (POSIX) or process group (Windows) for the renderer, so it can be stopped whole.
+_NEW_GROUP: dict[str, Any] = (
+    {"start_new_session": True}
+    if os.name == "posix"
+    else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """Kill ``child``'s whole process group (it leads it: start_new_session), then reap it.
+    The group is killed before the child is reaped, so its id cannot have been reused."""
+    if os.name == "posix":
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+    else:
+        child.kill()
+    try:
+        child.communicate(timeout=5)
+    except (subprocess.TimeoutExpired, OSError, ValueError):
+        # a process outside the group still holds the pipe: stop waiting for it
+        for pipe in (child.stdin, child.stdout):
+            with contextlib.suppress(OSError):
+                if pipe is not None:
+                    pipe.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+
+
+# Renderer messages quoted in an error or a warning: a misbehaving renderer can write megabytes
+# to stderr, and a 50 MB exception message is a second failure. Kept: the first and the last
+# lines (the first error and the final verdict), each shortened, and a count of what was cut.
+_READ_EACH_END = 16_384  # bytes of stderr read from its start and from its end
+_KEEP_LINES = 3  # lines kept from each end
+_LINE_CHARS = 300
+
+
+def _read_messages(stream: IO[bytes]) -> str:
+    """The useful lines of the renderer's stderr (``stream``, a file), bounded, on one line."""
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    if size <= 2 * _READ_EACH_END:
+        return _useful_stderr(stream.read().decode("utf-8", "replace"))
+    head = stream.read(_READ_EACH_END).decode("utf-8", "replace")
+    stream.seek(size - _READ_EACH_END)
+    tail = stream.read().decode("utf-8", "replace")
+    # the lines cut in two at either edge of the unread middle are dropped
+    cut = size - 2 * _READ_EACH_END
+    return _useful_stderr(head.rpartition("\n")[0], tail.partition("\n")[2], cut_bytes=cut)
+
+
+def _useful_stderr(text: str, tail: str = "", cut_bytes: int = 0) -> str:
+    """Graphviz's messages minus fontconfig's noise about the system's newer config files, on
+    one line: at most the first and last few lines, each at most a few hundred characters."""
+
+    def useful(part: str) -> list[str]:
+        return [ln.strip() for ln in part.splitlines() if ln.strip() and "Fontconfig" not in ln]
+
+    first, last = useful(text), useful(tail)
+    lines = first + last
+    cut_lines = 0
+    if len(lines) > 2 * _KEEP_LINES:
+        cut_lines = len(lines) - 2 * _KEEP_LINES
+        lines = lines[:_KEEP_LINES] + lines[-_KEEP_LINES:]
+    if cut_lines or cut_bytes:
+        what = []
+        if cut_lines:
+            what.append(f"{cut_lines:,} line{'s' if cut_lines != 1 else ''}")
+        if cut_bytes:
+            what.append(f"{cut_bytes:,} bytes")
+        middle = f"[… {' and '.join(what)} of renderer messages cut …]"
+        lines = [*lines[:_KEEP_LINES], middle, *lines[_KEEP_LINES:]]
+    return " ".join(ln if len(ln) <= _LINE_CHARS else ln[:_LINE_CHARS] + "…" for ln in lines)
 
 
 @contextlib.contextmanager
 def _captured_fd2() -> Iterator[list[str]]:
     """Collect what C code writes to file descriptor 2 (Graphviz's warnings go there directly,
-    not through sys.stderr), so that it can be filtered and reported as one readable line."""
+    not through sys.stderr), so that it can be filtered and reported as one readable line
+    (the list gets that line when the block ends)."""
     out: list[str] = []
     try:
         saved = os.dup(2)
@@ -199,8 +300,7 @@ def _captured_fd2() -> Iterator[list[str]]:
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-            tmp.seek(0)
-            out.append(tmp.read().decode("utf-8", "replace"))
+            out.append(_read_messages(tmp))
 
 
 def _pygraphviz_in_process(source: str, fmt: str, quiet: bool = False) -> bytes:
@@ -215,9 +315,10 @@ def _pygraphviz_in_process(source: str, fmt: str, quiet: bool = False) -> bytes:
             error: Exception | None = exc
         else:
             error = None
-    stderr = _useful_stderr("".join(messages))
+    stderr = "".join(messages)
     if error is not None or not data:
-        raise RuntimeError(f"Graphviz (pygraphviz) failed: {stderr or error}") from error
+        reason = stderr or _useful_stderr(str(error)) or type(error).__name__
+        raise RuntimeError(f"Graphviz (pygraphviz) failed: {reason}") from error
     if stderr and not quiet:
         print(f"Graphviz: {stderr}", file=sys.stderr)
     return bytes(data)
@@ -238,16 +339,54 @@ def save(
     ext = target.suffix.lower().lstrip(".")
     if ext not in ("dot", "gv", *FORMATS):
         raise ValueError(
-            f"cannot tell the image format from {str(path)!r}: use a file name ending in "
+            f"cannot tell the image format from {_quoted(target)}: use a file name ending in "
             f".svg, .png, .pdf or .dot"
         )
-    check_folder(target)  # before a render that may take seconds
+    _check_target(target)  # before a render that may take seconds
+    check_folder(target)
     if ext in ("dot", "gv"):
         data = _source_of(graph).encode("utf-8")
     else:
         data = render_bytes(graph, ext, timeout=timeout)
     write_atomic(target, data)
     return target
+
+
+def _quoted(path: str | os.PathLike[str]) -> str:
+    text = os.fspath(path)
+    return repr(text if len(text) <= 200 else text[:200] + "…")
+
+
+def _check_target(target: Path) -> None:
+    """Refuse, before anything is rendered or written, a file name the write would fail on
+    later: one with a NUL character, one that is a folder, one in a folder we may not write."""
+    if "\0" in os.fspath(target):
+        raise ValueError(
+            f"cannot write {_quoted(target)}: a file name cannot contain a NUL character"
+        )
+    if target.is_dir():
+        raise _os_error(IsADirectoryError, errno.EISDIR, f"cannot write {target}: it is a folder")
+    folder = target.parent
+    access = {"effective_ids": True} if os.access in os.supports_effective_ids else {}
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK, **access):
+        message = f"cannot write {target}: no permission to write in {folder}"
+        raise _os_error(PermissionError, errno.EACCES, message)
+
+
+def _os_error(kind: type[OSError], code: int, message: str) -> OSError:
+    """``kind(message)`` with ``errno`` set: one line, as autograd_mlp._files words its errors
+    (``OSError(code, message)`` would print as "[Errno 13] ...")."""
+    error = kind(message)
+    error.errno = code
+    return error
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    with contextlib.suppress(OSError):
+        return a.exists() and b.exists() and os.path.samefile(a, b)  # a hard link, or case
+    return False
 
 
 # ------------------------------------------------------------------------------------------------
@@ -266,6 +405,7 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     it shows the install hint and its DOT text instead (a cell never fails for want of Graphviz).
     """
 
+    directory: str  # graphviz's, set in its __init__ (declared for the type checker)
     # Set by draw_graph; documented there.
     root_id: str = ""
     value_count: int = 0
@@ -338,9 +478,12 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     ) -> str:
         """Like ``graphviz.Digraph.render``: save the DOT source to ``filename`` (default
         ``<name>.gv``) in ``directory``, render it to ``<filename>.<format>`` (or to
-        ``outfile``, whose extension gives the format), and return the image's path. The
-        image is written atomically; ``cleanup=True`` deletes the source file afterwards and
-        ``view=True`` opens the image in the system's viewer."""
+        ``outfile``, whose extension gives the format), and return the image's path.
+
+        Everything is checked, and the image rendered, before any file is written, so a
+        refused call or a failed render leaves every file as it was. Both files are written
+        atomically; ``cleanup=True`` deletes the source file afterwards and ``view=True`` opens
+        the image in the system's viewer."""
         self._only_dot(engine, renderer=renderer, formatter=formatter, neato_no_op=neato_no_op)
         image: Path | None = None
         if outfile is not None:
@@ -349,7 +492,7 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
                 format = image.suffix.lstrip(".") or None
                 if format is None:
                     raise ValueError(
-                        f"cannot tell the image format from outfile={os.fspath(outfile)!r}: "
+                        f"cannot tell the image format from outfile={_quoted(outfile)}: "
                         f"give it an extension (.svg, .png, .pdf) or pass format="
                     )
             if directory is None:
@@ -357,15 +500,27 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
             if filename is None:
                 filename = image.with_suffix(".gv")
         fmt = _check_format(format if format is not None else self.format)
-        source = Path(self.save(filename, directory=directory))
+        if filename is not None:  # remembered for the next call, as graphviz does
+            self.filename = os.fspath(filename)
+        if directory is not None:
+            self.directory = os.fspath(directory)
+        source = Path(self.filepath)
         if image is None:
             image = Path(f"{source}.{fmt}")
-        if image.resolve() == source.resolve() and not overwrite_source:
-            raise ValueError(f"outfile {os.fspath(image)!r} is the DOT source file itself")
+        for path in (source, image):
+            _check_target(path)
+        same = _same_file(image, source)
+        if same and not overwrite_source:
+            raise ValueError(f"outfile {_quoted(image)} is the DOT source file itself")
         if raise_if_result_exists and image.exists():
-            raise graphviz.FileExistsError(f"output file exists: {os.fspath(image)!r}")
-        write_atomic(image, render_bytes(self, fmt, timeout=timeout, quiet=quiet))
-        if cleanup:
+            raise graphviz.FileExistsError(f"output file exists: {_quoted(image)}")
+        data = render_bytes(self, fmt, timeout=timeout, quiet=quiet)
+        for folder in {source.parent, image.parent}:
+            folder.mkdir(parents=True, exist_ok=True)  # graphviz creates them too
+        if not same:
+            write_atomic(source, self.source.encode(self.encoding or "utf-8"))
+        write_atomic(image, data)
+        if cleanup and not same:
             source.unlink()
         if view or quiet_view:
             self._view(image, format=fmt, quiet=quiet_view)
