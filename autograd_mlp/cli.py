@@ -154,6 +154,9 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    from .viz.dot import DEFAULT_MAX_NODES
+    from .viz.render import DEFAULT_TIMEOUT
+
     p = sub.add_parser(
         "render",
         help="draw the gradient graph of an expression as svg/png/pdf (or DOT text)",
@@ -173,6 +176,21 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
     p.add_argument("--label", help="label of the result (default: the expression)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="layout direction")
     p.add_argument("--precision", type=int, default=4, help="decimals printed (default 4)")
+    p.add_argument(
+        "--max-nodes",
+        type=int,
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs of more than N Values (default {DEFAULT_MAX_NODES}): Graphviz needs "
+        "minutes for thousands",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop Graphviz after SECONDS (default {DEFAULT_TIMEOUT:g}; inf: no limit)",
+    )
     p.add_argument(
         "-o",
         "--output",
@@ -214,7 +232,7 @@ def _parse_assignments(items: Sequence[str], command: str = "render") -> dict[st
 
 def _run_render(args: argparse.Namespace) -> int:
     from .expr import ExpressionError, build, variable_names
-    from .viz import draw_graph, save
+    from .viz import GraphTooLarge, RenderTimeout, draw_graph, save
 
     values = _parse_assignments(args.assignments)
     try:
@@ -235,13 +253,26 @@ def _run_render(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.precision <= 17:
         raise UsageError(f"render: --precision must be from 0 to 17, got {args.precision}")
+    if args.max_nodes < 1:
+        raise UsageError(f"render: --max-nodes must be a positive number, got {args.max_nodes}")
+    if not args.timeout > 0:  # also nan
+        raise UsageError(
+            f"render: --timeout must be a positive number of seconds (inf: no limit), "
+            f"got {args.timeout:g}"
+        )
     root.backward()
-    graph = draw_graph(
-        root,
-        rankdir=args.rankdir,
-        precision=args.precision,
-        highlight=leaves[args.highlight] if args.highlight is not None else None,
-    )
+    try:
+        graph = draw_graph(
+            root,
+            rankdir=args.rankdir,
+            precision=args.precision,
+            highlight=leaves[args.highlight] if args.highlight is not None else None,
+            max_nodes=args.max_nodes,
+        )
+    except GraphTooLarge as exc:  # its own message speaks Python (max_nodes=)
+        raise UsageError(
+            "render: " + exc.describe("--max-nodes ", "a smaller expression")
+        ) from None
     if args.output is None:
         sys.stdout.write(graph.source)
         return 0
@@ -249,7 +280,13 @@ def _run_render(args: argparse.Namespace) -> int:
         raise UsageError(
             f"render: -o {args.output}: the file name must end in .svg, .png, .pdf or .dot"
         )
-    path = save(graph, args.output)
+    try:
+        path = save(graph, args.output, timeout=args.timeout)
+    except RenderTimeout:
+        raise RenderTimeout(
+            f"render: Graphviz took more than {args.timeout:g} s and was stopped; pass a larger "
+            f"--timeout (inf: no limit), or draw a smaller expression"
+        ) from None
     print(f"wrote {path}")
     return 0
 

@@ -130,3 +130,67 @@ def test_an_expression_too_deep_for_the_parser_says_why(
     assert code == 2 and out == ""
     assert err.startswith("autograd-mlp render: expression cannot be parsed: it is too deeply")
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def _balanced_sum(leaves: int) -> str:
+    """x+x+… as a balanced tree of `leaves` terms: `leaves - 1` additions, shallow enough for
+    the parser (a flat chain of that many would nest too deeply)."""
+    if leaves == 1:
+        return "x"
+    half = leaves // 2
+    return f"({_balanced_sum(half)} + {_balanced_sum(leaves - half)})"
+
+
+def test_a_graph_too_big_names_the_option_the_command_has(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """D17: the refusal said "pass max_nodes=512", an option the command line did not have."""
+    expression = _balanced_sum(512)  # 511 additions and x: 512 Values
+    code, out, err = run(["render", expression, "--set", "x=1"], capsys)
+    assert code == 2 and out == ""
+    assert err == (
+        "autograd-mlp render: the graph has 512 Values, more than --max-nodes 500. Draw a "
+        "smaller expression, or pass --max-nodes 512 or more to draw it anyway (layout may "
+        "take minutes).\n"
+    )
+    code, out, err = run(["render", expression, "--set", "x=1", "--max-nodes", "512"], capsys)
+    assert code == 0 and err == "" and out.startswith("digraph") and "\tv511 [" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        (["--max-nodes", "0"], "--max-nodes must be a positive number, got 0"),
+        (["--max-nodes", "many"], "--max-nodes: invalid int value: 'many'"),
+        (["--timeout", "nan"], "--timeout must be a positive number of seconds (inf: no lim"),
+        (["--timeout", "nan"], "got nan"),
+        (["--timeout", "-1"], "got -1"),
+        (["--timeout", "0"], "got 0"),
+    ],
+)
+def test_bad_max_nodes_and_timeout_exit_2(
+    option: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run([*NEURON, *option], capsys)
+    assert code == 2 and out == "" and fragment in err and err.count("\n") == 1
+
+
+def test_timeout_inf_renders_and_a_timeout_names_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    target = tmp_path / "g.svg"
+    code, out, err = run([*NEURON, "--timeout", "inf", "-o", str(target)], capsys)
+    assert code == 0 and err == "" and b"<svg" in target.read_bytes()
+    hang = tmp_path / "bin" / "dot"
+    hang.parent.mkdir()
+    hang.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(60)\n")
+    hang.chmod(0o755)
+    monkeypatch.setenv("PATH", str(hang.parent))
+    code, out, err = run([*NEURON, "--timeout", "0.5", "-o", str(tmp_path / "h.svg")], capsys)
+    assert code == 1 and out == ""
+    assert err == (
+        "autograd-mlp: error: render: Graphviz took more than 0.5 s and was stopped; pass a "
+        "larger --timeout (inf: no limit), or draw a smaller expression\n"
+    )
+    assert not (tmp_path / "h.svg").exists()

@@ -220,26 +220,30 @@ class GraphTooLarge(ValueError):
         self.max_nodes = max_nodes
         self.can_collapse = can_collapse
         self.needed = values if collapsed is None else collapsed
-        super().__init__(self.describe("max_nodes=", "collapse=None"))
+        super().__init__("draw_graph: " + self.describe())
 
-    def describe(self, option: str, collapse_option: str | None) -> str:
-        """The message, with ``option`` (``"max_nodes="`` or ``"--max-nodes "``) as the way to
-        pass a limit in the interface it is shown in."""
+    def describe(
+        self,
+        option: str = "max_nodes=",
+        smaller: str = "a smaller part of it (e.g. the loss of one sample)",
+    ) -> str:
+        """The message in the words of the interface it is shown in: ``option`` is how a limit
+        is passed there (``"max_nodes="``, ``"--max-nodes "``), ``smaller`` what to draw instead.
+        """
+        if self.can_collapse:
+            return (
+                f"the graph has {self.values} Values, more than {option}{self.max_nodes}; "
+                f"pass collapse=None to collapse neurons, or {option}{self.needed} to draw it all."
+            )
         note = (
             f" ({self.collapsed} after collapsing each neuron into one node)"
             if self.collapsed is not None
             else ""
         )
-        if self.can_collapse and collapse_option is not None:
-            return (
-                f"draw_graph: the graph has {self.values} Values, more than "
-                f"{option}{self.max_nodes}; pass {collapse_option} to collapse neurons, or "
-                f"{option}{self.needed} to draw it all."
-            )
         return (
-            f"draw_graph: the graph has {self.values} Values{note}, more than "
-            f"{option}{self.max_nodes}. Draw a smaller part of it (e.g. the loss of one sample), "
-            f"or pass {option}{self.needed} or more to draw it anyway (layout may take minutes)."
+            f"the graph has {self.values} Values{note}, more than {option}{self.max_nodes}. "
+            f"Draw {smaller}, or pass {option}{self.needed} or more to draw it anyway "
+            f"(layout may take minutes)."
         )
 
 
