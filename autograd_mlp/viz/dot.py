@@ -28,6 +28,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -814,8 +815,8 @@ _PATH_ENDS = 5
 NONFINITE_NOTE = {
     "inf": "inf: a number too large for a float (beyond ±1.8·10³⁰⁸), e.g. exp(1000)",
     "nan": (
-        "nan: “not a number”, the result of an undefined step such as inf − inf, 0 × inf or "
-        "log of a negative number; everything computed from a nan is nan"
+        "nan: “not a number”, from an undefined step such as inf − inf, 0 × inf or log(−1); "
+        "anything computed from a nan is nan"
     ),
 }
 
@@ -847,7 +848,8 @@ def _caption(
         if r in roles_seen
     )
     rows.append(
-        '<TR><TD ALIGN="LEFT" COLSPAN="3"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3">'
+        '<TR><TD ALIGN="LEFT" COLSPAN="3">'
+        '<TABLE ALIGN="LEFT" BORDER="0" CELLSPACING="4" CELLPADDING="3">'
         f"<TR><TD>key:</TD>{key_cells}"
         f'<TD><FONT COLOR="{EDGE_TEXT}">{_text(arrow_note)}</FONT></TD></TR></TABLE></TD></TR>'
     )
@@ -884,9 +886,12 @@ def _caption(
             f"{_text(leaf_name, 'label')}.grad = <B>{_text(fmt(summary.grad))}</B>   ({verdict})"
             "</TD></TR>"
         )
-    for word in ("inf", "nan"):
-        if word in nonfinite:
-            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="3">{_text(NONFINITE_NOTE[word])}</TD></TR>')
+    notes = [NONFINITE_NOTE[word] for word in ("inf", "nan") if word in nonfinite]
+    if notes:
+        # wrapped, so that a long note does not widen the legend's columns
+        lines = [line for note in notes for line in textwrap.wrap(note, 72)]
+        text = '<BR ALIGN="LEFT"/>'.join(_text(line) for line in lines)
+        rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="3">{text}<BR ALIGN="LEFT"/></TD></TR>')
     return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
         + "".join(rows)
