@@ -16,8 +16,10 @@ What is drawn, and why:
 Node ids are ``v<i>`` for the i-th Value of `topological_order` and ``op<i>`` for the operation
 that produced it, so the same graph gives byte-identical DOT in every process (``id()`` and
 hashing never leak into the text). Labels are HTML-like labels (``label=<...>``) whose text goes
-through `html.escape`: a label such as ``"a|b{c}<d>\\"`` is printed as text and cannot end a
-string, a record field or the graph.
+through `html.escape` and has its backslashes doubled: a label such as ``"a|b{c}<d>\\"`` or
+``C:\\New`` is printed exactly as given (Graphviz would read ``\\N`` as the node's name) and cannot
+end a string, a record field or the graph. ``node_attrs`` values are always quoted strings, never
+HTML-like labels, so a caller's ``<...>`` cannot add nodes either.
 
 Building a graph needs no Graphviz program: ``draw_graph(root).source`` is plain text. Turning it
 into an image is `autograd_mlp.viz.render`'s job.
@@ -343,18 +345,23 @@ def draw_graph(
         highlight: a Value (or the label of exactly one Value) in the graph. Every chain-rule
             path from it to the root is drawn bold, and the legend lists each path's product of
             local derivatives and their sum next to its ``.grad`` (after ``root.backward()``
-            they are equal). Past ``max_paths`` paths only their number and sum are listed.
+            they are equal). Past ``max_paths`` paths only their number and sum are listed, and
+            a path of more than 12 Values is listed by its ends. Finding them takes time linear
+            in the size of the graph.
         max_nodes: above this many Values the graph is drawn with each neuron collapsed into
-            one node; if it is still too big a ValueError says how big and what to do.
+            one node; if it is still too big a `GraphTooLarge` (a ValueError) says how big and
+            what to do.
         collapse: True/False forces collapsing neurons on/off; None decides by ``max_nodes``.
-        legend: draw the colour key (and the path legend when highlighting).
+        legend: draw the colour key (and the path legend when highlighting), and a note on
+            what inf and nan mean when the drawing prints one.
         title: a line of text above the graph.
 
     Hooks (for building frames and exercises on top of the drawing), each called per node:
         node_text(value) -> {"label"|"data"|"grad": text} overrides what a box prints
             (``{"grad": "?"}`` hides a gradient);
         node_attrs(value) -> extra Graphviz attributes for that Value's node
-            (``{"penwidth": "3", "color": "red"}``);
+            (``{"penwidth": "3", "color": "red"}``), each written as a quoted string whose
+            text Graphviz shows as given (an ``xlabel`` of ``"<b>"`` prints ``<b>``);
         edge_text(input, output, argument_index) -> text replacing that arrow's number.
     """
     if not isinstance(root, Value):

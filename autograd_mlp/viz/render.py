@@ -10,10 +10,13 @@ The renderer chain, tried in order:
 Time limit. Every render runs Graphviz in a child process -- ``dot`` itself, or a small Python
 child that imports pygraphviz -- so that a layout taking longer than ``timeout`` seconds (default
 `DEFAULT_TIMEOUT`, 20 s) can be stopped: it raises `RenderTimeout` and leaves no Graphviz
-process behind. A thread could not do this: Graphviz's layout is C code that cannot be
-interrupted, and even a 10 kB DOT text (a complete graph on 50 nodes) keeps it busy for minutes.
-The child costs about 0.1 s. ``timeout=None`` renders with pygraphviz in this process instead:
-no start-up cost, and no limit either.
+process behind (the child runs in a process group of its own, and the whole group is killed, so
+a ``dot`` that is a wrapper script cannot leave its own children running). A thread could not do
+this: Graphviz's layout is C code that cannot be interrupted, and even a 10 kB DOT text (a
+complete graph on 50 nodes) keeps it busy for minutes. The child costs about 0.1 s.
+``timeout=math.inf`` runs the child with no limit; ``timeout=None`` renders with pygraphviz in
+this process instead: no start-up cost, and no limit either. What the renderer writes to stderr
+is quoted in errors and warnings only in part: its first and last lines, and how much was cut.
 
 `GradGraph`, the ``graphviz.Digraph`` that ``draw_graph`` returns, sends everything through this
 chain: its inherited ``pipe()``, ``render()``, ``view()`` and Jupyter display would otherwise run
