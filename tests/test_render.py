@@ -664,3 +664,26 @@ def test_many_warnings_are_printed_as_one_bounded_line(
     err = capfd.readouterr().err
     assert err.count("\n") == 1 and len(err) < 500
     assert "[… 494 lines of renderer messages cut …]" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("", ValueError, "cannot tell the image format from '': use a file name ending in"),
+        ("x" * 300 + ".svg", OSError, "cannot write 'xxxx"),
+    ],
+)
+def test_odd_file_names_are_one_short_line_naming_them(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_renderer: None,
+    name: str,
+    error: type[Exception],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error) as err:
+        save(small_graph(), name)
+    text = str(err.value)
+    assert text.startswith(message) and len(text) < 300 and "[Errno" not in text
+    assert not list(tmp_path.iterdir())

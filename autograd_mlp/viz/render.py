@@ -342,7 +342,7 @@ def save(
     ext = target.suffix.lower().lstrip(".")
     if ext not in ("dot", "gv", *FORMATS):
         raise ValueError(
-            f"cannot tell the image format from {_quoted(target)}: use a file name ending in "
+            f"cannot tell the image format from {_quoted(path)}: use a file name ending in "
             f".svg, .png, .pdf or .dot"
         )
     _check_target(target)  # before a render that may take seconds
@@ -367,11 +367,17 @@ def _check_target(target: Path) -> None:
         raise ValueError(
             f"cannot write {_quoted(target)}: a file name cannot contain a NUL character"
         )
-    if target.is_dir():
+    try:
+        is_folder = target.is_dir()
+        folder = target.parent
+        access = {"effective_ids": True} if os.access in os.supports_effective_ids else {}
+        writable = not folder.is_dir() or os.access(folder, os.W_OK | os.X_OK, **access)
+    except OSError as exc:  # a name too long for the system, a loop of symlinks, ...
+        message = f"cannot write {_quoted(target)}: {exc.strerror or type(exc).__name__}"
+        raise _os_error(type(exc), exc.errno or 0, message) from None
+    if is_folder:
         raise _os_error(IsADirectoryError, errno.EISDIR, f"cannot write {target}: it is a folder")
-    folder = target.parent
-    access = {"effective_ids": True} if os.access in os.supports_effective_ids else {}
-    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK, **access):
+    if not writable:
         message = f"cannot write {target}: no permission to write in {folder}"
         raise _os_error(PermissionError, errno.EACCES, message)
 
