@@ -905,3 +905,32 @@ def test_a_nan_gradient_highlighted_reads_as_equal_to_its_nan_path_sum() -> None
     g = draw_graph(y, highlight=x)
     assert g.path_summary is not None and g.path_summary.matches
     assert "equal ✓" in g.source and "nan: " in g.source
+
+
+# ------------------------------------------------------------------------------------------------
+# Error messages quote a bounded amount of the caller's value
+# ------------------------------------------------------------------------------------------------
+
+_HUGE = "y" * 1_000_000
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda o: draw_graph(list(range(100_000))),  # type: ignore[arg-type]
+        lambda o: draw_graph(o, highlight=_HUGE),
+        lambda o: draw_graph(o, rankdir=_HUGE),  # type: ignore[arg-type]
+        lambda o: draw_graph(o, title=_HUGE + "\udc80"),
+        lambda o: draw_graph(o, node_text=lambda v: {"grad": [0] * 100_000}),
+        lambda o: draw_graph(o, node_text=lambda v: {_HUGE: "1"}),
+        lambda o: draw_graph(o, node_attrs=lambda v: {_HUGE + " ": "1"}),
+        lambda o: draw_graph(o, node_attrs=lambda v: {"color": [0] * 100_000}),
+        lambda o: draw_graph(o).pipe(format=_HUGE),
+        lambda o: draw_graph(o).pipe(format="svg", engine=_HUGE),
+    ],
+)
+def test_a_huge_bad_value_gives_a_short_message(call: Any) -> None:
+    o, _ = tanh_neuron()
+    with pytest.raises((TypeError, ValueError)) as err:
+        call(o)
+    assert len(str(err.value)) < 400, str(err.value)[:500]

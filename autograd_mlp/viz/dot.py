@@ -38,7 +38,7 @@ from typing import Literal
 from ..engine import CONST, INPUT, PARAM, Value, topological_order
 from ..engine import role as leaf_role
 from .paths import DEFAULT_MAX_PATHS, PathSummary, path_summary
-from .render import GradGraph
+from .render import GradGraph, _brief
 
 __all__ = [
     "draw_graph",
@@ -203,7 +203,7 @@ def _attrs(attrs: Mapping[str, str]) -> str:
         if key == "label" and value.startswith("<") and value.endswith(">"):
             parts.append(f"{key}={value}")  # an HTML-like label, built and escaped here
         else:
-            parts.append(f"{key}={_attr_value(value, key, f'node_attrs[{key!r}]')}")
+            parts.append(f"{key}={_attr_value(value, key, f'node_attrs[{_brief(key)}]')}")
     return "[" + " ".join(parts) + "]"
 
 
@@ -365,20 +365,22 @@ def draw_graph(
         edge_text(input, output, argument_index) -> text replacing that arrow's number.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"draw_graph expects a Value as root, got {type(root).__name__}: {root!r}")
+        raise TypeError(
+            f"draw_graph expects a Value as root, got {type(root).__name__}: {_brief(root)}"
+        )
     if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {rankdir!r}")
+        raise ValueError(f"rankdir must be 'LR' or 'TB' (or 'RL', 'BT'), got {_brief(rankdir)}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
+        raise ValueError(f"precision must be an int from 0 to 17, got {_brief(precision)}")
     if cluster not in ("neuron", "layer", None):
-        raise ValueError(f"cluster must be 'neuron', 'layer' or None, got {cluster!r}")
+        raise ValueError(f"cluster must be 'neuron', 'layer' or None, got {_brief(cluster)}")
     for name, limit in (("max_nodes", max_nodes), ("max_paths", max_paths)):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"{name} must be a positive int, got {limit!r}")
+            raise ValueError(f"{name} must be a positive int, got {_brief(limit)}")
     if show_local not in (True, False, "auto"):
-        raise ValueError(f"show_local must be True, False or 'auto', got {show_local!r}")
+        raise ValueError(f"show_local must be True, False or 'auto', got {_brief(show_local)}")
     if collapse not in (True, False, None):
-        raise ValueError(f"collapse must be True, False or None, got {collapse!r}")
+        raise ValueError(f"collapse must be True, False or None, got {_brief(collapse)}")
     if title is not None:
         if not isinstance(title, str):
             raise TypeError(f"title must be a str or None, got {type(title).__name__}")
@@ -389,7 +391,7 @@ def draw_graph(
         ("edge_text", edge_text),
     ):
         if hook is not None and not callable(hook):
-            raise TypeError(f"{hook_name} must be a function or None, got {hook!r}")
+            raise TypeError(f"{hook_name} must be a function or None, got {_brief(hook)}")
 
     order = topological_order(root)
     index = {v: i for i, v in enumerate(order)}
@@ -408,7 +410,8 @@ def draw_graph(
         raise GraphTooLarge(len(order), None, max_nodes, can_collapse=True)
     if leaf is not None and leaf in hidden:
         raise ValueError(
-            f"draw_graph: highlight={leaf.label or 'that Value'!r} is inside a collapsed neuron; "
+            f"draw_graph: highlight={_brief(leaf.label or 'that Value')} is inside a collapsed "
+            f"neuron; "
             f"pass collapse=False and max_nodes={len(order)} to draw every Value."
         )
 
@@ -493,8 +496,8 @@ def _resolve_highlight(
         if len(matches) != 1:
             found = "no Value" if not matches else f"{len(matches)} Values"
             raise ValueError(
-                f"highlight={highlight!r}: {found} in the graph has that label; pass the Value "
-                f"itself or a label that names exactly one Value"
+                f"highlight={_brief(highlight)}: {found} in the graph has that label; pass the "
+                f"Value itself or a label that names exactly one Value"
             )
         return matches[0]
     if not isinstance(highlight, Value):
@@ -503,7 +506,7 @@ def _resolve_highlight(
         )
     if highlight not in index:
         raise ValueError(
-            f"highlight={highlight!r} is not part of the graph of the root being drawn"
+            f"highlight={_brief(highlight)} is not part of the graph of the root being drawn"
         )
     return highlight
 
@@ -774,28 +777,28 @@ def _cluster_order(key: str) -> tuple[int, ...]:
 
 def _check_overrides(override: object) -> None:
     if not isinstance(override, dict):
-        raise TypeError(f"node_text must return a dict or None, got {override!r}")
+        raise TypeError(f"node_text must return a dict or None, got {_brief(override)}")
     for key, value in override.items():
         if key not in _NODE_TEXT_KEYS:
             raise ValueError(
-                f"node_text returned the key {key!r}; expected keys among {_NODE_TEXT_KEYS}"
+                f"node_text returned the key {_brief(key)}; expected keys among {_NODE_TEXT_KEYS}"
             )
         if not isinstance(value, str):
-            raise TypeError(f"node_text[{key!r}] must be a str, got {value!r}")
+            raise TypeError(f"node_text[{_brief(key)}] must be a str, got {_brief(value)}")
 
 
 def _check_attrs(extra: object) -> dict[str, str]:
     if not isinstance(extra, dict):
-        raise TypeError(f"node_attrs must return a dict or None, got {extra!r}")
+        raise TypeError(f"node_attrs must return a dict or None, got {_brief(extra)}")
     checked: dict[str, str] = {}
     for key, value in extra.items():
         if not isinstance(key, str) or not _ATTR_NAME.match(key) or key == "label":
             raise ValueError(
-                f"node_attrs returned the attribute name {key!r}; expected a Graphviz attribute "
-                f"name (letters, digits, _), not 'label' (use node_text for the printed text)"
+                f"node_attrs returned the attribute name {_brief(key)}; expected a Graphviz "
+                f"attribute name (letters, digits, _), not 'label' (use node_text for the text)"
             )
         if not isinstance(value, str):
-            raise TypeError(f"node_attrs[{key!r}] must be a str, got {value!r}")
+            raise TypeError(f"node_attrs[{_brief(key)}] must be a str, got {_brief(value)}")
         checked[key] = value
     return checked
 

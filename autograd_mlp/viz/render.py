@@ -110,9 +110,16 @@ def find_renderer() -> str | None:
     return "pygraphviz"
 
 
+def _brief(value: object, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: error messages quote a caller's value, and a
+    megabyte of it would bury the message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + f"… ({len(text):,} characters)"
+
+
 def _check_format(format: object) -> str:
     if not isinstance(format, str) or format.lower() not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {_brief(format)}")
     return format.lower()
 
 
@@ -445,7 +452,9 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
             )
         wanted = engine if engine is not None else self.engine
         if wanted != "dot":
-            raise ValueError(f"GradGraph is laid out with the dot engine only, got {wanted!r}")
+            raise ValueError(
+                f"GradGraph is laid out with the dot engine only, got {_brief(wanted)}"
+            )
 
     def pipe(
         self,
