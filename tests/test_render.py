@@ -687,3 +687,24 @@ def test_odd_file_names_are_one_short_line_naming_them(
     text = str(err.value)
     assert text.startswith(message) and len(text) < 300 and "[Errno" not in text
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n", "failed: killed by SIGSEGV"),
+        ("import sys\nsys.stdout.write('hello, not an image')\n", "not an SVG file (it begins b'h"),
+        ("pass\n", "Graphviz (dot) failed: no output"),
+    ],
+)
+def test_a_broken_dot_is_a_clear_error_and_nothing_is_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _write_script(bin_dir, "dot", body)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    target = tmp_path / "g.svg"
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        save(small_graph(), target)
+    assert not target.exists() and [p.name for p in tmp_path.iterdir()] == ["bin"]

@@ -169,14 +169,33 @@ def render_bytes(
     if renderer == "dot":
         dot = shutil.which("dot")
         assert dot is not None  # find_renderer just found it
-        return _run([dot, f"-T{fmt}"], source, limit, "dot", quiet)
+        return _checked(_run([dot, f"-T{fmt}"], source, limit, "dot", quiet), fmt, "dot")
     if renderer == "pygraphviz":
         if limit is None or not sys.executable:  # no limit asked, or no Python to start
-            return _pygraphviz_in_process(source, fmt, quiet)
+            return _checked(_pygraphviz_in_process(source, fmt, quiet), fmt, "pygraphviz")
         path = json.dumps([p for p in sys.path if isinstance(p, str)])
         child = [sys.executable, "-c", _CHILD, fmt, path]
-        return _run(child, source, limit, "pygraphviz", quiet)
+        return _checked(_run(child, source, limit, "pygraphviz", quiet), fmt, "pygraphviz")
     raise RendererNotFound()
+
+
+# How each format's file begins: a renderer that exits 0 but writes something else (a broken
+# or impostor `dot`) must not have its output saved as an image.
+_MAGIC = {
+    "svg": (b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE"),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "pdf": (b"%PDF-",),
+}
+
+
+def _checked(data: bytes, fmt: str, name: str) -> bytes:
+    if not data[:64].lstrip().startswith(_MAGIC[fmt]):
+        raise RuntimeError(
+            f"Graphviz ({name}) wrote something that is not "
+            f"{'an' if fmt == 'svg' else 'a'} {fmt.upper()} file "
+            f"(it begins {_brief(data[:24])})"
+        )
+    return data
 
 
 def _run(cmd: list[str], source: str, timeout: float | None, name: str, quiet: bool) -> bytes:
@@ -212,10 +231,19 @@ def _run(cmd: list[str], source: str, timeout: float | None, name: str, quiet: b
             raise
         message = _read_messages(errors)
     if child.returncode != 0 or not out:
-        raise RuntimeError(f"Graphviz ({name}) failed: {message or f'exit {child.returncode}'}")
+        raise RuntimeError(f"Graphviz ({name}) failed: {message or _exit_text(child.returncode)}")
     if message and not quiet:
         print(f"Graphviz: {message}", file=sys.stderr)
     return out
+
+
+def _exit_text(code: int) -> str:
+    """ "exit 3", or for a child killed by a signal "killed by SIGSEGV" (a crash, not a code)."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+        return f"killed by signal {-code}"
+    return f"exit {code}" if code else "no output"
 
 
 # A new session (POSIX) or process group (Windows) for the renderer, so it can be stopped whole.
