@@ -302,6 +302,22 @@ def test_special_characters_render_as_given_in_every_place_user_text_enters(text
     assert texts.count(text) == 4  # label, title, edge_text, xlabel: each exactly as given
 
 
+@pytest.mark.parametrize("text", ["one\\\ntwo", "C:\\New\\n\nx\\", "\\\\n\n\\"])
+def test_a_newline_in_a_tooltip_or_xlabel_is_a_line_break(text: str) -> None:
+    needs("pygraphviz")
+    from autograd_mlp.viz import render_bytes
+
+    a = Value(1.0, label="a")
+    b = a * 2
+    b.backward()
+    g = draw_graph(b, node_attrs=lambda v: {"tooltip": text, "xlabel": text} if v is a else None)
+    texts, titles, _ = _svg_texts(render_bytes(g, "svg"))
+    assert text in titles
+    lines = text.split("\n")
+    start = texts.index(lines[0])  # the xlabel, one <text> per line
+    assert texts[start : start + len(lines)] == lines
+
+
 def test_control_characters_and_noncharacters_are_printed_as_visible_escapes() -> None:
     needs("pygraphviz")
     from autograd_mlp.viz import render_bytes

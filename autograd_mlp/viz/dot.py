@@ -142,12 +142,12 @@ def format_number(x: float, precision: int = 4) -> str:
 
 # Characters no drawing can hold as they are: C0 controls (Graphviz rejects them in labels, XML
 # forbids them) and U+FFFE/U+FFFF (not XML characters: Graphviz drops them). They are printed as
-# the visible text ``\\x00`` / ``\\ufffe`` instead. Tab is kept: Graphviz prints it as a space.
+# the visible text \x00 / \ufffe instead. Tab is kept: Graphviz prints it as a space.
 _VISIBLE = {c: f"\\x{c:02x}" for c in range(32) if c != 9} | {
     0xFFFE: "\\ufffe",
     0xFFFF: "\\uffff",
 }
-# Node attributes whose text Graphviz runs through its backslash escapes (\\N = node name, ...)
+# Node attributes whose text Graphviz runs through its backslash escapes (\N = node name, ...)
 # twice, not once: a literal backslash must be doubled twice to survive.
 _TWICE_ESCAPED = frozenset(("tooltip", "edgetooltip", "labeltooltip", "headtooltip", "tailtooltip"))
 _SHOWN = 60  # characters of a caller's text an error message quotes
@@ -181,16 +181,17 @@ def _text(s: str, what: str = "text") -> str:
 
 def _attr_value(s: str, key: str = "", what: str = "text") -> str:
     """A DOT double-quoted string whose text Graphviz shows as given. Inside the quotes only
-    ``\"`` is DOT syntax; Graphviz then reads backslash escapes in the text (once, twice for
-    tooltips), so backslashes are doubled that many times, and a newline is written as the
-    escape ``\n`` (a line break)."""
+    ``\\"`` is DOT syntax, but Graphviz then reads entities (``&amp;``) and backslash escapes in
+    the text (once, twice for tooltips): ``&`` is written as ``&amp;``, backslashes are doubled
+    that many times, and a newline is written as the escape ``\\n`` (a line break)."""
     _check_text(s, what)
     s = s.replace("&", "&amp;")
     lines = [line.translate(_VISIBLE) for line in s.split("\n")]
     passes = 2 if key in _TWICE_ESCAPED else 1
     for _ in range(passes):
         lines = [line.replace("\\", "\\\\") for line in lines]
-    newline = "\\" * passes + "n"
+    # one escape either way: Graphviz reads a tooltip's \n before its second pass
+    newline = "\\n"
     return '"' + newline.join(lines).replace('"', '\\"') + '"'
 
 
