@@ -3,55 +3,90 @@
 ``backward()`` visits the nodes in reverse topological order (the root first) and, at each
 node, hands every input its share of the gradient: ``input.grad += local × node.grad``. Frame 0
 shows the seed (∂root/∂root = 1); frame k shows the k-th operation node being processed,
-highlighted, with the arrows into it labelled ``local × grad = contribution``. Gradients that
-are complete are printed, gradients that have received only some of their contributions are
-printed with a trailing ``+…``, and gradients not yet reached are blank.
+highlighted, with the arrows into it in red and, under the graph, one line per input:
+``L2.N1.w1.grad += 0.4502 × (−1.7864) = −0.8042``. A gradient that is complete is printed; one
+that has received only some of its contributions is printed in full with, below it, how many
+are still to come (``+1 more to come``); one not yet reached is blank.
+
+Every frame is drawn on one layout (`autograd_mlp.viz.layout`), computed once with each box as
+wide as the widest text it will ever show, so stepping from frame k to k+1 moves nothing.
 
 The frames are computed from the stored local derivatives, not by calling ``backward()``, so
 drawing them changes no ``.grad``. `save_frames` writes numbered images and an animated GIF
-(Pillow, in the ``render`` extra).
+(Pillow, in the ``render`` extra); `autograd_mlp.teach.slides` writes projector slides.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._files import write_atomic
+from .._files import check_folder, write_atomic
 from ..engine import Value, topological_order
-from ..viz import GradGraph, draw_graph, op_symbol, save
-from ..viz import format_number as _fmt
-from .paths import gradients
+from ..viz.dot import format_number as _fmt
+from ..viz.layout import Layout, Look, default_look, display_name, lay_out, render_png, render_svg
 
-__all__ = ["Frame", "backward_frames", "save_frames", "save_lesson_gif", "MAX_FRAMES"]
+__all__ = [
+    "Frame",
+    "Step",
+    "Contribution",
+    "backward_frames",
+    "backward_steps",
+    "step_texts",
+    "save_frames",
+    "save_lesson_gif",
+    "MAX_FRAMES",
+    "LAST_FRAME_MS",
+]
 
 MAX_FRAMES = 200  # one slide per op: past this a sequence of frames teaches nothing
-CURRENT = {"shape": "box", "style": "rounded,bold", "color": "#d0312d", "penwidth": "3"}
-NBSP = "\u00a0"  # keeps a blank gradient as wide as the number it will become (stable layout)
+LAST_FRAME_MS = 4000  # the GIF rests on the finished gradients before it starts again
 
 
 @dataclass(frozen=True)
-class Frame:
-    """One step: the graph to show, the node being processed (None for the seed frame)."""
+class Contribution:
+    """What one input receives at a step: ``local × grad = product``; ``total`` is its
+    gradient after adding it, with ``received`` of its ``needed`` contributions in."""
+
+    input: Value
+    argument: int
+    local: float
+    grad: float
+    product: float
+    total: float
+    received: int
+    needed: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """The state of the backward pass after ``index`` steps (0: the seed)."""
 
     index: int
+    total: int
     node: Value | None
-    graph: GradGraph
-    caption: str
+    root: Value
+    grad: Mapping[Value, float]
+    received: Mapping[Value, int]
+    needed: Mapping[Value, int]
+    contributions: tuple[Contribution, ...]
 
-
-def _factor(x: float, precision: int) -> str:
-    """A number as a factor: negative ones in parentheses, (−1.0000) × (−1.0754)."""
-    s = _fmt(x, precision)
-    return f"({s})" if s.startswith("−") else s
+    @property
+    def caption(self) -> str:
+        root = display_name(self.root)
+        if self.node is None:
+            return f"step 0/{self.total}: seed ∂{root}/∂{root} = 1"
+        return (
+            f"step {self.index}/{self.total}: backward through {display_name(self.node)}: "
+            f"each input gets local × {_fmt(self.grad[self.node])}"
+        )
 
 
 def _pending_uses(order: list[Value]) -> dict[Value, int]:
-    """How many edges lead out of each node: contributions its gradient still waits for."""
+    """How many edges lead out of each node: contributions its gradient waits for."""
     uses: dict[Value, int] = {v: 0 for v in order}
     for v in order:
         for child in v._prev:
@@ -59,14 +94,10 @@ def _pending_uses(order: list[Value]) -> dict[Value, int]:
     return uses
 
 
-def backward_frames(
-    root: Value, *, precision: int = 4, rankdir: str = "LR", max_frames: int = MAX_FRAMES
-) -> Iterator[Frame]:
-    """Yield one `Frame` per step of the backward pass from ``root`` (seed frame first)."""
+def backward_steps(root: Value, *, max_frames: int = MAX_FRAMES) -> list[Step]:
+    """Every step of the backward pass from ``root``, the seed first (no ``.grad`` changes)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_frames expects a Value, got {type(root).__name__}: {root!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 0 to 17, got {precision!r}")
     order = topological_order(root)
     ops = [v for v in reversed(order) if v._prev]
     if len(ops) + 1 > max_frames:
@@ -75,60 +106,172 @@ def backward_frames(
             f"max_frames={max_frames}; draw a smaller expression (one sample, one neuron) or "
             f"pass max_frames={len(ops) + 1}"
         )
-    # The final gradient of each node, by the same recurrence as backward(), for the blanks'
-    # widths; ``grad`` and ``received`` evolve step by step.
-    final = gradients(order)
+    needed = _pending_uses(order)
     grad = {v: 0.0 for v in order}
     received = {v: 0 for v in order}
-    needed = _pending_uses(order)
     grad[root] = 1.0
-
-    def text(v: Value) -> dict[str, str]:
-        if v is root or (received[v] == needed[v] and received[v] > 0):
-            return {"grad": _fmt(grad[v], precision)}
-        if received[v] > 0:
-            return {"grad": _fmt(grad[v], precision) + " +…"}
-        return {"grad": NBSP * len(_fmt(final[v], precision))}
-
-    def draw(current: Value, caption: str, *, processing: bool) -> GradGraph:
-        def attrs(v: Value) -> dict[str, str] | None:
-            return dict(CURRENT) if v is current else None
-
-        def edge(inp: Value, out: Value, k: int) -> str | None:
-            # The seed frame highlights the root but sends nothing yet: its inputs are blank,
-            # so an arrow labelled with a contribution would show a step not yet taken.
-            if not processing or out is not current:
-                return None
-            local = out._local[k]
-            g = grad[out]
-            product = _fmt(local * g, precision)
-            return f"{_factor(local, precision)} × {_factor(g, precision)} = {product}"
-
-        return draw_graph(
-            root,
-            rankdir=rankdir,  # type: ignore[arg-type]
-            precision=precision,
-            node_text=text,
-            node_attrs=attrs,
-            edge_text=edge,
-            title=caption,
-            legend=False,
-        )
-
     total = len(ops)
-    seed = f"step 0/{total}: seed ∂{root.label or 'root'}/∂{root.label or 'root'} = 1"
-    yield Frame(0, None, draw(root, seed, processing=False), seed)
+    steps = [Step(0, total, None, root, dict(grad), dict(received), needed, ())]
     for k, node in enumerate(ops, 1):
-        # Process ``node``: its gradient is complete; every input gets local × grad.
-        for child, local in zip(node._prev, node._local):
-            grad[child] += local * grad[node]
+        given = []
+        for arg, (child, local) in enumerate(zip(node._prev, node._local)):
+            product = local * grad[node]
+            grad[child] += product
             received[child] += 1
-        name = node.label or f"the {op_symbol(node._op)} node"
-        caption = (
-            f"step {k}/{total}: backward through {name}: "
-            f"each input gets local × grad = local × {_fmt(grad[node], precision)}"
+            given.append(
+                Contribution(
+                    child,
+                    arg,
+                    local,
+                    grad[node],
+                    product,
+                    grad[child],
+                    received[child],
+                    needed[child],
+                )
+            )
+        steps.append(Step(k, total, node, root, dict(grad), dict(received), needed, tuple(given)))
+    return steps
+
+
+def step_texts(step: Step, precision: int = 4) -> dict[Value, dict[str, str]]:
+    """The grad and note rows of every Value box at ``step``: complete gradients printed,
+    partial ones printed with how many contributions are still to come, the rest blank."""
+    out: dict[Value, dict[str, str]] = {}
+    for v, g in step.grad.items():
+        got, need = step.received[v], step.needed[v]
+        if v is step.root or (got == need and got > 0):
+            out[v] = {"grad": f"grad {_fmt(g, precision)}", "note": ""}
+        elif got > 0:
+            more = need - got
+            out[v] = {"grad": f"grad {_fmt(g, precision)}", "note": f"+{more} more to come"}
+        else:
+            out[v] = {"grad": "", "note": ""}
+    return out
+
+
+def _factor(x: float, precision: int) -> str:
+    """A number as a factor: negative ones in parentheses, (−1.0000) × (−1.0754)."""
+    s = _fmt(x, precision)
+    return f"({s})" if s.startswith("−") else s
+
+
+def _grad_of(v: Value) -> str:
+    """``L1.N1.w1.grad``, or ``(t1 − L2.N1.z).grad`` for a name built from its inputs."""
+    name = display_name(v)
+    return f"{name}.grad" if v.label or " " not in name else f"({name}).grad"
+
+
+def contribution_lines(step: Step, precision: int = 4) -> list[str]:
+    """One line per input of the step's node: ``x1.grad += 0.1000 × 1.0000 = 0.1000 …``."""
+    lines = []
+    for c in step.contributions:
+        line = (
+            f"{_grad_of(c.input)} += {_factor(c.local, precision)} × "
+            f"{_factor(c.grad, precision)} = {_fmt(c.product, precision)}"
         )
-        yield Frame(k, node, draw(node, caption, processing=True), caption)
+        if c.received < c.needed:
+            more = c.needed - c.received
+            line += f"   (so far {_fmt(c.total, precision)}, {more} more to come)"
+        elif c.needed > 1:
+            line += f"   (complete: {_fmt(c.total, precision)})"
+        lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One step drawn on the shared layout: ``svg()``/``png()`` render it."""
+
+    index: int
+    node: Value | None
+    caption: str
+    step: Step
+    layout: Layout
+    look: Look
+    precision: int = 4
+
+    @property
+    def header(self) -> list[str]:
+        return [self.caption, "arrows: local derivative ∂out/∂in · red: this step"]
+
+    @property
+    def footer(self) -> list[str]:
+        return contribution_lines(self.step, self.precision)
+
+    def svg(self, header: list[str] | None = None) -> str:
+        """The frame as SVG (layout units): header lines, the graph, this step's sums."""
+        return render_svg(
+            self.layout,
+            self.look,
+            header=self.header if header is None else header,
+            footer=self.footer,
+        )
+
+    def png(self, scale: float = 1.5, header: list[str] | None = None) -> bytes:
+        return render_png(
+            self.layout,
+            self.look,
+            scale=scale,
+            header=self.header if header is None else header,
+            footer=self.footer,
+        )
+
+
+def frame_look(step: Step, layout: Layout, precision: int = 4) -> Look:
+    """The look of one step: texts from `step_texts`, the node and its arrows in red."""
+    look = default_look(layout)
+    for v, rows in step_texts(step, precision).items():
+        look.text.setdefault(layout.ids[v], {}).update(rows)
+    current = step.node if step.node is not None else step.root
+    cid = layout.ids[current]
+    look.highlight.add(cid)
+    if step.node is not None:
+        i = cid[1:]
+        look.highlight.add(f"op{i}")
+        look.highlight.update(f"e{i}_{k}" for k in range(len(step.node._prev)))
+    return look
+
+
+def _reserve(steps: list[Step], precision: int) -> dict[Value, dict[str, list[str]]]:
+    wanted: dict[Value, dict[str, list[str]]] = {}
+    for step in steps:
+        for v, rows in step_texts(step, precision).items():
+            for row, text in rows.items():
+                if text:
+                    wanted.setdefault(v, {}).setdefault(row, []).append(text)
+    return wanted
+
+
+def backward_frames(
+    root: Value,
+    *,
+    precision: int = 4,
+    max_frames: int = MAX_FRAMES,
+    layout: Layout | None = None,
+) -> Iterator[Frame]:
+    """Yield one `Frame` per step of the backward pass from ``root`` (seed frame first).
+
+    All frames share ``layout`` (default: ``root``'s graph laid out once, with room for every
+    text the frames print).
+    """
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    steps = backward_steps(root, max_frames=max_frames)
+    if layout is None:
+        layout = lay_out(root, precision=precision, reserve=_reserve(steps, precision))
+    elif root not in layout.ids:
+        raise ValueError("layout= is the layout of another graph: lay out this root's graph")
+    for step in steps:
+        yield Frame(
+            step.index,
+            step.node,
+            step.caption,
+            step,
+            layout,
+            frame_look(step, layout, precision),
+            precision,
+        )
 
 
 def save_frames(
@@ -138,90 +281,105 @@ def save_frames(
     *,
     gif: bool = True,
     duration_ms: int = 1200,
-    max_width: int = 2400,
+    last_ms: int = LAST_FRAME_MS,
+    loop: bool = True,
     precision: int = 4,
-    rankdir: str = "LR",
-    dpi: int = 72,
+    scale: float = 1.5,
+    layout: Layout | None = None,
 ) -> list[Path]:
-    """Write ``frame_000.<format>``, ``frame_001...`` into ``directory`` and, for PNG frames,
-    an animated ``backward.gif`` (every frame padded to the same size, scaled down to at most
-    ``max_width`` pixels, looping). PNG frames are drawn at ``dpi`` dots per inch (72 keeps the
-    lesson's graph about 2400 pixels wide, readable on a projector). Returns the paths written
-    (the GIF last)."""
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 20 <= dpi <= 600:
-        raise ValueError(f"dpi must be an int from 20 to 600, got {dpi!r}")
-    if format not in ("png", "svg", "pdf"):
-        raise ValueError(f"format must be 'png', 'svg' or 'pdf', got {format!r}")
-    if isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or duration_ms < 20:
-        raise ValueError(f"duration_ms must be an int of at least 20, got {duration_ms!r}")
+    """Write ``frame_000.<format>``, ``frame_001...`` (png or svg) into ``directory`` and, for
+    PNG frames, an animated ``backward.gif``: the same frames, each shown ``duration_ms``, the
+    last one ``last_ms``, looping unless ``loop=False``. PNGs are ``scale`` pixels a layout
+    unit (1.5: body text 21 px). Returns the paths written (the GIF last)."""
+    if format not in ("png", "svg"):
+        raise ValueError(f"format must be 'png' or 'svg', got {format!r}")
+    for name, ms in (("duration_ms", duration_ms), ("last_ms", last_ms)):
+        if isinstance(ms, bool) or not isinstance(ms, int) or ms < 20:
+            raise ValueError(f"{name} must be an int of at least 20, got {ms!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.2 <= scale <= 8:
+        raise ValueError(f"scale must be a number from 0.2 to 8, got {scale!r}")
     if gif and format != "png":
         raise ValueError("the animated GIF is built from PNG frames: use format='png' or gif=False")
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
+    check_folder(folder / "x")
     written = []
-    for frame in backward_frames(root, precision=precision, rankdir=rankdir):
+    pngs = []
+    for frame in backward_frames(root, precision=precision, layout=layout):
+        target = folder / f"frame_{frame.index:03d}.{format}"
         if format == "png":
-            frame.graph.graph_attr["dpi"] = str(dpi)
-        written.append(save(frame.graph, folder / f"frame_{frame.index:03d}.{format}"))
+            data = frame.png(scale)
+            pngs.append(data)
+        else:
+            data = frame.svg().encode("utf-8")
+        write_atomic(target, data)
+        written.append(target)
     if gif:
-        written.append(_write_gif(written, folder / "backward.gif", duration_ms, max_width))
+        target = folder / "backward.gif"
+        write_atomic(target, gif_bytes(pngs, duration_ms, last_ms=last_ms, loop=loop))
+        written.append(target)
     return written
 
 
-def _write_gif(frames: list[Path], target: Path, duration_ms: int, max_width: int) -> Path:
+def gif_bytes(
+    frames: list[bytes], duration_ms: int, *, last_ms: int = LAST_FRAME_MS, loop: bool = True
+) -> bytes:
+    """An animated GIF of PNG ``frames`` (all padded to one size), the last held ``last_ms``."""
     try:
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - the render extra installs Pillow
         raise ImportError(
             "save_frames needs Pillow for the GIF: pip install 'autograd_mlp[render]'"
         ) from exc
-    images = [Image.open(p).convert("RGB") for p in frames]
+    images = [Image.open(io.BytesIO(p)).convert("RGB") for p in frames]
     width = max(im.width for im in images)
     height = max(im.height for im in images)
-    scale = min(1.0, max_width / width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     canvases = []
     for im in images:
         canvas = Image.new("RGB", (width, height), "white")
-        canvas.paste(im, ((width - im.width) // 2, (height - im.height) // 2))
-        if scale < 1.0:
-            canvas = canvas.resize(size, Image.Resampling.LANCZOS)
+        canvas.paste(im, (0, 0))  # top left: every frame's graph at the same pixels
         canvases.append(canvas)
     # One shared palette, taken from the last frame (it has every gradient in colour): with the
-    # same palette everywhere Pillow stores each frame as its difference from the previous one,
-    # which keeps a dozen large frames at a few hundred kilobytes.
-    palette = canvases[-1].quantize(colors=48, method=Image.Quantize.MEDIANCUT)
+    # same palette everywhere Pillow stores each frame as its difference from the previous one.
+    palette = canvases[-1].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
     padded = [c.quantize(palette=palette, dither=Image.Dither.NONE) for c in canvases]
+    durations = [duration_ms] * (len(padded) - 1) + [last_ms]
     buffer = io.BytesIO()
+    options: dict[str, object] = {}
+    if loop:
+        options["loop"] = 0  # without the loop extension a GIF plays once
     padded[0].save(
         buffer,
         format="GIF",
         save_all=True,
         append_images=padded[1:],
-        duration=duration_ms,
-        loop=0,
-        optimize=True,
+        duration=durations,
+        optimize=False,
+        **options,
     )
-    write_atomic(target, buffer.getvalue())
-    return target
+    return buffer.getvalue()
 
 
-def save_lesson_gif(target: str | os.PathLike[str], *, max_width: int = 1800) -> Path:
-    """Write the lesson's backward-pass GIF (the one in ``docs/images/lesson-backward.gif``).
+def save_lesson_gif(
+    target: str | os.PathLike[str],
+    *,
+    lesson: object | None = None,
+    scale: float = 1.0,
+    loop: bool = True,
+) -> Path:
+    """Write the lesson's backward-pass GIF (the one in ``docs/images/lesson-backward.gif``):
+    the lesson's graph on its one layout, a frame per step, the last frame held longer."""
+    from .layout import lesson_layout
+    from .lesson import Lesson
 
-    The 3–2–2 network on the documented example numbers, E = Σ (t − y)², 12 frames. The
-    numbered PNG frames are drawn in a temporary directory and discarded.
-    """
-    from .lesson import LESSON_X, lesson_error, lesson_network
-
-    model = lesson_network()
-    y = model(list(LESSON_X))
-    assert isinstance(y, list)  # two outputs
-    error = lesson_error(y)
+    if lesson is not None and not isinstance(lesson, Lesson):
+        raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
+    board = lesson_layout(lesson)
+    frames = [
+        f.png(scale, header=[f.caption, board.lesson.error_formula])
+        for f in backward_frames(board.error, layout=board.layout)
+    ]
     target = Path(target)
-    with tempfile.TemporaryDirectory() as tmp:
-        written = save_frames(error, tmp, max_width=max_width)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = written[-1].read_bytes()
-    write_atomic(target, data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, gif_bytes(frames, 1200, loop=loop))
     return target

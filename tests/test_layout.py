@@ -1,0 +1,175 @@
+"""The lesson's one layout: order, boxes, no arrow through a foreign box, stable frames."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from autograd_mlp import Value
+from autograd_mlp.teach.frames import backward_frames
+from autograd_mlp.teach.layout import LessonLayout, lesson_layout
+from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
+from autograd_mlp.viz.layout import (
+    PAD_X,
+    EdgeRoute,
+    Layout,
+    NodeBox,
+    crossings,
+    lay_out,
+    render_svg,
+    text_width,
+)
+from tests.conftest import needs
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def board() -> LessonLayout:
+    needs("pygraphviz")
+    return lesson_layout()
+
+
+def _node(board: LessonLayout, label: str) -> NodeBox:
+    (nid,) = [nid for v, nid in board.ids.items() if v.label == label]
+    return board.layout.nodes[nid]
+
+
+def test_inputs_on_the_left_in_order(board: LessonLayout) -> None:
+    x = [_node(board, f"x{i}") for i in (1, 2, 3)]
+    assert x[0].cy < x[1].cy < x[2].cy
+    others = [n for n in board.layout.nodes.values() if n not in x]
+    assert max(n.x + n.w for n in x) < min(n.x for n in others)
+
+
+def test_each_neurons_weights_in_order_inside_its_box(board: LessonLayout) -> None:
+    for layer, spec in enumerate(DEFAULT_LESSON.layers, 1):
+        for j in range(1, spec.size + 1):
+            name = f"L{layer}.N{j}"
+            names = [f"{name}.w{i}" for i in range(1, spec.nin + 1)] + [f"{name}.b"]
+            boxes = [_node(board, n) for n in names]
+            assert [b.cy for b in boxes] == sorted(b.cy for b in boxes)
+            assert len({b.cx for b in boxes}) == 1  # one column
+            c = board.layout.clusters[f"cluster_L{layer}_N{j}"]
+            for b in boxes:
+                assert c.x <= b.x and b.x + b.w <= c.x + c.w and c.y <= b.y <= c.y + c.h - b.h
+    # neuron 1 above neuron 2, layer 1 left of layer 2
+    cl = board.layout.clusters
+    assert cl["cluster_L1_N1"].y < cl["cluster_L1_N2"].y
+    assert cl["cluster_L2_N1"].y < cl["cluster_L2_N2"].y
+    # layers left to right: every weighted sum of layer 1 left of every one of layer 2
+    sums = {n.cluster: n.cx for n in board.layout.nodes.values() if n.label == "Σwx+b"}
+    assert max(sums["cluster_L1_N1"], sums["cluster_L1_N2"]) < min(
+        sums["cluster_L2_N1"], sums["cluster_L2_N2"]
+    )
+
+
+def test_no_arrow_through_a_box_it_does_not_belong_to(board: LessonLayout) -> None:
+    assert crossings(board.layout) == []
+
+
+def test_crossings_finds_an_arrow_through_a_box() -> None:
+    a = NodeBox("a", "value", 0, 0, 10, 10)
+    b = NodeBox("b", "value", 100, 0, 10, 10)
+    c = NodeBox("c", "value", 50, -10, 20, 30)  # sits on the straight line from a to b
+    route = EdgeRoute("e", "a", "b", ((10, 5), (40, 5), (70, 5), (100, 5)), ())
+    layout = Layout(110, 30, {"a": a, "b": b, "c": c}, (route,), {}, {})
+    assert crossings(layout) == [("e", "c")]
+
+
+def test_the_layout_is_data_with_stable_ids(board: LessonLayout) -> None:
+    data = board.layout.to_dict()
+    json.dumps(data)  # plain JSON
+    assert set(data["nodes"]) == set(board.layout.nodes)
+    again = lesson_layout().layout.to_dict()
+    assert again == data  # computed twice, the same numbers: ids and positions are structural
+    for e in data["edges"]:
+        assert e["source"] in data["nodes"] and e["target"] in data["nodes"]
+        assert len(e["path"]) % 3 == 1 and len(e["arrow"]) == 3
+
+
+def test_svg_elements_carry_the_layout_ids(board: LessonLayout) -> None:
+    root = ET.fromstring(board.svg())
+    ids = {g.get("id") for g in root.iter(f"{SVG}g")}
+    assert set(board.layout.nodes) <= ids
+    assert {e.id for e in board.layout.edges} <= ids
+    assert set(board.layout.clusters) <= ids
+    texts = {t.get("id"): t.text for t in root.iter(f"{SVG}text")}
+    x1 = _node(board, "x1").id
+    assert texts[f"{x1}-label"] == "x1" and texts[f"{x1}-data"] == "data 1.0000"
+    # the error convention is written on the picture
+    assert DEFAULT_LESSON.error_formula in (texts["header-1"] or "")
+
+
+def _positions(svg: str) -> dict[str, tuple[str, ...]]:
+    """Every node's shape attributes (rect x, y, width, height or ellipse cx, cy, rx, ry)."""
+    root = ET.fromstring(svg)
+    graph = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "graph")
+    out = {"graph": (graph.get("transform") or "",)}
+    for g in graph.iter(f"{SVG}g"):
+        if "node" not in (g.get("class") or "").split():
+            continue
+        shape = g[0]
+        keys = (
+            ("x", "y", "width", "height") if shape.tag == f"{SVG}rect" else ("cx", "cy", "rx", "ry")
+        )
+        out[g.get("id") or ""] = tuple(shape.get(k) or "" for k in keys)
+    return out
+
+
+def test_every_frame_puts_every_node_at_the_same_place(board: LessonLayout) -> None:
+    frames = list(backward_frames(board.error, layout=board.layout))
+    assert len(frames) == 12
+    svgs = [f.svg() for f in frames]
+    first = _positions(svgs[0])
+    assert len(first) == len(board.layout.nodes) + 1
+    for svg in svgs[1:]:
+        assert _positions(svg) == first
+    # and the same as the lesson graph itself
+    assert _positions(board.svg()) == first
+
+
+def test_frames_of_any_root_share_one_layout() -> None:
+    needs("pygraphviz")
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    y = a * b + a
+    y.label = "y"
+    svgs = [f.svg() for f in backward_frames(y)]
+    assert len({json.dumps(_positions(s)) for s in svgs}) == 1
+
+
+def test_every_text_fits_its_box(board: LessonLayout) -> None:
+    for frame in backward_frames(board.error, layout=board.layout):
+        for nid, rows in frame.look.text.items():
+            box = board.layout.nodes[nid]
+            for row, text in rows.items():
+                if text and row in box.rows:
+                    assert text_width(text, bold=(row == "label")) <= box.w - 2 * PAD_X + 0.5
+
+
+def test_a_teachers_lesson_is_laid_out_the_same_way() -> None:
+    needs("pygraphviz")
+    lesson = Lesson(
+        inputs=(0.5, -1.0),
+        targets=(1.0,),
+        layers=(
+            LayerSpec("tanh", ((0.1, 0.2), (0.3, -0.4), (0.5, 0.6)), (0.0, 0.1, -0.1)),
+            LayerSpec("linear", ((1.0, -1.0, 0.5),), (0.2,)),
+        ),
+        error="half",
+    )
+    board = lesson_layout(lesson)
+    x = [_node(board, f"x{i}") for i in (1, 2)]
+    assert x[0].cy < x[1].cy
+    assert crossings(board.layout) == []
+    svg = board.svg()
+    assert "E = ½ Σₖ (tₖ − yₖ)²" in svg
+
+
+def test_lay_out_refuses_a_non_value() -> None:
+    with pytest.raises(TypeError, match="expects a Value"):
+        lay_out(3.0)  # type: ignore[arg-type]
+    assert re.match(r"<svg", render_svg(Layout(1, 1, {}, (), {}, {}), header=["t"]))
