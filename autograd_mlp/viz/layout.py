@@ -623,13 +623,14 @@ class Look:
 
     ``text[node_id][row]`` replaces a Value box's row (``"grad"``: ``"grad 0.2151"``; a blank
     row is ``""``); ``edge_text[edge_id]`` an arrow's number; ``highlight`` the ids drawn in
-    red and bold (nodes and edges); ``dim`` ids drawn faded.
+    red and bold (nodes and edges); ``hidden`` node ids and edge-label ids (``<edge>-label``)
+    are not drawn (a page leaves out the boxes its edge would cut).
     """
 
     text: dict[str, dict[str, str]] = field(default_factory=dict)
     edge_text: dict[str, str] = field(default_factory=dict)
     highlight: set[str] = field(default_factory=set)
-    dim: set[str] = field(default_factory=set)
+    hidden: set[str] = field(default_factory=set)  # not drawn (a box cut by a page's edge)
 
 
 def default_look(layout: Layout) -> Look:
@@ -691,7 +692,7 @@ def _scene(layout: Layout, look: Look) -> list[tuple[str, str, list[_Shape]]]:
             _Shape("polygon", e.id, dict(points=e.arrow, fill=colour)),
         ]
         text = look.edge_text.get(e.id)
-        if e.label is not None and text:
+        if e.label is not None and text and f"{e.id}-label" not in look.hidden:
             lx, ly, lw, lh = e.label
             shapes.append(
                 _Shape(
@@ -718,6 +719,8 @@ def _scene(layout: Layout, look: Look) -> list[tuple[str, str, list[_Shape]]]:
             )
         groups.append((e.id, "edge" + (" hot" if hot else ""), shapes))
     for n in layout.nodes.values():
+        if n.id in look.hidden:
+            continue
         hot = n.id in look.highlight
         shapes = []
         if n.kind == "op":

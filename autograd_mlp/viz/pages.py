@@ -1,0 +1,292 @@
+"""Pictures at a real size: projector slides (16:9) and printed pages (A4, Letter).
+
+A picture of a `Layout` is drawn at a fixed scale chosen so that body text is at least as
+large as the size asks (`Size.min_body_px`): 18 px on a 1920 × 1080 projector, 10 pt on paper.
+A graph too big for one page at that scale is **split**, not shrunk: `tiles` cuts the layout
+into overlapping views whose edges fall in the white space between columns and rows of boxes,
+so no box is ever cut in half. Every picture that uses the same tile puts every node on the
+same pixel, because the tile's origin and the scale are fixed for the whole set.
+
+`compose` draws one page: a header (title in large type, a second line such as the error
+convention), the graph view, and a footer of text lines in body size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._files import write_atomic
+from .layout import FONT_SIZE, TEXT, Layout, Look, draw_text, paint, text_width
+
+__all__ = [
+    "Size",
+    "SIZES",
+    "Tile",
+    "Bands",
+    "tiles",
+    "bands",
+    "view_size",
+    "compose",
+    "footer_columns",
+    "write_pdf",
+    "png_bytes",
+    "size_named",
+    "body_px",
+    "wrap",
+]
+
+
+@dataclass(frozen=True)
+class Size:
+    """A page: ``width`` × ``height`` pixels at ``dpi``, body text at least ``min_body_px``."""
+
+    name: str
+    width: int
+    height: int
+    dpi: int
+    min_body_px: float
+
+    @property
+    def scale(self) -> float:
+        """Pixels per layout unit: body text (FONT_SIZE units) at ``min_body_px`` or more."""
+        return math.ceil(self.min_body_px / FONT_SIZE * 100) / 100
+
+    @property
+    def margin(self) -> int:
+        return round(self.height * 0.025)
+
+
+def _pt(points: float, dpi: int) -> float:
+    return points / 72 * dpi
+
+
+SIZES: dict[str, Size] = {
+    # A 1080p projector: the back row reads 18 px body text on a 1920-pixel-wide image.
+    "projector": Size("projector", 1920, 1080, 96, 18.0),
+    # Paper, landscape (a graph is wider than tall), 200 dpi, body text 10 pt.
+    "a4": Size("a4", round(297 / 25.4 * 200), round(210 / 25.4 * 200), 200, _pt(10, 200)),
+    "letter": Size("letter", 11 * 200, round(8.5 * 200), 200, _pt(10, 200)),
+}
+
+
+def size_named(size: str | Size) -> Size:
+    """`SIZES`[size], or a `Size` itself; a ValueError lists the names otherwise."""
+    if isinstance(size, Size):
+        return size
+    if not isinstance(size, str) or size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
+    return SIZES[size]
+
+
+def body_px(size: str | Size) -> float:
+    """The body text's height in pixels on a page of this size."""
+    return FONT_SIZE * size_named(size).scale
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A view of the layout: the rectangle ``x, y, w, h`` (layout units)."""
+
+    index: int
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def contains(self, box: tuple[float, float, float, float]) -> float:
+        """The area of ``box`` (x, y, w, h) inside this tile."""
+        bx, by, bw, bh = box
+        dx = min(bx + bw, self.x + self.w) - max(bx, self.x)
+        dy = min(by + bh, self.y + self.h) - max(by, self.y)
+        return max(dx, 0.0) * max(dy, 0.0)
+
+
+def _cuts(
+    intervals: list[tuple[float, float]], total: float, view: float
+) -> list[tuple[float, float]]:
+    """Spans [start, stop] of length ≤ ``view`` covering [0, total], each overlapping the one
+    before by about a quarter view. A cut is made where it crosses the fewest ``intervals``
+    (boxes): in white space whenever there is any."""
+    if total <= view:
+        return [(0.0, total)]
+    edges = sorted({0.0, total, *(a for a, _ in intervals), *(b for _, b in intervals)})
+
+    def crossed(c: float) -> int:
+        return sum(1 for a, b in intervals if a + 0.5 < c < b - 0.5)
+
+    spans: list[tuple[float, float]] = []
+    start = 0.0
+    while True:
+        if start + view >= total:
+            spans.append((start, total))
+            return spans
+        # candidates: box edges in the second half of the view (the view then shows enough)
+        options = [c for c in edges if start + view / 2 <= c <= start + view] or [start + view]
+        stop = min(options, key=lambda c: (crossed(c), -c))
+        spans.append((start, stop))
+        back = [c for c in edges if start < c <= stop - view / 4]
+        nxt = min(back, key=lambda c: (crossed(c), -c)) if back else stop
+        start = nxt if nxt > start else stop
+
+
+def tiles(layout: Layout, view_w: float, view_h: float) -> list[Tile]:
+    """The views (at most ``view_w`` × ``view_h`` layout units) that together show the layout:
+    columns first (a left-to-right graph has white space between its columns), then each
+    column cut into rows where its own boxes leave white space."""
+    boxes = [(n.x, n.y, n.w, n.h) for n in layout.nodes.values()]
+    boxes += [(e.label[0], e.label[1], e.label[2], e.label[3]) for e in layout.edges if e.label]
+    out: list[Tile] = []
+    for x0, x1 in _cuts([(x, x + w) for x, _, w, _ in boxes], layout.width, view_w):
+        inside = [(y, y + h) for x, y, w, h in boxes if x < x1 and x + w > x0]
+        for y0, y1 in _cuts(inside, layout.height, view_h):
+            out.append(Tile(len(out), x0, y0, x1 - x0, y1 - y0))
+    return out
+
+
+def wrap(text: str, width_px: float, size_px: float, bold: bool = False) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width_px`` at ``size_px``."""
+    words = text.split(" ")
+    lines: list[str] = []
+    line = ""
+    for word in words:
+        trial = f"{line} {word}" if line else word
+        if line and text_width(trial, size_px, bold) > width_px:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The pixel heights of a page's header and footer, fixed for a whole set of pages."""
+
+    header: float
+    footer: float
+
+
+TITLE_RATIO = 1.75  # the title (a slide's caption) is this many times the body text
+
+
+def bands(size: Size, header_lines: int, footer_lines: int) -> Bands:
+    """Room for ``header_lines`` (the first in large type) and ``footer_lines`` of body text."""
+    body = body_px(size)
+    title = body * TITLE_RATIO
+    header = title + body * 0.8
+    if header_lines > 1:
+        header += title * 0.3 + body + (header_lines - 2) * body * 1.35
+    footer = footer_lines * body * 1.35 + (body * 0.8 if footer_lines else 0)
+    return Bands(header, footer)
+
+
+def view_size(size: Size, b: Bands) -> tuple[float, float]:
+    """The layout units one page shows."""
+    m = size.margin
+    return (size.width - 2 * m) / size.scale, (
+        size.height - 2 * m - b.header - b.footer
+    ) / size.scale
+
+
+def compose(
+    layout: Layout,
+    look: Look,
+    size: str | Size,
+    tile: Tile,
+    *,
+    header: Sequence[str],
+    footer: Sequence[str] = (),
+    fixed: Bands | None = None,
+    footer_columns: int = 1,
+) -> Any:
+    """One page as a Pillow image: ``header[0]`` in large type, the other header lines and the
+    footer in body size, and the ``tile`` of the graph between them at `Size.scale`."""
+    from PIL import Image, ImageDraw
+
+    size = size_named(size)
+    body = body_px(size)
+    b = fixed if fixed is not None else bands(size, len(header), len(footer))
+    m = size.margin
+    page = Image.new("RGB", (size.width, size.height), "white")
+    draw = ImageDraw.Draw(page)
+    y = m + body * TITLE_RATIO
+    for k, line in enumerate(header):
+        px = body * TITLE_RATIO if k == 0 else body
+        draw_text(draw, (m, y), line, px, k == 0, TEXT)
+        y += body * TITLE_RATIO * 0.3 + body if k == 0 else body * 1.35
+    # The graph view: painted on its own image so that nothing outside the tile shows, and
+    # without the boxes the tile's edge would cut (each is whole on a neighbouring tile).
+    look = dataclasses.replace(look, hidden=set(look.hidden) | cut_by(layout, tile))
+    scale = size.scale
+    vw = math.ceil(tile.w * scale) + 2
+    vh = math.ceil(tile.h * scale) + 2
+    view = Image.new("RGB", (vw, vh), "white")
+    paint(
+        ImageDraw.Draw(view),
+        layout,
+        look,
+        scale=scale,
+        origin=(-tile.x * scale + 1, -tile.y * scale + 1),
+    )
+    top = round(m + b.header)
+    page.paste(view, (m, top))
+    rows = math.ceil(len(footer) / footer_columns) if footer else 0
+    column_w = (size.width - 2 * m) / footer_columns
+    for k, line in enumerate(footer):
+        col, row = divmod(k, rows)
+        y = size.height - m - b.footer + body * 1.1 + row * body * 1.35
+        draw_text(draw, (m + col * column_w, y), line, body, False, TEXT)
+    return page
+
+
+def footer_columns(size: str | Size, lines: Sequence[Sequence[str]]) -> int:
+    """2 when every footer line of every page fits half the page width and some page has
+    more than 4 lines (a slide then keeps more room for the graph), else 1."""
+    size = size_named(size)
+    half = (size.width - 2 * size.margin) / 2 - body_px(size)
+    longest = max((len(ls) for ls in lines), default=0)
+    fits = all(text_width(line, body_px(size)) <= half for ls in lines for line in ls)
+    return 2 if longest > 4 and fits else 1
+
+
+def cut_by(layout: Layout, tile: Tile) -> set[str]:
+    """Ids of the node boxes and edge labels that are not wholly inside ``tile``."""
+    out = set()
+
+    def whole(x: float, y: float, w: float, h: float) -> bool:
+        return tile.contains((x, y, w, h)) >= w * h - 1e-6
+
+    for n in layout.nodes.values():
+        if not whole(n.x, n.y, n.w, n.h):
+            out.add(n.id)
+    for e in layout.edges:
+        if e.label is not None and not whole(*e.label):
+            out.add(f"{e.id}-label")
+    return out
+
+
+def png_bytes(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def write_pdf(path: str | os.PathLike[str], pages: Sequence[Any], size: str | Size) -> Path:
+    """One PDF with a page per image (Pillow), at the size's dpi, written atomically."""
+    size = size_named(size)
+    if not pages:
+        raise ValueError("write_pdf needs at least one page")
+    buffer = io.BytesIO()
+    first, *rest = [p.convert("RGB") for p in pages]
+    first.save(buffer, format="PDF", save_all=True, append_images=rest, resolution=size.dpi)
+    target = Path(path)
+    write_atomic(target, buffer.getvalue())
+    return target
