@@ -21,16 +21,29 @@ The result, a `LessonLayout`, carries the lesson, the network, its outputs, E (a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from ..engine import Value
 from ..nn import MLP
 from ..viz.layout import Layout, Look, default_look, lay_out, render_svg
+from ..viz.pages import Size
 from ..viz.render import DEFAULT_TIMEOUT
 from .lesson import DEFAULT_LESSON, Lesson
 
-__all__ = ["LessonLayout", "lesson_layout", "BLANK_RESERVE", "lesson_header"]
+__all__ = [
+    "LessonLayout",
+    "lesson_layout",
+    "BLANK_RESERVE",
+    "lesson_header",
+    "graph_look",
+    "lesson_graph_pages",
+    "save_lesson_graph",
+    "HIGHLIGHT",
+]
 
 # The widest blank a worksheet prints in a box (two-digit blank numbers).
 BLANK_RESERVE = {"data": ("data ?99",), "grad": ("grad ?99",)}
@@ -101,3 +114,119 @@ def lesson_layout(
             wanted.setdefault(v, {}).setdefault(row, []).extend(more)
     layout = lay_out(error, precision=precision, reserve=wanted, timeout=timeout)
     return LessonLayout(lesson, model, outputs, error, layout)
+
+
+# ------------------------------------------------------------------------------------------------
+# The lesson graph: the whole graph, one weight's chain-rule paths in red
+# ------------------------------------------------------------------------------------------------
+
+HIGHLIGHT = "L1.N1.w1"  # the first-layer weight whose paths the lesson graph draws
+
+
+def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[Look, list[str]]:
+    """The lesson graph's look (every path from ``highlight`` to E in red) and its legend:
+    one line per path with its product of local derivatives, then their sum and the grad."""
+    from ..viz.dot import format_number as fmt
+    from ..viz.layout import display_name
+    from .paths import paths
+
+    layout = board.layout
+    look = default_look(layout)
+    if highlight is None:
+        return look, []
+    leaf = next((v for v in layout.ids if v.label == highlight), None)
+    if leaf is None:
+        names = ", ".join(sorted(v.label for v in layout.ids if v.label and not v._prev))
+        raise ValueError(f"highlight={highlight!r} is not a Value of the lesson (try: {names})")
+    found = paths(board.error, leaf)
+    lines = []
+    for k, p in enumerate(found, 1):
+        for a, b, slot in zip(p.nodes, p.nodes[1:], p.slots):
+            i = layout.ids[b][1:]
+            look.highlight.update({layout.ids[a], f"e{i}_{slot}", f"op{i}", f"e{i}_out"})
+        look.highlight.add(layout.ids[p.nodes[-1]])
+        factors = " × ".join(f"({fmt(x)})" if x < 0 else fmt(x) for x in p.locals)
+        lines.append(
+            f"path {k}: {' → '.join(display_name(v) for v in p.nodes)}:   "
+            f"{factors} = {fmt(p.product)}"
+        )
+    total = sum(p.product for p in found)
+    lines.append(
+        f"∂E/∂{highlight} = sum over the {len(found)} red paths = {fmt(total)}   "
+        f"(backward gives {highlight}.grad = {fmt(leaf.grad)})"
+    )
+    return look, lines
+
+
+def lesson_graph_pages(
+    board: LessonLayout,
+    *,
+    size: str | Size = "projector",
+    highlight: str | None = HIGHLIGHT,
+    title: str | None = None,
+) -> list[Any]:
+    """The lesson graph as Pillow images of the given size, split into views when the graph
+    does not fit one page with its text at size (the header says which view)."""
+    from ..viz.pages import bands, body_px, compose, size_named, tiles, view_size, wrap
+
+    page = size_named(size)
+    look, legend = graph_look(board, highlight)
+    width = page.width - 2 * page.margin
+    footer = [part for line in legend for part in wrap(line, width, body_px(page))]
+    fixed = bands(page, 2, len(footer))
+    views = tiles(board.layout, *view_size(page, fixed))
+    name = title or f"the lesson's {board.lesson.name}"
+    if highlight is not None:
+        name += f": ∂E/∂{highlight} is the sum over its red paths"
+    images = []
+    for tile in views:
+        sub = f"{board.lesson.error_formula}   ·   a = {board.lesson.learning_rate:g}"
+        if len(views) > 1:
+            sub += f"   ·   view {tile.index + 1} of {len(views)}"
+        images.append(
+            compose(board.layout, look, page, tile, header=[name, sub], footer=footer, fixed=fixed)
+        )
+    return images
+
+
+def save_lesson_graph(
+    path: str | os.PathLike[str],
+    lesson: Lesson | None = None,
+    *,
+    size: str | Size = "projector",
+    highlight: str | None = HIGHLIGHT,
+    board: LessonLayout | None = None,
+) -> list[Path]:
+    """Write the lesson graph: ``.svg`` the whole graph as one vector picture (stable ids);
+    ``.pdf`` one page per view at ``size``; ``.png`` one image per view at ``size``
+    (``NAME.png`` when it fits one page, else ``NAME-1.png``, ``NAME-2.png``...)."""
+    from .._files import write_atomic
+    from ..viz.pages import png_bytes, write_pdf
+
+    target = Path(path)
+    ext = target.suffix.lower()
+    if ext not in (".svg", ".png", ".pdf"):
+        raise ValueError(f"the file name must end in .svg, .png or .pdf, got {str(path)[-60:]!r}")
+    board = board if board is not None else lesson_layout(lesson)
+    if ext == ".svg":
+        look, legend = graph_look(board, highlight)
+        svg = render_svg(
+            board.layout,
+            look,
+            header=board.header(f"the lesson's {board.lesson.name}"),
+            footer=legend,
+        )
+        write_atomic(target, svg.encode("utf-8"))
+        return [target]
+    images = lesson_graph_pages(board, size=size, highlight=highlight)
+    if ext == ".pdf":
+        return [write_pdf(target, images, size)]
+    if len(images) == 1:
+        write_atomic(target, png_bytes(images[0]))
+        return [target]
+    written = []
+    for k, image in enumerate(images, 1):
+        part = target.with_name(f"{target.stem}-{k}{target.suffix}")
+        write_atomic(part, png_bytes(image))
+        written.append(part)
+    return written

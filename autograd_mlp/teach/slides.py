@@ -151,4 +151,3 @@ def save_slides(
         write_atomic(target, gif_bytes(pngs, duration_ms, loop=loop))
         written.append(target)
     return written
-

@@ -447,10 +447,17 @@ def _layout_dot(
     if len(inputs) > 1:
         chain = " -> ".join(f"v{index[v]}" for v in inputs)
         lines.append(f"\t{{ rank=same {chain} [style=invis] }}")
+    # Likewise a later layer's weights one column right of the outputs of the layer before:
+    # its neurons then sit beside the earlier ones instead of above and below them.
     for members in grouped.values():
         params = [v for v in members if not v._prev]
-        if inputs and params and any(p in inputs for z in members for p in z._prev):
-            lines.append(f"\tv{index[inputs[0]]} -> v{index[params[0]]} [style=invis]")
+        if not params:
+            continue
+        feeding = [
+            p for z in members for p in z._prev if p not in members and (p in inputs or p._prev)
+        ]
+        for p in dict.fromkeys(feeding):
+            lines.append(f"\tv{index[p]} -> v{index[params[0]]} [style=invis]")
     for eid, src, dst, label in edges:
         attrs = [f'id="{eid}"']
         if label is not None:
