@@ -17,7 +17,13 @@ from . import __version__
 if TYPE_CHECKING:
     from .teach.lesson import Lesson
 
-__all__ = ["main", "UsageError", "add_lesson_argument", "lesson_from_args"]
+__all__ = [
+    "main",
+    "UsageError",
+    "add_lesson_argument",
+    "add_size_argument",
+    "lesson_from_args",
+]
 
 
 class UsageError(ValueError):
@@ -408,6 +414,134 @@ def _run_exercise(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------
+# lesson: the teacher's lesson file, its graph and its slides
+# ------------------------------------------------------------------------------------------------
+
+SIZE_CHOICES = ("projector", "a4", "letter")
+
+
+def add_size_argument(p: argparse.ArgumentParser, default: str = "projector") -> None:
+    """Give a command ``--size projector|a4|letter`` (the picture's real size)."""
+    p.add_argument(
+        "--size",
+        choices=SIZE_CHOICES,
+        default=default,
+        help=(
+            "projector: 1920×1080 slides, body text ≥ 18 px; a4 / letter: landscape pages "
+            f"for print, body text ≥ 10 pt (default {default}); graphs too big for one page "
+            "are split into views, not shrunk"
+        ),
+    )
+
+
+def _add_lesson(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    p = sub.add_parser(
+        "lesson",
+        help="the lesson as data: write a lesson file, draw its graph, write its slides",
+        description=(
+            "A lesson is a small JSON file: inputs, targets, layers (activation, weights, "
+            "biases), learning_rate and error (sum, half or mean). 'init' writes the project's "
+            "3–2–2 lesson as a file to edit; 'graph' draws the lesson's gradient graph with a "
+            "weight's chain-rule paths; 'slides' writes the backward pass as numbered 16:9 "
+            "slides, one PDF and an animated GIF."
+        ),
+        epilog=(
+            "example: autograd-mlp lesson slides --lesson my-lesson.json --size projector "
+            "-o slides/\n"
+            "also:    autograd-mlp lesson init -o my-lesson.json\n"
+            "         autograd-mlp lesson graph --lesson my-lesson.json --size a4 -o graph.pdf"
+        ),
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    init = actions.add_parser("init", help="write the default lesson as a JSON file to edit")
+    init.add_argument("-o", "--output", metavar="FILE", required=True, help="the file to write")
+    init.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_lesson_argument(init)
+    graph = actions.add_parser("graph", help="draw the lesson's gradient graph")
+    add_lesson_argument(graph)
+    add_size_argument(graph)
+    graph.add_argument(
+        "--highlight",
+        metavar="NAME",
+        default="L1.N1.w1",
+        help="the parameter whose chain-rule paths are drawn in red (default L1.N1.w1; "
+        "'none' for no paths)",
+    )
+    graph.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        required=True,
+        help="FILE.svg (the whole graph, vector), FILE.pdf (pages) or FILE.png (one image "
+        "per view: FILE-1.png, FILE-2.png ... when split)",
+    )
+    slides = actions.add_parser("slides", help="write the backward pass as slides, PDF, GIF")
+    add_lesson_argument(slides)
+    add_size_argument(slides)
+    slides.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write")
+    slides.add_argument("--no-gif", dest="gif", action="store_false", help="no animated GIF")
+    slides.add_argument(
+        "--no-loop", dest="loop", action="store_false", help="the GIF plays once, then stops"
+    )
+    slides.add_argument(
+        "--seconds",
+        type=float,
+        default=2.5,
+        help="seconds each slide shows in the GIF (default 2.5; the last one 4 s)",
+    )
+    return _run_lesson
+
+
+def _run_lesson(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if args.action is None:
+        raise UsageError("lesson: missing ACTION, one of: init, graph, slides")
+    lesson = lesson_from_args(args, f"lesson {args.action}")
+    if args.action == "init":
+        out = Path(args.output)
+        if out.exists() and not args.force:
+            raise UsageError(f"lesson init: {out} exists (pass --force to replace it)")
+        if out.suffix.lower() != ".json":
+            raise UsageError(f"lesson init: -o {args.output}: the file name must end in .json")
+        print(f"wrote {lesson.save(out)}: edit it and pass it with --lesson")
+        return 0
+    if args.action == "graph":
+        from .teach.layout import save_lesson_graph
+
+        if not args.output.lower().endswith((".svg", ".png", ".pdf")):
+            raise UsageError(
+                f"lesson graph: -o {args.output}: the file name must end in .svg, .png or .pdf"
+            )
+        highlight = None if args.highlight.lower() == "none" else args.highlight
+        try:
+            written = save_lesson_graph(args.output, lesson, size=args.size, highlight=highlight)
+        except ValueError as exc:
+            raise UsageError(f"lesson graph: {exc}") from None
+        print(f"wrote {', '.join(str(p) for p in written)}")
+        return 0
+    from .teach.slides import save_slides
+
+    if not 0.1 <= args.seconds <= 60:
+        raise UsageError(f"lesson slides: --seconds must be from 0.1 to 60, got {args.seconds}")
+    written = save_slides(
+        args.output,
+        lesson,
+        size=args.size,
+        gif=args.gif,
+        loop=args.loop,
+        duration_ms=round(args.seconds * 1000),
+    )
+    slides = [p for p in written if p.suffix == ".png"]
+    rest = [p.name for p in written if p.suffix != ".png"]
+    print(
+        f"wrote {len(slides)} slides ({slides[0].name} … {slides[-1].name}) and "
+        f"{', '.join(rest)} into {args.output}"
+    )
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
 # train
 # ------------------------------------------------------------------------------------------------
 
@@ -568,6 +702,7 @@ _COMMANDS: Sequence[Callable[[argparse._SubParsersAction[_Parser]], Runner]] = (
     _add_render,
     _add_explain,
     _add_exercise,
+    _add_lesson,
     _add_train,
 )
 

@@ -167,17 +167,26 @@ def lesson_graph_pages(
 ) -> list[Any]:
     """The lesson graph as Pillow images of the given size, split into views when the graph
     does not fit one page with its text at size (the header says which view)."""
-    from ..viz.pages import bands, body_px, compose, size_named, tiles, view_size, wrap
+    from ..viz.pages import (
+        bands,
+        body_px,
+        compose,
+        size_named,
+        tiles,
+        title_lines,
+        view_size,
+        wrap,
+    )
 
     page = size_named(size)
     look, legend = graph_look(board, highlight)
     width = page.width - 2 * page.margin
     footer = [part for line in legend for part in wrap(line, width, body_px(page))]
-    fixed = bands(page, 2, len(footer))
-    views = tiles(board.layout, *view_size(page, fixed))
     name = title or f"the lesson's {board.lesson.name}"
     if highlight is not None:
         name += f": ∂E/∂{highlight} is the sum over its red paths"
+    fixed = bands(page, 2, len(footer), title_lines(page, [name]))
+    views = tiles(board.layout, *view_size(page, fixed))
     images = []
     for tile in views:
         sub = f"{board.lesson.error_formula}   ·   a = {board.lesson.learning_rate:g}"

@@ -31,6 +31,7 @@ from ..viz.pages import (
     png_bytes,
     size_named,
     tiles,
+    title_lines,
     view_size,
     write_pdf,
 )
@@ -92,7 +93,7 @@ def lesson_slides(
     frames = list(backward_frames(board.error, precision=precision, layout=board.layout))
     columns = footer_columns(page, [f.footer for f in frames])
     longest = max(len(f.footer) for f in frames)
-    fixed = bands(page, 2, -(-longest // columns))
+    fixed = bands(page, 2, -(-longest // columns), title_lines(page, [f.caption for f in frames]))
     views = tiles(board.layout, *view_size(page, fixed))
     slides = []
     previous = None

@@ -32,6 +32,7 @@ that id, and each text of a Value box has the id ``<node>-label``, ``-data``, ``
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import json
@@ -532,6 +533,34 @@ def _arrow_head(
     )
 
 
+def _labels_on_their_lines(routes: list[EdgeRoute]) -> list[EdgeRoute]:
+    """Move each arrow's number onto its own line, just after the box it leaves.
+
+    Graphviz puts an edge label beside the middle of its edge; where several arrows converge
+    on one Σwx+b, a number then sits between two lines and a student cannot tell whose it is.
+    Sitting on the line (over a white patch), right where the arrow leaves its box, it can
+    only be read as that arrow's. A box with several labelled arrows leaving it keeps
+    Graphviz's places (the numbers would sit on top of each other).
+    """
+    leaving: dict[str, int] = {}
+    for r in routes:
+        if r.label is not None:
+            leaving[r.source] = leaving.get(r.source, 0) + 1
+    out = []
+    for r in routes:
+        if r.label is None or leaving[r.source] > 1:
+            out.append(r)
+            continue
+        _, _, lw, lh = r.label
+        samples = _bezier(r.path, steps=60)
+        x0, y0 = samples[0]
+        want = lw / 2 + 5
+        at = next((p for p in samples if math.hypot(p[0] - x0, p[1] - y0) >= want), samples[-1])
+        box = (round(at[0] - lw / 2, 2), round(at[1] - lh / 2, 2), lw, lh)
+        out.append(dataclasses.replace(r, label=box))
+    return out
+
+
 def _read_layout(
     data: dict[str, Any],
     order: list[Value],
@@ -607,6 +636,7 @@ def _read_layout(
         src = data["objects"][e["tail"]]["name"]
         dst = data["objects"][e["head"]]["name"]
         routes.append(EdgeRoute(eid, src, dst, tuple(points), arrow, label))
+    routes = _labels_on_their_lines(routes)
     routes.sort(key=lambda r: _natural(r.id))
     return Layout(
         round(x1 - x0, 2),
@@ -668,6 +698,7 @@ def _scene(layout: Layout, look: Look) -> list[tuple[str, str, list[_Shape]]]:
     """(group id, css class, shapes) in drawing order: clusters, edges, nodes."""
     groups: list[tuple[str, str, list[_Shape]]] = []
     for c in sorted(layout.clusters.values(), key=lambda c: _natural(c.id)):
+        title = f"{c.id}-title"
         shapes = [
             _Shape(
                 "rect",
@@ -685,10 +716,12 @@ def _scene(layout: Layout, look: Look) -> list[tuple[str, str, list[_Shape]]]:
                     bold=True,
                     fill="#333333",
                     anchor="start",
-                    id=f"{c.id}-title",
+                    id=title,
                 ),
             ),
         ]
+        if title in look.hidden:
+            shapes.pop()
         groups.append((c.id, "cluster", shapes))
     for e in layout.edges:
         hot = e.id in look.highlight

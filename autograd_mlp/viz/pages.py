@@ -35,6 +35,7 @@ __all__ = [
     "view_size",
     "compose",
     "footer_columns",
+    "title_lines",
     "write_pdf",
     "png_bytes",
     "size_named",
@@ -177,11 +178,12 @@ class Bands:
 TITLE_RATIO = 1.75  # the title (a slide's caption) is this many times the body text
 
 
-def bands(size: Size, header_lines: int, footer_lines: int) -> Bands:
-    """Room for ``header_lines`` (the first in large type) and ``footer_lines`` of body text."""
+def bands(size: Size, header_lines: int, footer_lines: int, title_lines: int = 1) -> Bands:
+    """Room for ``header_lines`` (the first, ``title_lines`` tall, in large type) and
+    ``footer_lines`` of body text."""
     body = body_px(size)
     title = body * TITLE_RATIO
-    header = title + body * 0.8
+    header = title + (title_lines - 1) * title * 1.2 + body * 0.8
     if header_lines > 1:
         header += title * 0.3 + body + (header_lines - 2) * body * 1.35
     footer = footer_lines * body * 1.35 + (body * 0.8 if footer_lines else 0)
@@ -217,11 +219,17 @@ def compose(
     m = size.margin
     page = Image.new("RGB", (size.width, size.height), "white")
     draw = ImageDraw.Draw(page)
-    y = m + body * TITLE_RATIO
+    title = body * TITLE_RATIO
+    y = m + title
     for k, line in enumerate(header):
-        px = body * TITLE_RATIO if k == 0 else body
-        draw_text(draw, (m, y), line, px, k == 0, TEXT)
-        y += body * TITLE_RATIO * 0.3 + body if k == 0 else body * 1.35
+        if k == 0:  # the title, in large type, broken into lines that fit the page
+            for part in wrap(line, size.width - 2 * m, title, True):
+                draw_text(draw, (m, y), part, title, True, TEXT)
+                y += title * 1.2
+            y += title * 0.3 + body - title * 1.2
+        else:
+            draw_text(draw, (m, y), line, body, False, TEXT)
+            y += body * 1.35
     # The graph view: painted on its own image so that nothing outside the tile shows, and
     # without the boxes the tile's edge would cut (each is whole on a neighbouring tile).
     look = dataclasses.replace(look, hidden=set(look.hidden) | cut_by(layout, tile))
@@ -238,6 +246,7 @@ def compose(
     )
     top = round(m + b.header)
     page.paste(view, (m, top))
+    page.info["graph_origin"] = (m + 1 - tile.x * scale, top + 1 - tile.y * scale)
     rows = math.ceil(len(footer) / footer_columns) if footer else 0
     column_w = (size.width - 2 * m) / footer_columns
     for k, line in enumerate(footer):
@@ -245,6 +254,13 @@ def compose(
         y = size.height - m - b.footer + body * 1.1 + row * body * 1.35
         draw_text(draw, (m + col * column_w, y), line, body, False, TEXT)
     return page
+
+
+def title_lines(size: str | Size, titles: Sequence[str]) -> int:
+    """How many lines the longest of ``titles`` takes in large type on this page."""
+    size = size_named(size)
+    title = body_px(size) * TITLE_RATIO
+    return max((len(wrap(t, size.width - 2 * size.margin, title, True)) for t in titles), default=1)
 
 
 def footer_columns(size: str | Size, lines: Sequence[Sequence[str]]) -> int:
@@ -270,6 +286,10 @@ def cut_by(layout: Layout, tile: Tile) -> set[str]:
     for e in layout.edges:
         if e.label is not None and not whole(*e.label):
             out.add(f"{e.id}-label")
+    for c in layout.clusters.values():  # a neuron box's title, as it is drawn
+        w = text_width(c.title, FONT_SIZE, True)
+        if not whole(c.x + 8, c.y + 2, w, FONT_SIZE * 1.3):
+            out.add(f"{c.id}-title")
     return out
 
 

@@ -1,0 +1,183 @@
+"""Slides and pages at real sizes: pixel sizes, text sizes, nothing cut, nothing moving."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd_mlp.cli import main
+from autograd_mlp.teach.layout import LessonLayout, lesson_graph_pages, lesson_layout
+from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
+from autograd_mlp.teach.slides import lesson_slides, save_slides
+from autograd_mlp.viz import layout as layout_module
+from autograd_mlp.viz import pages
+from autograd_mlp.viz.pages import SIZES, cut_by, tiles, view_size
+from tests.conftest import needs
+
+
+@pytest.fixture(scope="module")
+def board() -> LessonLayout:
+    needs("pygraphviz")
+    needs("PIL")
+    return lesson_layout()
+
+
+def test_sizes_are_16_9_and_paper() -> None:
+    assert (SIZES["projector"].width, SIZES["projector"].height) == (1920, 1080)
+    assert SIZES["projector"].width * 9 == SIZES["projector"].height * 16
+    a4 = SIZES["a4"]  # 297 × 210 mm at 200 dpi
+    assert abs(a4.width / a4.dpi * 25.4 - 297) < 0.2 and abs(a4.height / a4.dpi * 25.4 - 210) < 0.2
+    letter = SIZES["letter"]  # 11 × 8.5 in
+    assert (letter.width / letter.dpi, letter.height / letter.dpi) == (11, 8.5)
+    assert pages.body_px("projector") >= 18
+    assert pages.body_px("a4") / SIZES["a4"].dpi * 72 >= 10  # 10 pt on paper
+    with pytest.raises(ValueError, match="size must be one of projector, a4, letter"):
+        pages.size_named("tv")
+
+
+class _Recorder:
+    """Wraps draw_text and records the pixel size of every text drawn."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sizes: list[float] = []
+        # text, left edge, right edge, size, width of the image it is drawn on
+        self.texts: list[tuple[str, float, float, float, int]] = []
+        original = layout_module.draw_text
+
+        def record(draw: Any, at: tuple[float, float], text: str, size: float, *a: Any) -> None:
+            self.sizes.append(size)
+            bold = bool(a[0]) if a else False
+            anchor = a[2] if len(a) > 2 else "start"
+            width = layout_module.text_width(text, size, bold)
+            left = {"start": at[0], "middle": at[0] - width / 2, "end": at[0] - width}[anchor]
+            self.texts.append((text, left, left + width, size, draw.im.size[0]))
+            original(draw, at, text, size, *a)
+
+        monkeypatch.setattr(layout_module, "draw_text", record)
+        monkeypatch.setattr(pages, "draw_text", record)
+
+
+@pytest.mark.parametrize("size", ["projector", "a4", "letter"])
+def test_slides_have_the_size_and_text_at_least_body_size(
+    board: LessonLayout, size: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = _Recorder(monkeypatch)
+    slides = lesson_slides(size=size, board=board)
+    page = SIZES[size]
+    assert len(slides) == 12  # one per step of the backward pass
+    for s in slides:
+        assert s.image.size == (page.width, page.height)
+    assert min(rec.sizes) >= pages.body_px(size) - 1e-9
+    if size == "projector":
+        assert min(rec.sizes) >= 18
+    # the step's caption is in large type and nothing runs off the page
+    captions = [t for t in rec.texts if t[0].startswith("step ")]
+    assert captions and all(t[3] >= 1.5 * pages.body_px(size) for t in captions)
+    # nothing cut: every text drawn lies wholly on the image it is drawn on (the page, or
+    # the view of the graph pasted into it)
+    for text, left, right, _, image_width in rec.texts:
+        assert left >= -1 and right <= image_width + 1, text
+
+
+def test_slides_on_one_view_put_every_node_on_the_same_pixels(board: LessonLayout) -> None:
+    slides = lesson_slides(board=board)
+    scale = SIZES["projector"].scale
+    compared = 0
+    for a, b in itertools.pairwise(slides):
+        if a.tile != b.tile:
+            continue
+        hidden = cut_by(board.layout, a.tile)
+        for nid, node in board.layout.nodes.items():
+            if nid in hidden or node.kind != "value":
+                continue
+            same = a.frame.look.text.get(nid) == b.frame.look.text.get(nid) and (
+                nid in a.frame.look.highlight
+            ) == (nid in b.frame.look.highlight)
+            if not same:
+                continue
+            # the box's pixels (2 px inside its border, where arrow heads end)
+            ox, oy = a.image.info["graph_origin"]
+            assert (ox, oy) == b.image.info["graph_origin"]
+            x0, y0 = round(ox + node.x * scale) + 2, round(oy + node.y * scale) + 2
+            box = (x0, y0, x0 + round(node.w * scale) - 4, y0 + round(node.h * scale) - 4)
+            assert a.image.crop(box).tobytes() == b.image.crop(box).tobytes(), nid
+            compared += 1
+    assert compared > 20
+
+
+def test_every_box_is_whole_on_some_view(board: LessonLayout) -> None:
+    for size in SIZES:
+        fixed = pages.bands(SIZES[size], 2, 4)
+        views = tiles(board.layout, *view_size(SIZES[size], fixed))
+        for nid in board.layout.nodes:
+            assert any(nid not in cut_by(board.layout, t) for t in views), (size, nid)
+
+
+def test_save_slides_writes_pngs_pdf_and_gif(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    image = needs("PIL.Image")
+    written = save_slides(tmp_path, size="projector", loop=False)
+    names = [p.name for p in written]
+    assert names[:2] == ["slide_00.png", "slide_01.png"] and names[-2:] == [
+        "slides.pdf",
+        "backward.gif",
+    ]
+    assert len([n for n in names if n.endswith(".png")]) == 12
+    with image.open(written[0]) as first:
+        assert first.size == (1920, 1080)
+    pdf = (tmp_path / "slides.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 12
+    with image.open(tmp_path / "backward.gif") as gif:
+        assert gif.n_frames == 12 and gif.size == (1920, 1080)
+        assert "loop" not in gif.info  # --no-loop: plays once
+        gif.seek(gif.n_frames - 1)
+        last = gif.info["duration"]
+        gif.seek(0)
+        assert last > gif.info["duration"]  # the last frame is held longer
+
+
+def test_the_lesson_graph_is_split_not_shrunk(
+    board: LessonLayout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = _Recorder(monkeypatch)
+    images = lesson_graph_pages(board, size="projector")
+    assert len(images) > 1  # the 3–2–2 graph does not fit one slide with 18 px text
+    assert all(im.size == (1920, 1080) for im in images)
+    assert min(rec.sizes) >= 18
+    # the error convention is written on every page
+    formula = [t for t in rec.texts if DEFAULT_LESSON.error_formula in t[0]]
+    assert len(formula) == len(images)
+
+
+def test_cli_lesson_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    needs("pygraphviz")
+    lesson_file = tmp_path / "mine.json"
+    assert main(["lesson", "init", "-o", str(lesson_file)]) == 0
+    assert Lesson.load(lesson_file) == DEFAULT_LESSON
+    assert main(["lesson", "init", "-o", str(lesson_file)]) == 2  # exists, no --force
+    mine = Lesson(
+        inputs=(1.0, -1.0),
+        targets=(0.5,),
+        layers=(LayerSpec("relu", ((0.5, 0.25),), (0.1,)),),
+        error="mean",
+    )
+    mine.save(lesson_file)
+    out = tmp_path / "slides"
+    code = main(["lesson", "slides", "--lesson", str(lesson_file), "--size", "a4", "-o", str(out)])
+    assert code == 0
+    assert len(list(out.glob("slide_*.png"))) == len(
+        lesson_slides(mine, size="a4")
+    )  # one per step of this lesson's backward pass
+    graph = tmp_path / "graph.svg"
+    assert main(["lesson", "graph", "--lesson", str(lesson_file), "-o", str(graph)]) == 0
+    assert "E = (1/K) Σₖ (tₖ − yₖ)²" in graph.read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"inputs": [1], "targets": [1], "layers": [{"activation": "x"}]}')
+    capsys.readouterr()
+    assert main(["lesson", "slides", "--lesson", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "layers[0].weights: missing" in err
