@@ -139,6 +139,8 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         default=True,
         help="show progress bars on stderr (default: on)",
     )
+    add_lesson_argument(p)
+    add_size_argument(p)
     return _run_demo
 
 
@@ -147,7 +149,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     if args.steps < 1:
         raise UsageError(f"demo: --steps must be at least 1, got {args.steps}")
-    result = run(args.out, steps=args.steps, progress=args.progress)
+    lesson = lesson_from_args(args, "demo")
+    result = run(args.out, steps=args.steps, progress=args.progress, lesson=lesson, size=args.size)
     if result.problem is not None:
         print(f"autograd-mlp demo: error: {result.problem}", file=sys.stderr)
         return 1

@@ -17,9 +17,11 @@ The files:
 
 =======================  =====================================================================
 worked-example.md        the worked example step by step (`teach.worked.worked_example`)
-lesson-graph.svg / .png  the lesson's gradient graph, L1.N1.w1's two chain-rule paths in bold
-lesson-network.png       the network as neurons and weights, with values and gradients
-backward.gif             the backward pass, one frame per step (`teach.frames`)
+lesson-graph.svg         the lesson's gradient graph on its one layout, L1.N1.w1's paths in red
+lesson-graph.pdf         the same graph at the chosen size (``--size``), split into views
+lesson-network.png       the network as neurons and weights, values and gradients, at the size
+lesson-slides.pdf        the backward pass, a 16:9 slide per step (`teach.slides`)
+backward.gif             the same slides, animated; the last one held longer
 worksheet.png            an exercise: the lesson's graph with six gradients blanked
 worksheet.answers.md     its answer key, with the chain-rule working for each blank
 moons-model.json         the trained moons MLP (`autograd_mlp.io`, versioned JSON)
@@ -41,12 +43,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import io as model_io
 from ._files import write_atomic
 from .engine import Value, no_grad
 from .nn import MLP
+from .teach.lesson import DEFAULT_LESSON, Lesson
 from .train import History
 from .viz import GradGraph, draw_graph, save
 from .viz import render as _render
@@ -80,8 +83,9 @@ WORKSHEET_BLANKS = 6
 FILES = (
     "worked-example.md",
     "lesson-graph.svg",
-    "lesson-graph.png",
+    "lesson-graph.pdf",
     "lesson-network.png",
+    "lesson-slides.pdf",
     "backward.gif",
     "worksheet.png",
     "worksheet.answers.md",
@@ -197,12 +201,21 @@ def run(
     steps: int = DEFAULT_STEPS,
     progress: bool = True,
     stream: TextIO | None = None,
+    lesson: Lesson | None = None,
+    size: str = "projector",
 ) -> DemoResult:
     """Run the demo: print the lesson and the training to ``stream`` (default stdout, progress
     bars on stderr), write the files into ``out`` and print the summary. `DemoResult.ok` says
-    whether the save/load check passed; skipped files are in `DemoResult.skipped`."""
+    whether the save/load check passed; skipped files are in `DemoResult.skipped`.
+
+    ``lesson`` is the teacher's lesson (default: the project's 3–2–2 numbers); ``size`` the
+    real size of the lesson's pictures ("projector", "a4" or "letter")."""
+    from .viz.pages import size_named
+
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
+    size_named(size)  # a ValueError now, not after the training
+    lesson = DEFAULT_LESSON if lesson is None else lesson
     started = time.perf_counter()
     stream = sys.stdout if stream is None else stream
     folder = Path(out)
@@ -212,15 +225,15 @@ def run(
     def say(line: str = "") -> None:
         print(line, file=stream, flush=True)
 
-    _gradient_check(say)
+    _gradient_check(say, lesson)
     say()
-    _lesson_loop(say, progress)
+    _lesson_loop(say, progress, lesson)
     say()
     moons = _train_moons(say, steps, progress)
     result.accuracy = accuracy(moons.model, moons.X, moons.y)
     say(f"training accuracy: {result.accuracy:.1%}")
     say()
-    _write_files(result, moons, stream, progress)
+    _write_files(result, moons, stream, progress, lesson, size)
     result.seconds = time.perf_counter() - started
     say()
     for line in summary(result):
@@ -228,29 +241,28 @@ def run(
     return result
 
 
-def _gradient_check(say: Callable[[str], None]) -> None:
+def _gradient_check(say: Callable[[str], None], lesson: Lesson = DEFAULT_LESSON) -> None:
     """The lesson network's outputs and error, then a table: each parameter's value, its
     gradient from backward() and a central-difference estimate; then the largest difference."""
     from .gradcheck import numerical_gradient
-    from .teach.lesson import LESSON_X, lesson_error
 
-    model, y, error = lesson_backward()
+    model, y, error = lesson.backward()
     params = model.parameters()
 
     def error_at(*values: Value) -> Value:  # E as a function of the parameters
         for p, v in zip(params, values):
             p.data = v.data
-        out = model(list(LESSON_X))
-        assert isinstance(out, list)
-        return lesson_error(out)
+        return lesson.forward_of(model)
 
     start = [p.data for p in params]
     numeric = numerical_gradient(error_at, start)
     for p, v in zip(params, start):  # put the weights back where the table reads them
         p.data = v
 
-    say("The lesson's 3–2–2 network: sigmoid hidden layer, linear outputs, E = Σ (t − y)²")
-    say(f"outputs y = ({y[0].data:.6f}, {y[1].data:.6f})   error E = {error.data:.6f}")
+    shape = ", ".join(f"{layer.size} {layer.activation}" for layer in lesson.layers)
+    say(f"The lesson's {lesson.name} ({shape}), {lesson.error_formula}")
+    outputs = ", ".join(f"{v.data:.6f}" for v in y)
+    say(f"outputs y = ({outputs})   error E = {error.data:.6f}")
     say("")
     say(f"{'parameter':<10} {'value':>9} {'backward dE/dp':>16} {'central difference':>20}")
     worst = 0.0
@@ -261,20 +273,22 @@ def _gradient_check(say: Callable[[str], None]) -> None:
     say(f"largest difference between backward and central differences: {worst:.2e}")
 
 
-def _lesson_loop(say: Callable[[str], None], progress: bool) -> None:
+def _lesson_loop(
+    say: Callable[[str], None], progress: bool, lesson: Lesson = DEFAULT_LESSON
+) -> None:
     """The lesson's loop: W' = W − a·∂E/∂W from the lesson's weights until E ≤ the target."""
     from .optim import SGD
-    from .teach.lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_network
     from .train import fit
 
-    model = lesson_network()
-    say(f"training with gradient descent, a = {LESSON_LR}, until E ≤ {LESSON_TARGET:g}:")
+    model = lesson.network()
+    rate = lesson.learning_rate
+    say(f"training with gradient descent, a = {rate:g}, until E ≤ {LESSON_TARGET:g}:")
     history = fit(
         model,
-        [list(LESSON_X)],
-        [list(LESSON_T)],
-        loss="sse",  # Σ (t − y)² over the outputs of the one sample: the lesson's E
-        optimizer=SGD(model.parameters(), lr=LESSON_LR),
+        [list(lesson.inputs)],
+        [list(lesson.targets)],
+        loss=_lesson_loss(lesson),  # the lesson's E of the one sample
+        optimizer=SGD(model.parameters(), lr=rate),
         target_loss=LESSON_TARGET,
         max_steps=10_000,
         progress=progress,
@@ -284,6 +298,21 @@ def _lesson_loop(say: Callable[[str], None], progress: bool) -> None:
         f"error after {history.steps} steps E = {history.final_loss:.6g} "
         f"(stopped because of {history.stopped_because})"
     )
+
+
+def _lesson_loss(lesson: Lesson) -> Any:
+    """The training loss that is the lesson's E: Σ (t − y)², ½ Σ (t − y)² or their mean."""
+    if lesson.error == "sum":
+        return "sse"
+    if lesson.error == "mean":
+        return "mse"  # one sample: the mean over its K outputs
+
+    def half(outputs: Any, targets: Any) -> Value:
+        from .losses import sse
+
+        return sse(outputs, targets, half=True)
+
+    return half
 
 
 @dataclass
@@ -320,46 +349,81 @@ def _train_moons(say: Callable[[str], None], steps: int, progress: bool) -> _Moo
     return _Moons(model, [list(p) for p in X], list(y), history)
 
 
-def _write_files(result: DemoResult, moons: _Moons, stream: TextIO, progress: bool) -> None:
+def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], object]]:
+    """The writers of the lesson's pictures, all on the lesson's one layout (computed on
+    first use, so that without Graphviz each file is skipped with its note)."""
+    from .teach.frames import gif_bytes
+    from .teach.layout import LessonLayout, lesson_layout, save_lesson_graph
+    from .teach.network import network_page
+    from .teach.slides import lesson_slides
+    from .viz.pages import png_bytes, write_pdf
+
+    cache: dict[str, Any] = {}
+
+    def board() -> LessonLayout:
+        if "board" not in cache:
+            cache["board"] = lesson_layout(lesson)
+        found: LessonLayout = cache["board"]
+        return found
+
+    def slides() -> list[Any]:
+        if "slides" not in cache:
+            cache["slides"] = lesson_slides(size=size, board=board())
+        found: list[Any] = cache["slides"]
+        return found
+
+    def network_png(path: Path) -> None:
+        b = board()
+        title = f"the lesson's {lesson.name} after one backward pass"
+        subtitle = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
+        page = network_page(b.model, list(lesson.inputs), size=size, title=title, subtitle=subtitle)
+        write_atomic(path, png_bytes(page))
+
+    def slides_pdf(path: Path) -> None:
+        write_pdf(path, [s.image for s in slides()], size)
+
+    def gif(path: Path) -> None:
+        write_atomic(path, gif_bytes([png_bytes(s.image) for s in slides()], 2500))
+
+    return {
+        "lesson-graph.svg": lambda p: save_lesson_graph(p, board=board()),
+        "lesson-graph.pdf": lambda p: save_lesson_graph(p, board=board(), size=size),
+        "lesson-network.png": network_png,
+        "lesson-slides.pdf": slides_pdf,
+        "backward.gif": gif,
+    }
+
+
+def _write_files(
+    result: DemoResult,
+    moons: _Moons,
+    stream: TextIO,
+    progress: bool,
+    lesson: Lesson = DEFAULT_LESSON,
+    size: str = "projector",
+) -> None:
     """Write every file of `FILES` into ``result.folder``, skipping those whose tool is missing."""
     from tqdm import tqdm
 
     from .plot import plot_training
     from .teach.exercise import exercise
-    from .teach.frames import save_lesson_gif
-    from .teach.lesson import LESSON_X
-    from .teach.network import draw_network
     from .teach.worked import worked_example
 
-    model, _, error = lesson_backward()
-    graph = lesson_graph(error)
+    _, _, error = lesson.backward()
     sheet = exercise(error, count=WORKSHEET_BLANKS, seed=0)
-
-    def graph_png(path: Path) -> None:
-        graph.graph_attr["dpi"] = DPI  # after the SVG, which keeps its natural size
-        save(graph, path)
 
     def worksheet_png(path: Path) -> None:
         sheet.graph.graph_attr["dpi"] = DPI
         save(sheet.graph, path)
 
-    def network_png(path: Path) -> None:
-        net = draw_network(
-            model, list(LESSON_X), title="the lesson's 3–2–2 network after one backward pass"
-        )
-        net.graph_attr["dpi"] = DPI
-        save(net, path)
-
     def model_json(path: Path) -> None:
         model_io.save(moons.model, path)
         result.reloaded_accuracy = accuracy(model_io.load(path), moons.X, moons.y)
 
+    pictures = _lesson_pictures(lesson, size)
     writers: dict[str, Callable[[Path], object]] = {
         "worked-example.md": lambda p: write_atomic(p, worked_example("markdown").encode()),
-        "lesson-graph.svg": lambda p: save(graph, p),
-        "lesson-graph.png": graph_png,
-        "lesson-network.png": network_png,
-        "backward.gif": save_lesson_gif,
+        **pictures,
         "worksheet.png": worksheet_png,
         "worksheet.answers.md": lambda p: write_atomic(p, sheet.answer_key("markdown").encode()),
         "moons-model.json": model_json,

@@ -23,7 +23,13 @@ from autograd_mlp.demo import FILES, QUICK_STEPS
 from autograd_mlp.engine import Value
 from tests.conftest import needs
 
-GRAPHS = ("lesson-graph.svg", "lesson-graph.png", "lesson-network.png", "backward.gif")
+GRAPHS = (
+    "lesson-graph.svg",
+    "lesson-graph.pdf",
+    "lesson-network.png",
+    "lesson-slides.pdf",
+    "backward.gif",
+)
 RENDERED = (*GRAPHS, "worksheet.png")  # the files Graphviz draws
 PLOTTED = ("moons-training.png",)  # the file matplotlib draws
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -89,7 +95,7 @@ def test_every_file_is_written_and_nothing_else(demo: Run) -> None:
 def test_images_are_what_their_names_say(demo: Run) -> None:
     from PIL import Image
 
-    for name in ("lesson-graph.png", "lesson-network.png", "worksheet.png", "moons-training.png"):
+    for name in ("lesson-network.png", "worksheet.png", "moons-training.png"):
         data = (demo.folder / name).read_bytes()
         assert data.startswith(PNG), name
         with Image.open(demo.folder / name) as im:
@@ -99,14 +105,24 @@ def test_images_are_what_their_names_say(demo: Run) -> None:
     gif = demo.folder / "backward.gif"
     assert gif.read_bytes()[:6] in (b"GIF87a", b"GIF89a")
     with Image.open(gif) as im:
-        assert im.n_frames > 5  # one frame per backward step of the lesson graph
+        assert im.n_frames == 12  # one frame per backward step of the lesson graph
+        assert im.size == (1920, 1080)  # the projector slides, animated
+    with Image.open(demo.folder / "lesson-network.png") as im:
+        assert im.size == (1920, 1080)
+    for name in ("lesson-graph.pdf", "lesson-slides.pdf"):
+        assert (demo.folder / name).read_bytes().startswith(b"%PDF"), name
+    slides = (demo.folder / "lesson-slides.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", slides)) == 12
 
 
 def test_lesson_graph_highlights_the_two_paths_of_a_first_layer_weight(demo: Run) -> None:
     svg = (demo.folder / "lesson-graph.svg").read_text(encoding="utf-8")
     assert "L1.N1.w1" in svg
     assert "path 1" in svg and "path 2" in svg and "path 3" not in svg
-    assert "equal ✓" in svg  # the legend's sum of the products equals L1.N1.w1.grad
+    # the legend's sum of the products, next to L1.N1.w1.grad from backward: equal
+    assert "sum over the 2 red paths = −0.2121" in svg
+    assert "L1.N1.w1.grad = −0.2121" in svg
+    assert "E = Σₖ (tₖ − yₖ)²" in svg  # the error convention is written on the picture
 
 
 def test_worked_example_holds_the_lesson_numbers(demo: Run) -> None:
@@ -209,7 +225,7 @@ def test_without_renderer_and_matplotlib_files_are_skipped_and_the_demo_succeeds
     summary = summary_of(result.out)
     assert (
         summary[0].startswith(f"summary: {len(written)} files written")
-        and "6 skipped" in (summary[0])
+        and f"{len(RENDERED) + len(PLOTTED)} skipped" in (summary[0])
     )
     for name in RENDERED:
         assert any(re.match(rf"\s*{re.escape(name)}\s+skipped: no Graphviz", s) for s in summary)
@@ -284,3 +300,32 @@ def test_out_that_is_a_file_is_one_readable_error(
     assert main(["demo", "--out", str(target), "--quick", "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "taken" in err and "Traceback" not in err
+
+
+def test_demo_takes_the_teachers_lesson_and_a_paper_size(tmp_path: Path) -> None:
+    for module in ("pygraphviz", "PIL"):
+        needs(module)
+    from PIL import Image
+
+    from autograd_mlp.teach.lesson import LayerSpec, Lesson
+
+    lesson = Lesson(
+        inputs=(0.5, -0.5),
+        targets=(1.0, 0.0),
+        layers=(
+            LayerSpec("tanh", ((0.3, -0.1), (0.2, 0.4)), (0.0, 0.1)),
+            LayerSpec("linear", ((0.5, -0.5), (0.1, 0.9)), (0.0, 0.0)),
+        ),
+        error="half",
+        learning_rate=0.1,
+    )
+    path = lesson.save(tmp_path / "lesson.json")
+    result = run_demo(tmp_path / "out", "--lesson", str(path), "--size", "a4")
+    assert result.code == 0, result.err
+    assert "E = ½ Σₖ (tₖ − yₖ)²" in result.out and "a = 0.1" in result.out
+    with Image.open(tmp_path / "out" / "lesson-network.png") as im:
+        assert im.size == (2339, 1654)  # A4 landscape at 200 dpi
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"inputs": "x"}')
+    failed = run_demo(tmp_path / "out2", "--lesson", str(bad))
+    assert failed.code == 2 and "--lesson" in failed.err and failed.err.count("\n") == 1

@@ -273,6 +273,11 @@ class Lesson:
             raise ValueError(f"expected {len(self.targets)} outputs, got {len(outputs)}")
         return _error(outputs, self.targets, self.error)
 
+    def forward_of(self, model: MLP) -> Value:
+        """E of ``model`` (this lesson's network, perhaps with changed weights) on the input."""
+        out = model(list(self.inputs))
+        return self.error_of([out] if isinstance(out, Value) else out)
+
     def forward(self) -> tuple[MLP, list[Value], Value]:
         """The network, its outputs y and its error E on the lesson's input (no backward yet)."""
         model = self.network()

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import Any
 
 from ..engine import Value
 from ..nn import MLP
 from ..viz import GradGraph
 from ..viz import format_number as _fmt
 
-__all__ = ["draw_network", "MAX_NETWORK_EDGES"]
+__all__ = ["draw_network", "network_page", "MAX_NETWORK_EDGES"]
 
 MAX_NETWORK_EDGES = 400  # more weights than this make an unreadable hairball of labels
 
@@ -214,3 +215,56 @@ def _id(layer_index: int, neuron_index: int) -> str:
 def _weight_id(layer_index: int, neuron_index: int, input_index: int) -> str:
     """The box of weight ``input_index`` of a neuron: ``L1_N2_w3`` holds L1.N2.w3."""
     return f"{_id(layer_index, neuron_index)}_w{input_index + 1}"
+
+
+# ------------------------------------------------------------------------------------------------
+# At a real size: one page with the lesson's title and error convention
+# ------------------------------------------------------------------------------------------------
+
+NETWORK_FONT_PT = 9  # the smallest text draw_network writes (the weights' boxes)
+
+
+def network_page(
+    model: MLP,
+    x: Sequence[float | Value] | None,
+    *,
+    size: str = "projector",
+    title: str,
+    subtitle: str,
+    timeout: float | None = None,
+) -> Any:
+    """The network diagram on one page of ``size`` (a Pillow image): rendered by Graphviz at
+    the resolution that makes its smallest text (the weights, 9 pt) at least body size, under
+    a header with ``title`` in large type and ``subtitle`` (the error convention)."""
+    import io
+    import math
+
+    from PIL import Image, ImageDraw
+
+    from ..viz.layout import TEXT, draw_text
+    from ..viz.pages import TITLE_RATIO, body_px, size_named
+    from ..viz.render import DEFAULT_TIMEOUT, render_bytes
+
+    page = size_named(size)
+    body = body_px(page)
+    graph = draw_network(model, x)
+    dpi = math.ceil(body / NETWORK_FONT_PT * 72)
+    graph.graph_attr["dpi"] = str(dpi)
+    data = render_bytes(graph, "png", timeout=timeout or DEFAULT_TIMEOUT, quiet=True)
+    picture = Image.open(io.BytesIO(data)).convert("RGB")
+    m = page.margin
+    top = m + body * TITLE_RATIO * 1.3 + body * 1.6
+    room = (page.width - 2 * m, page.height - round(top) - m)
+    if picture.width > room[0] or picture.height > room[1]:
+        # A network too large for one page at this text size: shrink it to fit (its text is
+        # then smaller than body size; draw one layer at a time for a class).
+        ratio = min(room[0] / picture.width, room[1] / picture.height)
+        picture = picture.resize(
+            (int(picture.width * ratio), int(picture.height * ratio)), Image.Resampling.LANCZOS
+        )
+    image = Image.new("RGB", (page.width, page.height), "white")
+    draw = ImageDraw.Draw(image)
+    draw_text(draw, (m, m + body * TITLE_RATIO), title, body * TITLE_RATIO, True, TEXT)
+    draw_text(draw, (m, m + body * TITLE_RATIO * 1.3 + body), subtitle, body, False, TEXT)
+    image.paste(picture, ((page.width - picture.width) // 2, round(top)))
+    return image
