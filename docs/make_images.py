@@ -5,8 +5,10 @@
 (a) a tanh neuron, (b) the lesson's 3–2–2 network with L1.N1.w1 highlighted, (c) MLP(2, [4, 4, 1])
 clustered by neuron, (d) the lesson's network diagram after backward (`draw_network`), (e) the
 worksheet of ``autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88`` (`exercise`), and
-(f) the lesson's backward-pass GIF (`save_lesson_gif`). Each image is drawn by the package and
-rendered through the renderer chain, so what the docs show is what the package produces.
+(f) the lesson's backward-pass GIF (`save_lesson_gif`: the projector slides, animated) and
+(g) one of those slides at its real size, 1920 × 1080 (``lesson-slide.png``). Each image is
+drawn by the package (the graphs through the renderer chain), so what the docs show is what
+the package produces.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograd_mlp import MLP, Value, draw_network, exercise
+from autograd_mlp._files import write_atomic
 from autograd_mlp.demo import lesson_backward, lesson_graph  # the graph `make demo` writes, too
 from autograd_mlp.expr import build
 from autograd_mlp.teach.frames import save_lesson_gif
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+from autograd_mlp.teach.slides import lesson_slides
 from autograd_mlp.viz import GradGraph, draw_graph, save
+from autograd_mlp.viz.pages import png_bytes
 
 IMAGES = Path(__file__).resolve().parent / "images"
 DPI = "110"  # crisp on a laptop screen without making the files large
@@ -85,6 +90,10 @@ def main() -> None:
         graph.graph_attr["dpi"] = DPI
         print("wrote", save(graph, IMAGES / name))
     print("wrote", save_lesson_gif(IMAGES / "lesson-backward.gif"))
+    slide = lesson_slides(size="projector")[9]  # step 9: a first-layer neuron's Σwx+b
+    target = IMAGES / "lesson-slide.png"
+    write_atomic(target, png_bytes(slide.image))
+    print("wrote", target)
 
 
 if __name__ == "__main__":

@@ -364,22 +364,21 @@ def save_lesson_gif(
     target: str | os.PathLike[str],
     *,
     lesson: object | None = None,
-    scale: float = 1.0,
+    size: str = "projector",
     loop: bool = True,
+    duration_ms: int = 2500,
 ) -> Path:
     """Write the lesson's backward-pass GIF (the one in ``docs/images/lesson-backward.gif``):
-    the lesson's graph on its one layout, a frame per step, the last frame held longer."""
-    from .layout import lesson_layout
+    the lesson's slides (`autograd_mlp.teach.slides`, one per step, at ``size``) animated,
+    the last one held longer."""
+    from ..viz.pages import png_bytes
     from .lesson import Lesson
+    from .slides import lesson_slides
 
     if lesson is not None and not isinstance(lesson, Lesson):
         raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
-    board = lesson_layout(lesson)
-    frames = [
-        f.png(scale, header=[f.caption, board.lesson.error_formula])
-        for f in backward_frames(board.error, layout=board.layout)
-    ]
+    frames = [png_bytes(s.image) for s in lesson_slides(lesson, size=size)]
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, gif_bytes(frames, 1200, loop=loop))
+    write_atomic(target, gif_bytes(frames, duration_ms, loop=loop))
     return target
