@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine import CONST, INPUT, PARAM, Value, topological_order
+from ..engine import CONST, INPUT, PARAM, Value, role, topological_order
 from . import render as _render
 from .dot import ROLES, format_number, op_symbol
 from .render import _CHILD, DEFAULT_TIMEOUT, RendererNotFound, _run
@@ -248,7 +248,7 @@ def _role(v: Value, root: Value) -> str:
         return "root"
     if v._prev:
         return "inner"
-    return {PARAM: "param", INPUT: "input", CONST: "const"}.get(v._op, "leaf")
+    return {PARAM: "param", INPUT: "input", CONST: "const"}.get(role(v), "leaf")
 
 
 def _cluster_of(v: Value) -> str:
@@ -275,7 +275,7 @@ def display_name(v: Value) -> str:
     if v.label:
         return v.label
     if not v._prev:
-        return "const" if v._op == CONST else format_number(v.data)
+        return "const" if role(v) == CONST else format_number(v.data)
     names = [display_name(c) for c in v._prev]
     if v._op in _INFIX and len(names) == 2:
         text = f"{names[0]} {_INFIX[v._op]} {names[1]}"
@@ -294,7 +294,7 @@ def display_name(v: Value) -> str:
 
 def default_texts(v: Value, precision: int) -> dict[str, str]:
     """What a Value box prints when nothing else is asked: its name, data and grad."""
-    label = display_name(v) if v.label or v._prev else ("const" if v._op == CONST else "")
+    label = display_name(v) if v.label or v._prev else ("const" if role(v) == CONST else "")
     return {
         "label": label,
         "data": f"data {format_number(v.data, precision)}",
@@ -402,7 +402,7 @@ def _layout_dot(
     # The network's inputs first, in a column of their own, in order; then each neuron's box
     # (Graphviz keeps the declaration order within a rank when `ordering` and the invisible
     # chain below say so), then everything else.
-    inputs = [v for v in order if v._op == INPUT]
+    inputs = [v for v in order if not v._prev and role(v) == INPUT]
     inputs.sort(key=lambda v: _natural(v.label))
     grouped: dict[str, list[Value]] = {}
     rest: list[Value] = []
