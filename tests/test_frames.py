@@ -165,3 +165,33 @@ def test_save_frames_svg_and_no_gif(tmp_path: Path) -> None:
     assert all(b"<svg" in p.read_bytes() for p in written)
     with pytest.raises(ValueError, match="GIF is built from PNG frames"):
         save_frames(y, tmp_path, format="svg")
+
+
+def test_save_frames_at_projector_size(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    image = needs("PIL.Image")
+    from autograd_mlp.teach.lesson import DEFAULT_LESSON
+
+    _, _, error = DEFAULT_LESSON.forward()
+    written = save_frames(error, tmp_path, size="projector", gif=False)
+    assert len(written) == 12
+    for p in written:
+        with image.open(p) as im:
+            assert im.size == (1920, 1080)
+    with pytest.raises(ValueError, match="size= makes pages of PNG frames"):
+        save_frames(error, tmp_path, format="svg", size="projector", gif=False)
+
+
+def test_svg_frames_text_is_body_size_at_the_scale_the_pngs_use() -> None:
+    # The SVG is in layout units; its PNG twin is drawn at 1.5 px a unit, and a projector
+    # slide at SIZES["projector"].scale: body text × that scale is at least 18 px.
+    needs("pygraphviz")
+    import re as regex
+
+    from autograd_mlp.viz.pages import SIZES
+
+    y, _, _ = _example()
+    svg = next(iter(backward_frames(y))).svg()
+    sizes = [float(s) for s in regex.findall(r'font-size="([\d.]+)"', svg)]
+    assert sizes and min(sizes) * SIZES["projector"].scale >= 18
+    assert min(sizes) * 1.5 >= 18

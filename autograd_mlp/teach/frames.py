@@ -286,11 +286,16 @@ def save_frames(
     precision: int = 4,
     scale: float = 1.5,
     layout: Layout | None = None,
+    size: str | None = None,
 ) -> list[Path]:
     """Write ``frame_000.<format>``, ``frame_001...`` (png or svg) into ``directory`` and, for
     PNG frames, an animated ``backward.gif``: the same frames, each shown ``duration_ms``, the
-    last one ``last_ms``, looping unless ``loop=False``. PNGs are ``scale`` pixels a layout
-    unit (1.5: body text 21 px). Returns the paths written (the GIF last)."""
+    last one ``last_ms``, looping unless ``loop=False``. Returns the paths written (the GIF
+    last).
+
+    PNG frames show the whole graph at ``scale`` pixels a layout unit (1.5: body text 21 px),
+    or with ``size="projector"`` (``"a4"``, ``"letter"``) are pages of that size, the graph
+    split into views when it does not fit with its text at size (`teach.slides`)."""
     if format not in ("png", "svg"):
         raise ValueError(f"format must be 'png' or 'svg', got {format!r}")
     for name, ms in (("duration_ms", duration_ms), ("last_ms", last_ms)):
@@ -303,12 +308,20 @@ def save_frames(
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     check_folder(folder / "x")
+    if size is not None and format != "png":
+        raise ValueError("size= makes pages of PNG frames: use format='png' (or no size)")
     written = []
     pngs = []
-    for frame in backward_frames(root, precision=precision, layout=layout):
+    frames = list(backward_frames(root, precision=precision, layout=layout))
+    if size is not None:
+        from ..viz.pages import png_bytes
+        from .slides import frame_slides
+
+        pages = [png_bytes(s.image) for s in frame_slides(frames, size)]
+    for k, frame in enumerate(frames):
         target = folder / f"frame_{frame.index:03d}.{format}"
         if format == "png":
-            data = frame.png(scale)
+            data = pages[k] if size is not None else frame.png(scale)
             pngs.append(data)
         else:
             data = frame.svg().encode("utf-8")

@@ -17,6 +17,7 @@ the same pixel; the header says which view of how many is shown.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from .frames import Frame, backward_frames, gif_bytes
 from .layout import LessonLayout, lesson_layout
 from .lesson import Lesson
 
-__all__ = ["Slide", "lesson_slides", "save_slides", "pick_tile"]
+__all__ = ["Slide", "lesson_slides", "frame_slides", "save_slides", "pick_tile"]
 
 
 @dataclass(frozen=True)
@@ -88,25 +89,36 @@ def lesson_slides(
     board: LessonLayout | None = None,
 ) -> list[Slide]:
     """A slide per step of the lesson's backward pass (see the module docstring)."""
-    page = size_named(size)
     board = board if board is not None else lesson_layout(lesson, precision=precision)
     frames = list(backward_frames(board.error, precision=precision, layout=board.layout))
+    return frame_slides(frames, size, lambda tile, count: _subtitle(board, tile, count))
+
+
+def frame_slides(
+    frames: list[Frame],
+    size: str | Size,
+    subtitle: Callable[[Tile, int], str] | None = None,
+) -> list[Slide]:
+    """Any backward pass's frames (one layout) as pages of ``size``: the caption as title,
+    ``subtitle(view, number of views)`` under it, each input's share in the footer."""
+    page = size_named(size)
+    layout = frames[0].layout
     columns = footer_columns(page, [f.footer for f in frames])
     longest = max(len(f.footer) for f in frames)
     fixed = bands(page, 2, -(-longest // columns), title_lines(page, [f.caption for f in frames]))
-    views = tiles(board.layout, *view_size(page, fixed))
+    views = tiles(layout, *view_size(page, fixed))
     slides = []
     previous = None
     for frame in frames:
         tile = pick_tile(frame, views, previous)
         previous = tile
-        header = [frame.caption, _subtitle(board, tile, len(views))]
+        second = subtitle(tile, len(views)) if subtitle is not None else frame.header[1]
         image = compose(
-            board.layout,
+            layout,
             frame.look,
             page,
             tile,
-            header=header,
+            header=[frame.caption, second],
             footer=frame.footer,
             fixed=fixed,
             footer_columns=columns,
