@@ -21,7 +21,9 @@ edges in its own slots rather than in tuples, and is one such object instead of 
 * ``_b``, ``_db`` -- the second input and its local derivative (``_b`` is None for ``-a``,
   ``exp``, ``tanh``... which have one input),
 * the n-ary weighted sum, the only op with more inputs, keeps them all as tuples: ``_a`` the
-  inputs, ``_da`` their local derivatives;
+  inputs, ``_da`` their local derivatives, and ``_b = None``;
+* a node whose first edge *selects* (`_selecting`: relu at a ≤ 0, ``x**0``) keeps its one or
+  two edges as tuples too, with that first input also in ``_b``: backward passes it exactly 0;
 * a leaf has ``_a = None``, and keeps its role (see `role`) in ``_da``, which it has no use
   for: its ``_op`` is ``""``, as in micrograd, so code that tests ``if v._op:`` sees no
   operation in a constant or a parameter.
@@ -162,6 +164,30 @@ def _node(
     return v
 
 
+def _selecting(data: float, op: str, a: Value, b: Value | None = None, db: float = 0.0) -> Value:
+    """The Value of an operation whose derivative with respect to ``a`` is 0 because it
+    *selects* rather than computes: relu at a ≤ 0 and ``a**0`` pass their input the gradient
+    +0 whatever arrives from above, as PyTorch's backward does (it picks 0, where 0·g would be
+    nan for g = inf or nan, and -0 for g < 0). ``b`` is a second, ordinary edge (the exponent
+    of ``a**b`` at b = 0).
+
+    Such a node stores its edges as tuples, the form backward already tests for, with ``a``
+    again in ``_b`` to mark it: the hot one- and two-input paths of backward stay one multiply
+    per edge, and these nodes cost one check in the tuple branch (`Value.backward`).
+    """
+    v = _new_value(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    if not _plain:
+        v._record((a,) if b is None else (a, b), (0.0,) if b is None else (0.0, db), op, True)
+    elif b is None:  # relu at a ≤ 0 builds many of these: the plain case skips _record
+        v._op, v._a, v._da, v._b = op, (a,), (0.0,), a
+    else:
+        v._op, v._a, v._da, v._b = op, (a, b), (0.0, db), a
+    return v
+
+
 def _checked_edges(
     prev: Sequence[object], local: Sequence[object]
 ) -> tuple[tuple[Value, ...], tuple[float, ...]]:
@@ -241,10 +267,13 @@ class Value:
         self.label = label
         self._record(_prev, _local, _op)
 
-    def _record(self, prev: Sequence[Value], local: Sequence[float], op: str) -> None:
+    def _record(
+        self, prev: Sequence[Value], local: Sequence[float], op: str, selects: bool = False
+    ) -> None:
         """Store the edges given as sequences (by __init__ and the weighted sum, and by `_node`
         outside the plain mode): no_grad drops them, detect_anomaly checks the value first.
-        A leaf's op name, if it is a role (CONST, PARAM, INPUT), is stored as its role."""
+        A leaf's op name, if it is a role (CONST, PARAM, INPUT), is stored as its role; with
+        ``selects``, the first edge selects (see `_selecting`)."""
         if not _plain:
             modes = _modes
             if modes.anomaly and not math.isfinite(self.data):
@@ -259,12 +288,14 @@ class Value:
                 self._op, self._da = op, LEAF
             return
         self._op = op
-        if len(prev) == 1:
+        if selects:
+            self._a, self._da, self._b = tuple(prev), tuple(local), prev[0]
+        elif len(prev) == 1:
             self._a, self._da, self._b, self._db = prev[0], local[0], None, 0.0
         elif len(prev) == 2:
             self._a, self._da, self._b, self._db = prev[0], local[0], prev[1], local[1]
         else:
-            self._a, self._da = tuple(prev), tuple(local)
+            self._a, self._da, self._b = tuple(prev), tuple(local), None
 
     # The edges as tuples, for everything that reads the graph (see the module docstring).
     _prev = property(_inputs, doc="The inputs of this Value, in order (empty for a leaf).")
@@ -357,15 +388,17 @@ class Value:
             out = _power(a, b)
             # d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a  (taken as 0 where a = 0 and b ≥ 0,
             # as PyTorch does, so 0**b does not produce 0·(-inf) = nan, nor 0**0 give -inf)
-            d_base = 0.0 if b == 0.0 else b * _power(a, b - 1.0)
             d_exp = 0.0 if (a == 0.0 and b >= 0.0) else out * _log(a)
-            return _node(out, "**", self, d_base, other, d_exp)
+            if b == 0.0:  # d/da selects 0 (PyTorch's where(b == 0, 0, ...)); d/db multiplies
+                return _selecting(out, "**", self, other, d_exp)
+            return _node(out, "**", self, b * _power(a, b - 1.0), other, d_exp)
         n = _real(other)  # a plain exponent is part of the op ("**2"), not a node
         if n is None:
             return NotImplemented
-        # d(aⁿ)/da = n·aⁿ⁻¹  (0 when n = 0, as PyTorch)
-        d_base = 0.0 if n == 0.0 else n * _power(a, n - 1.0)
-        return _node(_power(a, n), _power_op(n), self, d_base)
+        if n == 0.0:  # a⁰ = 1, and d(a⁰)/da selects 0, as PyTorch (even at a = 0, inf, nan)
+            return _selecting(1.0, "**0", self)
+        # d(aⁿ)/da = n·aⁿ⁻¹
+        return _node(_scalar_power(a, n), _power_op(n), self, n * _scalar_power(a, n - 1.0))
 
     def __rpow__(self, other: Operand) -> Value:
         c = _const(other)
@@ -395,9 +428,10 @@ class Value:
     def relu(self) -> Value:
         a = self.data
         # d relu(a)/da = 0 if a <= 0 else 1   (0 at a = 0, as PyTorch; nan passes through with
-        # slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false)
+        # slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false). The 0 is
+        # selected, not multiplied (`_selecting`); relu(-0.0) is -0.0, as PyTorch's.
         if a <= 0.0:
-            return _node(0.0, "relu", self, 0.0)
+            return _selecting(0.0 if a < 0.0 else a, "relu", self)
         return _node(a, "relu", self, 1.0)
 
     # ----------------------------------------------------------------------------------------
@@ -409,7 +443,9 @@ class Value:
 
         Leaf gradients accumulate across calls (as in PyTorch: two calls give twice the
         gradient; use ``zero_grad`` between steps). Gradients of intermediate Values are reset
-        first, so they always describe this pass.
+        first, so they always describe this pass: to -0.0, which adds to any y giving y itself
+        (bit for bit), so a gradient is its first contribution plus the others, as PyTorch
+        assigns the first one (a gradient of -0.0 stays -0.0).
         """
         # Our graphs hold no reference cycles, so Python's cyclic garbage collector has nothing
         # to find in them; but it would still wake up every few hundred allocations and walk
@@ -417,7 +453,7 @@ class Value:
         gc_was_on = gc.isenabled()
         gc.disable()
         try:
-            order = _computed_order(self)  # also resets their gradients to 0
+            order = _computed_order(self)  # also resets their gradients to -0.0
             self.grad += 1.0
             if not _plain and _modes.anomaly:
                 _backward_checked(order)
@@ -426,9 +462,14 @@ class Value:
             for node in reversed(order):
                 g = node.grad
                 a = node._a
-                if isinstance(a, tuple):  # the weighted sum: a tuple of inputs
-                    for child, local in zip(a, node._da):  # type: ignore[arg-type]
-                        child.grad += local * g  # type: ignore[operator]
+                if isinstance(a, tuple):
+                    if node._b is None:  # the weighted sum: a tuple of inputs
+                        for child, local in zip(a, node._da):  # type: ignore[arg-type]
+                            child.grad += local * g  # type: ignore[operator]
+                    else:  # its first edge selects 0 (`_selecting`): relu at a ≤ 0, x**0
+                        a[0].grad += 0.0
+                        if len(a) == 2:
+                            a[1].grad += node._da[1] * g  # type: ignore[index,operator]
                 else:  # one or two inputs
                     a.grad += node._da * g  # type: ignore[union-attr,operator]
                     b = node._b
@@ -542,7 +583,7 @@ def topological_order(root: Value) -> list[Value]:
 
 def _computed_order(root: Value) -> list[Value]:
     """The Values computed by operations that ``root`` depends on, in topological order, with
-    their gradients reset to 0: what ``backward`` walks.
+    their gradients reset to -0.0: what ``backward`` walks.
 
     The same search as `topological_order`, but leaves are neither visited nor listed: they
     have no inputs to pass a gradient to, so backward only needs to reach them. In a network
@@ -562,7 +603,7 @@ def _computed_order(root: Value) -> list[Value]:
                 break
         else:
             stack.pop()
-            node.grad = 0.0
+            node.grad = -0.0  # the neutral element of + (see backward)
             order.append(node)
     return order
 
@@ -621,6 +662,33 @@ def _power(a: float, b: float) -> float:
     if isinstance(out, complex):  # negative base, fractional exponent
         return NAN
     return out
+
+
+def _sqrt(a: float) -> float:
+    # IEEE sqrt: sqrt(-0.0) = -0.0, and nan for every negative number, -inf included
+    return math.sqrt(a) if a >= 0.0 else NAN
+
+
+def _scalar_power(a: float, n: float) -> float:
+    """aⁿ for a plain exponent as PyTorch computes it: the exponents 2, 3, -1, -2 by products
+    and quotients, ±0.5 by a square root, the others with pow. This decides the last bit of
+    a**3 and the edge cases of a**0.5: (-0.0)**0.5 = -0.0 and (-inf)**0.5 = nan, where C's
+    pow gives 0.0 and inf (PyTorch's pow kernel; checked in tests/test_engine_torch.py)."""
+    if n == 2.0:
+        return a * a
+    if n == 1.0:  # the derivative of a**2
+        return a
+    if n == 0.5:
+        return _sqrt(a)
+    if n == -0.5:
+        return _divide(1.0, _sqrt(a))
+    if n == 3.0:
+        return a * a * a
+    if n == -1.0:
+        return _divide(1.0, a)
+    if n == -2.0:
+        return _divide(1.0, a * a)
+    return _power(a, n)
 
 
 @functools.lru_cache(maxsize=256)
@@ -728,8 +796,9 @@ def _anomaly_message(data: float, prev: Sequence[Value], op: str, label: str) ->
 def _backward_checked(order: list[Value]) -> None:
     for node in reversed(order):
         g = node.grad
-        for child, local in zip(node._prev, node._local):
-            child.grad += local * g
+        selects = isinstance(node._a, tuple) and node._b is not None
+        for i, (child, local) in enumerate(zip(node._prev, node._local)):
+            child.grad += 0.0 if (selects and i == 0) else local * g
             if not math.isfinite(child.grad):
                 raise AnomalyError(
                     f"detect_anomaly: backward through operation {node.op!r} "

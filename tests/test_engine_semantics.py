@@ -328,6 +328,112 @@ def test_detect_anomaly_is_quiet_for_finite_graphs_and_restores_the_mode() -> No
     assert (Value(0.0).log()).data == -INF  # outside the block: no exception
 
 
+# Selecting ops and the sign of zero, as PyTorch 2.13 gives them (values checked against torch
+# by hand; tests/test_engine_torch.py compares random trees)
+
+
+def test_relu_passes_zero_not_zero_times_an_infinite_upstream() -> None:
+    # PyTorch's threshold_backward selects: where(x <= 0, 0, g). 0·(-inf) would be nan.
+    x = Value(-1.0)
+    y = x.relu().log()  # log(0) = -inf, d/d(relu) = 1/0 = inf
+    y.backward()
+    assert y.data == -INF and x.grad == 0.0
+    # ...and the nan no longer spreads into the other paths that share the input
+    x = Value(-1.0)
+    (x.relu().log() + 2.0 * x).backward()
+    assert x.grad == 2.0
+
+
+@pytest.mark.parametrize("upstream", [INF, -INF, math.nan, -2.0, -0.0])
+def test_masked_relu_and_x_pow_0_give_exactly_plus_zero(upstream: float) -> None:
+    for f in (lambda v: v.relu(), lambda v: v**0, lambda v: v**0.0):
+        for x0 in (-1.0, 0.0, -0.0):
+            x = Value(x0)
+            x.grad = -0.0  # "no gradient yet": the contribution itself is what remains
+            (f(x) * upstream).backward()
+            assert math.copysign(1.0, x.grad) == 1.0 and x.grad == 0.0, (x0, upstream)
+
+
+def test_value_exponent_zero_selects_for_the_base_only() -> None:
+    # PyTorch: d/da of a**b is where(b == 0, 0, g·b·a^(b-1)); d/db multiplies: g·aᵇ·ln a
+    a, b = Value(3.0), Value(0.0)
+    (a**b * INF).backward()
+    assert a.grad == 0.0 and b.grad == INF
+
+
+def test_multiplying_by_zero_still_gives_nan_for_an_infinite_upstream() -> None:
+    # x * 0.0 is not a selection: PyTorch computes g·0 = nan for g = inf, and so do we
+    x = Value(3.0)
+    (x * 0.0 * INF).backward()
+    assert math.isnan(x.grad)
+    x = Value(-1.0)
+    ((x * 0.0).tanh() * INF).backward()  # tanh'(0) = 1, then 0·inf
+    assert math.isnan(x.grad)
+
+
+def test_relu_of_minus_zero_is_minus_zero() -> None:
+    r = Value(-0.0).relu()
+    assert math.copysign(1.0, r.data) == -1.0
+    assert (1 / r).data == -INF  # as 1/relu(-0.0) in PyTorch
+    assert math.copysign(1.0, Value(-3.0).relu().data) == 1.0  # relu(-3) = +0.0
+    assert math.copysign(1.0, Value(0.0).relu().data) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("x", "p", "value", "grad"),
+    [  # torch.tensor(x, dtype=torch.float64, requires_grad=True) ** p, then .backward()
+        (-0.0, 0.5, -0.0, -INF),
+        (-INF, 0.5, math.nan, math.nan),
+        (-0.0, -0.5, -INF, -INF),
+        (-INF, -0.5, math.nan, -0.0),
+        (0.0, 0.5, 0.0, INF),
+        (INF, 0.5, INF, 0.0),
+        (INF, -0.5, 0.0, -0.0),
+        (4.0, -0.5, 0.5, -0.0625),
+    ],
+)
+def test_square_roots_at_zero_and_infinity_as_pytorch(
+    x: float, p: float, value: float, grad: float
+) -> None:
+    v = Value(x)
+    v.grad = -0.0
+    y = v**p
+    y.backward()
+    for got, want in ((y.data, value), (v.grad, grad)):
+        if math.isnan(want):
+            assert math.isnan(got)
+        else:
+            assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want)
+
+
+def test_a_minus_zero_gradient_stays_minus_zero() -> None:
+    # PyTorch assigns the first contribution; we start each computed Value at -0.0, the
+    # neutral element of +, which gives the same bits
+    x = Value(1.0)
+    t = x * 1.0
+    y = t * -0.0 + t * -0.0
+    y.backward()
+    assert t.grad == 0.0 and math.copysign(1.0, t.grad) == -1.0  # -0 + -0 = -0
+    # a leaf's running sum starts at +0.0 (its .grad before any backward), so there the sum
+    # is +0.0; starting the leaf at -0.0 ("no gradient yet") gives PyTorch's -0.0
+    assert math.copysign(1.0, x.grad) == 1.0 and math.copysign(1.0, Value(2.0).grad) == 1.0
+    x.grad = -0.0
+    y.backward()
+    assert math.copysign(1.0, x.grad) == -1.0
+
+
+def test_detect_anomaly_backward_also_selects() -> None:
+    x = Value(-1.0)
+    y = x.relu().log()
+    with pytest.raises(AnomalyError, match="'log'"), detect_anomaly():
+        y.backward()  # the inf coming down from log is still reported
+    x = Value(-1.0)
+    x.grad = -0.0
+    with detect_anomaly():
+        (x.relu() * -2.0).backward()
+    assert math.copysign(1.0, x.grad) == 1.0  # selected +0, where 0·(-2) would be -0
+
+
 # Modes are per thread (review fault D1): the reproducers of ../shared/reviews/reliability-review.md
 
 
