@@ -3,6 +3,23 @@
 A file is written to a temporary name in the same folder, flushed to disk, then renamed over
 the target (``os.replace`` is atomic on POSIX and Windows): a reader never sees half a file,
 and a failed write leaves the old file as it was.
+
+A rename replaces whatever has the name, so the target is checked first, the way a careful
+``open(path, "w")`` would treat it:
+
+* only a regular file (or a new name) is written: a folder, FIFO, socket or device node is
+  refused, where a rename would silently put a regular file in its place;
+* a symlink is written *through*: the file it points to gets the new content and the link
+  stays a link (as ``open`` does; replacing the link would leave the real file stale);
+* the target's write permission is honoured: a file this process may not open for writing is
+  refused, and so is a file with no write bit at all even for root (whom ``open`` would let
+  through): a read-only model is read-only on purpose, as ``rm`` and editors also assume;
+* the new file keeps the old one's mode (and, where the system allows, its owner).
+
+Temporary files are named ``.<name>.autograd_mlp-<pid>-<random>.tmp``. SIGTERM and SIGHUP
+during a write remove the temporary file before the process dies of the signal; SIGKILL cannot
+be caught, so each save first removes the temporary files of its target left behind by
+processes that no longer run.
 """
 
 from __future__ import annotations
@@ -11,10 +28,17 @@ import contextlib
 import errno
 import os
 import secrets
+import signal
 import stat
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
-__all__ = ["write_atomic", "check_folder"]
+__all__ = ["write_atomic", "check_folder", "check_target", "TEMP_TAG"]
+
+TEMP_TAG = "autograd_mlp"  # in every temporary file's name, so that stale ones can be found
+_CAUGHT_SIGNALS = tuple(getattr(signal, s) for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s))
 
 
 def write_atomic(target: str | os.PathLike[str], data: bytes) -> None:
@@ -22,43 +46,177 @@ def write_atomic(target: str | os.PathLike[str], data: bytes) -> None:
 
     The file ends up with the permissions ``open(target, "wb")`` would give it: those of the
     file it replaces, or for a new file 0o666 minus the umask (the temporary file is created
-    with mode 0o666, and the system applies the umask and any default ACL itself). A failure
-    raises an OSError of the same type whose message is one line naming ``target`` and why.
+    with mode 0o666, and the system applies the umask and any default ACL itself). A symlink
+    is followed: the file it names is replaced. A target that is not a regular file, or that
+    may not be written, is refused before anything is written. A failure raises an OSError of
+    the same type whose message is one line naming ``target`` and why.
     """
-    target = Path(target)
-    folder = target.parent  # Path("g.svg").parent is Path(".")
+    shown = Path(target)
+    real = check_target(shown)
     try:
-        keep_mode = stat.S_IMODE(os.stat(target).st_mode) if target.is_file() else None
-        fd, tmp = _create_temporary(folder, target.name)
+        old = os.stat(real) if os.path.lexists(real) else None
+        _remove_stale_temporaries(real)
     except OSError as exc:
-        raise _write_error(exc, target) from None
+        raise _write_error(exc, shown) from None
+    with _removed_on_termination() as temporaries:
+        try:
+            fd, tmp = _create_temporary(real.parent, real.name)
+        except OSError as exc:
+            raise _write_error(exc, shown) from None
+        temporaries.append(tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # the data is on disk before the name points at it
+            if old is not None:
+                os.chmod(tmp, stat.S_IMODE(old.st_mode))
+                _keep_owner(tmp, old)
+            os.replace(tmp, real)
+            temporaries.clear()
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            temporaries.clear()
+            if isinstance(exc, OSError):
+                raise _write_error(exc, shown) from None
+            raise
+
+
+def check_target(target: str | os.PathLike[str]) -> Path:
+    """Check now that ``target`` can be written by `write_atomic`; return the path it writes.
+
+    That is the target itself, or for a symlink the file it points to. Raises a one-line
+    OSError when the folder is missing, the target is not a regular file, or it may not be
+    written (see the module docstring). Nothing is created.
+    """
+    shown = Path(target)
+    if str(target) == "":
+        raise _refused(FileNotFoundError, errno.ENOENT, Path("''"), "the path is empty")
+    if shown.name in ("", ".", ".."):
+        raise _refused(IsADirectoryError, errno.EISDIR, shown, "it is a folder")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())  # the data is on disk before the name points at it
-        if keep_mode is not None:
-            os.chmod(tmp, keep_mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise _write_error(exc, target) from None
-        raise
+        real = Path(os.path.realpath(shown)) if shown.is_symlink() else shown
+        check_folder(real)
+        info = os.stat(real) if os.path.lexists(real) else None
+    except OSError as exc:
+        raise _write_error(exc, shown) from None
+    if info is None:
+        return real
+    if stat.S_ISDIR(info.st_mode):
+        raise _refused(IsADirectoryError, errno.EISDIR, shown, "it is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        reason = f"it is {_kind(info.st_mode)}, not a regular file"
+        raise _refused(OSError, errno.EINVAL, shown, reason)
+    if not os.access(real, os.W_OK):
+        raise _refused(PermissionError, errno.EACCES, shown, "no permission to write the file")
+    if stat.S_IMODE(info.st_mode) & 0o222 == 0:
+        reason = "the file is read-only (it has no write permission bit)"
+        raise _refused(PermissionError, errno.EACCES, shown, reason)
+    return real
+
+
+def _keep_owner(tmp: Path, old: os.stat_result) -> None:
+    """Give the new file the old one's owner, as writing in place would (only root can)."""
+    if not hasattr(os, "chown") or (old.st_uid, old.st_gid) == (os.getuid(), os.getgid()):
+        return
+    with contextlib.suppress(OSError):
+        os.chown(tmp, old.st_uid, old.st_gid)
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def _create_temporary(folder: Path, name: str) -> tuple[int, Path]:
-    """A new file ``.<name>.<random>.tmp`` in ``folder``, opened for writing, mode 0o666 before
-    the umask (tempfile.mkstemp would make it 0o600, private to its owner)."""
+    """A new file ``.<name>.autograd_mlp-<pid>-<random>.tmp`` in ``folder``, opened for writing,
+    mode 0o666 before the umask (tempfile.mkstemp would make it 0o600, private to its owner)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        tmp = folder / f".{name}.{TEMP_TAG}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary file name next to {folder / name}")
+
+
+def _remove_stale_temporaries(real: Path) -> None:
+    """Delete ``real``'s temporary files whose writer no longer runs (killed by SIGKILL).
+
+    A writer that still runs (another process saving the same file right now) is left alone.
+    """
+    prefix = f".{real.name}.{TEMP_TAG}-"
+    try:
+        entries = list(os.scandir(real.parent))
+    except OSError:
+        return  # an unreadable folder: creating the temporary file will say what is wrong
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".tmp")):
+            continue
+        pid_text = entry.name[len(prefix) :].split("-", 1)[0]
+        if pid_text.isdigit() and not _running(int(pid_text)):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes one temporary file at a time per target
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # it exists (someone else's), or we cannot tell: keep its file
+    return True
+
+
+@contextlib.contextmanager
+def _removed_on_termination() -> Iterator[list[Path]]:
+    """While the block runs, SIGTERM/SIGHUP first delete the paths in the yielded list, then
+    kill the process with the same signal, as it would have died without us.
+
+    Only where Python may set handlers (the main thread) and only over the default action: a
+    program's own handler is left alone.
+    """
+    temporaries: list[Path] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield temporaries
+        return
+    previous: dict[int, object] = {}
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        for path in temporaries:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        for sig in previous:
+            signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)  # the default action now: the process ends here
+
+    for sig in _CAUGHT_SIGNALS:
+        try:
+            if signal.getsignal(sig) == signal.SIG_DFL:
+                signal.signal(sig, terminate)
+                previous[sig] = signal.SIG_DFL
+        except (ValueError, OSError):  # not settable here
+            continue
+    try:
+        yield temporaries
+    finally:
+        for sig in previous:
+            with contextlib.suppress(ValueError, OSError):
+                if signal.getsignal(sig) == terminate:
+                    signal.signal(sig, signal.SIG_DFL)
 
 
 def check_folder(target: Path) -> None:
@@ -70,8 +228,16 @@ def check_folder(target: Path) -> None:
         raise _write_error(FileNotFoundError(errno.ENOENT, "no such folder"), target)
 
 
+def _refused(kind: type[OSError], code: int, target: Path, reason: str) -> OSError:
+    error = kind(f"cannot write {target}: {reason}")
+    error.errno = code
+    return error
+
+
 def _write_error(exc: OSError, target: Path) -> OSError:
     """``exc`` retold as one line about ``target`` (not about the temporary file's name)."""
+    if str(exc).startswith("cannot write "):
+        return exc  # already told by check_folder
     folder = target.parent
     if isinstance(exc, FileNotFoundError):
         reason = f"the folder {folder} does not exist"
@@ -83,6 +249,4 @@ def _write_error(exc: OSError, target: Path) -> OSError:
         reason = f"no permission to write in {folder}"
     else:
         reason = exc.strerror or str(exc) or type(exc).__name__
-    error = type(exc)(f"cannot write {target}: {reason}")
-    error.errno = exc.errno
-    return error
+    return _refused(type(exc), exc.errno or 0, target, reason)
