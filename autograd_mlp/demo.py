@@ -418,7 +418,7 @@ def _write_files(
 
     def model_json(path: Path) -> None:
         model_io.save(moons.model, path)
-        result.reloaded_accuracy = accuracy(model_io.load(path), moons.X, moons.y)
+        result.reloaded_accuracy = accuracy(MLP.load(path), moons.X, moons.y)
 
     pictures = _lesson_pictures(lesson, size)
     writers: dict[str, Callable[[Path], object]] = {

@@ -22,10 +22,19 @@ activations is refused rather than saved as something that computes differently.
 
 Writes are atomic (a temporary file in the same directory, then ``os.replace``), so a crash
 never leaves half a file under the real name; the file gets the permissions a plain
-``open(path, "w")`` gives it. Reads validate everything before touching a model, so a
-truncated, corrupted, wrong-version or wrong-shape file raises `ValueError` saying what is wrong
-and changes nothing. The shape is checked by arithmetic before anything is built, and layer
-sizes are capped at `MAX_LAYER_SIZE`, so a hostile file cannot make a load run for hours.
+``open(path, "w")`` gives it, and only a regular file is replaced (see `autograd_mlp._files`).
+Reads validate everything before touching a model, so a truncated, corrupted, wrong-version or
+wrong-shape file raises `ValueError` saying what is wrong and changes nothing. A hostile file
+cannot make a load run for hours or fill the memory: only a regular file is read (a FIFO or a
+device such as /dev/zero is refused before reading), files above `MAX_FILE_BYTES` are refused,
+the shape is checked by arithmetic before anything is built, layer sizes are capped at
+`MAX_LAYER_SIZE`, duplicate JSON keys are refused (JSON would keep the last silently), and error
+messages quote at most a few dozen characters of what the file holds.
+
+This module knows models only through a small interface -- ``nin``, ``nouts``, ``layers`` (each
+with ``name``, ``activation`` and ``neurons``, each neuron with ``name`` and a settable
+``activation``) and ``parameters()`` -- and never imports `autograd_mlp.nn`: ``MLP.save`` and
+``MLP.load`` import it, so the import goes one way (nn -> io).
 """
 
 from __future__ import annotations
@@ -33,25 +42,68 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Protocol, TypeVar, Union
 
 from ._files import write_atomic
-from .nn import ACTIVATIONS
+from ._text import quote, shorten
 
-if TYPE_CHECKING:
-    from .nn import MLP
-
-__all__ = ["save", "load", "load_state", "FORMAT", "VERSION", "MAX_LAYER_SIZE"]
+__all__ = ["save", "load", "load_state", "FORMAT", "VERSION", "MAX_LAYER_SIZE", "MAX_FILE_BYTES"]
 
 FORMAT = "autograd_mlp.MLP"
 VERSION = 1
 # Far beyond what a scalar engine can train (a layer this wide is a million Values per
 # neuron), yet small enough that a file claiming more is refused before any work is done.
 MAX_LAYER_SIZE = 1_000_000
+# 256 MiB: a file of about four million parameters (some 60 bytes each), which the scalar
+# engine takes minutes to load and gigabytes to hold; a bigger file is refused unread.
+MAX_FILE_BYTES = 256 * 2**20
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+class _Neuron(Protocol):
+    name: str
+    activation: str
+
+
+class _Layer(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def activation(self) -> str: ...
+    @property
+    def neurons(self) -> Sequence[_Neuron]: ...
+
+
+class _Parameter(Protocol):
+    data: float
+
+
+class Model(Protocol):
+    """What io needs of a model (`autograd_mlp.nn.MLP` has it)."""
+
+    @property
+    def nin(self) -> int: ...
+    @property
+    def nouts(self) -> list[int]: ...
+    @property
+    def layers(self) -> Sequence[_Layer]: ...
+    def parameters(self) -> Sequence[_Parameter]: ...
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _check_model(model: object, function: str) -> None:
+    missing = [a for a in ("nin", "nouts", "layers", "parameters") if not hasattr(model, a)]
+    if missing:
+        raise TypeError(
+            f"{function} expects an MLP (a model with nin, nouts, layers and parameters()), "
+            f"got {type(model).__name__}"
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -59,7 +111,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 # ------------------------------------------------------------------------------------------------
 
 
-def to_dict(model: MLP) -> dict[str, Any]:
+def to_dict(model: Model) -> dict[str, Any]:
     """The model as the plain data written to a file (refuses what `load` would refuse)."""
     nin, nouts = model.nin, model.nouts
     too_big = _oversized(nin, nouts)
@@ -68,7 +120,9 @@ def to_dict(model: MLP) -> dict[str, Any]:
     for layer in model.layers:
         kinds = [(n.activation, n.name) for n in layer.neurons]
         if any(a != kinds[0][0] for a, _ in kinds):
-            mixed = ", ".join(f"{a!r} ({name})" for a, name in kinds)
+            mixed = ", ".join(f"{quote(a)} ({shorten(str(name))})" for a, name in kinds[:6])
+            if len(kinds) > 6:
+                mixed += f", ... ({len(kinds)} neurons)"
             raise ValueError(
                 f"cannot save: layer {layer.name} mixes activations: {mixed}; the file holds "
                 f"one activation per layer, so give all of its neurons the same one"
@@ -95,15 +149,20 @@ def to_dict(model: MLP) -> dict[str, Any]:
     }
 
 
-def save(model: MLP, path: PathLike) -> Path:
-    """Write ``model`` to ``path`` as JSON, atomically; return the path written."""
-    from .nn import MLP
+def save(model: Model, path: PathLike) -> Path:
+    """Write ``model`` to ``path`` as JSON, atomically; return the path written.
 
-    if not isinstance(model, MLP):
-        raise TypeError(f"save expects an MLP, got {type(model).__name__}")
+    A file that `load` would refuse as too big (more than `MAX_FILE_BYTES`) is not written.
+    """
+    _check_model(model, "save")
     target = Path(path)
-    text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
-    write_atomic(target, text.encode("utf-8"))
+    data = (json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n").encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(
+            f"cannot save: the file would be {len(data):,} bytes, more than load accepts "
+            f"(MAX_FILE_BYTES = {MAX_FILE_BYTES:,})"
+        )
+    write_atomic(target, data)
     return target
 
 
@@ -112,34 +171,95 @@ def save(model: MLP, path: PathLike) -> Path:
 # ------------------------------------------------------------------------------------------------
 
 
+def _read_bytes(path: PathLike, where: str) -> bytes:
+    """The file's bytes: only a regular file, at most `MAX_FILE_BYTES` of it.
+
+    It is opened without blocking (opening a FIFO for reading otherwise waits for a writer
+    for ever) and checked with fstat on the open file, so what is checked is what is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)  # a missing or unreadable file raises its usual OSError
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(
+                f"{where}: not a model file: it is {_kind(info.st_mode)}, not a regular file"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise ValueError(
+                f"{where}: the file is {info.st_size:,} bytes, more than the limit of "
+                f"{MAX_FILE_BYTES:,} (MAX_FILE_BYTES); a model file is far smaller"
+            )
+        chunks = []
+        left = MAX_FILE_BYTES + 1  # a file that grows past the limit while read is refused
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise ValueError(f"{where}: the file is more than {MAX_FILE_BYTES:,} bytes (the limit)")
+    return b"".join(chunks)
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (json.loads would keep the last silently)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {quote(key)} appears twice in one object")
+            seen.add(key)
+    return data
+
+
 def _read(path: PathLike) -> dict[str, Any]:
     """Parse the file and check its header; raises ValueError naming the file and the problem."""
     where = str(path)
+    raw = _read_bytes(path, where)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}: not a model file (not UTF-8 text: {exc.reason})") from None
     if not text.strip():
         raise ValueError(f"{where}: the file is empty; expected an autograd_mlp model (JSON)")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         hint = "truncated" if exc.pos >= len(text.rstrip()) else "corrupted"
         raise ValueError(
             f"{where}: the file is {hint}: invalid JSON at line {exc.lineno} column {exc.colno} "
             f"({exc.msg})"
         ) from None
-    except (ValueError, RecursionError) as exc:  # NaN/Infinity, or absurdly deep nesting
-        raise ValueError(f"{where}: the file is corrupted: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # NaN, duplicate keys, absurdly deep nesting
+        reason = str(exc) or type(exc).__name__
+        raise ValueError(f"{where}: the file is corrupted: {shorten(reason, 200)}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{where}: expected a JSON object, got {type(data).__name__}")
     if data.get("format") != FORMAT:
-        raise ValueError(f"{where}: format is {data.get('format')!r}, expected {FORMAT!r}")
+        raise ValueError(f"{where}: format is {quote(data.get('format'))}, expected {FORMAT!r}")
     version = data.get("version")
     if type(version) is not int or version != VERSION:  # not 1.0 or True, which == 1
         raise ValueError(
-            f"{where}: format version {version!r} is not supported; this autograd_mlp reads "
-            f"version {VERSION}"
+            f"{where}: format version {quote(version)} is not supported; this autograd_mlp "
+            f"reads version {VERSION}"
         )
     return data
 
@@ -154,14 +274,15 @@ def _architecture(data: dict[str, Any], where: str) -> tuple[int, list[int], lis
         raise ValueError(f"{where}: 'architecture' is missing or not an object")
     nin, nouts = arch.get("nin"), arch.get("nouts")
     if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
-        raise ValueError(f"{where}: architecture.nin must be a positive int, got {nin!r}")
+        raise ValueError(f"{where}: architecture.nin must be a positive int, got {quote(nin)}")
     if (
         not isinstance(nouts, list)
         or not nouts
         or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in nouts)
     ):
         raise ValueError(
-            f"{where}: architecture.nouts must be a non-empty list of positive ints, got {nouts!r}"
+            f"{where}: architecture.nouts must be a non-empty list of positive ints, "
+            f"got {quote(nouts)}"
         )
     too_big = _oversized(nin, nouts)
     if too_big is not None:
@@ -170,15 +291,19 @@ def _architecture(data: dict[str, Any], where: str) -> tuple[int, list[int], lis
     if not isinstance(activations, list) or len(activations) != len(nouts):
         raise ValueError(
             f"{where}: 'activations' must list one activation per layer ({len(nouts)}), "
-            f"got {activations!r}"
+            f"got {quote(activations)}"
         )
-    for a in activations:
-        if a not in ACTIVATIONS:
+    for i, a in enumerate(activations):
+        # The names themselves are the model's to check (`load` sets them on its neurons)
+        if not isinstance(a, str) or not a.isidentifier() or len(a) > _MAX_NAME:
             raise ValueError(
-                f"{where}: unknown activation {a!r}; expected one of "
-                f"{', '.join(map(repr, ACTIVATIONS))}"
+                f"{where}: unknown activation {quote(a)} for layer {i + 1}; expected a name "
+                f"such as 'relu'"
             )
     return nin, nouts, activations
+
+
+_MAX_NAME = 40  # characters in an activation's name: longer is no activation
 
 
 def _oversized(nin: int, nouts: list[int]) -> str | None:
@@ -218,60 +343,70 @@ def _values(data: dict[str, Any], nin: int, nouts: list[int], where: str) -> lis
     count = _count(nin, nouts)  # arithmetic: nothing is built for a file that cannot match
     if len(params) != count:
         raise ValueError(
-            f"{where}: wrong shape: architecture {nin} -> {nouts} has {count} "
+            f"{where}: wrong shape: architecture {nin} -> {quote(nouts)} has {count} "
             f"parameters, the file lists {len(params)}"
         )
     values = []
     for i, (entry, label) in enumerate(zip(params, _expected_labels(nin, nouts))):
         if not isinstance(entry, dict) or entry.get("label") != label:
             got = entry.get("label") if isinstance(entry, dict) else entry
-            raise ValueError(f"{where}: parameter {i} should be {label!r}, got {got!r}")
+            raise ValueError(f"{where}: parameter {i} should be {label!r}, got {quote(got)}")
         value = entry.get("value")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where}: parameter {label!r} has value {value!r}, not a number")
-        if not math.isfinite(value):
+            raise ValueError(f"{where}: parameter {label!r} has value {quote(value)}, not a number")
+        try:
+            number = float(value)  # an int of 309 digits or more has no float
+        except OverflowError:
+            raise ValueError(
+                f"{where}: parameter {label!r} is {quote(value)}, too large for a float; "
+                f"weights must be finite"
+            ) from None
+        if not math.isfinite(number):
             raise ValueError(f"{where}: parameter {label!r} is {value!r}; weights must be finite")
-        values.append(float(value))
+        values.append(number)
     return values
 
 
-def load(path: PathLike) -> MLP:
-    """Read an MLP saved by `save`."""
-    from .nn import MLP
-
+def load(path: PathLike, model_type: Callable[..., M]) -> M:
+    """Read a model saved by `save`, built as ``model_type(nin, nouts, seed=0)`` (``MLP.load``
+    passes `autograd_mlp.nn.MLP`); its activations and weights are then set from the file."""
     data = _read(path)
-    nin, nouts, activations = _architecture(data, str(path))
-    values = _values(data, nin, nouts, str(path))
-    hidden = activations[0] if len(activations) > 1 else "relu"
-    model = MLP(nin, nouts, activation=hidden, output_activation=activations[-1], seed=0)
-    for layer, activation in zip(model.layers, activations):
+    where = str(path)
+    nin, nouts, activations = _architecture(data, where)
+    values = _values(data, nin, nouts, where)
+    model = model_type(nin, nouts, seed=0)
+    for i, (layer, activation) in enumerate(zip(model.layers, activations)):
         for neuron in layer.neurons:  # hidden layers may differ if they were set by hand
-            neuron.activation = activation
+            try:
+                neuron.activation = activation  # the model checks the name
+            except ValueError as exc:
+                raise ValueError(
+                    f"{where}: unknown activation {quote(activation)} for layer {i + 1}: {exc}"
+                ) from None
     for p, value in zip(model.parameters(), values):
         p.data = value
     return model
 
 
-def load_state(model: MLP, path: PathLike) -> None:
+def load_state(model: Model, path: PathLike) -> None:
     """Load the weights saved in ``path`` into an existing ``model`` of the same architecture.
 
     The file is fully checked against the model first; on any error the model is unchanged.
     """
-    from .nn import MLP
-
-    if not isinstance(model, MLP):
-        raise TypeError(f"load_state expects an MLP, got {type(model).__name__}")
+    _check_model(model, "load_state")
     data = _read(path)
     where = str(path)
     nin, nouts, activations = _architecture(data, where)
     mine = [layer.activation for layer in model.layers]
     if (nin, nouts) != (model.nin, model.nouts):
         raise ValueError(
-            f"{where}: wrong shape: the file holds a {nin} -> {nouts} network, the model is "
-            f"{model.nin} -> {model.nouts}"
+            f"{where}: wrong shape: the file holds a {nin} -> {quote(nouts)} network, the model "
+            f"is {model.nin} -> {quote(model.nouts)}"
         )
     if activations != mine:
-        raise ValueError(f"{where}: the file's activations {activations} differ from {mine}")
+        raise ValueError(
+            f"{where}: the file's activations {quote(activations)} differ from {quote(mine)}"
+        )
     values = _values(data, nin, nouts, where)
     params = model.parameters()
     for p, value in zip(params, values):

@@ -258,7 +258,7 @@ class MLP(Module):
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write this model to ``path`` as versioned JSON, atomically (see `autograd_mlp.io`)."""
-        from . import io  # imported here: io depends on nn, not the other way round
+        from . import io  # here, not at the top: io is for files only, and never imports nn
 
         return io.save(self, path)
 
@@ -267,7 +267,7 @@ class MLP(Module):
         """Read a model written by `save`. A bad file raises ValueError saying what is wrong."""
         from . import io
 
-        return io.load(path)
+        return io.load(path, cls)
 
     def load_state(self, path: str | os.PathLike[str]) -> None:
         """Overwrite this model's weights from a file of the same architecture (all or nothing)."""

@@ -147,12 +147,11 @@ def test_worksheet_has_numbered_blanks_and_an_answer_key(demo: Run) -> None:
 
 
 def test_saved_model_loads_and_scores_the_trained_accuracy(demo: Run) -> None:
-    from autograd_mlp.io import load
     from autograd_mlp.nn import MLP
 
     path = demo.folder / "moons-model.json"
     assert json.loads(path.read_text(encoding="utf-8"))["format"] == "autograd_mlp.MLP"
-    model = load(path)
+    model = MLP.load(path)
     assert isinstance(model, MLP) and model.nouts == [16, 16, 1]
     printed = re.search(r"^training accuracy: (\d+\.\d)%$", demo.out, flags=re.MULTILINE)
     assert printed is not None, demo.out
@@ -263,8 +262,8 @@ def test_a_model_that_reloads_differently_fails_the_demo(
 
     real_load = autograd_mlp.io.load
 
-    def load_flipped(path: object) -> object:
-        model = real_load(path)  # type: ignore[arg-type]
+    def load_flipped(path: object, model_type: object) -> object:
+        model = real_load(path, model_type)  # type: ignore[arg-type]
         out = model.layers[-1].neurons[0]  # negate the output neuron: every score flips sign
         for p in [*out.w, out.b]:
             p.data = -p.data
