@@ -9,11 +9,20 @@ One training *step* is what the lesson does by hand, repeated:
 
 Training stops at the first of: ``max_steps`` updates, ``epochs`` passes over the data, the loss
 reaching ``target_loss`` (the lesson: "until an iteration count or a target error is reached"),
-the loss becoming inf or nan (training has diverged: every later step would only spread the
-nan), or Ctrl-C. Whatever stopped it, `fit` returns a `History`; ``stopped_because`` says which.
+the loss becoming inf or nan, or an update that would make a weight inf or nan (training has
+diverged: every later step would only spread the nan), or Ctrl-C. Whatever stopped it, `fit`
+returns a `History`; ``stopped_because`` says which.
+
+Bad data is not divergence: X and y are checked once, before any work, by one function
+(`check_data`) for both engines -- every row the same length and finite, every target of the
+shape and range the named loss needs -- so the two engines accept and refuse the same data
+with the same ValueError or TypeError.
 
 Ctrl-C never leaves an update half-done: while the optimizer changes the parameters, an
-interrupt is held back until every parameter has its new value (see `_HoldCtrlC`).
+interrupt is held back until every parameter has its new value (see `_HoldCtrlC`). The handler
+is in place before any work starts (the fast engine's tracing included), and a second Ctrl-C
+while `fit` winds down after the first is absorbed, so Ctrl-C always ends in a returned
+history.
 
 The same loop runs both engines: the eager one rebuilds the graph for each sample, the fast one
 (``fast=True``) replays a traced graph with NumPy (`autograd_mlp.fast`). Only the computation
@@ -23,18 +32,20 @@ of a batch's loss and gradients differs, so stopping rules, callback and Ctrl-C 
 from __future__ import annotations
 
 import math
+import numbers
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, Union
 
+from ._text import quote
 from .engine import Value, no_grad
 from .losses import LOSSES, binary_cross_entropy, cross_entropy, hinge
 from .nn import Module
 from .optim import SGD, Optimizer
 
-__all__ = ["fit", "History", "DEFAULT_LR", "DEFAULT_MAX_STEPS"]
+__all__ = ["fit", "check_data", "History", "DEFAULT_LR", "DEFAULT_MAX_STEPS"]
 
 LossFn = Callable[[Any, Any], Value]
 Callback = Callable[[int, float, Module], object]
@@ -60,11 +71,12 @@ class History:
       where that means something (hinge, bce, cross_entropy); empty otherwise
     * ``steps``       -- how many updates were applied
     * ``stopped_because`` -- "max_steps", "epochs", "target_loss", "diverged" (the loss became
-      inf or nan) or "interrupted"
+      inf or nan, or the next update would have made a weight inf or nan) or "interrupted"
 
     When training stops because of ``target_loss`` or "diverged", the last loss is the one that
-    stopped it and no update follows it, so ``len(loss) == steps + 1``; otherwise the two are equal
-    (or ``loss`` is one longer when Ctrl-C arrived between the loss and the update).
+    stopped it and no update follows it (an update that would have made a weight non-finite is
+    undone), so ``len(loss) == steps + 1``; otherwise the two are equal (or ``loss`` is one
+    longer when Ctrl-C arrived between the loss and the update).
     """
 
     loss: list[float] = field(default_factory=list)
@@ -132,18 +144,21 @@ def _check_positive_int(value: object, name: str) -> int | None:
 
 
 class _HoldCtrlC:
-    """Ctrl-C during `fit` raises KeyboardInterrupt as usual, except inside ``with hold:``
-    blocks (the parameter updates), where it is held until the block is done and raised then.
+    """Ctrl-C during `fit` raises KeyboardInterrupt once, except inside ``with hold:`` blocks
+    (the parameter updates), where it is held until the block is done and raised then.
 
-    So an update is applied to every parameter or to none. It works through a SIGINT handler,
-    installed for the duration of `fit` and then restored. Only when Python's own handler is
-    in place: someone else's handler (or a fit outside the main thread, where signal handlers
-    cannot be set and Ctrl-C is not delivered anyway) is left alone.
+    So an update is applied to every parameter or to none. Once the interrupt has been raised,
+    `fit` is stopping: a further Ctrl-C (a key pressed twice, a second signal a millisecond
+    later) is absorbed instead of breaking into the clean-up. It works through a SIGINT
+    handler, installed for the duration of `fit` and then restored. Only when Python's own
+    handler is in place: someone else's handler (or a fit outside the main thread, where
+    signal handlers cannot be set and Ctrl-C is not delivered anyway) is left alone.
     """
 
     def __init__(self) -> None:
         self.updating = False
         self.pending = False
+        self.raised = False
         self.installed = False
 
     def install(self) -> None:
@@ -160,10 +175,17 @@ class _HoldCtrlC:
             signal.signal(signal.SIGINT, signal.default_int_handler)
         self.installed = False
 
+    def stopping(self) -> None:
+        """From now on `fit` is winding down: absorb any further Ctrl-C."""
+        self.raised = True
+
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.raised:
+            return  # already stopping
         if self.updating:
             self.pending = True
         else:
+            self.raised = True
             raise KeyboardInterrupt
 
     def __enter__(self) -> None:
@@ -176,8 +198,9 @@ class _HoldCtrlC:
         traceback: TracebackType | None,
     ) -> None:
         self.updating = False
-        if self.pending and kind is None:
+        if self.pending and kind is None and not self.raised:
             self.pending = False
+            self.raised = True
             raise KeyboardInterrupt
 
 
@@ -186,7 +209,100 @@ def _progress_bar(enabled: bool, total: int | None) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="training", unit="step", leave=True, dynamic_ncols=True)
+    # In a terminal a bar; in a log file (stderr redirected) none, rather than a line of
+    # carriage returns per refresh. A notebook's output is not a TTY but shows its widget bar.
+    disable = None if "notebook" not in tqdm.__module__ else False
+    return tqdm(
+        total=total, desc="training", unit="step", leave=True, dynamic_ncols=True, disable=disable
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# The data: checked once, up front, the same for both engines
+# ------------------------------------------------------------------------------------------------
+
+# What each named loss needs of one target number (cross_entropy's int class is checked apart)
+_TARGET_RANGE: dict[str, tuple[Callable[[float], bool], str]] = {
+    "hinge": (lambda t: t in (-1.0, 1.0), "labels -1 or +1"),
+    "bce": (lambda t: 0.0 <= t <= 1.0, "targets in [0, 1] (labels 0 or 1)"),
+}
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def check_data(model: Module, X: Sequence[Any], y: Sequence[Any], loss: LossArg = "mse") -> None:
+    """Check samples ``X`` and targets ``y`` for `fit`, for both engines alike, before any work.
+
+    Every row of X is a list of finite numbers, all of the same length (the model's number of
+    inputs); for a loss given by name every target has the shape of the model's output (a
+    number for one output, a list of that many numbers for several; one int class per sample
+    for cross_entropy) and the range the loss needs, and is finite. NaN or inf in the data is
+    reported here, as bad data, rather than found later as a loss that "diverged". Raises
+    TypeError or ValueError naming the first bad sample.
+    """
+    for i, row in enumerate(X):
+        if isinstance(row, (str, bytes, Value)) or not hasattr(row, "__len__"):
+            raise TypeError(f"X[{i}] must be a list of numbers (one sample), got {quote(row)}")
+        if len(row) != len(X[0]):
+            raise ValueError(
+                f"X[{i}] has {len(row)} numbers but X[0] has {len(X[0])}: every sample needs "
+                f"the same number of inputs"
+            )
+        for j, v in enumerate(row):
+            number = v.data if isinstance(v, Value) else v
+            if not _is_number(number):
+                raise TypeError(f"X[{i}][{j}] must be a number, got {quote(v)}")
+            if not math.isfinite(number):
+                raise ValueError(
+                    f"X[{i}][{j}] is {number!r}: the data must be finite numbers (fix or drop "
+                    f"that sample; training on it would only give a nan loss)"
+                )
+    if not isinstance(loss, str):
+        return  # a loss function of the user's own defines its own targets
+    name = "bce" if loss == "binary_cross_entropy" else loss
+    with no_grad():
+        first = model(list(X[0]))  # type: ignore[operator]  # also checks the row's length
+    outputs = 1 if isinstance(first, Value) else len(first)
+    if name == "cross_entropy":
+        if outputs < 2:
+            raise ValueError(
+                f"loss 'cross_entropy' needs at least 2 outputs (one logit per class), the "
+                f"model has {outputs}; use 'bce' for one logit and labels 0/1"
+            )
+        for i, t in enumerate(y):
+            if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+                raise TypeError(f"y[{i}] must be an int class for 'cross_entropy', got {quote(t)}")
+            if not 0 <= int(t) < outputs:
+                raise ValueError(
+                    f"y[{i}] is class {quote(t)}, but the model has {outputs} outputs: "
+                    f"classes are 0..{outputs - 1}"
+                )
+        return
+    allowed, needs = _TARGET_RANGE.get(name, (lambda t: True, ""))
+    for i, t in enumerate(y):
+        if outputs == 1:
+            if not _is_number(t):
+                raise TypeError(
+                    f"y[{i}] must be a number (the model has one output), got {quote(t)}"
+                )
+            row = [t]
+        else:
+            if isinstance(t, (str, bytes)) or not hasattr(t, "__len__") or len(t) != outputs:
+                raise ValueError(
+                    f"y[{i}] must be a list of {outputs} numbers (one per output of the model), "
+                    f"got {quote(t)}"
+                )
+            row = list(t)
+        for j, tj in enumerate(row):
+            at = f"y[{i}]" if outputs == 1 else f"y[{i}][{j}]"
+            if not _is_number(tj):
+                raise TypeError(f"{at} must be a number, got {quote(tj)}")
+            if not math.isfinite(tj):
+                raise ValueError(f"{at} is {tj!r}: targets must be finite numbers")
+            if not allowed(float(tj)):
+                raise ValueError(f"{at} is {quote(tj)}, but loss {loss!r} needs {needs}")
 
 
 def fit(
@@ -215,9 +331,13 @@ def fit(
 
     Stopping: ``max_steps`` updates, ``epochs`` passes over the data, or the step's loss ≤
     ``target_loss``. At least one must be given; with only ``target_loss``, ``max_steps``
-    defaults to `DEFAULT_MAX_STEPS`. Training also stops at the first loss that is inf or nan
-    (``stopped_because == "diverged"``), without applying that step's update (its gradients
-    would be inf or nan too): the weights are those after ``history.steps`` updates.
+    defaults to `DEFAULT_MAX_STEPS`. Training also stops at the first loss that is inf or nan,
+    and at the first update that would make a weight inf or nan (an overflowing step: it is
+    undone), with ``stopped_because == "diverged"``: the weights are those after
+    ``history.steps`` updates, all finite (an optimizer's own state, such as Adam's moments,
+    has seen the undone step). X and y are checked first by `check_data`, the same for both
+    engines: bad data (a NaN, a target out of range, a wrong shape) is a ValueError or
+    TypeError before any training.
     ``batch_size`` None means the whole dataset per step (full-batch gradient descent);
     otherwise consecutive slices of X in order (the `data` generators already shuffle).
 
@@ -269,36 +389,38 @@ def fit(
             f"optimizer must have step() and zero_grad(), e.g. "
             f"SGD(model.parameters(), lr=0.1); got {optimizer!r}"
         )
-    if fast:
-        batch = _fast_batches(model, X, y, loss, optimizer)
-    else:
-        batch = _eager_batches(model, X, y, loss_fn, accuracy_fn, optimizer)
-
-    n = len(X)
-    size = n if batch_size is None else min(batch_size, n)
-    batches_per_epoch = math.ceil(n / size)
-    limits = [m for m in (max_steps, epochs and epochs * batches_per_epoch) if m]
-    # With a target the step count is open-ended: the bar counts steps instead of showing a
-    # fraction of a limit that is only a safety net.
-    total = min(limits) if limits and target_loss is None else None
-
+    params = model.parameters()
     history = History()
     hold = _HoldCtrlC()
     bar = None
     try:
-        hold.install()
+        hold.install()  # before any work: from here on, Ctrl-C ends in a returned history
+        check_data(model, X, y, loss)
+        if fast:
+            batch = _fast_batches(model, X, y, loss, optimizer)
+        else:
+            batch = _eager_batches(model, X, y, loss_fn, accuracy_fn, optimizer)
+        n = len(X)
+        size = n if batch_size is None else min(batch_size, n)
+        batches_per_epoch = math.ceil(n / size)
+        limits = [m for m in (max_steps, epochs and epochs * batches_per_epoch) if m]
+        # With a target the step count is open-ended: the bar counts steps instead of showing
+        # a fraction of a limit that is only a safety net.
+        total = min(limits) if limits and target_loss is None else None
         bar = _progress_bar(progress, total)
         history.stopped_because = _loop(
-            model, batch, n, size, optimizer, epochs, max_steps, target_loss, history, bar,
-            callback, hold,
+            model, batch, n, size, optimizer, params, epochs, max_steps, target_loss, history,
+            bar, callback, hold,
         )  # fmt: skip
     except KeyboardInterrupt:
+        hold.stopping()
         history.stopped_because = "interrupted"
         optimizer.zero_grad()  # a half-finished backward leaves partial gradients behind
     finally:
-        hold.restore()
+        hold.stopping()  # a Ctrl-C during the clean-up below is absorbed, not raised
         if bar is not None:
             bar.close()
+        hold.restore()
     return history
 
 
@@ -308,6 +430,7 @@ def _loop(
     n: int,
     size: int,
     optimizer: Optimizer,
+    params: list[Value],
     epochs: int | None,
     max_steps: int | None,
     target_loss: float | None,
@@ -332,9 +455,18 @@ def _loop(
                     bar.set_postfix(loss=f"{value:.6g}")
                 return "target_loss"
             backward()
+            before = [p.data for p in params]
             with hold, no_grad():  # Ctrl-C waits until every parameter is updated
                 optimizer.step()
-                history.steps += 1
+                finite = _all_finite(params)
+                if finite:
+                    history.steps += 1
+                else:  # e.g. Adam with a huge lr: undo the update rather than keep ±inf weights
+                    for p, data in zip(params, before):
+                        p.data = data
+            if not finite:
+                optimizer.zero_grad()
+                return "diverged"
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{value:.6g}", refresh=False)
@@ -343,6 +475,14 @@ def _loop(
         history.epochs += 1
         if epochs is not None and history.epochs >= epochs:
             return "epochs"
+
+
+def _all_finite(params: Sequence[Value]) -> bool:
+    # One sum is finite when every term is (and a finite sum proves they are): the common
+    # case costs one pass; an overflowing sum of finite weights gets the exact check.
+    if math.isfinite(sum(p.data for p in params)):
+        return True
+    return all(math.isfinite(p.data) for p in params)
 
 
 def _eager_batches(

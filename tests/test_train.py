@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
+import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -113,13 +116,24 @@ def test_ctrl_c_returns_the_history_so_far(where: str) -> None:
     assert all(p.grad == 0.0 for p in model.parameters())  # no half-finished gradients left
 
 
-def test_progress_bar_shows_live_loss_and_can_be_silenced(capsys: Any) -> None:
+def test_progress_bar_shows_live_loss_and_can_be_silenced(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as in a terminal
     fit(small(), X4, Y_AND, max_steps=5, progress=True)
     err = capsys.readouterr().err
     assert "training" in err and "loss=" in err and "5/5" in err
     fit(small(), X4, Y_AND, max_steps=5, progress=False)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_no_progress_bar_is_drawn_into_a_redirected_log(capsys: Any) -> None:
+    # stderr captured here, as when redirected to a file: a bar would write a line of
+    # carriage returns per refresh into the log
+    assert not sys.stderr.isatty()
+    fit(small(), X4, Y_AND, max_steps=5, progress=True)
+    assert capsys.readouterr().err == ""
 
 
 def test_hinge_on_moons_records_accuracy_and_learns() -> None:
@@ -315,3 +329,120 @@ def test_fit_in_a_worker_thread_trains_without_the_signal_handler() -> None:
     worker.start()
     worker.join()
     assert isinstance(results[0], History) and results[0].steps == 3
+
+
+# ------------------------------------------------------------------------------------------------
+# Both engines check the data the same way, up front (reliability review D3, D7)
+# ------------------------------------------------------------------------------------------------
+
+BAD_DATA = {
+    # name: (model outputs, loss, X, y, the error's type and words)
+    "bce target 2": (1, "bce", X4, [0, 1, 2, 0], ValueError, "y[2] is 2, but loss 'bce' needs"),
+    "hinge target 0": (1, "hinge", X4, [1, -1, 0, 1], ValueError, "labels -1 or +1"),
+    "one logit for cross_entropy": (1, "cross_entropy", X4, [0, 1, 0, 1], ValueError,
+                                    "needs at least 2 outputs"),
+    "class 5 of 2": (2, "cross_entropy", X4, [0, 1, 5, 0], ValueError, "y[2] is class 5"),
+    "float class": (2, "cross_entropy", X4, [0, 1, 0.5, 0], TypeError, "int class"),
+    "bce with 2 outputs": (2, "bce", X4, [0, 1, 1, 0], ValueError, "y[0] must be a list of 2"),
+    "list targets, 1 output": (1, "mse", X4, [[0.0], [1.0], [1.0], [0.0]], TypeError,
+                               "y[0] must be a number (the model has one output)"),
+    "string target": (1, "mse", X4, [0.0, "a", 1.0, 0.0], TypeError, "y[1] must be a number"),
+    "nan target": (1, "mse", X4, [0.0, math.nan, 1.0, 0.0], ValueError, "y[1] is nan"),
+    "nan in X": (1, "mse", [[0.0, 0.0], [0.0, math.nan]], [0.0, 1.0], ValueError,
+                 "X[1][1] is nan: the data must be finite"),
+    "inf in X": (1, "mse", [[0.0, math.inf], [0.0, 1.0]], [0.0, 1.0], ValueError, "X[0][1] is inf"),
+    "ragged X": (1, "mse", [[0.0, 0.0], [0.0]], [0.0, 1.0], ValueError, "X[1] has 1 numbers"),
+    "short rows": (1, "mse", [[0.0], [1.0]], [0.0, 1.0], ValueError, "expected 2 inputs, got 1"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DATA))
+def test_both_engines_refuse_bad_data_alike_before_training(case: str) -> None:
+    outputs, loss, X, y, error, words = BAD_DATA[case]
+    messages = []
+    for fast in (False, True):
+        model = MLP(2, [3, outputs], seed=0)
+        before = [p.data for p in model.parameters()]
+        with pytest.raises(error, match=re.escape(words)) as info:
+            fit(model, X, y, loss=loss, max_steps=5, progress=False, fast=fast)
+        assert [p.data for p in model.parameters()] == before  # refused before any step
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("fast", [False, True])
+@pytest.mark.parametrize(
+    ("make", "scale"),
+    [
+        (lambda m: Adam(m.parameters(), lr=1e308), 1.0),  # the review's cases: ±inf weights
+        (lambda m: SGD(m.parameters(), lr=1e200), 1e200),
+    ],
+    ids=["adam", "sgd"],
+)
+def test_an_update_that_would_make_a_weight_non_finite_is_not_applied(
+    fast: bool, make: Callable[[MLP], Optimizer], scale: float
+) -> None:
+    X = [[0.0, scale], [scale, 0.0]]
+    model = MLP(2, [4, 1], seed=0)
+    h = fit(model, X, [0, 1], loss="bce", optimizer=make(model), max_steps=10, progress=False,
+            fast=fast)  # fmt: skip
+    assert h.stopped_because == "diverged"
+    assert all(math.isfinite(p.data) for p in model.parameters())
+    assert len(h.loss) == h.steps + 1 and all(math.isfinite(e) for e in h.loss)
+    assert all(p.grad == 0.0 for p in model.parameters())
+    replay = MLP(2, [4, 1], seed=0)  # the weights are exactly those of h.steps whole updates
+    if h.steps:
+        fit(replay, X, [0, 1], loss="bce", optimizer=make(replay), max_steps=h.steps,
+            progress=False, fast=fast)  # fmt: skip
+    assert [p.data for p in replay.parameters()] == [p.data for p in model.parameters()]
+
+
+# ------------------------------------------------------------------------------------------------
+# Ctrl-C while fit starts up or winds down (reliability review D15)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_while_the_fast_engine_traces_returns_a_history(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import autograd_mlp.fast as fast_module
+
+    real_trace = fast_module.trace
+
+    def trace_interrupted(*args: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C in the first milliseconds of fit
+        return real_trace(*args)
+
+    monkeypatch.setattr(fast_module, "trace", trace_interrupted)
+    model = small()
+    before = [p.data for p in model.parameters()]
+    h = fit(model, X4, Y_AND, max_steps=50, progress=False, fast=True)
+    assert (h.stopped_because, h.steps) == ("interrupted", 0)
+    assert [p.data for p in model.parameters()] == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_second_ctrl_c_while_fit_winds_down_does_not_escape(fast: bool) -> None:
+    class Twice(SGD):
+        """Sends the second SIGINT from the clean-up after the first one."""
+
+        interrupted = False
+
+        def zero_grad(self) -> None:
+            if self.interrupted:
+                os.kill(os.getpid(), signal.SIGINT)
+            super().zero_grad()
+
+    model = small()
+    opt = Twice(model.parameters(), lr=0.1)
+
+    def callback(step: int, loss: float, model: Any) -> None:
+        if step == 3:
+            opt.interrupted = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+    h = fit(model, X4, Y_AND, optimizer=opt, max_steps=50, callback=callback, progress=False,
+            fast=fast)  # fmt: skip
+    assert (h.stopped_because, h.steps) == ("interrupted", 3)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
