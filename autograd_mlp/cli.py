@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from ._text import quote, shorten
 
 if TYPE_CHECKING:
     from .teach.lesson import Lesson
@@ -150,11 +153,31 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise UsageError(f"demo: --steps must be at least 1, got {args.steps}")
     lesson = lesson_from_args(args, "demo")
+    _make_folder(args.out, "demo: --out")
     result = run(args.out, steps=args.steps, progress=args.progress, lesson=lesson, size=args.size)
     if result.problem is not None:
         print(f"autograd-mlp demo: error: {result.problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _make_folder(folder: str, option: str) -> None:
+    """Create ``folder`` (and its parents) now, or say in one line why it cannot be."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"{option} {quote(folder)}: it exists and is not a folder") from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"{option} {quote(folder)}: cannot create the folder: {reason}") from None
+
+
+def _usage(command: str, exc: BaseException) -> UsageError:
+    """``exc`` as a usage error of ``command``, its prefix said once ("exercise: ...")."""
+    message = str(exc)
+    if not message.startswith(f"{command}:"):
+        message = f"{command}: {message}"
+    return UsageError(message)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -227,15 +250,16 @@ def _parse_assignments(items: Sequence[str], command: str = "render") -> dict[st
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
-        name = name.strip()
+        # Python reads names in NFKC form (the expression's ｘ is x), so --set reads them so too
+        name = unicodedata.normalize("NFKC", name.strip())
         if not sep or not name.isidentifier():
-            raise UsageError(f"{command}: --set expects NAME=VALUE (e.g. x=2), got {item!r}")
+            raise UsageError(f"{command}: --set expects NAME=VALUE (e.g. x=2), got {quote(item)}")
         if name in values:
             raise UsageError(f"{command}: --set gives {name} twice")
         try:
             values[name] = float(text)
         except ValueError:
-            raise UsageError(f"{command}: --set {name}: {text!r} is not a number") from None
+            raise UsageError(f"{command}: --set {name}: {quote(text)} is not a number") from None
     return values
 
 
@@ -249,15 +273,17 @@ def _run_render(args: argparse.Namespace) -> int:
         unknown = [name for name in values if name not in names]
         if unknown:
             raise UsageError(
-                f"render: --set {unknown[0]}: no variable {unknown[0]!r} in the expression "
+                f"render: --set {unknown[0]}: no variable {quote(unknown[0])} in the expression "
                 f"(its variables: {', '.join(names) or 'none'})"
             )
         root, leaves = build(args.expression, values, label=args.label)
     except ExpressionError as exc:
-        raise UsageError(f"render: {exc}") from None
+        raise _usage("render", exc) from None
+    if args.highlight is not None:
+        args.highlight = unicodedata.normalize("NFKC", args.highlight)
     if args.highlight is not None and args.highlight not in leaves:
         raise UsageError(
-            f"render: --highlight {args.highlight}: not a variable of the expression "
+            f"render: --highlight {shorten(args.highlight)}: not a variable of the expression "
             f"(its variables: {', '.join(leaves) or 'none'})"
         )
     if not 0 <= args.precision <= 17:
@@ -320,7 +346,12 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         ),
         epilog="example: autograd-mlp explain --format markdown > docs/worked-example.md",
     )
-    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    p.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        default="text",
+        help="text for a terminal, markdown for a page, latex for slides (default: text)",
+    )
     p.add_argument(
         "--round",
         type=int,
@@ -350,7 +381,7 @@ def _run_explain(args: argparse.Namespace) -> int:
             round_intermediate=args.round,
         )
     except ValueError as exc:
-        raise UsageError(f"explain: {exc}") from None
+        raise _usage("explain", exc) from None
     sys.stdout.write(text)
     return 0
 
@@ -373,7 +404,13 @@ def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "-o worksheet.png   (also writes worksheet.answers.md)",
     )
     _add_expression(p)
-    p.add_argument("--hide", choices=("grad", "data", "local"), default="grad")
+    p.add_argument(
+        "--hide",
+        choices=("grad", "data", "local"),
+        default="grad",
+        help="what the blanks replace: each Value's gradient (default), its value, or the "
+        "local derivative on each edge",
+    )
     p.add_argument("--count", type=int, default=None, help="blank only this many (at random)")
     p.add_argument("--seed", type=int, default=None, help="seed for choosing the blanks")
     p.add_argument("--precision", type=int, default=4, help="decimals printed (default 4)")
@@ -407,7 +444,7 @@ def _run_exercise(args: argparse.Namespace) -> int:
             root, hide=args.hide, seed=args.seed, count=args.count, precision=args.precision
         )
     except (ExpressionError, ValueError, TypeError) as exc:
-        raise UsageError(f"exercise: {exc}") from None
+        raise _usage("exercise", exc) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet = save(ex.graph, out)
     key = out.with_name(out.stem + ".answers.md")
@@ -549,6 +586,66 @@ def _run_lesson(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------
 
 _DATASETS = ("moons", "circles", "xor", "spiral", "blobs")
+
+# What `train` may build without --no-size-limit. The costs per sample and parameter were
+# measured on this project's 2-CPU machine (resource.getrusage, perf_counter; MLP(2, [h, h, 1])
+# on moons) and rounded up: eager, one step's graph holds about 70 bytes per (sample in the
+# batch × parameter) and takes 1.5 µs for it; fast, the traced graph holds 2.5 KB per parameter
+# and the replay 20 bytes and 0.1 µs per (sample × parameter); a generated sample, 300 bytes.
+_MAX_TRAIN_BYTES = 2 * 10**9
+_MAX_TRAIN_SECONDS = 3600.0
+_EAGER_BYTES, _EAGER_SECONDS = 70, 1.5e-6
+_FAST_BYTES_PER_PARAM, _FAST_BYTES, _FAST_SECONDS = 2500, 20, 1e-7
+_SAMPLE_BYTES = 300
+
+
+def _estimate_train(
+    samples: int, batch: int, params: int, steps: int, fast: bool
+) -> tuple[int, float]:
+    """(bytes of memory, seconds) that a `train` run is expected to need, roughly."""
+    work = batch * params  # (sample × parameter) pairs in one step
+    if fast:
+        memory = _FAST_BYTES_PER_PARAM * params + _FAST_BYTES * work
+        seconds = _FAST_SECONDS * work * steps
+    else:
+        memory = _EAGER_BYTES * work
+        seconds = _EAGER_SECONDS * work * steps
+    return memory + _SAMPLE_BYTES * samples, seconds
+
+
+def _check_size(args: argparse.Namespace, nout: int) -> None:
+    sizes = [2, *args.hidden, nout]
+    params = sum((sizes[i] + 1) * sizes[i + 1] for i in range(len(sizes) - 1))
+    batch = args.samples if args.batch_size is None else min(args.batch_size, args.samples)
+    memory, seconds = _estimate_train(args.samples, batch, params, args.steps, args.fast)
+    if args.no_size_limit or (memory <= _MAX_TRAIN_BYTES and seconds <= _MAX_TRAIN_SECONDS):
+        return
+    engine = "--fast" if args.fast else "the eager engine"
+    raise UsageError(
+        f"train: this run would need about {_size(memory)} of memory and {_duration(seconds)} "
+        f"({args.samples:,} samples, batches of {batch:,}, a model of {params:,} parameters, "
+        f"{args.steps:,} step{'' if args.steps == 1 else 's'}, {engine}); the limits are "
+        f"{_size(_MAX_TRAIN_BYTES)} and "
+        f"{_duration(_MAX_TRAIN_SECONDS)}: use fewer --samples, --hidden or --steps, a smaller "
+        f"--batch-size{'' if args.fast else ', --fast'}, or --no-size-limit to run it anyway"
+    )
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n / 1e3:.3g} kB"
+
+
+def _duration(seconds: float) -> str:
+    for unit, scale in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
+        if seconds >= scale or unit == "second":
+            amount = f"{seconds / scale:.3g}"
+            return f"{amount} {unit}{'' if amount == '1' else 's'}"
+    raise AssertionError("unreachable")
+
+
 _BINARY = ("moons", "circles", "xor")  # two classes, labels 0/1; spiral and blobs have K classes
 
 
@@ -603,7 +700,18 @@ def _add_train(sub: argparse._SubParsersAction[_Parser]) -> Runner:
     p.add_argument("--target-loss", type=float, default=None, help="stop once the loss is ≤ this")
     p.add_argument("--seed", type=int, default=0, help="seed of the data and the weights (0)")
     p.add_argument("--fast", action="store_true", help="replay the graph with NumPy (faster)")
-    p.add_argument("--save", metavar="FILE", help="write the trained model to FILE (JSON)")
+    p.add_argument(
+        "--save",
+        metavar="FILE",
+        help="write the trained model to FILE (JSON); after Ctrl-C, FILE is kept as it was and "
+        "the partly trained model goes to FILE's stem + .interrupted.json",
+    )
+    p.add_argument(
+        "--no-size-limit",
+        action="store_true",
+        help=f"run even when the estimate exceeds the limits "
+        f"(about {_size(_MAX_TRAIN_BYTES)} of memory and {_duration(_MAX_TRAIN_SECONDS)})",
+    )
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -631,6 +739,15 @@ def _run_train(args: argparse.Namespace) -> int:
     if not (args.lr > 0.0 and args.lr < float("inf")):
         raise UsageError(f"train: --lr must be a positive number, got {args.lr}")
 
+    save_to = None
+    if args.save is not None:
+        from ._files import check_target
+
+        check_target(args.save)  # a missing folder or a bad target fails now, not after training
+        save_to = Path(args.save)
+    classes = args.classes if args.classes is not None else (2 if args.dataset == "spiral" else 3)
+    _check_size(args, 1 if args.dataset in _BINARY and args.loss != "cross_entropy" else classes)
+
     # The dataset: keyword arguments only for what was given, so each keeps its own defaults.
     kwargs: dict[str, object] = {"n_samples": args.samples, "seed": args.seed}
     if args.noise is not None:
@@ -640,7 +757,7 @@ def _run_train(args: argparse.Namespace) -> int:
     try:
         X, y = getattr(data, f"make_{args.dataset}")(**kwargs)
     except (TypeError, ValueError) as exc:
-        raise UsageError(f"train: {exc}") from None
+        raise _usage("train", exc) from None
     n_classes = max(y) + 1
 
     loss = args.loss
@@ -682,10 +799,18 @@ def _run_train(args: argparse.Namespace) -> int:
     if history.accuracy:
         print(f"accuracy: {history.accuracy[0]:.1%} → {history.accuracy[-1]:.1%}")
     print(f"steps: {history.steps} (stopped because: {history.stopped_because})")
-    if args.save is not None:
-        from .io import save
-
-        print(f"saved the model to {save(model, args.save)}")
+    if save_to is not None:
+        if history.stopped_because == "interrupted":
+            # A partly trained model does not replace the file: it goes beside it
+            partial = save_to.with_name(f"{save_to.stem}.interrupted{save_to.suffix or '.json'}")
+            model.save(partial)
+            print(
+                f"autograd-mlp train: interrupted after {history.steps} steps: {save_to} is "
+                f"kept as it was; the partly trained model is in {partial}",
+                file=sys.stderr,
+            )
+        else:
+            print(f"saved the model to {model.save(save_to)}")
     if history.stopped_because == "diverged":
         print(
             f"autograd-mlp train: the loss became {history.final_loss} after "

@@ -18,13 +18,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
+from ._text import quote, shorten
 from .engine import CONST, Value
 
 __all__ = ["ExpressionError", "FUNCTIONS", "parse", "variable_names", "build"]
 
 FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 MAX_LENGTH = 10_000  # characters: a command-line expression, not a program
-MAX_DEPTH = 100  # nesting levels: keeps evaluation (recursive) far from Python's stack limit
+# Nesting levels: keeps evaluation (recursive) far from Python's stack limit. A flat chain of
+# one precedence group (a + b - c + ..., a * b / c * ...) is one level however long: it is
+# built in a loop, not by recursion.
+MAX_DEPTH = 100
 
 _ALLOWED = "numbers, variable names, + - * / **, unary -, and calls to " + ", ".join(FUNCTIONS)
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -53,14 +57,28 @@ class ExpressionError(ValueError):
     """The expression is not in the allowed language; the message names the offending part."""
 
 
-def _short(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters, so an error message stays one readable line."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_GROUP = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*", ast.Div: "*"}  # precedence groups
+
+
+def _chain(node: ast.BinOp) -> tuple[ast.expr, list[tuple[ast.operator, ast.expr]]]:
+    """``node`` as (first operand, [(operator, operand), ...]): the whole flat chain
+    ``a + b - c + ...`` (Python nests it to the left) when the operator is + - * or /, else
+    the one operation (``**`` nests to the right, and each level counts)."""
+    group = _GROUP.get(type(node.op))
+    if group is None:
+        return node.left, [(node.op, node.right)]
+    steps: list[tuple[ast.operator, ast.expr]] = []
+    current: ast.expr = node
+    while isinstance(current, ast.BinOp) and _GROUP.get(type(current.op)) == group:
+        steps.append((current.op, current.right))
+        current = current.left
+    steps.reverse()
+    return current, steps
 
 
 def _segment(text: str, node: ast.AST) -> str:
     part = ast.get_source_segment(text, node)
-    return _short(part) if part is not None else type(node).__name__
+    return shorten(part) if part is not None else type(node).__name__
 
 
 def _describe(node: ast.AST) -> str:
@@ -76,7 +94,7 @@ def _describe(node: ast.AST) -> str:
 def parse(text: str) -> ast.Expression:
     """Parse and check ``text``; return its syntax tree (only whitelisted nodes)."""
     if not isinstance(text, str):
-        raise TypeError(f"expression must be a str, got {type(text).__name__}: {text!r}")
+        raise TypeError(f"expression must be a str, got {type(text).__name__}: {quote(text)}")
     if not text.strip():
         raise ExpressionError("empty expression: expected e.g. 'tanh(x*w + b)'")
     if len(text) > MAX_LENGTH:
@@ -85,7 +103,7 @@ def parse(text: str) -> ast.Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
-        raise ExpressionError(f"invalid expression {_short(text)!r}: {exc.msg}{where}") from None
+        raise ExpressionError(f"invalid expression {quote(text)}: {exc.msg}{where}") from None
     except (RecursionError, MemoryError) as exc:
         # CPython's parser gives up on deep nesting (x**x**x... or ((((x)))) with one of
         # these, whose message is empty or about the interpreter, not about the expression.
@@ -111,7 +129,8 @@ def _check(text: str, tree: ast.Expression) -> None:
         if bad:
             raise ExpressionError(f"not allowed in an expression: {bad} (allowed: {_ALLOWED})")
         if isinstance(node, ast.BinOp):
-            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+            first, steps = _chain(node)
+            stack += [(first, depth + 1), *((operand, depth + 1) for _, operand in steps)]
         elif isinstance(node, ast.UnaryOp):
             stack.append((node.operand, depth + 1))
         elif isinstance(node, ast.Call):
@@ -210,16 +229,34 @@ def build(
     return root, leaves
 
 
+def _apply(op: str, left: Value | float, right: Value | float) -> Value:
+    if not isinstance(left, Value) and not isinstance(right, Value):
+        # two plain numbers: compute with the engine's IEEE rules (1/0 = inf, not an error)
+        left = Value(left, "", (), (), CONST)
+    result: Value  # one side is a Value, so every operator gives one
+    if op == "+":
+        result = left + right  # type: ignore[assignment]
+    elif op == "-":
+        result = left - right  # type: ignore[assignment]
+    elif op == "*":
+        result = left * right  # type: ignore[assignment]
+    elif op == "/":
+        result = left / right  # type: ignore[assignment]
+    else:
+        result = left**right
+    return result
+
+
 def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value | float:
     """Build the graph bottom-up. Numbers stay plain floats until they meet a Value, where the
     engine lifts them to constant leaves (so ``2*x`` draws a constant 2)."""
     if isinstance(node, ast.Constant):
         if not isinstance(node.value, (int, float)):  # parse() has rejected these already
-            raise ExpressionError(f"not a number: {node.value!r}")
+            raise ExpressionError(f"not a number: {quote(node.value)}")
         try:
             return float(node.value)
         except OverflowError:
-            raise ExpressionError(f"number {node.value} is too large for a float") from None
+            raise ExpressionError(f"number {quote(node.value)} is too large for a float") from None
     if isinstance(node, ast.Name):
         return leaves[node.id]
     if isinstance(node, ast.UnaryOp):
@@ -228,21 +265,11 @@ def _evaluate(node: ast.AST, leaves: dict[str, Value]) -> Value | float:
             return operand
         return -operand
     if isinstance(node, ast.BinOp):
-        left = _evaluate(node.left, leaves)
-        right = _evaluate(node.right, leaves)
-        if not isinstance(left, Value) and not isinstance(right, Value):
-            # two plain numbers: compute with the engine's IEEE rules (1/0 = inf, not an error)
-            left = Value(left, "", (), (), CONST)
-        op = _BINOPS[type(node.op)]
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
-        if op == "/":
-            return left / right
-        return left**right
+        first, steps = _chain(node)
+        total = _evaluate(first, leaves)
+        for operator, term in steps:  # a flat chain in a loop, left to right
+            total = _apply(_BINOPS[type(operator)], total, _evaluate(term, leaves))
+        return total
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         arg = _evaluate(node.args[0], leaves)
         if not isinstance(arg, Value):

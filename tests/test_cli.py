@@ -8,15 +8,17 @@ in-process, which is the same code path without the interpreter start-up.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from autograd_mlp import __version__
+from autograd_mlp import MLP, __version__
 from autograd_mlp.cli import build_parser, main
 
 SUBCOMMANDS = sorted(build_parser()[1])
@@ -165,3 +167,151 @@ def test_train_usage_errors(
     line = one_line(capsys.readouterr().err)
     assert message in line
     assert line.startswith("autograd-mlp")
+
+
+# --- bounds and corner cases found by the reliability review (D9, D11, D15, D17) --------------
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--samples", "1000000000", "--steps", "1"], "1,000,000,000 samples"),  # grew 250 MB/s
+        (["--hidden", "2000", "2000", "--steps", "1"], "4,010,001 parameters"),  # 5 GB at 60 s
+        (["--hidden", "2000", "2000", "--steps", "1", "--fast"], "--fast"),  # 8.4 GB
+        (["--steps", "1000000000"], "1,000,000,000 steps"),
+    ],
+)
+def test_train_refuses_a_run_past_the_size_limit_naming_the_estimate(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd_mlp.data
+
+    def no_data(*args: object, **kwargs: object) -> None:
+        raise AssertionError("generated the data of a run it should refuse")
+
+    monkeypatch.setattr(autograd_mlp.data, "make_moons", no_data)
+    assert main(["train", *args]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "this run would need about" in line and words in line
+    assert "the limits are 2 GB and 1 hour" in line and "--no-size-limit" in line
+
+
+def test_no_size_limit_lets_a_big_run_go(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd_mlp.cli as cli
+
+    monkeypatch.setattr(cli, "_MAX_TRAIN_BYTES", 1000)  # this small run is now "too big"
+    args = ["train", "--samples", "8", "--hidden", "2", "--steps", "2"]
+    assert main(args) == 2
+    assert "the limits are 1 kB" in capsys.readouterr().err
+    assert main([*args, "--no-size-limit"]) == 0
+    assert "steps: 2" in capsys.readouterr().out
+
+
+def test_train_save_into_a_missing_folder_fails_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd_mlp.train
+
+    def no_fit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained a model it cannot save")
+
+    monkeypatch.setattr(autograd_mlp.train, "fit", no_fit)
+    for target, words in [
+        (str(tmp_path / "missing" / "m.json"), "does not exist"),
+        ("", "cannot write '': the path is empty"),
+        (str(tmp_path), "it is a folder"),
+    ]:
+        assert main(["train", "--samples", "8", "--save", target]) == 1
+        assert words in one_line(capsys.readouterr().err)
+
+
+def test_train_interrupted_keeps_the_saved_model_and_writes_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import autograd_mlp.train
+
+    real_fit = autograd_mlp.train.fit
+
+    def fit_with_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        def callback(step: int, loss: float, model: object) -> None:
+            if step == 3:
+                raise KeyboardInterrupt  # as Ctrl-C at step 3
+
+        return real_fit(*args, **kwargs, callback=callback)
+
+    target = tmp_path / "model.json"
+    old = MLP(2, [2, 1], seed=7).save(target).read_bytes()
+    monkeypatch.setattr(autograd_mlp.train, "fit", fit_with_ctrl_c)
+    args = ["train", "--samples", "8", "--hidden", "2", "--steps", "50", "--save", str(target)]
+    assert main(args) == 130
+    err = capsys.readouterr().err
+    assert target.read_bytes() == old  # the earlier model is not replaced by a partial one
+    partial = tmp_path / "model.interrupted.json"
+    assert MLP.load(partial).nouts == [2, 1]
+    assert f"{target} is kept as it was; the partly trained model is in {partial}" in err
+
+
+def test_set_names_are_read_like_the_expression(capsys: pytest.CaptureFixture[str]) -> None:
+    # Python reads the expression's fullwidth ｘ as x (NFKC); --set ｘ=2 must set that x
+    assert main(["render", "ｘ*2", "--set", "ｘ=2"]) == 0
+    assert "4.0000" in capsys.readouterr().out
+
+
+def test_a_flat_sum_of_many_terms_is_not_too_deeply_nested(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from autograd_mlp.expr import ExpressionError, build
+
+    root, leaves = build("+".join(["x"] * 2000), {"x": 1.0})
+    root.backward()
+    assert (root.data, leaves["x"].grad) == (2000.0, 2000.0)
+    root, leaves = build("x*2/2*" * 300 + "x", {"x": 1.0})  # a flat product, 901 factors
+    assert root.data == 1.0
+    assert main(["render", "+".join(["x"] * 101), "--set", "x=1"]) == 0
+    # real nesting is still bounded
+    with pytest.raises(ExpressionError, match="nests deeper than 100 levels"):
+        build("-(" * 101 + "x" + ")" * 101, {"x": 1.0})
+    assert main(["render", "exp(" * 101 + "x" + ")" * 101, "--set", "x=1"]) == 2
+    assert "nests deeper than 100 levels" in one_line(capsys.readouterr().err)
+    assert main(["render", "x*(" * 101 + "x" + ")" * 101, "--set", "x=1"]) == 2
+    assert "nests deeper than 100 levels" in one_line(capsys.readouterr().err)
+
+
+def test_a_bad_demo_out_folder_is_one_readable_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", os.devnull, "--quick", "--no-progress"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "it exists and is not a folder" in line and "Errno" not in line
+
+
+@pytest.mark.parametrize(("command", "option"), [("explain", "--format"), ("exercise", "--hide")])
+def test_every_option_has_help(command: str, option: str) -> None:
+    parser = build_parser()[0]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for action in sub.choices[command]._actions:
+        if action.help is not argparse.SUPPRESS:
+            assert action.help, f"{command} {action.option_strings} has no help"
+    assert option in {s for a in sub.choices[command]._actions for s in a.option_strings}
+
+
+def test_an_error_names_its_command_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["exercise", "x", "--set", "x=1", "-o", str(tmp_path / "w.svg")]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert (
+        line.startswith("autograd-mlp exercise: the graph of 'x'") and line.count("exercise:") == 1
+    )
+
+
+def test_a_megabyte_of_user_text_gives_a_short_message(capsys: pytest.CaptureFixture[str]) -> None:
+    huge = "9" * 4300
+    for args in (
+        ["render", "x", "--set", "x=" + "a" * 1_000_000],
+        ["render", "x", "--set", "a" * 1_000_000],
+        ["render", "x*" + huge, "--set", "x=1"],
+    ):
+        assert main(args) == 2
+        line = one_line(capsys.readouterr().err)
+        assert len(line) < 400, line[:500]
