@@ -153,7 +153,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise UsageError(f"demo: --steps must be at least 1, got {args.steps}")
     lesson = lesson_from_args(args, "demo")
-    _make_folder(args.out, "demo: --out")
+    problem = _make_folder(args.out, "--out")
+    if problem is not None:
+        print(f"autograd-mlp demo: error: {problem}", file=sys.stderr)
+        return 1
     result = run(args.out, steps=args.steps, progress=args.progress, lesson=lesson, size=args.size)
     if result.problem is not None:
         print(f"autograd-mlp demo: error: {result.problem}", file=sys.stderr)
@@ -161,15 +164,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _make_folder(folder: str, option: str) -> None:
-    """Create ``folder`` (and its parents) now, or say in one line why it cannot be."""
+def _make_folder(folder: str, option: str) -> str | None:
+    """Create ``folder`` (and its parents) now; None, or one line saying why it cannot be."""
+    shown = shorten(folder, 200)  # a path, quoted in full unless it is absurdly long
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise UsageError(f"{option} {quote(folder)}: it exists and is not a folder") from None
+        return f"{option} {shown}: it exists and is not a folder"
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(f"{option} {quote(folder)}: cannot create the folder: {reason}") from None
+        return f"{option} {shown}: cannot create the folder: {exc.strerror or type(exc).__name__}"
+    return None
 
 
 def _usage(command: str, exc: BaseException) -> UsageError:
