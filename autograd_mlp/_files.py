@@ -35,6 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
+from ._text import shorten
+
 __all__ = ["write_atomic", "check_folder", "check_target", "TEMP_TAG"]
 
 TEMP_TAG = "autograd_mlp"  # in every temporary file's name, so that stale ones can be found
@@ -93,6 +95,11 @@ def check_target(target: str | os.PathLike[str]) -> Path:
     shown = Path(target)
     if str(target) == "":
         raise _refused(FileNotFoundError, errno.ENOENT, Path("''"), "the path is empty")
+    if "\0" in str(target):
+        raise ValueError(
+            f"cannot write {shorten(repr(str(target)), 200)}: a file name cannot contain a NUL "
+            f"character"
+        )
     if shown.name in ("", ".", ".."):
         raise _refused(IsADirectoryError, errno.EISDIR, shown, "it is a folder")
     try:
@@ -171,7 +178,7 @@ def _remove_stale_temporaries(real: Path) -> None:
 
 def _running(pid: int) -> bool:
     if pid == os.getpid():
-        return False  # this process writes one temporary file at a time per target
+        return True  # another thread of ours may be saving the same file right now
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -229,7 +236,7 @@ def check_folder(target: Path) -> None:
 
 
 def _refused(kind: type[OSError], code: int, target: Path, reason: str) -> OSError:
-    error = kind(f"cannot write {target}: {reason}")
+    error = kind(f"cannot write {shorten(str(target), 200)}: {reason}")
     error.errno = code
     return error
 

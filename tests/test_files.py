@@ -201,3 +201,13 @@ def test_a_running_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
     live.write_bytes(b"being written")
     MLP(2, [1], seed=0).save(target)
     assert live.read_bytes() == b"being written"
+
+
+def test_a_name_the_system_refuses_is_one_short_line(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="a file name cannot contain a NUL character"):
+        write_atomic(tmp_path / "a\0b.json", b"data")
+    long_name = tmp_path / ("n" * 5000 + ".json")
+    with pytest.raises(OSError) as info:
+        write_atomic(long_name, b"data")
+    assert len(str(info.value)) < 400 and "cannot write" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
