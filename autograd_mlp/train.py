@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import numbers
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
@@ -210,8 +211,9 @@ def _progress_bar(enabled: bool, total: int | None) -> Any:
     from tqdm.auto import tqdm
 
     # In a terminal a bar; in a log file (stderr redirected) none, rather than a line of
-    # carriage returns per refresh. A notebook's output is not a TTY but shows its widget bar.
-    disable = None if "notebook" not in tqdm.__module__ else False
+    # carriage returns per refresh. A notebook's output is no TTY either, but shows the bar.
+    in_notebook = "notebook" in tqdm.__module__ or "ipykernel" in sys.modules
+    disable = False if in_notebook else None
     return tqdm(
         total=total, desc="training", unit="step", leave=True, dynamic_ncols=True, disable=disable
     )
