@@ -1,0 +1,799 @@
+"""The lesson in the browser: one self-contained HTML page to step through backprop.
+
+``to_html(root)`` returns one HTML document (an `HtmlPage`, a ``str``) that opens from disk with
+no network and no server. It holds three things, kept apart:
+
+* **the drawing**: the gradient graph as an SVG, laid out once here in Python by Graphviz
+  (the renderer chain of `autograd_mlp.viz.render`) and embedded inline, with element ids taken
+  from the graph's structure (``n-v3`` is the Value of topological index 3, ``n-op3`` the
+  operation that made it, ``e-<k>`` the k-th arrow into an operation, ``o-3`` the arrow from
+  ``op3`` to ``v3``), so the page, the static lesson graph and the frames agree on every node;
+* **the numbers**: one JSON block (``<script type="application/json">``) serialised from the
+  engine's stored data, local derivatives and gradients, every number already formatted as the
+  page shows it: partial sums, contributions ``local × upstream = contribution``, the
+  "k of n contributions received" counts, chain-rule path products, training steps;
+* **the behaviour**: a short plain script (``page.js``, read as package data) that only looks
+  numbers up and shows them. It does no arithmetic on the lesson's numbers, so nothing on the
+  page can disagree with Python. (It does compute geometry for zoom and pan, and in practise mode
+  it rounds the student's answer to compare it with the stored check, see below.)
+
+Why SVG from Python rather than a Graphviz WASM build inlined in the page: the layout must be the
+one the static pictures use (the same ids, the same positions), Graphviz already runs here, and
+a WASM Graphviz would add about 1.5 MB to every page and a second layout engine whose version
+could drift from the one that drew the frames. The lesson page is about 0.5 MB with 500
+training steps; `MAX_PAGE_BYTES` (2 MB) is checked by the tests.
+
+Practise mode checks answers without putting them on the page: each gradient is stored as the
+32-bit FNV-1a hashes of a salt and the accepted answers (the expected value rounded to
+`PRACTISE_DECIMALS` decimals and its two neighbours one unit away), so a student who types the
+number rounded to that many decimals, within one unit of the last decimal, is marked right.
+``practise_only=True`` makes a worksheet page whose data holds no gradient at all. This is a
+check, not a lock: a student with the developer tools can always try numbers until one matches.
+
+Labels are untrusted text: in the SVG they are XML-escaped by Graphviz and by the serialiser, in
+the JSON ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escapes (so
+``</script>`` or ``<!--`` in a label cannot end the block), and the script writes text with
+``textContent`` only, never as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .._files import check_folder, write_atomic
+from ..engine import CONST, INPUT, PARAM, Value, topological_order
+from .dot import DEFAULT_MAX_NODES, DEFAULT_MAX_PATHS, draw_graph, format_number, op_symbol
+from .render import DEFAULT_TIMEOUT, GradGraph, render_bytes
+
+__all__ = [
+    "HtmlPage",
+    "to_html",
+    "lesson_page",
+    "save_html",
+    "MAX_PAGE_BYTES",
+    "MAX_TRAIN_STEPS",
+    "PRACTISE_DECIMALS",
+    "fnv1a",
+]
+
+MAX_PAGE_BYTES = 2_000_000  # the lesson page must stay small enough to mail and to load at once
+MAX_TRAIN_STEPS = 500  # precomputed gradient-descent steps in the train panel
+PRACTISE_DECIMALS = 3  # answers are checked to this many decimals (one unit of tolerance)
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+NBSP = "\u00a0"
+
+
+# ------------------------------------------------------------------------------------------------
+# The page object
+# ------------------------------------------------------------------------------------------------
+
+
+class HtmlPage(str):
+    """An HTML document (a ``str``) that displays itself inline in Jupyter and saves itself.
+
+    In a notebook it is shown in an ``<iframe srcdoc=...>``: the page's script and styles stay
+    inside the frame, and an exported notebook shows a working page with no kernel.
+    """
+
+    def _repr_html_(self) -> str:
+        return (
+            f'<iframe srcdoc="{html.escape(str(self), quote=True)}" '
+            'style="width:100%;height:720px;border:1px solid #ccc" '
+            'title="autograd_mlp lesson page" sandbox="allow-scripts"></iframe>'
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the page to ``path`` (atomically) and return the path."""
+        return save_html(self, path)
+
+
+def save_html(page: object, path: str | os.PathLike[str]) -> Path:
+    """Write ``page`` to an .html file: an `HtmlPage`/str is written as it is, a `Value` or a
+    `GradGraph` from ``draw_graph`` becomes ``to_html(...)``, anything with a ``to_html()``
+    method is asked for its page. Atomic: a temporary file, then a rename."""
+    target = Path(path)
+    check_folder(target)
+    if isinstance(page, str):
+        text = str(page)
+    elif isinstance(page, (Value, GradGraph)):
+        text = to_html(page)
+    elif callable(getattr(page, "to_html", None)):
+        text = page.to_html()  # type: ignore[attr-defined]
+        if not isinstance(text, str):
+            raise TypeError(f"{type(page).__name__}.to_html() must return a str, got {text!r}")
+    else:
+        raise TypeError(
+            f"cannot make an HTML page from {type(page).__name__}: expected a Value, a graph "
+            f"from draw_graph, a page from to_html, or an object with a to_html() method"
+        )
+    write_atomic(target, text.encode("utf-8"))
+    return target
+
+
+# ------------------------------------------------------------------------------------------------
+# Small helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def fnv1a(text: str) -> str:
+    """The 32-bit FNV-1a hash of ``text``'s UTF-8 bytes, as 8 hex digits (page.js has the same
+    function): enough to check an answer without storing it, not a cryptographic hash."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+def _answer_text(x: float, decimals: int) -> str:
+    """``x`` to ``decimals`` decimals as the page rounds a typed answer (no minus on zero)."""
+    text = f"{x:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0.0 else text
+
+
+def _accepted(x: float, decimals: int) -> list[str]:
+    unit = 10.0**-decimals
+    centre = round(x, decimals)
+    return sorted({_answer_text(centre + k * unit, decimals) for k in (-1, 0, 1)})
+
+
+def _json_for_script(data: object) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
+    (so ``</script>`` and ``<!--`` cannot appear) and no U+2028/U+2029 line separators."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char in ("<", ">", "&", "\u2028", "\u2029"):
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def _asset(name: str) -> str:
+    return resources.files("autograd_mlp.viz").joinpath(name).read_text(encoding="utf-8")
+
+
+def _kind(v: Value, root: Value) -> str:
+    if v is root:
+        return "root"
+    if v._prev:
+        return "inner"
+    return {PARAM: "parameter", INPUT: "input", CONST: "constant"}.get(v._op, "leaf")
+
+
+def _factor(text: str) -> str:
+    return f"({text})" if text.startswith("−") else text
+
+
+# ------------------------------------------------------------------------------------------------
+# The layout: draw_graph's SVG with stable ids (the adapter that the shared layout replaces)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Edge:
+    child: int  # topological index of the input Value
+    out: int  # topological index of the Value the operation makes
+    slot: int
+
+
+def _edges_of(order: list[Value], index: dict[Value, int]) -> list[_Edge]:
+    """Every arrow into an operation, in the order draw_graph declares them."""
+    return [
+        _Edge(index[child], index[v], k)
+        for v in order
+        if v._prev
+        for k, child in enumerate(v._prev)
+    ]
+
+
+def _layout_svg(
+    root: Value,
+    order: list[Value],
+    edges: list[_Edge],
+    names: list[str],
+    *,
+    precision: int,
+    rankdir: str,
+    cluster: str | None,
+    max_nodes: int,
+    timeout: float | None,
+) -> str:
+    """The graph drawn once by Graphviz, as inline SVG with the page's ids on every node, arrow
+    and number the script changes. Grad cells are laid out with room for a partial sum's "+…"
+    so that nothing moves while the backward pass fills them in."""
+    final = _final_grads(order)
+    index = {v: i for i, v in enumerate(order)}
+
+    def text(v: Value) -> dict[str, str]:
+        return {"grad": format_number(final[index[v]], precision) + NBSP * 4}
+
+    graph = draw_graph(
+        root,
+        precision=precision,
+        rankdir=rankdir,  # type: ignore[arg-type]
+        cluster=cluster,  # type: ignore[arg-type]
+        max_nodes=max_nodes,
+        collapse=False,
+        show_local=True,
+        node_text=text,
+    )
+    svg = render_bytes(graph, "svg", timeout=timeout, quiet=True).decode("utf-8")
+    return _stable_ids(svg, order, edges, names)
+
+
+def _stable_ids(svg: str, order: list[Value], edges: list[_Edge], names: list[str]) -> str:
+    ET.register_namespace("", _SVG_NS)
+    ET.register_namespace("xlink", _XLINK_NS)
+    tree = ET.fromstring(svg)  # comments and the DOCTYPE are dropped here
+    ns = {"s": _SVG_NS}
+    queues: dict[str, list[int]] = {}
+    for k, e in enumerate(edges):
+        queues.setdefault(f"v{e.child}->op{e.out}", []).append(k)
+    for g in tree.iter(f"{{{_SVG_NS}}}g"):
+        cls = g.get("class")
+        title = g.find("s:title", ns)
+        if title is None or title.text is None or cls not in ("node", "edge"):
+            continue
+        name = title.text
+        texts = g.findall("s:text", ns)
+        if cls == "node":
+            m = re.fullmatch(r"(v|op)(\d+)", name)
+            if m is None:
+                continue
+            i = int(m.group(2))
+            g.set("id", f"n-{name}")
+            g.set("tabindex", "0")
+            g.set("role", "button")
+            if m.group(1) == "v":
+                g.set("aria-label", f"ask the Value {names[i]}")
+                title.text = names[i]
+                if len(texts) >= 2:
+                    texts[-2].set("id", f"t-d-{i}")
+                    texts[-1].set("id", f"t-g-{i}")
+            else:
+                g.set("aria-label", f"ask the operation {op_symbol(order[i]._op)} of {names[i]}")
+                title.text = f"{op_symbol(order[i]._op)} → {names[i]}"
+        else:
+            m = re.fullmatch(r"op(\d+)->v(\d+)", name)
+            if m is not None:
+                g.set("id", f"o-{m.group(1)}")
+            elif queues.get(name):
+                k = queues[name].pop(0)
+                g.set("id", f"e-{k}")
+                if texts:
+                    texts[-1].set("id", f"t-e-{k}")
+            title.text = ""
+    for attr in ("width", "height"):
+        tree.attrib.pop(attr, None)
+    tree.set("id", "graph")
+    tree.set("role", "img")
+    tree.set("aria-label", "the gradient graph")
+    return ET.tostring(tree, encoding="unicode")
+
+
+def _final_grads(order: list[Value]) -> list[float]:
+    """∂root/∂v for every v by the recurrence backward() runs (no .grad read or changed)."""
+    grads = [0.0] * len(order)
+    grads[-1] = 1.0
+    index = {v: i for i, v in enumerate(order)}
+    for v in reversed(order):
+        i = index[v]
+        for child, local in zip(v._prev, v._local):
+            grads[index[child]] += local * grads[i]
+    return grads
+
+
+# ------------------------------------------------------------------------------------------------
+# The numbers
+# ------------------------------------------------------------------------------------------------
+
+
+def _snapshot(order: list[Value], precision: int) -> dict[str, Any]:
+    """The numbers of one state of the graph, formatted: data, grad, local derivatives."""
+    grads = _final_grads(order)
+    return {
+        "d": [format_number(v.data, precision) for v in order],
+        "g": [format_number(g, precision) for g in grads],
+        "l": [format_number(local, precision) for v in order for local in v._local],
+    }
+
+
+def _numbers(
+    root: Value,
+    order: list[Value],
+    edges: list[_Edge],
+    names: list[str],
+    precision: int,
+    practise_only: bool,
+) -> dict[str, Any]:
+    from ..teach.naming import NodeNames, local_rule
+    from ..teach.paths import count_paths, path_sum, paths
+
+    def fmt(x: float) -> str:
+        return format_number(x, precision)
+
+    index = {v: i for i, v in enumerate(order)}
+    final = _final_grads(order)
+    uses: list[list[int]] = [[] for _ in order]
+    into: list[list[int]] = [[] for _ in order]
+    for k, e in enumerate(edges):
+        uses[e.child].append(k)
+        into[e.out].append(k)
+    symbols = NodeNames(root)
+    rname = names[-1]
+
+    # -- the steps: forward (leaves, then each op in topological order), then backward --------
+    ops = [i for i, v in enumerate(order) if v._prev]
+    steps: list[dict[str, Any]] = [
+        {"phase": "forward", "node": None, "caption": "forward pass: the leaves hold their values"}
+    ]
+    data_step = [0] * len(order)
+    for i in ops:
+        data_step[i] = len(steps)
+        v = order[i]
+        steps.append(
+            {
+                "phase": "forward",
+                "node": i,
+                "caption": f"forward: {names[i]} = {symbols(v).text} = {fmt(v.data)}",
+            }
+        )
+    seed_step = len(steps)
+    steps.append(
+        {
+            "phase": "backward",
+            "node": len(order) - 1,
+            "caption": f"backward pass: seed ∂{rname}/∂{rname} = 1",
+        }
+    )
+    grad = [0.0] * len(order)
+    grad[-1] = 1.0
+    received = [0] * len(order)
+    needed = [len(u) for u in uses]
+    events: list[list[list[Any]]] = [[] for _ in order]
+    events[-1].append([seed_step, fmt(1.0), 0, 0])
+    contrib: dict[int, str] = {}
+    edge_step: dict[int, int] = {}
+    for i in reversed(ops):
+        s = len(steps)
+        v = order[i]
+        steps.append(
+            {
+                "phase": "backward",
+                "node": i,
+                "caption": (
+                    f"backward through {names[i]} ({op_symbol(v._op)}): each input gets "
+                    f"local × ∂{rname}/∂{names[i]} = local × {fmt(grad[i])}"
+                ),
+            }
+        )
+        for k in into[i]:
+            e = edges[k]
+            local = v._local[e.slot]
+            part = local * grad[i]
+            grad[e.child] += part
+            received[e.child] += 1
+            contrib[k] = f"{_factor(fmt(local))} × {_factor(fmt(grad[i]))} = {fmt(part)}"
+            edge_step[k] = s
+            events[e.child].append([s, fmt(grad[e.child]), received[e.child], needed[e.child]])
+
+    # -- ask a node -------------------------------------------------------------------------
+    def chain_rule(i: int) -> dict[str, Any]:
+        v = order[i]
+        if v is root:
+            return {"formula": f"∂{rname}/∂{rname} = 1 (the seed)", "terms": [], "sum": fmt(1.0)}
+        terms = []
+        for k in uses[i]:
+            e = edges[k]
+            out = order[e.out]
+            local = out._local[e.slot]
+            terms.append(
+                {
+                    "edge": k,
+                    "text": (
+                        f"∂{names[e.out]}/∂{names[i]} × ∂{rname}/∂{names[e.out]} = "
+                        f"{_factor(fmt(local))} × {_factor(fmt(final[e.out]))} = "
+                        f"{fmt(local * final[e.out])}"
+                    ),
+                }
+            )
+        formula = f"∂{rname}/∂{names[i]} = " + " + ".join(
+            f"∂{names[edges[k].out]}/∂{names[i]} · ∂{rname}/∂{names[edges[k].out]}"
+            for k in uses[i]
+        )
+        return {"formula": formula, "terms": terms, "sum": fmt(final[i])}
+
+    edge_at = {(e.child, e.out, e.slot): k for k, e in enumerate(edges)}
+
+    def leaf_paths(i: int) -> dict[str, Any]:
+        leaf = order[i]
+        n = count_paths(root, leaf)
+        if n == 0:
+            return {"count": 0, "paths": [], "sum": fmt(0.0), "grad": fmt(final[i])}
+        if n > DEFAULT_MAX_PATHS:
+            return {"count": n, "paths": [], "sum": fmt(final[i]), "grad": fmt(final[i])}
+        found = paths(root, leaf)
+        listed = []
+        for p in found:
+            ks = [edge_at[(index[a], index[b], s)] for a, b, s in zip(p.nodes, p.nodes[1:], p.slots)]
+            listed.append(
+                {
+                    "names": " → ".join(names[index[u]] for u in p.nodes),
+                    "factors": " × ".join(_factor(fmt(x)) for x in p.locals) or "1",
+                    "product": fmt(p.product),
+                    "edges": ks,
+                    "ops": [index[u] for u in p.nodes[1:]],
+                    "nodes": [index[u] for u in p.nodes],
+                }
+            )
+        return {"count": n, "paths": listed, "sum": fmt(path_sum(found)), "grad": fmt(final[i])}
+
+    def op_rule(i: int) -> dict[str, Any]:
+        v = order[i]
+        rules = []
+        for k in into[i]:
+            e = edges[k]
+            rule = local_rule(symbols, v, e.slot).text
+            rules.append(
+                {
+                    "edge": k,
+                    "text": f"∂{names[i]}/∂{names[e.child]} = {rule} = {fmt(v._local[e.slot])}",
+                }
+            )
+        return {
+            "symbol": op_symbol(v._op),
+            "value": f"{names[i]} = {symbols(v).text} = {fmt(v.data)}",
+            "rules": rules,
+        }
+
+    # -- practise: backward order, root excluded (its gradient is the seed) --------------------
+    salt = secrets.token_hex(4)
+    practise = []
+    for i in reversed(range(len(order) - 1)):
+        arrows = [
+            f"{names[i]} → {op_symbol(order[edges[k].out]._op)} → {names[edges[k].out]}"
+            for k in uses[i]
+        ]
+        practise.append(
+            {
+                "node": i,
+                "hashes": [fnv1a(salt + a) for a in _accepted(final[i], PRACTISE_DECIMALS)],
+                "hint": (
+                    f"∂{rname}/∂{names[i]} is the sum over the {len(arrows)} arrow"
+                    f"{'s' if len(arrows) != 1 else ''} leaving {names[i]}: "
+                    + "; ".join(arrows)
+                    + ". For each: the number on the arrow × the gradient of the box it leads to."
+                ),
+                "edges": uses[i],
+            }
+        )
+
+    nodes = []
+    for i, v in enumerate(order):
+        node: dict[str, Any] = {
+            "name": names[i],
+            "kind": _kind(v, root),
+            "data": fmt(v.data),
+            "dataStep": data_step[i],
+            "uses": uses[i],
+            "into": into[i],
+            "isOp": bool(v._prev),
+        }
+        if not practise_only:
+            node["grad"] = fmt(final[i])
+            node["g"] = events[i]
+            node["ask"] = chain_rule(i)
+            if not v._prev and v is not root:
+                node["paths"] = leaf_paths(i)
+        if v._prev:
+            node["op"] = op_rule(i)
+        nodes.append(node)
+    edge_rows = []
+    for k, e in enumerate(edges):
+        row: dict[str, Any] = {
+            "from": e.child,
+            "to": e.out,
+            "local": fmt(order[e.out]._local[e.slot]),
+        }
+        if not practise_only:
+            row["step"] = edge_step.get(k, -1)
+            row["contrib"] = contrib.get(k, "")
+        edge_rows.append(row)
+    if practise_only:  # a worksheet: no gradient, no backward step that would show one
+        steps = steps[:seed_step]
+    return {
+        "precision": precision,
+        "root": len(order) - 1,
+        "nodes": nodes,
+        "edges": edge_rows,
+        "steps": steps,
+        "seedStep": seed_step,
+        "practiseOnly": practise_only,
+        "practise": {
+            "salt": salt,
+            "decimals": PRACTISE_DECIMALS,
+            "tolerance": (
+                f"answers are checked to {PRACTISE_DECIMALS} decimals: type the gradient "
+                f"rounded to {PRACTISE_DECIMALS} decimals; one unit off in the last decimal "
+                f"(±{10.0**-PRACTISE_DECIMALS:g}) still counts as right"
+            ),
+            "items": practise,
+        },
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# Training (the train panel)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Training:
+    lr: float
+    snapshots: list[dict[str, Any]]
+    errors: list[float]
+    stopped: str
+
+
+def _chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
+    """E after each update as a small SVG chart; the marker positions are computed here."""
+    width, height, pad = 480.0, 200.0, 36.0
+    top = max(errors) if errors else 1.0
+    top = top if top > 0 else 1.0
+    n = max(len(errors) - 1, 1)
+    pts = [
+        (pad + (width - 2 * pad) * t / n, height - pad - (height - 2 * pad) * e / top)
+        for t, e in enumerate(errors)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    svg = (
+        f'<svg id="chart" viewBox="0 0 {width:g} {height:g}" role="img" '
+        f'aria-label="E after each gradient-descent step">'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'class="axis"/>'
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" class="axis"/>'
+        f'<polyline points="{line}" class="curve"/>'
+        f'<text x="{pad}" y="{pad - 10}" class="tick">E = {html.escape(format_number(top, precision))}'
+        "</text>"
+        f'<text x="{width - pad}" y="{height - 8}" class="tick" text-anchor="end">step '
+        f"{len(errors) - 1}</text>"
+        f'<text x="{pad}" y="{height - 8}" class="tick">0</text>'
+        f'<circle id="chart-dot" cx="{pts[0][0]:.1f}" cy="{pts[0][1]:.1f}" r="6"/></svg>'
+    )
+    return {"svg": svg, "dots": [[round(x, 1), round(y, 1)] for x, y in pts]}
+
+
+def _train_lesson(steps: int, lr: float, target: float, precision: int) -> _Training:
+    """Gradient descent W' = W − a·∂E/∂W on the lesson's network, one snapshot per step."""
+    from ..teach.lesson import LESSON_X, lesson_error, lesson_network
+
+    model = lesson_network()
+    snapshots: list[dict[str, Any]] = []
+    errors: list[float] = []
+    shape: list[tuple[str, int]] | None = None
+    stopped = f"the step limit ({steps})"
+    for t in range(steps + 1):
+        y = model(list(LESSON_X))
+        assert isinstance(y, list)
+        error = lesson_error(y)
+        order = topological_order(error)
+        this_shape = [(v._op, len(v._prev)) for v in order]
+        if shape is None:
+            shape = this_shape
+        elif this_shape != shape:  # the layout is shared by every step: it must not change
+            raise RuntimeError("the lesson's graph changed shape between training steps")
+        for p in model.parameters():
+            p.grad = 0.0
+        error.backward()
+        snap = _snapshot(order, precision)
+        snap["E"] = format_number(error.data, precision)
+        snapshots.append(snap)
+        errors.append(error.data)
+        if error.data <= target:
+            stopped = f"the target error (E ≤ {target:g})"
+            break
+        if t == steps:
+            break
+        for p in model.parameters():
+            p.data -= lr * p.grad
+    return _Training(lr, snapshots, errors, stopped)
+
+
+# ------------------------------------------------------------------------------------------------
+# The document
+# ------------------------------------------------------------------------------------------------
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be an int from {low} to {high}, got {value!r}")
+    return value
+
+
+def _names(order: list[Value], root: Value) -> list[str]:
+    """What the page calls each node: the label, else the naming of explain (x·w, op#3)."""
+    from ..teach.naming import NodeNames
+
+    symbols = NodeNames(root)
+    return [symbols(v).text for v in order]
+
+
+def to_html(
+    root: Value | GradGraph,
+    *,
+    title: str | None = None,
+    precision: int = 4,
+    rankdir: str = "LR",
+    cluster: str | None = None,
+    practise_only: bool = False,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    _training: _Training | None = None,
+) -> HtmlPage:
+    """One self-contained HTML page to step through, question and practise ``root``'s backprop.
+
+    ``root`` is a Value (or a graph from ``draw_graph``, whose root is used). The page shows the
+    graph laid out once; step through the forward and backward passes (buttons, slider,
+    play/pause, ← → and space), click a node to see its chain rule with numbers (a leaf: every
+    path to the root and their sum), or practise: enter the gradients in backward order.
+
+    Options: ``title`` (default: "Backpropagation through <root>"), ``precision`` (decimals
+    shown), ``rankdir`` ("LR" or "TB"), ``cluster`` ("neuron"/"layer" boxes for ``nn`` graphs),
+    ``practise_only`` (a worksheet page with no gradients in it), ``max_nodes`` (draw_graph's
+    size guard: a bigger graph is refused with a ValueError saying how big it is), ``timeout``
+    (seconds Graphviz may take). Gradients are computed from the stored local derivatives by
+    backward()'s recurrence, so the page is right whether or not ``backward()`` has run.
+    """
+    if isinstance(root, GradGraph):
+        graph_root = getattr(root, "root_value", None)
+        if not isinstance(graph_root, Value):
+            raise TypeError("to_html: this graph does not know its root; pass the root Value")
+        root = graph_root
+    if not isinstance(root, Value):
+        raise TypeError(f"to_html expects a Value as root, got {type(root).__name__}")
+    precision = _check_int("precision", precision, 0, 17)
+    max_nodes = _check_int("max_nodes", max_nodes, 1, 100_000)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    if practise_only not in (True, False):
+        raise ValueError(f"practise_only must be True or False, got {practise_only!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"to_html: the graph has {len(order)} Values, more than max_nodes={max_nodes}; a page "
+            f"steps through every Value, so draw a smaller part of it (e.g. the loss of one "
+            f"sample) or pass max_nodes={len(order)} (the layout may take a while)"
+        )
+    index = {v: i for i, v in enumerate(order)}
+    edges = _edges_of(order, index)
+    names = _names(order, root)
+    svg = _layout_svg(
+        root,
+        order,
+        edges,
+        names,
+        precision=precision,
+        rankdir=rankdir,
+        cluster=cluster,
+        max_nodes=max_nodes,
+        timeout=timeout,
+    )
+    data = _numbers(root, order, edges, names, precision, practise_only)
+    heading = title if title is not None else f"Backpropagation through {names[-1]}"
+    data["title"] = heading
+    if _training is not None and not practise_only:
+        data["train"] = {
+            "lr": f"{_training.lr:g}",
+            "stopped": _training.stopped,
+            "steps": _training.snapshots,
+        }
+        chart = _chart(_training.errors, precision)
+        data["train"]["dots"] = chart["dots"]
+        return HtmlPage(_document(heading, svg, data, chart["svg"]))
+    return HtmlPage(_document(heading, svg, data))
+
+
+def lesson_page(
+    *,
+    steps: int = MAX_TRAIN_STEPS,
+    lr: float | None = None,
+    target: float = 1e-4,
+    precision: int = 4,
+    title: str | None = None,
+) -> HtmlPage:
+    """The page of the lesson's 3–2–2 network (`autograd_mlp.teach.lesson`): its gradient
+    graph clustered by neuron, plus a train panel of ``steps`` precomputed gradient-descent
+    updates (at most `MAX_TRAIN_STEPS`) with the lesson's learning constant, stopping early at
+    E ≤ ``target``."""
+    from ..teach.lesson import LESSON_LR
+
+    from ..demo import lesson_backward
+
+    steps = _check_int("steps", steps, 1, MAX_TRAIN_STEPS)
+    rate = LESSON_LR if lr is None else lr
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not target >= 0:
+        raise ValueError(f"target must be a number ≥ 0, got {target!r}")
+    _, _, error = lesson_backward()
+    training = _train_lesson(steps, float(rate), float(target), precision)
+    return to_html(
+        error,
+        title=title or "The lesson's 3–2–2 network: backpropagation step by step",
+        precision=precision,
+        cluster="neuron",
+        _training=training,
+    )
+
+
+def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str:
+    css = _asset("page.css")
+    js = _asset("page.js")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>{html.escape(title)}</title>
+<style>
+{css}</style>
+</head>
+<body>
+<header>
+<h1 id="title">{html.escape(title)}</h1>
+<nav class="modes" aria-label="mode">
+<button type="button" id="mode-step" aria-pressed="true">Step through</button>
+<button type="button" id="mode-ask" aria-pressed="false">Ask a node</button>
+<button type="button" id="mode-practise" aria-pressed="false">Practise</button>
+<button type="button" id="mode-train" aria-pressed="false" hidden>Train</button>
+</nav>
+<div class="view">
+<button type="button" id="zoom-in" aria-label="zoom in">+</button>
+<button type="button" id="zoom-out" aria-label="zoom out">−</button>
+<button type="button" id="zoom-fit" aria-label="show the whole graph">whole graph</button>
+<button type="button" id="zoom-read" aria-label="zoom to a readable size">readable</button>
+<button type="button" id="fullscreen" aria-label="full screen">⛶ full screen</button>
+</div>
+</header>
+<div id="stepper" class="stepper">
+<button type="button" id="prev" aria-label="previous step">◀ prev</button>
+<button type="button" id="play" aria-label="play">▶ play</button>
+<button type="button" id="next" aria-label="next step">next ▶</button>
+<input type="range" id="slider" min="0" max="0" value="0" aria-label="step">
+<span id="step-count" aria-live="polite"></span>
+</div>
+<main>
+<div id="stage" class="stage" aria-label="gradient graph: drag to pan, wheel to zoom">
+<div id="canvas">
+{svg}
+</div>
+</div>
+<aside id="panel" aria-live="polite">
+<p id="caption"></p>
+<div id="detail"></div>
+<section id="train-panel" hidden aria-label="training">
+<p id="train-info"></p>
+{chart}
+<label for="train-slider">gradient-descent step</label>
+<input type="range" id="train-slider" min="0" max="0" value="0">
+<p id="train-step" aria-live="polite"></p>
+</section>
+</aside>
+</main>
+<script type="application/json" id="lesson-data">{_json_for_script(data)}</script>
+<script>
+{js}</script>
+</body>
+</html>
+"""
