@@ -204,7 +204,10 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "-o",
         "--output",
         metavar="FILE",
-        help="write FILE (.svg, .png, .pdf, or .dot for the DOT text); default: DOT on stdout",
+        help=(
+            "write FILE (.svg, .png, .pdf, .dot for the DOT text, or .html for the interactive "
+            "lesson page); default: DOT on stdout"
+        ),
     )
     return _run_render
 
@@ -285,9 +288,15 @@ def _run_render(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(graph.source)
         return 0
+    if args.output.lower().endswith((".html", ".htm")):
+        from .viz.html import to_html
+
+        page = to_html(root, precision=args.precision, rankdir=args.rankdir)
+        print(f"wrote {page.save(args.output)}")
+        return 0
     if not args.output.lower().endswith((".svg", ".png", ".pdf", ".dot", ".gv")):
         raise UsageError(
-            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf or .dot"
+            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf, .dot or .html"
         )
     try:
         path = save(graph, args.output, timeout=args.timeout)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import os
 import re
 import secrets
@@ -408,8 +407,7 @@ def _numbers(
                 }
             )
         formula = f"∂{rname}/∂{names[i]} = " + " + ".join(
-            f"∂{names[edges[k].out]}/∂{names[i]} · ∂{rname}/∂{names[edges[k].out]}"
-            for k in uses[i]
+            f"∂{names[edges[k].out]}/∂{names[i]} · ∂{rname}/∂{names[edges[k].out]}" for k in uses[i]
         )
         return {"formula": formula, "terms": terms, "sum": fmt(final[i])}
 
@@ -425,7 +423,8 @@ def _numbers(
         found = paths(root, leaf)
         listed = []
         for p in found:
-            ks = [edge_at[(index[a], index[b], s)] for a, b, s in zip(p.nodes, p.nodes[1:], p.slots)]
+            steps_of_path = zip(p.nodes, p.nodes[1:], p.slots)
+            ks = [edge_at[(index[a], index[b], slot)] for a, b, slot in steps_of_path]
             listed.append(
                 {
                     "names": " → ".join(names[index[u]] for u in p.nodes),
@@ -563,8 +562,8 @@ def _chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
         'class="axis"/>'
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" class="axis"/>'
         f'<polyline points="{line}" class="curve"/>'
-        f'<text x="{pad}" y="{pad - 10}" class="tick">E = {html.escape(format_number(top, precision))}'
-        "</text>"
+        f'<text x="{pad}" y="{pad - 10}" class="tick">E = '
+        f"{html.escape(format_number(top, precision))}</text>"
         f'<text x="{width - pad}" y="{height - 8}" class="tick" text-anchor="end">step '
         f"{len(errors) - 1}</text>"
         f'<text x="{pad}" y="{height - 8}" class="tick">0</text>'
@@ -715,9 +714,7 @@ def lesson_page(
     graph clustered by neuron, plus a train panel of ``steps`` precomputed gradient-descent
     updates (at most `MAX_TRAIN_STEPS`) with the lesson's learning constant, stopping early at
     E ≤ ``target``."""
-    from ..teach.lesson import LESSON_LR
-
-    from ..demo import lesson_backward
+    from ..teach.lesson import LESSON_LR, LESSON_X, lesson_error, lesson_network
 
     steps = _check_int("steps", steps, 1, MAX_TRAIN_STEPS)
     rate = LESSON_LR if lr is None else lr
@@ -725,7 +722,9 @@ def lesson_page(
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not target >= 0:
         raise ValueError(f"target must be a number ≥ 0, got {target!r}")
-    _, _, error = lesson_backward()
+    y = lesson_network()(list(LESSON_X))
+    assert isinstance(y, list)  # two output neurons
+    error = lesson_error(y)
     training = _train_lesson(steps, float(rate), float(target), precision)
     return to_html(
         error,
@@ -736,6 +735,10 @@ def lesson_page(
     )
 
 
+# Nothing may be loaded from anywhere: the page is its own world (the browser enforces it too).
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+
 def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str:
     css = _asset("page.css")
     js = _asset("page.js")
@@ -744,7 +747,7 @@ def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> st
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <title>{html.escape(title)}</title>
 <style>
 {css}</style>
@@ -763,7 +766,7 @@ def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> st
 <button type="button" id="zoom-out" aria-label="zoom out">−</button>
 <button type="button" id="zoom-fit" aria-label="show the whole graph">whole graph</button>
 <button type="button" id="zoom-read" aria-label="zoom to a readable size">readable</button>
-<button type="button" id="fullscreen" aria-label="full screen">⛶ full screen</button>
+<button type="button" id="fullscreen" aria-label="full screen">full screen</button>
 </div>
 </header>
 <div id="stepper" class="stepper">

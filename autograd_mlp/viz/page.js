@@ -80,7 +80,7 @@
     clearMarks();
     const st = D.steps[state.step];
     if (st.node !== null) for (const id of nodeIds(st.node)) mark(id, "active", true);
-    if (st.node !== null && view.follow) focus(st.node);
+    if (st.node !== null && view.follow) focus(st.node, st.phase === "backward");
     setText("caption", st.caption);
     setText("step-count", "step " + state.step + " of " + (D.steps.length - 1));
     const detail = $("detail");
@@ -399,8 +399,8 @@
     applyView();
     focus(D.steps[state.step].node === null ? 0 : D.steps[state.step].node);
   }
-  function focus(i) {
-    const g = $("n-v" + i);
+  function focus(i, onOp) {
+    const g = (onOp && $("n-op" + i)) || $("n-v" + i);
     if (!g) return;
     const r = g.getBoundingClientRect();
     const s = stage.getBoundingClientRect();

@@ -375,8 +375,9 @@ def save(
 ) -> Path:
     """Render ``graph`` to ``path``; the format comes from the extension (.svg, .png, .pdf, or
     .dot for the DOT text itself; .html writes the interactive lesson page of
-    `autograd_mlp.viz.html.to_html`, for a graph, a Value or a page). The file is written atomically: a temporary file in the same
-    folder, then a rename, so a failed render never leaves half an image behind."""
+    `autograd_mlp.viz.html.to_html`, for a graph, a Value or a page). The file is written
+    atomically: a temporary file in the same folder, then a rename, so a failed render never
+    leaves half an image behind."""
     target = Path(path)
     ext = target.suffix.lower().lstrip(".")
     if ext in ("html", "htm"):  # the lesson page (autograd_mlp.viz.html), for a graph or a Value
