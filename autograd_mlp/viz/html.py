@@ -208,13 +208,14 @@ def _layout_svg(
     timeout: float | None,
 ) -> str:
     """The graph drawn once by Graphviz, as inline SVG with the page's ids on every node, arrow
-    and number the script changes. Grad cells are laid out with room for a partial sum's "+…"
-    so that nothing moves while the backward pass fills them in."""
-    final = _final_grads(order)
-    index = {v: i for i, v in enumerate(order)}
+    and number the script changes. Every grad cell is laid out as wide as the widest gradient
+    plus a partial sum's "+…", and holds no number (the script writes them in): nothing moves
+    while the backward pass fills them in, and a practice page's SVG gives no answer away."""
+    widest = max(len(format_number(g, precision)) for g in _final_grads(order))
+    blank = "0" * widest + NBSP * 4
 
     def text(v: Value) -> dict[str, str]:
-        return {"grad": format_number(final[index[v]], precision) + NBSP * 4}
+        return {"grad": blank}
 
     graph = draw_graph(
         root,

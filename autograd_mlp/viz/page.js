@@ -184,7 +184,7 @@
       mark("n-op" + E[t.edge].to, "used", true);
     }
     detail.append(list);
-    detail.append(el("p", "sum", "sum: ∂/∂" + n.name + " = " + n.ask.sum));
+    detail.append(el("p", "sum", "∂" + N[D.root].name + "/∂" + n.name + " = " + n.ask.sum));
     if (n.paths) showPaths(n);
   }
 
@@ -321,7 +321,10 @@
     if (how === "shown") P.shown += 1;
     P.revealed[item.node] = value;
     P.pos += 1;
-    showPractise((how === "right" ? "right: " : "the answer: ") + "∂/∂" + N[item.node].name + " = " + value);
+    showPractise(
+      (how === "right" ? "right: " : "the answer: ") + "∂" + N[D.root].name + "/∂" +
+        N[item.node].name + " = " + value,
+    );
   }
 
   // -- train ----------------------------------------------------------------------------------
