@@ -146,8 +146,9 @@ def test_practice_answers_are_checked_without_being_stored() -> None:
     for item in items:
         v = order[item["node"]]
         right = f"{v.grad:.{PRACTISE_DECIMALS}f}"
-        assert fnv1a(salt + right.lstrip("-") if float(right) == 0 else salt + right) in (
-            item["hashes"]
+        assert (
+            fnv1a(salt + right.lstrip("-") if float(right) == 0 else salt + right)
+            in (item["hashes"])
         )
         wrong = f"{v.grad + 0.01:.{PRACTISE_DECIMALS}f}"
         assert fnv1a(salt + wrong) not in item["hashes"]
@@ -234,9 +235,9 @@ def test_jupyter_shows_the_page_in_an_iframe_srcdoc() -> None:
 
 def test_the_command_line_writes_a_page(tmp_path: Path) -> None:
     out = tmp_path / "graph.html"
+    command = ["render", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.8814", "-o", str(out)]
     done = subprocess.run(
-        [sys.executable, "-m", "autograd_mlp", "render", "tanh(x*w + b)"]
-        + ["--set", "x=2", "w=-3", "b=6.8814", "-o", str(out)],
+        [sys.executable, "-m", "autograd_mlp", *command],
         capture_output=True,
         text=True,
         check=False,
