@@ -206,16 +206,18 @@ def _layout_svg(
     cluster: str | None,
     max_nodes: int,
     timeout: float | None,
+    widths: tuple[int, int],
 ) -> str:
     """The graph drawn once by Graphviz, as inline SVG with the page's ids on every node, arrow
-    and number the script changes. Every grad cell is laid out as wide as the widest gradient
-    plus a partial sum's "+…", and holds no number (the script writes them in): nothing moves
-    while the backward pass fills them in, and a practice page's SVG gives no answer away."""
-    widest = max(len(format_number(g, precision)) for g in _final_grads(order))
-    blank = "0" * widest + NBSP * 4
+    and number the script changes. Every data and grad cell is laid out as wide as the widest
+    number it will show (``widths``; a grad with room for a partial sum's "+…") and holds no
+    number (the script writes them in): nothing moves while the backward pass fills them in or
+    training changes them, and a practice page's SVG gives no answer away."""
+    data_blank = "0" * widths[0]
+    grad_blank = "0" * widths[1] + NBSP * 4
 
     def text(v: Value) -> dict[str, str]:
-        return {"grad": blank}
+        return {"data": data_blank, "grad": grad_blank}
 
     graph = draw_graph(
         root,
@@ -677,6 +679,13 @@ def to_html(
     index = {v: i for i, v in enumerate(order)}
     edges = _edges_of(order, index)
     names = _names(order, root)
+    snapshots = [_snapshot(order, precision)]
+    if _training is not None:
+        snapshots += _training.snapshots
+    widths = (
+        max(len(d) for snap in snapshots for d in snap["d"]),
+        max(len(g) for snap in snapshots for g in snap["g"]),
+    )
     svg = _layout_svg(
         root,
         order,
@@ -687,6 +696,7 @@ def to_html(
         cluster=cluster,
         max_nodes=max_nodes,
         timeout=timeout,
+        widths=widths,
     )
     data = _numbers(root, order, edges, names, precision, practise_only)
     heading = title if title is not None else f"Backpropagation through {names[-1]}"

@@ -402,13 +402,22 @@
     applyView();
     focus(D.steps[state.step].node === null ? 0 : D.steps[state.step].node);
   }
+  // Where each node's centre is on the canvas at scale 1, measured once before any zoom (a
+  // measurement during the camera's animated move would be off).
+  const centres = {};
+  canvas.style.transform = "none";
+  {
+    const c = canvas.getBoundingClientRect();
+    for (const g of svg.querySelectorAll("g.node")) {
+      const r = g.getBoundingClientRect();
+      centres[g.id] = [r.left - c.left + r.width / 2, r.top - c.top + r.height / 2];
+    }
+  }
   function focus(i, onOp) {
-    const g = (onOp && $("n-op" + i)) || $("n-v" + i);
-    if (!g) return;
-    const r = g.getBoundingClientRect();
-    const s = stage.getBoundingClientRect();
-    view.x += s.left + s.width / 2 - (r.left + r.width / 2);
-    view.y += s.top + s.height / 2 - (r.top + r.height / 2);
+    const at = (onOp && centres["n-op" + i]) || centres["n-v" + i];
+    if (!at) return;
+    view.x = stage.clientWidth / 2 - at[0] * view.scale;
+    view.y = stage.clientHeight / 2 - at[1] * view.scale;
     applyView();
   }
   function zoom(factor, cx, cy) {
