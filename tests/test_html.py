@@ -256,3 +256,26 @@ def test_bad_options_name_the_bad_value() -> None:
         to_html(y, precision=99)
     with pytest.raises(ValueError, match="practise_only must be True or False"):
         to_html(y, practise_only="yes")  # type: ignore[arg-type]
+
+
+def test_a_lesson_of_ones_own_is_saved_as_its_page(tmp_path: Path) -> None:
+    from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
+
+    lesson = Lesson(
+        inputs=(0.5, -1.0),
+        targets=(1.0,),
+        layers=(LayerSpec("tanh", ((0.3, -0.2),), (0.1,)),),
+        learning_rate=0.1,
+        error="half",
+    )
+    path = save(lesson, tmp_path / "mine.html")
+    data = data_of(path.read_text(encoding="utf-8"))
+    assert data["title"].startswith("The lesson's 2–1 network")
+    assert data["train"]["lr"] == "0.1"
+    _, _, error = lesson.backward()
+    assert data["nodes"][-1]["data"] == format_number(error.data)
+    assert data["train"]["steps"][0]["E"] == format_number(error.data)
+    default = data_of(save(DEFAULT_LESSON, tmp_path / "lesson.html").read_text(encoding="utf-8"))
+    assert default["title"].startswith("The lesson's 3–2–2 network")
+    with pytest.raises(TypeError, match="lesson_page expects a Lesson or None, got str"):
+        lesson_page("3-2-2")  # type: ignore[arg-type]

@@ -48,12 +48,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._files import check_folder, write_atomic
-from ..engine import CONST, INPUT, PARAM, Value, topological_order
+from ..engine import CONST, INPUT, PARAM, Value, role, topological_order
 from .dot import DEFAULT_MAX_NODES, DEFAULT_MAX_PATHS, draw_graph, format_number, op_symbol
 from .render import DEFAULT_TIMEOUT, GradGraph, render_bytes
+
+if TYPE_CHECKING:
+    from ..teach.lesson import Lesson
 
 __all__ = [
     "HtmlPage",
@@ -100,12 +103,17 @@ class HtmlPage(str):
 
 def save_html(page: object, path: str | os.PathLike[str]) -> Path:
     """Write ``page`` to an .html file: an `HtmlPage`/str is written as it is, a `Value` or a
-    `GradGraph` from ``draw_graph`` becomes ``to_html(...)``, anything with a ``to_html()``
+    `GradGraph` from ``draw_graph`` becomes ``to_html(...)``, a `Lesson` its `lesson_page`,
+    anything with a ``to_html()``
     method is asked for its page. Atomic: a temporary file, then a rename."""
+    from ..teach.lesson import Lesson
+
     target = Path(path)
     check_folder(target)
     if isinstance(page, str):
         text = str(page)
+    elif isinstance(page, Lesson):
+        text = lesson_page(page)
     elif isinstance(page, (Value, GradGraph)):
         text = to_html(page)
     elif callable(getattr(page, "to_html", None)):
@@ -115,7 +123,7 @@ def save_html(page: object, path: str | os.PathLike[str]) -> Path:
     else:
         raise TypeError(
             f"cannot make an HTML page from {type(page).__name__}: expected a Value, a graph "
-            f"from draw_graph, a page from to_html, or an object with a to_html() method"
+            f"from draw_graph, a Lesson, a page from to_html, or an object with a to_html() method"
         )
     write_atomic(target, text.encode("utf-8"))
     return target
@@ -166,7 +174,7 @@ def _kind(v: Value, root: Value) -> str:
         return "root"
     if v._prev:
         return "inner"
-    return {PARAM: "parameter", INPUT: "input", CONST: "constant"}.get(v._op, "leaf")
+    return {PARAM: "parameter", INPUT: "input", CONST: "constant"}.get(role(v), "leaf")
 
 
 def _factor(text: str) -> str:
@@ -575,19 +583,18 @@ def _chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
     return {"svg": svg, "dots": [[round(x, 1), round(y, 1)] for x, y in pts]}
 
 
-def _train_lesson(steps: int, lr: float, target: float, precision: int) -> _Training:
+def _train_lesson(
+    lesson: Lesson, steps: int, lr: float, target: float, precision: int
+) -> _Training:
     """Gradient descent W' = W − a·∂E/∂W on the lesson's network, one snapshot per step."""
-    from ..teach.lesson import LESSON_X, lesson_error, lesson_network
-
-    model = lesson_network()
+    model = lesson.network()
     snapshots: list[dict[str, Any]] = []
     errors: list[float] = []
     shape: list[tuple[str, int]] | None = None
     stopped = f"the step limit ({steps})"
     for t in range(steps + 1):
-        y = model(list(LESSON_X))
-        assert isinstance(y, list)
-        error = lesson_error(y)
+        out = model(list(lesson.inputs))
+        error = lesson.error_of(out)
         order = topological_order(error)
         this_shape = [(v._op, len(v._prev)) for v in order]
         if shape is None:
@@ -714,6 +721,7 @@ def to_html(
 
 
 def lesson_page(
+    lesson: Lesson | None = None,
     *,
     steps: int = MAX_TRAIN_STEPS,
     lr: float | None = None,
@@ -721,25 +729,28 @@ def lesson_page(
     precision: int = 4,
     title: str | None = None,
 ) -> HtmlPage:
-    """The page of the lesson's 3–2–2 network (`autograd_mlp.teach.lesson`): its gradient
-    graph clustered by neuron, plus a train panel of ``steps`` precomputed gradient-descent
-    updates (at most `MAX_TRAIN_STEPS`) with the lesson's learning constant, stopping early at
-    E ≤ ``target``."""
-    from ..teach.lesson import LESSON_LR, LESSON_X, lesson_error, lesson_network
+    """The page of a lesson (default: the 3–2–2 network of `autograd_mlp.teach.lesson`): its
+    gradient graph clustered by neuron, plus a train panel of ``steps`` precomputed
+    gradient-descent updates (at most `MAX_TRAIN_STEPS`) with the lesson's learning constant
+    (or ``lr``), stopping early at E ≤ ``target``."""
+    from ..teach.lesson import DEFAULT_LESSON, Lesson
 
+    if lesson is None:
+        lesson = DEFAULT_LESSON
+    if not isinstance(lesson, Lesson):
+        raise TypeError(f"lesson_page expects a Lesson or None, got {type(lesson).__name__}")
     steps = _check_int("steps", steps, 1, MAX_TRAIN_STEPS)
-    rate = LESSON_LR if lr is None else lr
+    rate = lesson.learning_rate if lr is None else lr
     if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not target >= 0:
         raise ValueError(f"target must be a number ≥ 0, got {target!r}")
-    y = lesson_network()(list(LESSON_X))
-    assert isinstance(y, list)  # two output neurons
-    error = lesson_error(y)
-    training = _train_lesson(steps, float(rate), float(target), precision)
+    _, _, error = lesson.forward()
+    training = _train_lesson(lesson, steps, float(rate), float(target), precision)
+    sizes = "–".join(str(n) for n in lesson.sizes)
     return to_html(
         error,
-        title=title or "The lesson's 3–2–2 network: backpropagation step by step",
+        title=title or f"The lesson's {sizes} network: backpropagation step by step",
         precision=precision,
         cluster="neuron",
         _training=training,
