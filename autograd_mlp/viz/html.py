@@ -93,7 +93,7 @@ class HtmlPage(str):
         return (
             f'<iframe srcdoc="{html.escape(str(self), quote=True)}" '
             'style="width:100%;height:720px;border:1px solid #ccc" '
-            'title="autograd_mlp lesson page" sandbox="allow-scripts"></iframe>'
+            'title="autograd_mlp lesson page" sandbox="allow-scripts" allow="fullscreen"></iframe>'
         )
 
     def save(self, path: str | os.PathLike[str]) -> Path:

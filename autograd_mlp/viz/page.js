@@ -72,8 +72,31 @@
       if (live) text = E[k].contrib;
       setText("t-e-" + k, text);
       mark("e-" + k, "live", live);
+      anchor(k, live);
     }
   }
+
+  // A contribution is longer than the local derivative the label was laid out for: it is
+  // written to end where that number ended, so it grows away from the operation it points at.
+  const labelEnds = {};
+  function anchor(k, live) {
+    const t = $("t-e-" + k);
+    if (!t) return;
+    if (!(k in labelEnds)) {
+      labelEnds[k] = [t.getAttribute("x"), t.getAttribute("text-anchor"), t.getBBox()];
+    }
+    const [x, how, box] = labelEnds[k];
+    if (live) {
+      t.setAttribute("text-anchor", "end");
+      t.setAttribute("x", String(box.x + box.width));
+      const g = $("e-" + k);
+      g.parentNode.appendChild(g); // drawn last: no other arrow crosses its numbers
+    } else {
+      t.setAttribute("text-anchor", how || "start");
+      t.setAttribute("x", x);
+    }
+  }
+  for (let k = 0; k < E.length; k++) anchor(k, false); // measured as Graphviz drew them
 
   // -- step through ---------------------------------------------------------------------------
   function showStep() {
