@@ -299,3 +299,37 @@ def test_a_500_value_graph_stays_responsive(browser: Any, tmp_path: Path) -> Non
     assert time.perf_counter() - started < 3
     assert o.text("#step-count") == f"step 21 of {last}"
     o.close()
+
+
+def test_a_notebook_shows_the_page_in_an_iframe(browser: Any, tmp_path: Path) -> None:
+    y, _ = small()
+    page = to_html(y)
+    notebook = tmp_path / "notebook.html"  # what an exported notebook holds: the cell's HTML
+    notebook.write_text(f"<!DOCTYPE html><html><body>{page._repr_html_()}</body></html>")
+    o = open_page_plain(browser, notebook)
+    frame = o.page.frame_locator("iframe")
+    frame.locator("body[data-ready='1']").wait_for()
+    frame.locator("#next").click()
+    ops = sum(1 for v in topological_order(y) if v._prev)
+    assert frame.locator("#step-count").text_content() == f"step 1 of {2 * ops + 1}"
+    o.close()
+
+
+def open_page_plain(browser: Any, path: Path) -> Opened:
+    """Like `open_page`, for a page that has no data-ready flag of its own (the notebook)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    url = path.resolve().as_uri()
+    opened = Opened(page, url)
+
+    def route(r: Any) -> None:
+        if r.request.url in (url, "about:srcdoc"):
+            r.continue_()
+        else:
+            opened.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    page.goto(url)
+    return opened

@@ -344,8 +344,17 @@ def _numbers(
 
     # -- the steps: forward (leaves, then each op in topological order), then backward --------
     ops = [i for i, v in enumerate(order) if v._prev]
+    # the forward pass starts where its inputs are: the first network input, else the first leaf
+    leaves = [i for i, v in enumerate(order) if not v._prev]
+    inputs = [i for i in leaves if role(order[i]) == INPUT]
+    start = (inputs or leaves or [len(order) - 1])[0]
     steps: list[dict[str, Any]] = [
-        {"phase": "forward", "node": None, "caption": "forward pass: the leaves hold their values"}
+        {
+            "phase": "forward",
+            "node": None,
+            "focus": start,
+            "caption": "forward pass: the leaves hold their values",
+        }
     ]
     data_step = [0] * len(order)
     for i in ops:

@@ -68,6 +68,8 @@
     }
     for (let k = 0; k < E.length; k++) {
       let text = snap ? snap.l[k] : E[k].local;
+      // a local derivative is known once the forward pass has computed its operation
+      if (state.mode === "step" && N[E[k].to].dataStep > s) text = "";
       const live = state.mode === "step" && E[k].step === s;
       if (live) text = E[k].contrib;
       setText("t-e-" + k, text);
@@ -108,6 +110,19 @@
     setText("step-count", "step " + state.step + " of " + (D.steps.length - 1));
     const detail = $("detail");
     detail.replaceChildren();
+    if (st.phase === "forward") {
+      detail.append(
+        el(
+          "p",
+          "hint",
+          "The forward pass computes each Value from its inputs and stores the local " +
+            "derivative on each arrow. Press next ▶ or →; " +
+            (D.practiseOnly
+              ? "then find the gradients in Practise."
+              : "the backward pass starts at step " + D.seedStep + "."),
+        ),
+      );
+    }
     if (st.phase === "backward" && st.node !== null) {
       const into = N[st.node].into;
       if (into.length) {
@@ -423,7 +438,8 @@
     view.scale = READABLE;
     view.follow = true;
     applyView();
-    focus(D.steps[state.step].node === null ? 0 : D.steps[state.step].node);
+    const st = D.steps[state.step];
+    focus(st.node === null ? st.focus || 0 : st.node, st.phase === "backward");
   }
   // Where each node's centre is on the canvas at scale 1, measured once before any zoom (a
   // measurement during the camera's animated move would be off).
