@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .teach.lesson import Lesson
 
 __all__ = [
@@ -296,7 +298,8 @@ def _run_render(args: argparse.Namespace) -> int:
         return 0
     if not args.output.lower().endswith((".svg", ".png", ".pdf", ".dot", ".gv")):
         raise UsageError(
-            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf, .dot or .html"
+            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf or .dot "
+            "(or .html for the lesson page)"
         )
     try:
         path = save(graph, args.output, timeout=args.timeout)
@@ -405,9 +408,12 @@ def _run_exercise(args: argparse.Namespace) -> int:
     from .viz import save
 
     out = Path(args.output)
+    if out.suffix.lower() in (".html", ".htm"):
+        return _exercise_page(args, out)
     if out.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise UsageError(
-            f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg"
+            f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg "
+            "(or .html for a practice page)"
         )
     values = _parse_assignments(args.assignments, "exercise")
     try:
@@ -422,6 +428,72 @@ def _run_exercise(args: argparse.Namespace) -> int:
     key = out.with_name(out.stem + ".answers.md")
     write_atomic(key, ex.answer_key("markdown").encode("utf-8"))
     print(f"wrote {sheet} ({len(ex.blanks)} blanks) and the answer key {key}")
+    return 0
+
+
+def _exercise_page(args: argparse.Namespace, out: Path) -> int:
+    """``exercise ... -o sheet.html``: the practice page, whose answers are checked on the spot
+    and which holds no gradient (`autograd_mlp.viz.html.to_html` with ``practise_only``)."""
+    from .expr import ExpressionError, build
+    from .viz.html import to_html
+
+    if args.hide != "grad" or args.count is not None:
+        raise UsageError(
+            "exercise: -o .html practises every gradient in backward order; "
+            "--hide and --count apply to .png, .pdf and .svg worksheets"
+        )
+    values = _parse_assignments(args.assignments, "exercise")
+    try:
+        root, _ = build(args.expression, values)
+        page = to_html(root, practise_only=True, precision=args.precision)
+    except (ExpressionError, ValueError, TypeError) as exc:
+        raise UsageError(f"exercise: {exc}") from None
+    print(f"wrote {page.save(out)} (a practice page: gradients checked in the browser)")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# page (the lesson in the browser)
+# ------------------------------------------------------------------------------------------------
+
+
+def _add_page(sub: argparse._SubParsersAction[_Parser]) -> Runner:
+    from .viz.html import MAX_TRAIN_STEPS
+
+    p = sub.add_parser(
+        "page",
+        help="write the lesson as one interactive HTML page: step, ask a node, practise, train",
+        description=(
+            "Write the lesson's gradient graph as one self-contained HTML page that opens from "
+            "disk with no network: step through the forward and backward passes, click a node "
+            "for its chain rule with numbers, practise the gradients, and follow gradient "
+            "descent step by step."
+        ),
+        epilog="example: autograd-mlp page -o lesson.html --lesson my-lesson.json",
+    )
+    add_lesson_argument(p)
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=MAX_TRAIN_STEPS,
+        help=f"gradient-descent steps precomputed for the train panel (at most {MAX_TRAIN_STEPS})",
+    )
+    p.add_argument("--lr", type=float, default=None, help="learning constant (default: lesson's)")
+    p.add_argument("-o", "--output", metavar="FILE", default="lesson.html", help="the page")
+    return _run_page
+
+
+def _run_page(args: argparse.Namespace) -> int:
+    from .viz.html import lesson_page
+
+    if not args.output.lower().endswith((".html", ".htm")):
+        raise UsageError(f"page: -o {args.output}: the file name must end in .html")
+    lesson = lesson_from_args(args, "page")
+    try:
+        page = lesson_page(lesson, steps=args.steps, lr=args.lr)
+    except ValueError as exc:
+        raise UsageError(f"page: {exc}") from None
+    print(f"wrote {page.save(args.output)}")
     return 0
 
 
@@ -715,6 +787,7 @@ _COMMANDS: Sequence[Callable[[argparse._SubParsersAction[_Parser]], Runner]] = (
     _add_explain,
     _add_exercise,
     _add_lesson,
+    _add_page,
     _add_train,
 )
 

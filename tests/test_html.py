@@ -279,3 +279,36 @@ def test_a_lesson_of_ones_own_is_saved_as_its_page(tmp_path: Path) -> None:
     assert default["title"].startswith("The lesson's 3–2–2 network")
     with pytest.raises(TypeError, match="lesson_page expects a Lesson or None, got str"):
         lesson_page("3-2-2")  # type: ignore[arg-type]
+
+
+def test_the_teaching_commands_write_pages(tmp_path: Path) -> None:
+    import contextlib
+    import io
+
+    from autograd_mlp.cli import main
+    from autograd_mlp.teach.lesson import LayerSpec, Lesson
+
+    lesson = Lesson(
+        inputs=(0.5, -1.0),
+        targets=(1.0,),
+        layers=(LayerSpec("sigmoid", ((0.3, -0.2),), (0.1,)),),
+        learning_rate=0.5,
+    )
+    lesson.save(tmp_path / "mine.json")
+    page, sheet = tmp_path / "lesson.html", tmp_path / "sheet.html"
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        assert (
+            main(["page", "--lesson", str(tmp_path / "mine.json"), "--steps", "7", "-o", str(page)])
+            == 0
+        )
+        argv = ["exercise", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", str(sheet)]
+        assert main(argv) == 0
+    assert f"wrote {page}" in out.getvalue() and f"wrote {sheet}" in out.getvalue()
+    data = data_of(page.read_text(encoding="utf-8"))
+    assert data["train"]["lr"] == "0.5" and len(data["train"]["steps"]) == 8
+    assert data_of(sheet.read_text(encoding="utf-8"))["practiseOnly"] is True
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        assert main(["page", "-o", str(tmp_path / "x.png")]) == 2
+        assert main(["page", "--steps", "501", "-o", str(page)]) == 2
+        assert main(["exercise", "x*x", "--set", "x=1", "--count", "1", "-o", str(sheet)]) == 2
+    assert "steps must be an int from 1 to 500, got 501" in err.getvalue()
