@@ -61,7 +61,7 @@ def test_the_page_is_one_document_with_nothing_to_fetch() -> None:
     for pattern in (r"\ssrc=", r"\shref=", r"url\(", r"@import", r"fetch\(", r"XMLHttpRequest"):
         assert re.search(pattern, page) is None, pattern
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    assert "<svg" in page and 'id="n-v0"' in page
+    assert "<svg" in page and 'id="v0"' in page
 
 
 def test_every_number_is_the_engines() -> None:

@@ -119,12 +119,12 @@ def test_every_backward_step_shows_the_engines_numbers(browser: Any, tmp_path: P
     assert o.text("#step-count") == f"step 0 of {steps - 1}"
     for _ in range(len(ops) + 1):  # through the forward pass to the seed
         o.page.click("#next")
-    assert o.text(f"#t-g-{len(order) - 1}") == "grad 1.0000"
+    assert o.text(f"#v{len(order) - 1}-grad") == "grad 1.0000"
     saw_partial = False
     for node in reversed(ops):  # one backward step per operation, as backward() visits them
         o.page.keyboard.press("ArrowRight")
         i = order.index(node)
-        assert "active" in str(o.page.get_attribute(f"#n-op{i}", "class"))
+        assert "active" in str(o.page.get_attribute(f"#op{i}", "class"))
         shown = o.texts(".contrib")
         assert len(shown) == len(node._prev)  # one line per arrow into the operation
         for text, local in zip(shown, node._local):
@@ -137,13 +137,13 @@ def test_every_backward_step_shows_the_engines_numbers(browser: Any, tmp_path: P
     assert saw_partial
     assert o.text("#step-count") == f"step {steps - 1} of {steps - 1}"
     for i, v in enumerate(order):  # the end of the backward pass: every gradient, as backward()
-        assert o.text(f"#t-g-{i}") == f"grad {format_number(v.grad)}"
-        assert o.text(f"#t-d-{i}") == f"data {format_number(v.data)}"
-    assert o.text(f"#t-g-{order.index(leaves['x'])}") == f"grad {format_number(leaves['x'].grad)}"
+        assert o.text(f"#v{i}-grad") == f"grad {format_number(v.grad)}"
+        assert o.text(f"#v{i}-data") == f"data {format_number(v.data)}"
+    assert o.text(f"#v{order.index(leaves['x'])}-grad") == f"grad {format_number(leaves['x'].grad)}"
     # ← goes back, and a gradient that was complete is partial again
     for _ in range(len(ops)):
         o.page.keyboard.press("ArrowLeft")
-    assert o.text(f"#t-g-{order.index(leaves['x'])}") == "grad"
+    assert o.text(f"#v{order.index(leaves['x'])}-grad") == "grad"
     o.close()
 
 
@@ -153,18 +153,18 @@ def test_a_leaf_lists_its_paths_and_their_sum(browser: Any, tmp_path: Path) -> N
     path = to_html(y).save(tmp_path / "small.html")
     o = open_page(browser, path)
     x = leaves["x"]
-    o.page.click(f"#n-v{order.index(x)}")
+    o.page.click(f"#v{order.index(x)}")
     found = paths(y, x)
     assert o.texts(".path-product") == [format_number(p.product) for p in found]
     assert o.text(".path-sum") == format_number(path_sum(found))
     assert o.text(".path-grad") == format_number(x.grad)
     arrows = [(child, v, k) for v in order for k, child in enumerate(v._prev)]
     on_path = {(a, b, k) for p in found for a, b, k in zip(p.nodes, p.nodes[1:], p.slots)}
-    for k, arrow in enumerate(arrows):  # every arrow of every path is drawn bold, no other
-        marked = "onpath" in str(o.page.get_attribute(f"#e-{k}", "class"))
-        assert marked == (arrow in on_path), arrow
+    for child, v, k in arrows:  # every arrow of every path is drawn bold, no other
+        marked = "onpath" in str(o.page.get_attribute(f"#e{order.index(v)}_{k}", "class"))
+        assert marked == ((child, v, k) in on_path), (child, v, k)
     # an operation: its rule and its value
-    o.page.click(f"#n-op{len(order) - 1}")
+    o.page.click(f"#op{len(order) - 1}")
     assert "1 − y²" in o.text(".rule") and o.text(".rule").endswith(format_number(y._local[0]))
     o.close()
 
@@ -179,9 +179,9 @@ def test_practise_checks_answers_and_hints(browser: Any, tmp_path: Path) -> None
             o.page.click("#mode-practise")
         first = order[-2]  # backward order: the Value just below the root comes first
         i = len(order) - 2
-        assert o.text(f"#t-g-{i}") == "grad ?"
+        assert o.text(f"#v{i}-grad") == "grad ?"
         # no gradient on screen before it is earned: only the seed and the question mark
-        cells = {o.text(f"#t-g-{j}") for j in range(len(order))}
+        cells = {o.text(f"#v{j}-grad") for j in range(len(order))}
         assert cells == {"grad", "grad ?", "grad 1"}, cells
         assert format_number(first.grad) not in o.page.inner_text("#panel")
         o.page.fill("#answer", f"{first.grad + 0.5:.3f}")
@@ -195,13 +195,13 @@ def test_practise_checks_answers_and_hints(browser: Any, tmp_path: Path) -> None
         o.page.keyboard.press("Enter")
         assert o.text("#message").startswith("right")
         assert o.text("#score") == "score: 1 right, 1 wrong"
-        shown = o.text(f"#t-g-{i}")
+        shown = o.text(f"#v{i}-grad")
         expected = f"{first.grad:.{PRACTISE_DECIMALS}f}" if practise_only else "x"
         if practise_only:
             assert shown == f"grad {expected}"
         else:
             assert shown == f"grad {format_number(first.grad)}"
-        assert o.text(f"#t-g-{i - 1}") == "grad ?"  # the next one is asked
+        assert o.text(f"#v{i - 1}-grad") == "grad ?"  # the next one is asked
         o.close()
 
 
@@ -213,8 +213,8 @@ def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:
     o = open_page(browser, path)
     assert o.page.evaluate("window.__xss") is None
     assert o.page.locator("img").count() == 0 and o.page.locator("b").count() == 0
-    assert o.page.evaluate("document.querySelector('#n-v0 title').textContent") == NASTY
-    o.page.click("#n-v0")
+    assert o.page.evaluate("document.querySelector('#v0 title').textContent") == NASTY
+    o.page.click("#v0")
     assert o.text("#caption").startswith(NASTY)
     o.close()
 
@@ -233,14 +233,14 @@ def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
             f"parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)"
         )
         assert size >= 18, (selector, size)
-    height = o.page.evaluate("document.getElementById('t-d-0').getBoundingClientRect().height")
+    height = o.page.evaluate("document.getElementById('v0-data').getBoundingClientRect().height")
     assert height >= 18, height
     # every step, with the keyboard
     last = int(str(o.page.get_attribute("#slider", "max")))
     for _ in range(last):
         o.page.keyboard.press("ArrowRight")
     for i, v in enumerate(order):
-        assert o.text(f"#t-g-{i}") == f"grad {format_number(v.grad)}", v.label
+        assert o.text(f"#v{i}-grad") == f"grad {format_number(v.grad)}", v.label
     o.page.keyboard.press("ArrowLeft")
     o.page.wait_for_timeout(350)  # the camera's pan
     o.page.screenshot(path=str(tmp_path / "lesson-1920x1080-backward.png"))
@@ -259,7 +259,7 @@ def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
         o.page.keyboard.press("ArrowRight")
     final = o.text("#train-step")
     assert final.startswith("E = ") and float(final[4:].replace("−", "-")) <= 1e-4
-    assert o.text(f"#t-d-{len(order) - 1}") == f"data {final[4:]}"
+    assert o.text(f"#v{len(order) - 1}-data") == f"data {final[4:]}"
     o.page.screenshot(path=str(tmp_path / "lesson-1920x1080-train.png"))
     o.close()
     # the smaller screen: ask a first-layer weight
@@ -268,7 +268,7 @@ def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
     o.page.click("#mode-ask")
     o.page.click("#zoom-fit")
     o.page.wait_for_timeout(350)  # the camera's move to the whole graph
-    o.page.click(f"#n-v{w}")
+    o.page.click(f"#v{w}")
     assert len(o.texts(".path-product")) == 2
     assert o.text(".path-grad") == format_number(order[w].grad)
     o.page.screenshot(path=str(tmp_path / "lesson-1280x720-ask.png"))

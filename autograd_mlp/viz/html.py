@@ -5,9 +5,11 @@ no network and no server. It holds three things, kept apart:
 
 * **the drawing**: the gradient graph as an SVG, laid out once here in Python by Graphviz
   (the renderer chain of `autograd_mlp.viz.render`) and embedded inline, with element ids taken
-  from the graph's structure (``n-v3`` is the Value of topological index 3, ``n-op3`` the
-  operation that made it, ``e-<k>`` the k-th arrow into an operation, ``o-3`` the arrow from
-  ``op3`` to ``v3``), so the page, the static lesson graph and the frames agree on every node;
+  from the graph's structure, the ids of the lesson's shared layout (``v3`` is the Value of
+  topological index 3, ``op3`` the operation that made it, ``e3_1`` the arrow bringing its
+  argument 1, ``e3_out`` the arrow from ``op3`` to ``v3``, ``v3-data``/``v3-grad`` its
+  numbers, ``e3_1-label`` an arrow's number), so the page, the static lesson graph and the
+  frames agree on every node;
 * **the numbers**: one JSON block (``<script type="application/json">``) serialised from the
   engine's stored data, local derivatives and gradients, every number already formatted as the
   page shows it: partial sums, contributions ``local × upstream = contribution``, the
@@ -261,31 +263,31 @@ def _stable_ids(svg: str, order: list[Value], edges: list[_Edge], names: list[st
             if m is None:
                 continue
             i = int(m.group(2))
-            g.set("id", f"n-{name}")
+            g.set("id", name)
             g.set("tabindex", "0")
             g.set("role", "button")
             if m.group(1) == "v":
                 g.set("aria-label", f"ask the Value {names[i]}")
                 title.text = names[i]
                 if len(texts) >= 2:
-                    texts[-2].set("id", f"t-d-{i}")
-                    texts[-1].set("id", f"t-g-{i}")
+                    texts[-2].set("id", f"v{i}-data")
+                    texts[-1].set("id", f"v{i}-grad")
             else:
                 g.set("aria-label", f"ask the operation {op_symbol(order[i]._op)} of {names[i]}")
                 title.text = f"{op_symbol(order[i]._op)} → {names[i]}"
         else:
             m = re.fullmatch(r"op(\d+)->v(\d+)", name)
             if m is not None:
-                g.set("id", f"o-{m.group(1)}")
+                g.set("id", f"e{m.group(1)}_out")
             elif queues.get(name):
                 k = queues[name].pop(0)
-                g.set("id", f"e-{k}")
+                g.set("id", f"e{edges[k].out}_{edges[k].slot}")
                 if texts:
-                    texts[-1].set("id", f"t-e-{k}")
+                    texts[-1].set("id", f"e{edges[k].out}_{edges[k].slot}-label")
             title.text = ""
     for attr in ("width", "height"):
         tree.attrib.pop(attr, None)
-    tree.set("id", "graph")
+    tree.set("id", "lesson-svg")
     tree.set("role", "img")
     tree.set("aria-label", "the gradient graph")
     return ET.tostring(tree, encoding="unicode")
@@ -520,6 +522,7 @@ def _numbers(
     edge_rows = []
     for k, e in enumerate(edges):
         row: dict[str, Any] = {
+            "id": f"e{e.out}_{e.slot}",
             "from": e.child,
             "to": e.out,
             "local": fmt(order[e.out]._local[e.slot]),

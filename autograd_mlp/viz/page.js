@@ -32,7 +32,7 @@
     }
   }
   function nodeIds(i) {
-    return N[i].isOp ? ["n-v" + i, "n-op" + i] : ["n-v" + i];
+    return N[i].isOp ? ["v" + i, "op" + i] : ["v" + i];
   }
   // The last event at or before step s: [step, partial sum text, received, needed].
   function gradAt(i, s) {
@@ -63,8 +63,8 @@
       } else {
         grad = N[i].grad === undefined ? "" : N[i].grad;
       }
-      setText("t-d-" + i, "data " + data);
-      setText("t-g-" + i, "grad " + grad);
+      setText("v" + i + "-data", "data " + data);
+      setText("v" + i + "-grad", "grad " + grad);
     }
     for (let k = 0; k < E.length; k++) {
       let text = snap ? snap.l[k] : E[k].local;
@@ -72,8 +72,8 @@
       if (state.mode === "step" && N[E[k].to].dataStep > s) text = "";
       const live = state.mode === "step" && E[k].step === s;
       if (live) text = E[k].contrib;
-      setText("t-e-" + k, text);
-      mark("e-" + k, "live", live);
+      setText(E[k].id + "-label", text);
+      mark(E[k].id, "live", live);
       anchor(k, live);
     }
   }
@@ -82,7 +82,7 @@
   // written to end where that number ended, so it grows away from the operation it points at.
   const labelEnds = {};
   function anchor(k, live) {
-    const t = $("t-e-" + k);
+    const t = $(E[k].id + "-label");
     if (!t) return;
     if (!(k in labelEnds)) {
       labelEnds[k] = [t.getAttribute("x"), t.getAttribute("text-anchor"), t.getBBox()];
@@ -91,7 +91,7 @@
     if (live) {
       t.setAttribute("text-anchor", "end");
       t.setAttribute("x", String(box.x + box.width));
-      const g = $("e-" + k);
+      const g = $(E[k].id);
       g.parentNode.appendChild(g); // drawn last: no other arrow crosses its numbers
     } else {
       t.setAttribute("text-anchor", how || "start");
@@ -199,27 +199,27 @@
     detail.replaceChildren();
     state.picked = i;
     if (isOp) {
-      mark("n-op" + i, "asked", true);
+      mark("op" + i, "asked", true);
       setText("caption", "the operation " + n.op.symbol + " that makes " + n.name);
       detail.append(el("p", "value", n.op.value));
       detail.append(el("h2", "", "its local derivatives (the numbers on its arrows)"));
       const list = el("ul", "rules");
       for (const r of n.op.rules) {
         list.append(el("li", "rule", r.text));
-        mark("e-" + r.edge, "used", true);
+        mark(E[r.edge].id, "used", true);
       }
       detail.append(list);
       return;
     }
-    mark("n-v" + i, "asked", true);
+    mark("v" + i, "asked", true);
     setText("caption", n.name + ": data " + n.data + (n.grad !== undefined ? ", grad " + n.grad : ""));
     if (!n.ask) return;
     detail.append(el("p", "formula", n.ask.formula));
     const list = el("ul", "terms");
     for (const t of n.ask.terms) {
       list.append(el("li", "term", t.text));
-      mark("e-" + t.edge, "used", true);
-      mark("n-op" + E[t.edge].to, "used", true);
+      mark(E[t.edge].id, "used", true);
+      mark("op" + E[t.edge].to, "used", true);
     }
     detail.append(list);
     detail.append(el("p", "sum", "∂" + N[D.root].name + "/∂" + n.name + " = " + n.ask.sum));
@@ -239,12 +239,12 @@
       li.append(el("span", "path-factors", p.factors + " = "));
       li.append(el("b", "path-product", p.product));
       list.append(li);
-      for (const k of p.edges) mark("e-" + k, "onpath", true);
+      for (const k of p.edges) mark(E[k].id, "onpath", true);
       for (const j of p.ops) {
-        mark("n-op" + j, "onpath", true);
-        mark("o-" + j, "onpath", true);
+        mark("op" + j, "onpath", true);
+        mark("e" + j + "_out", "onpath", true);
       }
-      for (const j of p.nodes) mark("n-v" + j, "onpath", true);
+      for (const j of p.nodes) mark("v" + j, "onpath", true);
     }
     detail.append(list);
     if (P.count > P.paths.length) {
@@ -297,7 +297,7 @@
     }
     const item = items[P.pos];
     const n = N[item.node];
-    mark("n-v" + item.node, "asked", true);
+    mark("v" + item.node, "asked", true);
     setText(
       "caption",
       "gradient " + (P.pos + 1) + " of " + items.length + " (backward order): ∂" +
@@ -332,7 +332,7 @@
     msg.id = "message";
     detail.append(msg);
     detail.append(score);
-    for (const k of edges || []) mark("e-" + k, "used", true);
+    for (const k of edges || []) mark(E[k].id, "used", true);
     showGraph();
     input.focus();
   }
@@ -410,7 +410,7 @@
   // -- zoom, pan, full screen -----------------------------------------------------------------
   const stage = $("stage");
   const canvas = $("canvas");
-  const svg = $("graph");
+  const svg = $("lesson-svg");
   const view = { scale: 1, x: 0, y: 0, follow: false };
   const box = svg.viewBox.baseVal;
   // Graphviz draws in points; 4/3 px per pt is its natural size on screen.
@@ -453,7 +453,7 @@
     }
   }
   function focus(i, onOp) {
-    const at = (onOp && centres["n-op" + i]) || centres["n-v" + i];
+    const at = (onOp && centres["op" + i]) || centres["v" + i];
     if (!at) return;
     view.x = stage.clientWidth / 2 - at[0] * view.scale;
     view.y = stage.clientHeight / 2 - at[1] * view.scale;
@@ -500,7 +500,7 @@
 
   // -- wiring ---------------------------------------------------------------------------------
   for (const g of svg.querySelectorAll("g.node")) {
-    const m = /^n-(v|op)(\d+)$/.exec(g.id);
+    const m = /^(v|op)(\d+)$/.exec(g.id);
     if (!m) continue;
     const pick = () => ask(Number(m[2]), m[1] === "op");
     g.addEventListener("click", pick);
