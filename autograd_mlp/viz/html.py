@@ -718,6 +718,8 @@ def to_html(
         widths=widths,
     )
     data = _numbers(root, order, edges, names, precision, practise_only)
+    # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
+    data["view"] = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3}
     heading = title if title is not None else f"Backpropagation through {names[-1]}"
     data["title"] = heading
     if _training is not None and not practise_only:

@@ -413,17 +413,18 @@
   const svg = $("lesson-svg");
   const view = { scale: 1, x: 0, y: 0, follow: false };
   const box = svg.viewBox.baseVal;
-  // Graphviz draws in points; 4/3 px per pt is its natural size on screen.
-  svg.setAttribute("width", String(box.width * 4 / 3));
-  svg.setAttribute("height", String(box.height * 4 / 3));
+  // The drawing's units (Graphviz: points) in CSS px at scale 1, and its text size there.
+  const unit = D.view.pxPerUnit;
+  svg.setAttribute("width", String(box.width * unit));
+  svg.setAttribute("height", String(box.height * unit));
   function applyView() {
     canvas.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
   }
-  // Node text is 12 pt, 16 px at scale 1: this scale shows it at 18 px, readable on a projector.
-  const READABLE = 18 / 16;
+  // The scale that shows the boxes' text at 18 px, readable from the back on a projector.
+  const READABLE = 18 / D.view.fontPx;
   function fit() {
-    const w = box.width * 4 / 3;
-    const h = box.height * 4 / 3;
+    const w = box.width * unit;
+    const h = box.height * unit;
     view.scale = Math.min(stage.clientWidth / w, stage.clientHeight / h, 2.5);
     view.x = (stage.clientWidth - w * view.scale) / 2;
     view.y = (stage.clientHeight - h * view.scale) / 2;
