@@ -298,6 +298,7 @@
     const item = items[P.pos];
     const n = N[item.node];
     mark("v" + item.node, "asked", true);
+    if (view.follow) focus(item.node, false);
     setText(
       "caption",
       "gradient " + (P.pos + 1) + " of " + items.length + " (backward order): ∂" +
@@ -439,6 +440,12 @@
     view.scale = READABLE;
     view.follow = true;
     applyView();
+    const P = state.practise;
+    const asked = state.mode === "practise" && P && D.practise.items[P.pos];
+    if (asked) {
+      focus(asked.node, false);
+      return;
+    }
     const st = D.steps[state.step];
     focus(st.node === null ? st.focus || 0 : st.node, st.phase === "backward");
   }
