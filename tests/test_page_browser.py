@@ -214,6 +214,7 @@ def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:
     assert o.page.evaluate("window.__xss") is None
     assert o.page.locator("img").count() == 0 and o.page.locator("b").count() == 0
     assert o.page.evaluate("document.querySelector('#v0 title').textContent") == NASTY
+    assert o.page.get_attribute("#v0", "aria-label") == f"ask the Value {NASTY}"  # attribute
     o.page.click("#v0")
     assert o.text("#caption").startswith(NASTY)
     o.close()

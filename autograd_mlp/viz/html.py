@@ -294,15 +294,12 @@ def _stable_ids(svg: str, order: list[Value], edges: list[_Edge], names: list[st
 
 
 def _final_grads(order: list[Value]) -> list[float]:
-    """∂root/∂v for every v by the recurrence backward() runs (no .grad read or changed)."""
-    grads = [0.0] * len(order)
-    grads[-1] = 1.0
-    index = {v: i for i, v in enumerate(order)}
-    for v in reversed(order):
-        i = index[v]
-        for child, local in zip(v._prev, v._local):
-            grads[index[child]] += local * grads[i]
-    return grads
+    """∂root/∂v for every v, by the recurrence backward() runs, as the frames and worksheets
+    get them (`autograd_mlp.teach.paths.gradients`: no .grad read or changed)."""
+    from ..teach.paths import gradients
+
+    found = gradients(order)
+    return [found[v] for v in order]
 
 
 # ------------------------------------------------------------------------------------------------
