@@ -85,7 +85,8 @@ def test_backward_steps_replay_backward_with_partial_sums_and_counts() -> None:
     assert len(data["steps"]) == 2 * len(ops) + 2
     x = order.index(leaves["x"])
     events = data["nodes"][x]["g"]
-    assert [e[2:] for e in events] == [[1, 2], [2, 2]]  # 1 of 2 received, then 2 of 2
+    # 1 of 2 received ("+1 more to come", as the frames say), then 2 of 2
+    assert [e[2:] for e in events] == [[1, 2, "+1 more to come"], [2, 2, ""]]
     assert events[-1][1] == format_number(leaves["x"].grad)
     # each contribution is local × upstream = their product, as backward() formed it
     grads = {v: v.grad for v in order}
@@ -312,3 +313,36 @@ def test_the_teaching_commands_write_pages(tmp_path: Path) -> None:
         assert main(["page", "--steps", "501", "-o", str(page)]) == 2
         assert main(["exercise", "x*x", "--set", "x=1", "--count", "1", "-o", str(sheet)]) == 2
     assert "steps must be an int from 1 to 500, got 501" in err.getvalue()
+
+
+def test_the_lesson_page_is_drawn_on_the_lessons_one_layout() -> None:
+    import xml.etree.ElementTree as ET
+
+    from autograd_mlp.viz import html as page_module
+
+    page = lesson_page(steps=3)
+    svg = page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
+
+    def first_shape(g: ET.Element) -> dict[str, str]:
+        return next(c for c in g if not c.tag.endswith("title")).attrib
+
+    shapes = {
+        g.get("id"): first_shape(g)
+        for g in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g")
+        if re.fullmatch(r"(v|op)\d+", g.get("id") or "")
+    }
+    layout = page_module._shared_layout()
+    if layout is None:  # this version has no shared layout: draw_graph's Graphviz drawing
+        nodes = data_of(page)["nodes"]
+        assert 'class="graph"' in svg  # Graphviz's own group
+        assert len(shapes) == len(nodes) + sum(1 for n in nodes if n["isOp"])
+        return
+    from autograd_mlp.teach.layout import lesson_layout
+
+    board = ET.fromstring(lesson_layout().svg())
+    for g in board.iter("{http://www.w3.org/2000/svg}g"):
+        gid = g.get("id") or ""
+        if gid in shapes:  # every box and operation where the frames and worksheet have it
+            first = first_shape(g)
+            for key in ("x", "y", "width", "height", "cx", "cy", "rx", "ry"):
+                assert shapes[gid].get(key) == first.get(key), (gid, key)

@@ -4,7 +4,10 @@
 no network and no server. It holds three things, kept apart:
 
 * **the drawing**: the gradient graph as an SVG, laid out once here in Python by Graphviz
-  (the renderer chain of `autograd_mlp.viz.render`) and embedded inline, with element ids taken
+  (the renderer chain of `autograd_mlp.viz.render`) and embedded inline -- on the lesson's
+  shared layout (``autograd_mlp.viz.layout``, the one the lesson graph, the backward frames and
+  the worksheet are drawn on) where the package has it, else as ``draw_graph`` draws it --
+  with element ids taken
   from the graph's structure, the ids of the lesson's shared layout (``v3`` is the Value of
   topological index 3, ``op3`` the operation that made it, ``e3_1`` the arrow bringing its
   argument 1, ``e3_out`` the arrow from ``op3`` to ``v3``, ``v3-data``/``v3-grad`` its
@@ -41,6 +44,7 @@ the JSON ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escap
 from __future__ import annotations
 
 import html
+import importlib
 import json
 import os
 import re
@@ -243,7 +247,61 @@ def _layout_svg(
     return _stable_ids(svg, order, edges, names)
 
 
-def _stable_ids(svg: str, order: list[Value], edges: list[_Edge], names: list[str]) -> str:
+def _shared_layout() -> Any:
+    """The lesson's shared layout module (`autograd_mlp.viz.layout`), or None where this
+    version of the package does not have it (then draw_graph's Graphviz SVG is used)."""
+    try:
+        return importlib.import_module("autograd_mlp.viz.layout")
+    except ImportError:
+        return None
+
+
+def _shared_svg(
+    lay: Any,
+    root: Value,
+    order: list[Value],
+    names: list[str],
+    snapshots: list[dict[str, Any]],
+    *,
+    precision: int,
+    lesson: Lesson | None,
+    timeout: float | None,
+) -> str:
+    """The graph drawn on the shared layout (the one the lesson graph, the frames and the
+    worksheet use): every box reserves room for the numbers this page will print in it, the
+    numbers themselves are left out (the script writes them in)."""
+    reserve: dict[Value, dict[str, list[str]]] = {}
+    for i, v in enumerate(order):
+        reserve[v] = {
+            "data": [f"data {snap['d'][i]}" for snap in snapshots],
+            "grad": [f"grad {snap['g'][i]}" for snap in snapshots],
+        }
+    if lesson is not None:
+        board = importlib.import_module("autograd_mlp.teach.layout")
+        # the lesson's own graph (same structure, same ids): reserve by its Values
+        theirs = board.lesson_layout(lesson, precision=precision, timeout=timeout)
+        mine = dict(zip(topological_order(theirs.error), order))
+        layout = board.lesson_layout(
+            lesson,
+            precision=precision,
+            timeout=timeout,
+            reserve={v: reserve[m] for v, m in mine.items()},
+        ).layout
+    else:
+        layout = lay.lay_out(root, precision=precision, reserve=reserve, timeout=timeout)
+    look = lay.default_look(layout)
+    for nid, rows in look.text.items():
+        rows["data"] = "data"
+        rows["grad"] = "grad"
+        if "note" in layout.nodes[nid].rows:
+            rows["note"] = NBSP
+    svg = lay.render_svg(layout, look)
+    return _stable_ids(svg, order, [], names, titled=True)
+
+
+def _stable_ids(
+    svg: str, order: list[Value], edges: list[_Edge], names: list[str], *, titled: bool = False
+) -> str:
     ET.register_namespace("", _SVG_NS)
     ET.register_namespace("xlink", _XLINK_NS)
     tree = ET.fromstring(svg)  # comments and the DOCTYPE are dropped here
@@ -251,7 +309,20 @@ def _stable_ids(svg: str, order: list[Value], edges: list[_Edge], names: list[st
     queues: dict[str, list[int]] = {}
     for k, e in enumerate(edges):
         queues.setdefault(f"v{e.child}->op{e.out}", []).append(k)
-    for g in tree.iter(f"{{{_SVG_NS}}}g"):
+    if titled:  # the shared layout's SVG already has our ids: make its nodes ask-able
+        for g in tree.iter(f"{{{_SVG_NS}}}g"):
+            m = re.fullmatch(r"(v|op)(\d+)", g.get("id", ""))
+            if m is None or "node" not in (g.get("class") or ""):
+                continue
+            i = int(m.group(2))
+            g.set("tabindex", "0")
+            g.set("role", "button")
+            what = "Value" if m.group(1) == "v" else f"operation {op_symbol(order[i]._op)} of"
+            g.set("aria-label", f"ask the {what} {names[i]}")
+            tip = ET.Element(f"{{{_SVG_NS}}}title")
+            tip.text = names[i]
+            g.insert(0, tip)
+    for g in [] if titled else tree.iter(f"{{{_SVG_NS}}}g"):
         cls = g.get("class")
         title = g.find("s:title", ns)
         if title is None or title.text is None or cls not in ("node", "edge"):
@@ -379,7 +450,7 @@ def _numbers(
     received = [0] * len(order)
     needed = [len(u) for u in uses]
     events: list[list[list[Any]]] = [[] for _ in order]
-    events[-1].append([seed_step, fmt(1.0), 0, 0])
+    events[-1].append([seed_step, fmt(1.0), 0, 0, ""])
     contrib: dict[int, str] = {}
     edge_step: dict[int, int] = {}
     for i in reversed(ops):
@@ -403,7 +474,11 @@ def _numbers(
             received[e.child] += 1
             contrib[k] = f"{_factor(fmt(local))} × {_factor(fmt(grad[i]))} = {fmt(part)}"
             edge_step[k] = s
-            events[e.child].append([s, fmt(grad[e.child]), received[e.child], needed[e.child]])
+            more = needed[e.child] - received[e.child]
+            note = f"+{more} more to come" if more else ""
+            events[e.child].append(
+                [s, fmt(grad[e.child]), received[e.child], needed[e.child], note]
+            )
 
     # -- ask a node -------------------------------------------------------------------------
     def chain_rule(i: int) -> dict[str, Any]:
@@ -657,6 +732,7 @@ def to_html(
     max_nodes: int = DEFAULT_MAX_NODES,
     timeout: float | None = DEFAULT_TIMEOUT,
     _training: _Training | None = None,
+    _lesson: Lesson | None = None,
 ) -> HtmlPage:
     """One self-contained HTML page to step through, question and practise ``root``'s backprop.
 
@@ -702,21 +778,36 @@ def to_html(
         max(len(d) for snap in snapshots for d in snap["d"]),
         max(len(g) for snap in snapshots for g in snap["g"]),
     )
-    svg = _layout_svg(
-        root,
-        order,
-        edges,
-        names,
-        precision=precision,
-        rankdir=rankdir,
-        cluster=cluster,
-        max_nodes=max_nodes,
-        timeout=timeout,
-        widths=widths,
-    )
+    lay = _shared_layout() if rankdir == "LR" else None  # the shared layout is left to right
+    if lay is not None:
+        svg = _shared_svg(
+            lay,
+            root,
+            order,
+            names,
+            snapshots,
+            precision=precision,
+            lesson=_lesson,
+            timeout=timeout,
+        )
+        view = {"pxPerUnit": 1.0, "fontPx": float(lay.FONT_SIZE)}  # it draws in px
+    else:
+        svg = _layout_svg(
+            root,
+            order,
+            edges,
+            names,
+            precision=precision,
+            rankdir=rankdir,
+            cluster=cluster,
+            max_nodes=max_nodes,
+            timeout=timeout,
+            widths=widths,
+        )
+        # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
+        view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3}
     data = _numbers(root, order, edges, names, precision, practise_only)
-    # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
-    data["view"] = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3}
+    data["view"] = view
     heading = title if title is not None else f"Backpropagation through {names[-1]}"
     data["title"] = heading
     if _training is not None and not practise_only:
@@ -765,6 +856,7 @@ def lesson_page(
         precision=precision,
         cluster="neuron",
         _training=training,
+        _lesson=lesson,
     )
 
 

@@ -51,13 +51,17 @@
     for (let i = 0; i < N.length; i++) {
       let data = N[i].data;
       let grad = "";
+      let note = "";
       if (snap) {
         data = snap.d[i];
         grad = snap.g[i];
       } else if (state.mode === "step") {
         if (N[i].dataStep > s) data = "";
         const ev = gradAt(i, s);
-        if (ev) grad = ev[2] < ev[3] ? ev[1] + " +…" : ev[1];
+        if (ev) {
+          grad = ev[2] < ev[3] ? ev[1] + " +…" : ev[1];
+          note = ev[4];
+        }
       } else if (state.mode === "practise") {
         grad = practiseGrad(i);
       } else {
@@ -65,6 +69,7 @@
       }
       setText("v" + i + "-data", "data " + data);
       setText("v" + i + "-grad", "grad " + grad);
+      setText("v" + i + "-note", note || "\u00a0"); // the shared layout's row under grad
     }
     for (let k = 0; k < E.length; k++) {
       let text = snap ? snap.l[k] : E[k].local;
