@@ -293,7 +293,19 @@ def _run_render(args: argparse.Namespace) -> int:
     if args.output.lower().endswith((".html", ".htm")):
         from .viz.html import to_html
 
-        page = to_html(root, precision=args.precision, rankdir=args.rankdir)
+        try:
+            page = to_html(
+                root,
+                precision=args.precision,
+                rankdir=args.rankdir,
+                max_nodes=args.max_nodes,
+                timeout=args.timeout,
+            )
+        except RenderTimeout:
+            raise RenderTimeout(
+                f"render: Graphviz took more than {args.timeout:g} s and was stopped; pass a "
+                f"larger --timeout (inf: no limit), or draw a smaller expression"
+            ) from None
         print(f"wrote {page.save(args.output)}")
         return 0
     if not args.output.lower().endswith((".svg", ".png", ".pdf", ".dot", ".gv")):

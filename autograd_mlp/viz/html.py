@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import check_folder, write_atomic
 from ..engine import CONST, INPUT, PARAM, Value, role, topological_order
+from . import render as _render_module
 from .dot import DEFAULT_MAX_NODES, DEFAULT_MAX_PATHS, draw_graph, format_number, op_symbol
 from .render import DEFAULT_TIMEOUT, GradGraph, render_bytes
 
@@ -133,6 +134,10 @@ def save_html(page: object, path: str | os.PathLike[str]) -> Path:
         )
     write_atomic(target, text.encode("utf-8"))
     return target
+
+
+# save(..., "x.html") and GradGraph.to_html in render, which cannot import this module back
+_render_module._PageMaker.save = save_html
 
 
 # ------------------------------------------------------------------------------------------------
@@ -925,3 +930,6 @@ def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> st
 </body>
 </html>
 """
+
+
+_render_module._PageMaker.make = to_html

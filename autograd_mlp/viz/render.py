@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -370,6 +370,21 @@ def _pygraphviz_in_process(source: str, fmt: str, quiet: bool = False) -> bytes:
 # ------------------------------------------------------------------------------------------------
 
 
+class _PageMaker:
+    """How `save` and `GradGraph.to_html` reach the lesson page: `autograd_mlp.viz.html`
+    (which imports this module, so this one may not import it back) registers its functions
+    here when it is imported, and the package always imports it."""
+
+    make: Callable[..., Any] | None = None
+    save: Callable[[object, Path], Path] | None = None
+
+
+def _pages() -> Any:
+    if _PageMaker.make is None or _PageMaker.save is None:
+        raise RuntimeError("autograd_mlp.viz.html is not loaded: import autograd_mlp.viz first")
+    return _PageMaker
+
+
 def save(
     graph: object, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
 ) -> Path:
@@ -381,14 +396,13 @@ def save(
     target = Path(path)
     ext = target.suffix.lower().lstrip(".")
     if ext in ("html", "htm"):  # the lesson page (autograd_mlp.viz.html), for a graph or a Value
-        from .html import save_html
-
         _check_target(target)
-        return save_html(graph, target)
+        written: Path = _pages().save(graph, target)
+        return written
     if ext not in ("dot", "gv", *FORMATS):
         raise ValueError(
             f"cannot tell the image format from {_quoted(path)}: use a file name ending in "
-            f".svg, .png, .pdf, .dot or .html"
+            f".svg, .png, .pdf or .dot (or .html for the lesson page)"
         )
     _check_target(target)  # before a render that may take seconds
     check_folder(target)
@@ -483,9 +497,7 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     def to_html(self, **options: Any) -> Any:
         """The interactive lesson page of this graph's root (see `autograd_mlp.to_html`); it
         displays inline in Jupyter and saves with ``save(page, "lesson.html")``."""
-        from .html import to_html
-
-        return to_html(self, **options)
+        return _pages().make(self, **options)
 
     # -- graphviz's rendering methods, through the chain ----------------------------------------
 
