@@ -43,12 +43,12 @@ the JSON ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\uXXXX`` escap
 
 from __future__ import annotations
 
+import hashlib
 import html
 import importlib
 import json
 import os
 import re
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -555,7 +555,10 @@ def _numbers(
         }
 
     # -- practise: backward order, root excluded (its gradient is the seed) --------------------
-    salt = secrets.token_hex(4)
+    # The salt only keeps one page's hashes from being looked up in another's; it comes from
+    # the graph's own numbers, so the same graph gives the same page, byte for byte.
+    seen = json.dumps([[v.data, list(v._local)] for v in order], allow_nan=True)
+    salt = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:8]
     practise = []
     for i in reversed(range(len(order) - 1)):
         arrows = [
