@@ -59,7 +59,14 @@ from typing import TYPE_CHECKING, Any
 from .._files import check_folder, write_atomic
 from ..engine import CONST, INPUT, PARAM, Value, role, topological_order
 from . import render as _render_module
-from .dot import DEFAULT_MAX_NODES, DEFAULT_MAX_PATHS, draw_graph, format_number, op_symbol
+from .dot import (
+    DEFAULT_MAX_NODES,
+    DEFAULT_MAX_PATHS,
+    GraphTooLarge,
+    draw_graph,
+    format_number,
+    op_symbol,
+)
 from .render import DEFAULT_TIMEOUT, GradGraph, render_bytes
 
 if TYPE_CHECKING:
@@ -752,7 +759,8 @@ def to_html(
     Options: ``title`` (default: "Backpropagation through <root>"), ``precision`` (decimals
     shown), ``rankdir`` ("LR" or "TB"), ``cluster`` ("neuron"/"layer" boxes for ``nn`` graphs),
     ``practise_only`` (a worksheet page with no gradients in it), ``max_nodes`` (draw_graph's
-    size guard: a bigger graph is refused with a ValueError saying how big it is), ``timeout``
+    size guard: a bigger graph is refused with `GraphTooLarge`, a ValueError saying how big it
+    is), ``timeout``
     (seconds Graphviz may take). Gradients are computed from the stored local derivatives by
     backward()'s recurrence, so the page is right whether or not ``backward()`` has run.
     """
@@ -770,12 +778,13 @@ def to_html(
     if practise_only not in (True, False):
         raise ValueError(f"practise_only must be True or False, got {practise_only!r}")
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"to_html: the graph has {len(order)} Values, more than max_nodes={max_nodes}; a page "
-            f"steps through every Value, so draw a smaller part of it (e.g. the loss of one "
-            f"sample) or pass max_nodes={len(order)} (the layout may take a while)"
+    if len(order) > max_nodes:  # draw_graph's size guard; a page has no collapsed neurons
+        too_big = GraphTooLarge(len(order), None, max_nodes)
+        too_big.args = (
+            "to_html: "
+            + too_big.describe(smaller="a smaller part of it (a page steps through every Value)"),
         )
+        raise too_big
     index = {v: i for i, v in enumerate(order)}
     edges = _edges_of(order, index)
     names = _names(order, root)
