@@ -93,14 +93,29 @@
       labelEnds[k] = [t.getAttribute("x"), t.getAttribute("text-anchor"), t.getBBox()];
     }
     const [x, how, box] = labelEnds[k];
+    const g = $(E[k].id);
+    let card = $(E[k].id + "-card");
     if (live) {
       t.setAttribute("text-anchor", "end");
       t.setAttribute("x", String(box.x + box.width));
-      const g = $(E[k].id);
-      g.parentNode.appendChild(g); // drawn last: no other arrow crosses its numbers
+      g.parentNode.appendChild(g); // drawn last: no other arrow or box covers its numbers
+      // a card behind the text, so that it reads clearly over whatever it overlaps
+      if (!card) {
+        card = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+        card.id = E[k].id + "-card";
+        card.setAttribute("class", "card");
+        t.parentNode.insertBefore(card, t);
+      }
+      const b = t.getBBox();
+      card.setAttribute("x", String(b.x - 3));
+      card.setAttribute("y", String(b.y - 1));
+      card.setAttribute("width", String(b.width + 6));
+      card.setAttribute("height", String(b.height + 2));
+      card.setAttribute("rx", "3");
     } else {
       t.setAttribute("text-anchor", how || "start");
       t.setAttribute("x", x);
+      if (card) card.remove();
     }
   }
   for (let k = 0; k < E.length; k++) anchor(k, false); // measured as Graphviz drew them
