@@ -234,14 +234,15 @@ def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
             f"parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)"
         )
         assert size >= 18, (selector, size)
-    height = o.page.evaluate("document.getElementById('v0-data').getBoundingClientRect().height")
-    assert height >= 18, height
     # every step, with the keyboard
     last = int(str(o.page.get_attribute("#slider", "max")))
     for _ in range(last):
         o.page.keyboard.press("ArrowRight")
     for i, v in enumerate(order):
         assert o.text(f"#v{i}-grad") == f"grad {format_number(v.grad)}", v.label
+    for text in ("v0-data", "e10_0-label"):  # a box's number, the number on σ's arrow
+        box = f"document.getElementById('{text}').getBoundingClientRect()"
+        assert o.page.evaluate(f"{box}.height") >= 18, text
     o.page.keyboard.press("ArrowLeft")
     o.page.wait_for_timeout(350)  # the camera's pan
     o.page.screenshot(path=str(tmp_path / "lesson-1920x1080-backward.png"))

@@ -367,6 +367,9 @@ def _stable_ids(
                 g.set("id", f"e{edges[k].out}_{edges[k].slot}")
                 if texts:
                     texts[-1].set("id", f"e{edges[k].out}_{edges[k].slot}-label")
+                    # draw_graph's 10 pt arrow numbers would be 15 px at the page's readable
+                    # size; at the boxes' 12 pt they are 18 px, readable from the back
+                    texts[-1].set("font-size", "12.00")
             title.text = ""
     for attr in ("width", "height"):
         tree.attrib.pop(attr, None)
