@@ -465,51 +465,6 @@ def _exercise_page(args: argparse.Namespace, out: Path) -> int:
 
 
 # ------------------------------------------------------------------------------------------------
-# page (the lesson in the browser)
-# ------------------------------------------------------------------------------------------------
-
-
-def _add_page(sub: argparse._SubParsersAction[_Parser]) -> Runner:
-    from .viz.html import MAX_TRAIN_STEPS
-
-    p = sub.add_parser(
-        "page",
-        help="write the lesson as one interactive HTML page: step, ask a node, practise, train",
-        description=(
-            "Write the lesson's gradient graph as one self-contained HTML page that opens from "
-            "disk with no network: step through the forward and backward passes, click a node "
-            "for its chain rule with numbers, practise the gradients, and follow gradient "
-            "descent step by step."
-        ),
-        epilog="example: autograd-mlp page -o lesson.html --lesson my-lesson.json",
-    )
-    add_lesson_argument(p)
-    p.add_argument(
-        "--steps",
-        type=int,
-        default=MAX_TRAIN_STEPS,
-        help=f"gradient-descent steps precomputed for the train panel (at most {MAX_TRAIN_STEPS})",
-    )
-    p.add_argument("--lr", type=float, default=None, help="learning constant (default: lesson's)")
-    p.add_argument("-o", "--output", metavar="FILE", default="lesson.html", help="the page")
-    return _run_page
-
-
-def _run_page(args: argparse.Namespace) -> int:
-    from .viz.html import lesson_page
-
-    if not args.output.lower().endswith((".html", ".htm")):
-        raise UsageError(f"page: -o {args.output}: the file name must end in .html")
-    lesson = lesson_from_args(args, "page")
-    try:
-        page = lesson_page(lesson, steps=args.steps, lr=args.lr)
-    except ValueError as exc:
-        raise UsageError(f"page: {exc}") from None
-    print(f"wrote {page.save(args.output)}")
-    return 0
-
-
-# ------------------------------------------------------------------------------------------------
 # lesson: the teacher's lesson file, its graph and its slides
 # ------------------------------------------------------------------------------------------------
 
@@ -568,8 +523,9 @@ def _add_lesson(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "--output",
         metavar="FILE",
         required=True,
-        help="FILE.svg (the whole graph, vector), FILE.pdf (pages) or FILE.png (one image "
-        "per view: FILE-1.png, FILE-2.png ... when split)",
+        help="FILE.svg (the whole graph, vector), FILE.pdf (pages), FILE.png (one image "
+        "per view: FILE-1.png, FILE-2.png ... when split) or FILE.html (the interactive page: "
+        "step, ask a node, practise, train)",
     )
     slides = actions.add_parser("slides", help="write the backward pass as slides, PDF, GIF")
     add_lesson_argument(slides)
@@ -605,9 +561,15 @@ def _run_lesson(args: argparse.Namespace) -> int:
     if args.action == "graph":
         from .teach.layout import save_lesson_graph
 
+        if args.output.lower().endswith((".html", ".htm")):  # the lesson in the browser
+            from .viz.html import lesson_page
+
+            print(f"wrote {lesson_page(lesson).save(args.output)}")
+            return 0
         if not args.output.lower().endswith((".svg", ".png", ".pdf")):
             raise UsageError(
-                f"lesson graph: -o {args.output}: the file name must end in .svg, .png or .pdf"
+                f"lesson graph: -o {args.output}: the file name must end in .svg, .png or .pdf "
+                "(or .html for the interactive page)"
             )
         highlight = None if args.highlight.lower() == "none" else args.highlight
         try:
@@ -799,7 +761,6 @@ _COMMANDS: Sequence[Callable[[argparse._SubParsersAction[_Parser]], Runner]] = (
     _add_explain,
     _add_exercise,
     _add_lesson,
-    _add_page,
     _add_train,
 )
 

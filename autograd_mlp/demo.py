@@ -183,12 +183,12 @@ def lesson_graph(error: Value | None = None) -> GradGraph:
     )
 
 
-def write_lesson_page(path: Path) -> Path:
-    """demo-output/lesson.html: the lesson's 3–2–2 graph as one interactive page
-    (`autograd_mlp.viz.html.lesson_page`), with its train panel."""
+def write_lesson_page(path: Path, lesson: Lesson | None = None) -> Path:
+    """demo-output/lesson.html: the lesson's graph (default the 3–2–2 one) as one interactive
+    page (`autograd_mlp.viz.html.lesson_page`), with its train panel."""
     from .viz.html import lesson_page
 
-    return lesson_page().save(path)
+    return lesson_page(lesson).save(path)
 
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
@@ -437,7 +437,7 @@ def _write_files(
         **pictures,
         "worksheet.png": worksheet_png,
         "worksheet.answers.md": lambda p: write_atomic(p, sheet.answer_key("markdown").encode()),
-        "lesson.html": write_lesson_page,
+        "lesson.html": lambda p: write_lesson_page(p, lesson),
         "moons-model.json": model_json,
         "moons-training.png": lambda p: plot_training(
             moons.model,

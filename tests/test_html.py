@@ -302,21 +302,19 @@ def test_the_teaching_commands_write_pages(tmp_path: Path) -> None:
     lesson.save(tmp_path / "mine.json")
     page, sheet = tmp_path / "lesson.html", tmp_path / "sheet.html"
     with contextlib.redirect_stdout(io.StringIO()) as out:
-        assert (
-            main(["page", "--lesson", str(tmp_path / "mine.json"), "--steps", "7", "-o", str(page)])
-            == 0
-        )
+        argv = ["lesson", "graph", "--lesson", str(tmp_path / "mine.json"), "-o", str(page)]
+        assert main(argv) == 0
         argv = ["exercise", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", str(sheet)]
         assert main(argv) == 0
     assert f"wrote {page}" in out.getvalue() and f"wrote {sheet}" in out.getvalue()
     data = data_of(page.read_text(encoding="utf-8"))
-    assert data["train"]["lr"] == "0.5" and len(data["train"]["steps"]) == 8
+    assert data["title"].startswith("The lesson's 2–1 network") and data["train"]["lr"] == "0.5"
     assert data_of(sheet.read_text(encoding="utf-8"))["practiseOnly"] is True
     with contextlib.redirect_stderr(io.StringIO()) as err:
-        assert main(["page", "-o", str(tmp_path / "x.png")]) == 2
-        assert main(["page", "--steps", "501", "-o", str(page)]) == 2
+        assert main(["lesson", "graph", "-o", str(tmp_path / "x.gif")]) == 2
         assert main(["exercise", "x*x", "--set", "x=1", "--count", "1", "-o", str(sheet)]) == 2
-    assert "steps must be an int from 1 to 500, got 501" in err.getvalue()
+    assert "(or .html for the interactive page)" in err.getvalue()
+    assert "--hide and --count apply to .png, .pdf and .svg worksheets" in err.getvalue()
 
 
 def test_the_lesson_page_is_drawn_on_the_lessons_one_layout() -> None:
