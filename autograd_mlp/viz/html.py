@@ -25,8 +25,9 @@ no network and no server. It holds three things, kept apart:
 Why SVG from Python rather than a Graphviz WASM build inlined in the page: the layout must be the
 one the static pictures use (the same ids, the same positions), Graphviz already runs here, and
 a WASM Graphviz would add about 1.5 MB to every page and a second layout engine whose version
-could drift from the one that drew the frames. The lesson page is about 0.5 MB with 500
-training steps; `MAX_PAGE_BYTES` (2 MB) is checked by the tests.
+could drift from the one that drew the frames. The lesson page is about 0.7 MB with 500
+training steps (0.17 MB for the 63 it needs to reach E ≤ 1e-4); `MAX_PAGE_BYTES` (2 MB) is checked
+by the tests.
 
 Practise mode checks answers without putting them on the page: each gradient is stored as the
 32-bit FNV-1a hashes of a salt and the accepted answers (the expected value rounded to
