@@ -27,7 +27,7 @@ from .teach import (  # the classroom tools; Graphviz and Pillow are imported on
     save_frames,
 )
 from .train import History, fit
-from .viz import draw_graph  # builds DOT text; rendering needs Graphviz only when asked
+from .viz import draw_graph, to_html  # DOT text / the lesson page; Graphviz runs only to render
 
 if TYPE_CHECKING:
     from .fast import Trace, TraceError, trace
@@ -55,6 +55,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Value",
     "draw_graph",
+    "to_html",
     "no_grad",
     "is_grad_enabled",
     "detect_anomaly",

@@ -18,6 +18,8 @@ from . import __version__
 from ._text import quote, shorten
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .teach.lesson import Lesson
 
 __all__ = [
@@ -231,7 +233,10 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "-o",
         "--output",
         metavar="FILE",
-        help="write FILE (.svg, .png, .pdf, or .dot for the DOT text); default: DOT on stdout",
+        help=(
+            "write FILE (.svg, .png, .pdf, .dot for the DOT text, or .html for the interactive "
+            "lesson page); default: DOT on stdout"
+        ),
     )
     return _run_render
 
@@ -315,9 +320,28 @@ def _run_render(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(graph.source)
         return 0
+    if args.output.lower().endswith((".html", ".htm")):
+        from .viz.html import to_html
+
+        try:
+            page = to_html(
+                root,
+                precision=args.precision,
+                rankdir=args.rankdir,
+                max_nodes=args.max_nodes,
+                timeout=args.timeout,
+            )
+        except RenderTimeout:
+            raise RenderTimeout(
+                f"render: Graphviz took more than {args.timeout:g} s and was stopped; pass a "
+                f"larger --timeout (inf: no limit), or draw a smaller expression"
+            ) from None
+        print(f"wrote {page.save(args.output)}")
+        return 0
     if not args.output.lower().endswith((".svg", ".png", ".pdf", ".dot", ".gv")):
         raise UsageError(
-            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf or .dot"
+            f"render: -o {args.output}: the file name must end in .svg, .png, .pdf or .dot "
+            "(or .html for the lesson page)"
         )
     try:
         path = save(graph, args.output, timeout=args.timeout)
@@ -437,9 +461,12 @@ def _run_exercise(args: argparse.Namespace) -> int:
     from .viz import save
 
     out = Path(args.output)
+    if out.suffix.lower() in (".html", ".htm"):
+        return _exercise_page(args, out)
     if out.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise UsageError(
-            f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg"
+            f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg "
+            "(or .html for a practice page)"
         )
     values = _parse_assignments(args.assignments, "exercise")
     try:
@@ -454,6 +481,27 @@ def _run_exercise(args: argparse.Namespace) -> int:
     key = out.with_name(out.stem + ".answers.md")
     write_atomic(key, ex.answer_key("markdown").encode("utf-8"))
     print(f"wrote {sheet} ({len(ex.blanks)} blanks) and the answer key {key}")
+    return 0
+
+
+def _exercise_page(args: argparse.Namespace, out: Path) -> int:
+    """``exercise ... -o sheet.html``: the practice page, whose answers are checked on the spot
+    and which holds no gradient (`autograd_mlp.viz.html.to_html` with ``practise_only``)."""
+    from .expr import ExpressionError, build
+    from .viz.html import to_html
+
+    if args.hide != "grad" or args.count is not None:
+        raise UsageError(
+            "exercise: -o .html practises every gradient in backward order; "
+            "--hide and --count apply to .png, .pdf and .svg worksheets"
+        )
+    values = _parse_assignments(args.assignments, "exercise")
+    try:
+        root, _ = build(args.expression, values)
+        page = to_html(root, practise_only=True, precision=args.precision)
+    except (ExpressionError, ValueError, TypeError) as exc:
+        raise UsageError(f"exercise: {exc}") from None
+    print(f"wrote {page.save(out)} (a practice page: gradients checked in the browser)")
     return 0
 
 
@@ -516,8 +564,9 @@ def _add_lesson(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "--output",
         metavar="FILE",
         required=True,
-        help="FILE.svg (the whole graph, vector), FILE.pdf (pages) or FILE.png (one image "
-        "per view: FILE-1.png, FILE-2.png ... when split)",
+        help="FILE.svg (the whole graph, vector), FILE.pdf (pages), FILE.png (one image "
+        "per view: FILE-1.png, FILE-2.png ... when split) or FILE.html (the interactive page: "
+        "step, ask a node, practise, train)",
     )
     slides = actions.add_parser("slides", help="write the backward pass as slides, PDF, GIF")
     add_lesson_argument(slides)
@@ -553,9 +602,15 @@ def _run_lesson(args: argparse.Namespace) -> int:
     if args.action == "graph":
         from .teach.layout import save_lesson_graph
 
+        if args.output.lower().endswith((".html", ".htm")):  # the lesson in the browser
+            from .viz.html import lesson_page
+
+            print(f"wrote {lesson_page(lesson).save(args.output)}")
+            return 0
         if not args.output.lower().endswith((".svg", ".png", ".pdf")):
             raise UsageError(
-                f"lesson graph: -o {args.output}: the file name must end in .svg, .png or .pdf"
+                f"lesson graph: -o {args.output}: the file name must end in .svg, .png or .pdf "
+                "(or .html for the interactive page)"
             )
         highlight = None if args.highlight.lower() == "none" else args.highlight
         try:

@@ -24,6 +24,7 @@ lesson-slides.pdf        the backward pass, a 16:9 slide per step (`teach.slides
 backward.gif             the same slides, animated; the last one held longer
 worksheet.png            an exercise: the lesson's graph with six gradients blanked
 worksheet.answers.md     its answer key, with the chain-rule working for each blank
+lesson.html              the lesson in the browser: step, ask, practise, train (`viz.html`)
 moons-model.json         the trained moons MLP (`autograd_mlp.io`, versioned JSON)
 moons-training.png       its loss curve and decision boundary (`autograd_mlp.plot`)
 =======================  =====================================================================
@@ -61,6 +62,7 @@ __all__ = [
     "run",
     "lesson_backward",
     "lesson_graph",
+    "write_lesson_page",
     "accuracy",
     "summary",
     "DEFAULT_OUT",
@@ -89,6 +91,7 @@ FILES = (
     "backward.gif",
     "worksheet.png",
     "worksheet.answers.md",
+    "lesson.html",
     "moons-model.json",
     "moons-training.png",
 )
@@ -178,6 +181,14 @@ def lesson_graph(error: Value | None = None) -> GradGraph:
         cluster="neuron",
         title=f"the lesson's 3–2–2 network: ∂E/∂{HIGHLIGHT} is a sum over two paths",
     )
+
+
+def write_lesson_page(path: Path, lesson: Lesson | None = None) -> Path:
+    """demo-output/lesson.html: the lesson's graph (default the 3–2–2 one) as one interactive
+    page (`autograd_mlp.viz.html.lesson_page`), with its train panel."""
+    from .viz.html import lesson_page
+
+    return lesson_page(lesson).save(path)
 
 
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
@@ -426,6 +437,7 @@ def _write_files(
         **pictures,
         "worksheet.png": worksheet_png,
         "worksheet.answers.md": lambda p: write_atomic(p, sheet.answer_key("markdown").encode()),
+        "lesson.html": lambda p: write_lesson_page(p, lesson),
         "moons-model.json": model_json,
         "moons-training.png": lambda p: plot_training(
             moons.model,

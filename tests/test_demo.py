@@ -30,7 +30,7 @@ GRAPHS = (
     "lesson-slides.pdf",
     "backward.gif",
 )
-RENDERED = (*GRAPHS, "worksheet.png")  # the files Graphviz draws
+RENDERED = (*GRAPHS, "worksheet.png", "lesson.html")  # the files Graphviz draws
 PLOTTED = ("moons-training.png",)  # the file matplotlib draws
 PNG = b"\x89PNG\r\n\x1a\n"
 

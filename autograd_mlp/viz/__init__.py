@@ -21,6 +21,7 @@ from .dot import (
     node_ids,
     op_symbol,
 )
+from .html import HtmlPage, lesson_page, to_html
 from .paths import DEFAULT_MAX_PATHS, PathSummary
 from .render import (
     FORMATS,
@@ -36,6 +37,9 @@ from .render import (
 __all__ = [
     "draw_graph",
     "node_ids",
+    "to_html",
+    "lesson_page",
+    "HtmlPage",
     "save",
     "render_bytes",
     "find_renderer",

@@ -480,6 +480,7 @@ def draw_graph(
         graph.body.append(f"\tlabel={caption}\n")
         graph.body.append('\tlabelloc="b"\n\tlabeljust="l"\n')
     graph.root_id = f"v{index[root]}"
+    graph.root_value = root
     graph.value_count = len(order)
     graph.node_count = shown
     graph.collapsed = bool(neurons)

@@ -38,14 +38,17 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import graphviz
 
 from .._files import check_folder, write_atomic
 from .paths import PathSummary
+
+if TYPE_CHECKING:
+    from ..engine import Value
 
 __all__ = [
     "GradGraph",
@@ -367,18 +370,39 @@ def _pygraphviz_in_process(source: str, fmt: str, quiet: bool = False) -> bytes:
 # ------------------------------------------------------------------------------------------------
 
 
+class _PageMaker:
+    """How `save` and `GradGraph.to_html` reach the lesson page: `autograd_mlp.viz.html`
+    (which imports this module, so this one may not import it back) registers its functions
+    here when it is imported, and the package always imports it."""
+
+    make: Callable[..., Any] | None = None
+    save: Callable[[object, Path], Path] | None = None
+
+
+def _pages() -> Any:
+    if _PageMaker.make is None or _PageMaker.save is None:
+        raise RuntimeError("autograd_mlp.viz.html is not loaded: import autograd_mlp.viz first")
+    return _PageMaker
+
+
 def save(
     graph: object, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
 ) -> Path:
     """Render ``graph`` to ``path``; the format comes from the extension (.svg, .png, .pdf, or
-    .dot for the DOT text itself). The file is written atomically: a temporary file in the same
-    folder, then a rename, so a failed render never leaves half an image behind."""
+    .dot for the DOT text itself; .html writes the interactive lesson page of
+    `autograd_mlp.viz.html.to_html`, for a graph, a Value or a page). The file is written
+    atomically: a temporary file in the same folder, then a rename, so a failed render never
+    leaves half an image behind."""
     target = Path(path)
     ext = target.suffix.lower().lstrip(".")
+    if ext in ("html", "htm"):  # the lesson page (autograd_mlp.viz.html), for a graph or a Value
+        _check_target(target)
+        written: Path = _pages().save(graph, target)
+        return written
     if ext not in ("dot", "gv", *FORMATS):
         raise ValueError(
             f"cannot tell the image format from {_quoted(path)}: use a file name ending in "
-            f".svg, .png, .pdf or .dot"
+            f".svg, .png, .pdf or .dot (or .html for the lesson page)"
         )
     _check_target(target)  # before a render that may take seconds
     check_folder(target)
@@ -452,6 +476,7 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     directory: str  # graphviz's, set in its __init__ (declared for the type checker)
     # Set by draw_graph; documented there.
     root_id: str = ""
+    root_value: Value | None = None  # the Value drawn: to_html and save(..., "x.html") use it
     value_count: int = 0
     node_count: int = 0
     collapsed: bool = False
@@ -468,6 +493,11 @@ class GradGraph(graphviz.Digraph):  # type: ignore[misc]
     ) -> Path:
         """Write this graph to an .svg/.png/.pdf/.dot file (see `autograd_mlp.viz.save`)."""
         return save(self, path, timeout=timeout)
+
+    def to_html(self, **options: Any) -> Any:
+        """The interactive lesson page of this graph's root (see `autograd_mlp.to_html`); it
+        displays inline in Jupyter and saves with ``save(page, "lesson.html")``."""
+        return _pages().make(self, **options)
 
     # -- graphviz's rendering methods, through the chain ----------------------------------------
 

@@ -1,0 +1,568 @@
+// The lesson page's behaviour. Every number shown comes from the JSON block that Python wrote
+// (#lesson-data); this script only looks numbers up and shows them. The arithmetic below is
+// geometry (zoom, pan) and the rounding of a typed answer for practise mode, nothing else.
+// Text is always written with textContent, never as HTML: labels are untrusted.
+"use strict";
+(function () {
+  const D = JSON.parse(document.getElementById("lesson-data").textContent);
+  const $ = (id) => document.getElementById(id);
+  const N = D.nodes;
+  const E = D.edges;
+  const T = D.train || null;
+  const state = { mode: "step", step: 0, train: 0, timer: null, picked: null, practise: null };
+
+  // -- small helpers --------------------------------------------------------------------------
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function setText(id, text) {
+    const e = $(id);
+    if (e && e.textContent !== text) e.textContent = text;
+  }
+  function mark(id, cls, on) {
+    const e = $(id);
+    if (e) e.classList.toggle(cls, on);
+  }
+  function clearMarks() {
+    for (const e of document.querySelectorAll(".active, .onpath, .used, .asked, .live")) {
+      e.classList.remove("active", "onpath", "used", "asked", "live");
+    }
+  }
+  function nodeIds(i) {
+    return N[i].isOp ? ["v" + i, "op" + i] : ["v" + i];
+  }
+  // The last event at or before step s: [step, partial sum text, received, needed].
+  function gradAt(i, s) {
+    let found = null;
+    for (const ev of N[i].g || []) {
+      if (ev[0] <= s) found = ev;
+      else break;
+    }
+    return found;
+  }
+
+  // -- the numbers on the graph --------------------------------------------------------------
+  function showGraph() {
+    const snap = state.mode === "train" && T ? T.steps[state.train] : null;
+    const s = state.step;
+    for (let i = 0; i < N.length; i++) {
+      let data = N[i].data;
+      let grad = "";
+      let note = "";
+      if (snap) {
+        data = snap.d[i];
+        grad = snap.g[i];
+      } else if (state.mode === "step") {
+        if (N[i].dataStep > s) data = "";
+        const ev = gradAt(i, s);
+        if (ev) {
+          grad = ev[2] < ev[3] ? ev[1] + " +…" : ev[1];
+          note = ev[4];
+        }
+      } else if (state.mode === "practise") {
+        grad = practiseGrad(i);
+      } else {
+        grad = N[i].grad === undefined ? "" : N[i].grad;
+      }
+      setText("v" + i + "-data", "data " + data);
+      setText("v" + i + "-grad", "grad " + grad);
+      setText("v" + i + "-note", note || "\u00a0"); // the shared layout's row under grad
+    }
+    for (let k = 0; k < E.length; k++) {
+      let text = snap ? snap.l[k] : E[k].local;
+      // a local derivative is known once the forward pass has computed its operation
+      if (state.mode === "step" && N[E[k].to].dataStep > s) text = "";
+      const live = state.mode === "step" && E[k].step === s;
+      if (live) text = E[k].contrib;
+      setText(E[k].id + "-label", text);
+      mark(E[k].id, "live", live);
+      anchor(k, live);
+    }
+  }
+
+  // A contribution is longer than the local derivative the label was laid out for: it is
+  // written to end where that number ended, so it grows away from the operation it points at.
+  const labelEnds = {};
+  function anchor(k, live) {
+    const t = $(E[k].id + "-label");
+    if (!t) return;
+    if (!(k in labelEnds)) {
+      labelEnds[k] = [t.getAttribute("x"), t.getAttribute("text-anchor"), t.getBBox()];
+    }
+    const [x, how, box] = labelEnds[k];
+    const g = $(E[k].id);
+    let card = $(E[k].id + "-card");
+    if (live) {
+      t.setAttribute("text-anchor", "end");
+      t.setAttribute("x", String(box.x + box.width));
+      g.parentNode.appendChild(g); // drawn last: no other arrow or box covers its numbers
+      // a card behind the text, so that it reads clearly over whatever it overlaps
+      if (!card) {
+        card = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+        card.id = E[k].id + "-card";
+        card.setAttribute("class", "card");
+        t.parentNode.insertBefore(card, t);
+      }
+      const b = t.getBBox();
+      card.setAttribute("x", String(b.x - 3));
+      card.setAttribute("y", String(b.y - 1));
+      card.setAttribute("width", String(b.width + 6));
+      card.setAttribute("height", String(b.height + 2));
+      card.setAttribute("rx", "3");
+    } else {
+      t.setAttribute("text-anchor", how || "start");
+      t.setAttribute("x", x);
+      if (card) card.remove();
+    }
+  }
+  for (let k = 0; k < E.length; k++) anchor(k, false); // measured as Graphviz drew them
+
+  // -- step through ---------------------------------------------------------------------------
+  function showStep() {
+    clearMarks();
+    const st = D.steps[state.step];
+    if (st.node !== null) for (const id of nodeIds(st.node)) mark(id, "active", true);
+    if (st.node !== null && view.follow) focus(st.node, st.phase === "backward");
+    setText("caption", st.caption);
+    setText("step-count", "step " + state.step + " of " + (D.steps.length - 1));
+    const detail = $("detail");
+    detail.replaceChildren();
+    if (st.phase === "forward") {
+      detail.append(
+        el(
+          "p",
+          "hint",
+          "The forward pass computes each Value from its inputs and stores the local " +
+            "derivative on each arrow. Press next ▶ or →; " +
+            (D.practiseOnly
+              ? "then find the gradients in Practise."
+              : "the backward pass starts at step " + D.seedStep + "."),
+        ),
+      );
+    }
+    if (st.phase === "backward" && st.node !== null) {
+      const into = N[st.node].into;
+      if (into.length) {
+        detail.append(el("h2", "", "arrows into " + N[st.node].name + ": local × upstream"));
+        const list = el("ul", "contribs");
+        for (const k of into) {
+          list.append(el("li", "contrib", N[E[k].from].name + ": " + E[k].contrib));
+        }
+        detail.append(list);
+      }
+      const partial = el("ul", "partials");
+      for (let i = 0; i < N.length; i++) {
+        const ev = gradAt(i, state.step);
+        if (ev && ev[2] < ev[3]) {
+          const left = ev[3] - ev[2];
+          partial.append(
+            el(
+              "li",
+              "partial",
+              N[i].name + ": " + ev[1] + " so far, " + ev[2] + " of " + ev[3] +
+                " contributions received, " + left + " still to come",
+            ),
+          );
+        }
+      }
+      if (partial.childElementCount) {
+        detail.append(el("h2", "", "gradients still being summed"));
+        detail.append(partial);
+      }
+    }
+  }
+
+  function go(s) {
+    if (state.mode === "train" && T) {
+      state.train = Math.max(0, Math.min(T.steps.length - 1, s));
+      $("slider").value = String(state.train);
+      showTrain();
+      return;
+    }
+    state.step = Math.max(0, Math.min(D.steps.length - 1, s));
+    $("slider").value = String(state.step);
+    showStep();
+    showGraph();
+  }
+  function current() {
+    return state.mode === "train" ? state.train : state.step;
+  }
+  function last() {
+    return state.mode === "train" && T ? T.steps.length - 1 : D.steps.length - 1;
+  }
+  function play(on) {
+    if (state.timer !== null) {
+      clearInterval(state.timer);
+      state.timer = null;
+    }
+    if (on) {
+      if (current() >= last()) go(0);
+      state.timer = setInterval(() => {
+        if (current() >= last()) play(false);
+        else go(current() + 1);
+      }, state.mode === "train" ? 60 : 900);
+    }
+    $("play").textContent = on ? "❚❚ pause" : "▶ play";
+    $("play").setAttribute("aria-label", on ? "pause" : "play");
+  }
+
+  // -- ask a node -----------------------------------------------------------------------------
+  function ask(i, isOp) {
+    if (state.mode === "practise") return;
+    if (state.mode !== "ask") setMode("ask");
+    clearMarks();
+    const n = N[i];
+    const detail = $("detail");
+    detail.replaceChildren();
+    state.picked = i;
+    if (isOp) {
+      mark("op" + i, "asked", true);
+      setText("caption", "the operation " + n.op.symbol + " that makes " + n.name);
+      detail.append(el("p", "value", n.op.value));
+      detail.append(el("h2", "", "its local derivatives (the numbers on its arrows)"));
+      const list = el("ul", "rules");
+      for (const r of n.op.rules) {
+        list.append(el("li", "rule", r.text));
+        mark(E[r.edge].id, "used", true);
+      }
+      detail.append(list);
+      return;
+    }
+    mark("v" + i, "asked", true);
+    setText("caption", n.name + ": data " + n.data + (n.grad !== undefined ? ", grad " + n.grad : ""));
+    if (!n.ask) return;
+    detail.append(el("p", "formula", n.ask.formula));
+    const list = el("ul", "terms");
+    for (const t of n.ask.terms) {
+      list.append(el("li", "term", t.text));
+      mark(E[t.edge].id, "used", true);
+      mark("op" + E[t.edge].to, "used", true);
+    }
+    detail.append(list);
+    detail.append(el("p", "sum", "∂" + N[D.root].name + "/∂" + n.name + " = " + n.ask.sum));
+    if (n.paths) showPaths(n);
+  }
+
+  function showPaths(n) {
+    const P = n.paths;
+    const detail = $("detail");
+    detail.append(
+      el("h2", "", P.count + " chain-rule path" + (P.count === 1 ? "" : "s") + " to the root"),
+    );
+    const list = el("ol", "paths");
+    for (const p of P.paths) {
+      const li = el("li", "path");
+      li.append(el("span", "path-names", p.names + ": "));
+      li.append(el("span", "path-factors", p.factors + " = "));
+      li.append(el("b", "path-product", p.product));
+      list.append(li);
+      for (const k of p.edges) mark(E[k].id, "onpath", true);
+      for (const j of p.ops) {
+        mark("op" + j, "onpath", true);
+        mark("e" + j + "_out", "onpath", true);
+      }
+      for (const j of p.nodes) mark("v" + j, "onpath", true);
+    }
+    detail.append(list);
+    if (P.count > P.paths.length) {
+      detail.append(el("p", "", "too many paths to list; their sum is the gradient"));
+    }
+    const total = el("p", "path-total");
+    total.append("sum of the products = ");
+    total.append(el("b", "path-sum", P.sum));
+    total.append(";  " + n.name + ".grad = ");
+    total.append(el("b", "path-grad", P.grad));
+    detail.append(total);
+  }
+
+  // -- practise -------------------------------------------------------------------------------
+  function fnv1a(text) {
+    let h = 0x811c9dc5;
+    for (const b of new TextEncoder().encode(text)) {
+      h ^= b;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h.toString(16).padStart(8, "0");
+  }
+  function practiseGrad(i) {
+    const P = state.practise;
+    if (i === D.root) return "1";
+    if (!P) return "";
+    if (P.revealed[i] !== undefined) return P.revealed[i];
+    const item = D.practise.items[P.pos];
+    return item && item.node === i ? "?" : "";
+  }
+  function startPractise() {
+    if (!state.practise) state.practise = { pos: 0, right: 0, wrong: 0, shown: 0, revealed: {} };
+    showPractise("");
+  }
+  function showPractise(message, edges) {
+    const P = state.practise;
+    const items = D.practise.items;
+    clearMarks();
+    const detail = $("detail");
+    detail.replaceChildren();
+    const score = el("p", "score");
+    score.id = "score";
+    score.textContent =
+      "score: " + P.right + " right, " + P.wrong + " wrong" + (P.shown ? ", " + P.shown + " shown" : "");
+    if (P.pos >= items.length) {
+      setText("caption", "practice done: every gradient entered");
+      detail.append(score);
+      showGraph();
+      return;
+    }
+    const item = items[P.pos];
+    const n = N[item.node];
+    mark("v" + item.node, "asked", true);
+    if (view.follow) focus(item.node, false);
+    setText(
+      "caption",
+      "gradient " + (P.pos + 1) + " of " + items.length + " (backward order): ∂" +
+        N[D.root].name + "/∂" + n.name + " = ?",
+    );
+    const form = el("form", "answer");
+    const label = el("label", "", "∂" + N[D.root].name + "/∂" + n.name + " = ");
+    label.htmlFor = "answer";
+    const input = el("input");
+    input.id = "answer";
+    input.type = "text";
+    input.inputMode = "decimal";
+    input.autocomplete = "off";
+    const check = el("button", "", "check");
+    check.type = "submit";
+    check.id = "check";
+    form.append(label, input, check);
+    if (!D.practiseOnly) {
+      const show = el("button", "", "show");
+      show.type = "button";
+      show.id = "show";
+      show.addEventListener("click", () => reveal(item, n.grad, "shown"));
+      form.append(show);
+    }
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      answer(item, input.value);
+    });
+    detail.append(form);
+    detail.append(el("p", "tolerance", D.practise.tolerance));
+    const msg = el("p", "message", message);
+    msg.id = "message";
+    detail.append(msg);
+    detail.append(score);
+    for (const k of edges || []) mark(E[k].id, "used", true);
+    showGraph();
+    input.focus();
+  }
+  function answer(item, typed) {
+    const P = state.practise;
+    const x = Number(typed.trim().replace(/−/g, "-").replace(",", "."));
+    if (typed.trim() === "" || !Number.isFinite(x)) {
+      showPractise("type a number, e.g. -0.125");
+      return;
+    }
+    let text = x.toFixed(D.practise.decimals);
+    if (Number(text) === 0) text = text.replace("-", "");
+    if (item.hashes.includes(fnv1a(D.practise.salt + text))) {
+      P.right += 1;
+      const shown = D.practiseOnly ? text : N[item.node].grad;
+      reveal(item, shown, "right");
+    } else {
+      P.wrong += 1;
+      showPractise("not quite (" + text + "). Hint: " + item.hint, item.edges);
+    }
+  }
+  function reveal(item, value, how) {
+    const P = state.practise;
+    if (how === "shown") P.shown += 1;
+    P.revealed[item.node] = value;
+    P.pos += 1;
+    showPractise(
+      (how === "right" ? "right: " : "the answer: ") + "∂" + N[D.root].name + "/∂" +
+        N[item.node].name + " = " + value,
+    );
+  }
+
+  // -- train ----------------------------------------------------------------------------------
+  function showTrain() {
+    clearMarks();
+    const s = T.steps[state.train];
+    setText("caption", "after " + state.train + " gradient-descent step" + (state.train === 1 ? "" : "s") + ": E = " + s.E);
+    setText("step-count", "step " + state.train + " of " + (T.steps.length - 1));
+    setText("train-step", "E = " + s.E);
+    $("train-slider").value = String(state.train);
+    const dot = $("chart-dot");
+    if (dot) {
+      dot.setAttribute("cx", String(T.dots[state.train][0]));
+      dot.setAttribute("cy", String(T.dots[state.train][1]));
+    }
+    showGraph();
+  }
+
+  // -- modes ----------------------------------------------------------------------------------
+  function setMode(mode) {
+    play(false);
+    state.mode = mode;
+    for (const m of ["step", "ask", "practise", "train"]) {
+      $("mode-" + m).setAttribute("aria-pressed", String(m === mode));
+    }
+    $("stepper").hidden = !(mode === "step" || mode === "train");
+    $("train-panel").hidden = mode !== "train";
+    $("detail").replaceChildren();
+    clearMarks();
+    const slider = $("slider");
+    if (mode === "train") {
+      slider.max = String(T.steps.length - 1);
+      go(state.train);
+    } else if (mode === "step") {
+      slider.max = String(D.steps.length - 1);
+      go(state.step);
+    } else if (mode === "practise") {
+      startPractise();
+    } else {
+      setText("caption", "click a box or an operation to see its chain rule with numbers");
+      showGraph();
+    }
+  }
+
+  // -- zoom, pan, full screen -----------------------------------------------------------------
+  const stage = $("stage");
+  const canvas = $("canvas");
+  const svg = $("lesson-svg");
+  const view = { scale: 1, x: 0, y: 0, follow: false };
+  const box = svg.viewBox.baseVal;
+  // The drawing's units (Graphviz: points) in CSS px at scale 1, and its text size there.
+  const unit = D.view.pxPerUnit;
+  svg.setAttribute("width", String(box.width * unit));
+  svg.setAttribute("height", String(box.height * unit));
+  function applyView() {
+    canvas.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.scale + ")";
+  }
+  // The scale that shows the boxes' text at 18 px, readable from the back on a projector.
+  const READABLE = 18 / D.view.fontPx;
+  function fit() {
+    const w = box.width * unit;
+    const h = box.height * unit;
+    view.scale = Math.min(stage.clientWidth / w, stage.clientHeight / h, 2.5);
+    view.x = (stage.clientWidth - w * view.scale) / 2;
+    view.y = (stage.clientHeight - h * view.scale) / 2;
+    view.follow = false;
+    applyView();
+  }
+  // Too big to fit at a readable size: show it at that size and keep the active node in view
+  // (the camera moves, the layout does not).
+  function readable() {
+    fit();
+    if (view.scale >= READABLE) return;
+    view.scale = READABLE;
+    view.follow = true;
+    applyView();
+    const P = state.practise;
+    const asked = state.mode === "practise" && P && D.practise.items[P.pos];
+    if (asked) {
+      focus(asked.node, false);
+      return;
+    }
+    const st = D.steps[state.step];
+    focus(st.node === null ? st.focus || 0 : st.node, st.phase === "backward");
+  }
+  // Where each node's centre is on the canvas at scale 1, measured once before any zoom (a
+  // measurement during the camera's animated move would be off).
+  const centres = {};
+  canvas.style.transform = "none";
+  {
+    const c = canvas.getBoundingClientRect();
+    for (const g of svg.querySelectorAll("g.node")) {
+      const r = g.getBoundingClientRect();
+      centres[g.id] = [r.left - c.left + r.width / 2, r.top - c.top + r.height / 2];
+    }
+  }
+  function focus(i, onOp) {
+    const at = (onOp && centres["op" + i]) || centres["v" + i];
+    if (!at) return;
+    view.x = stage.clientWidth / 2 - at[0] * view.scale;
+    view.y = stage.clientHeight / 2 - at[1] * view.scale;
+    applyView();
+  }
+  function zoom(factor, cx, cy) {
+    const x = cx === undefined ? stage.clientWidth / 2 : cx;
+    const y = cy === undefined ? stage.clientHeight / 2 : cy;
+    view.x = x - (x - view.x) * factor;
+    view.y = y - (y - view.y) * factor;
+    view.scale *= factor;
+    view.follow = false;
+    applyView();
+  }
+  stage.addEventListener("wheel", (ev) => {
+    ev.preventDefault();
+    const r = stage.getBoundingClientRect();
+    zoom(ev.deltaY < 0 ? 1.15 : 1 / 1.15, ev.clientX - r.left, ev.clientY - r.top);
+  }, { passive: false });
+  let drag = null;
+  stage.addEventListener("pointerdown", (ev) => {
+    if (ev.target.closest && ev.target.closest(".node")) return;
+    drag = { x: ev.clientX - view.x, y: ev.clientY - view.y };
+    stage.setPointerCapture(ev.pointerId);
+  });
+  stage.addEventListener("pointermove", (ev) => {
+    if (!drag) return;
+    view.x = ev.clientX - drag.x;
+    view.y = ev.clientY - drag.y;
+    view.follow = false;
+    applyView();
+  });
+  stage.addEventListener("pointerup", () => { drag = null; });
+  $("zoom-in").addEventListener("click", () => zoom(1.25));
+  $("zoom-out").addEventListener("click", () => zoom(0.8));
+  $("zoom-fit").addEventListener("click", fit);
+  $("zoom-read").addEventListener("click", readable);
+  $("fullscreen").addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+  });
+  document.addEventListener("fullscreenchange", readable);
+  window.addEventListener("resize", readable);
+
+  // -- wiring ---------------------------------------------------------------------------------
+  for (const g of svg.querySelectorAll("g.node")) {
+    const m = /^(v|op)(\d+)$/.exec(g.id);
+    if (!m) continue;
+    const pick = () => ask(Number(m[2]), m[1] === "op");
+    g.addEventListener("click", pick);
+    g.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") { ev.preventDefault(); pick(); }
+    });
+  }
+  $("prev").addEventListener("click", () => { play(false); go(current() - 1); });
+  $("next").addEventListener("click", () => { play(false); go(current() + 1); });
+  $("play").addEventListener("click", () => play(state.timer === null));
+  $("slider").addEventListener("input", () => { play(false); go(Number($("slider").value)); });
+  for (const m of ["step", "ask", "practise", "train"]) {
+    $("mode-" + m).addEventListener("click", () => setMode(m));
+  }
+  document.addEventListener("keydown", (ev) => {
+    const t = ev.target;
+    if (t && t.tagName === "INPUT" && t.type !== "range") return;
+    if (state.mode !== "step" && state.mode !== "train") return;
+    if (ev.key === "ArrowRight") { ev.preventDefault(); play(false); go(current() + 1); }
+    else if (ev.key === "ArrowLeft") { ev.preventDefault(); play(false); go(current() - 1); }
+    else if (ev.key === " ") { ev.preventDefault(); play(state.timer === null); }
+  });
+  if (T) {
+    $("mode-train").hidden = false;
+    $("train-slider").max = String(T.steps.length - 1);
+    $("train-slider").addEventListener("input", () => go(Number($("train-slider").value)));
+    setText("train-info", "gradient descent W′ = W − a·∂E/∂W with a = " + T.lr + ": " +
+      (T.steps.length - 1) + " steps precomputed, stopped at " + T.stopped + ".");
+  }
+  if (D.practiseOnly) {
+    $("mode-step").textContent = "Forward pass";
+    $("mode-ask").hidden = true;
+  }
+  setMode(D.practiseOnly ? "practise" : "step");
+  readable();
+  document.body.dataset.ready = "1";
+})();

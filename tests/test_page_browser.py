@@ -1,0 +1,337 @@
+"""The lesson page in a real browser: the system's Chromium (Debian's package, /usr/bin/chromium),
+driven by Playwright, with the network blocked. Nothing here downloads a browser.
+
+Each test opens a page written into the test's temporary folder (the demo's lesson.html, made
+by the demo's own writer, and a page for a small expression), steps through it, clicks it and
+types into it, then checks the numbers on screen against the engine's, that no request left the
+page, and that the console stayed clean. Screenshots at 1920×1080 and 1280×720 are saved in the
+temporary folder (``pytest --basetemp=DIR`` keeps them where you can look at them).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd_mlp import Value, to_html
+from autograd_mlp.engine import topological_order
+from autograd_mlp.teach.paths import path_sum, paths
+from autograd_mlp.viz import format_number
+from autograd_mlp.viz.html import PRACTISE_DECIMALS
+from tests.conftest import IN_CI, needs
+
+CHROMIUM = os.environ.get("AUTOGRAD_MLP_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NASTY = 'a</script><!--<img src=x onerror="window.__xss=1">&amp;"\''
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    needs("pygraphviz")
+    sync_api = needs("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"{message}: required under CI=true")
+        pytest.skip(message)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Opened:
+    page: Any
+    url: str
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def text(self, selector: str) -> str:
+        return str(self.page.text_content(selector)).strip()
+
+    def texts(self, selector: str) -> list[str]:
+        return [str(t).strip() for t in self.page.locator(selector).all_text_contents()]
+
+    def close(self) -> None:
+        self.page.close()
+        assert self.blocked == [], f"the page asked the network for {self.blocked}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+def open_page(browser: Any, path: Path, width: int = 1920, height: int = 1080) -> Opened:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    url = path.resolve().as_uri()
+    opened = Opened(page, url)
+
+    def route(r: Any) -> None:
+        if r.request.url == url:
+            r.continue_()
+        else:
+            opened.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']")
+    return opened
+
+
+def small() -> tuple[Value, dict[str, Value]]:
+    x = Value(2.0, label="x")
+    w = Value(-3.0, label="w")
+    b = Value(6.8814, label="b")
+    y = (x * w + b + x).tanh()
+    y.label = "y"
+    y.backward()
+    return y, {"x": x, "w": w, "b": b}
+
+
+def factor(x: float) -> str:
+    s = format_number(x)
+    return f"({s})" if s.startswith("−") else s
+
+
+def test_every_backward_step_shows_the_engines_numbers(browser: Any, tmp_path: Path) -> None:
+    y, leaves = small()
+    order = topological_order(y)
+    path = to_html(y).save(tmp_path / "small.html")
+    o = open_page(browser, path)
+    ops = [v for v in order if v._prev]
+    steps = 2 * len(ops) + 2
+    assert o.text("#step-count") == f"step 0 of {steps - 1}"
+    for _ in range(len(ops) + 1):  # through the forward pass to the seed
+        o.page.click("#next")
+    assert o.text(f"#v{len(order) - 1}-grad") == "grad 1.0000"
+    saw_partial = False
+    for node in reversed(ops):  # one backward step per operation, as backward() visits them
+        o.page.keyboard.press("ArrowRight")
+        i = order.index(node)
+        assert "active" in str(o.page.get_attribute(f"#op{i}", "class"))
+        shown = o.texts(".contrib")
+        assert len(shown) == len(node._prev)  # one line per arrow into the operation
+        for text, local in zip(shown, node._local):
+            contrib = f"{factor(local)} × {factor(node.grad)} = {format_number(local * node.grad)}"
+            assert text.endswith(contrib), (text, contrib)
+        for partial in o.texts(".partial"):
+            saw_partial = True
+            assert "of 2 contributions received, 1 still to come" in partial
+            assert partial.startswith("x: ")  # x feeds two operations
+    assert saw_partial
+    assert o.text("#step-count") == f"step {steps - 1} of {steps - 1}"
+    for i, v in enumerate(order):  # the end of the backward pass: every gradient, as backward()
+        assert o.text(f"#v{i}-grad") == f"grad {format_number(v.grad)}"
+        assert o.text(f"#v{i}-data") == f"data {format_number(v.data)}"
+    assert o.text(f"#v{order.index(leaves['x'])}-grad") == f"grad {format_number(leaves['x'].grad)}"
+    # ← goes back, and a gradient that was complete is partial again
+    for _ in range(len(ops)):
+        o.page.keyboard.press("ArrowLeft")
+    assert o.text(f"#v{order.index(leaves['x'])}-grad") == "grad"
+    o.close()
+
+
+def test_a_leaf_lists_its_paths_and_their_sum(browser: Any, tmp_path: Path) -> None:
+    y, leaves = small()
+    order = topological_order(y)
+    path = to_html(y).save(tmp_path / "small.html")
+    o = open_page(browser, path)
+    x = leaves["x"]
+    o.page.click(f"#v{order.index(x)}")
+    found = paths(y, x)
+    assert o.texts(".path-product") == [format_number(p.product) for p in found]
+    assert o.text(".path-sum") == format_number(path_sum(found))
+    assert o.text(".path-grad") == format_number(x.grad)
+    arrows = [(child, v, k) for v in order for k, child in enumerate(v._prev)]
+    on_path = {(a, b, k) for p in found for a, b, k in zip(p.nodes, p.nodes[1:], p.slots)}
+    for child, v, k in arrows:  # every arrow of every path is drawn bold, no other
+        marked = "onpath" in str(o.page.get_attribute(f"#e{order.index(v)}_{k}", "class"))
+        assert marked == ((child, v, k) in on_path), (child, v, k)
+    # an operation: its rule and its value
+    o.page.click(f"#op{len(order) - 1}")
+    assert "1 − y²" in o.text(".rule") and o.text(".rule").endswith(format_number(y._local[0]))
+    o.close()
+
+
+def test_practise_checks_answers_and_hints(browser: Any, tmp_path: Path) -> None:
+    y, _ = small()
+    order = topological_order(y)
+    for practise_only in (False, True):
+        path = to_html(y, practise_only=practise_only).save(tmp_path / "practise.html")
+        o = open_page(browser, path)
+        if not practise_only:
+            o.page.click("#mode-practise")
+        first = order[-2]  # backward order: the Value just below the root comes first
+        i = len(order) - 2
+        assert o.text(f"#v{i}-grad") == "grad ?"
+        # no gradient on screen before it is earned: only the seed and the question mark
+        cells = {o.text(f"#v{j}-grad") for j in range(len(order))}
+        assert cells == {"grad", "grad ?", "grad 1"}, cells
+        assert format_number(first.grad) not in o.page.inner_text("#panel")
+        o.page.fill("#answer", f"{first.grad + 0.5:.3f}")
+        o.page.click("#check")
+        assert "Hint" in o.text("#message") and "arrow" in o.text("#message")
+        assert o.text("#score") == "score: 0 right, 1 wrong"
+        assert o.page.locator("g.edge.used").count() == len(
+            [k for v in order for k in v._prev if k is first]
+        )
+        o.page.fill("#answer", f"{first.grad:.{PRACTISE_DECIMALS}f}".replace("-", "−"))
+        o.page.keyboard.press("Enter")
+        assert o.text("#message").startswith("right")
+        assert o.text("#score") == "score: 1 right, 1 wrong"
+        shown = o.text(f"#v{i}-grad")
+        expected = f"{first.grad:.{PRACTISE_DECIMALS}f}" if practise_only else "x"
+        if practise_only:
+            assert shown == f"grad {expected}"
+        else:
+            assert shown == f"grad {format_number(first.grad)}"
+        assert o.text(f"#v{i - 1}-grad") == "grad ?"  # the next one is asked
+        o.close()
+
+
+def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:
+    a = Value(1.5, label=NASTY)
+    y = a * a
+    y.label = "y & <b>bold</b>"
+    path = to_html(y, title="</script><script>window.__xss=1</script>").save(tmp_path / "x.html")
+    o = open_page(browser, path)
+    assert o.page.evaluate("window.__xss") is None
+    assert o.page.locator("img").count() == 0 and o.page.locator("b").count() == 0
+    assert o.page.evaluate("document.querySelector('#v0 title').textContent") == NASTY
+    assert o.page.get_attribute("#v0", "aria-label") == f"ask the Value {NASTY}"  # attribute
+    o.page.click("#v0")
+    assert o.text("#caption").startswith(NASTY)
+    o.close()
+
+
+def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
+    from autograd_mlp.demo import lesson_backward, write_lesson_page
+
+    path = write_lesson_page(tmp_path / "lesson.html")
+    _, _, error = lesson_backward()
+    order = topological_order(error)
+    o = open_page(browser, path)
+    o.page.screenshot(path=str(tmp_path / "lesson-1920x1080-forward.png"))
+    # readable from the back: panel and buttons at ≥ 18 px, graph text drawn at ≥ 18 px
+    for selector in ("#caption", "#next", "#mode-ask"):
+        size = o.page.evaluate(
+            f"parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize)"
+        )
+        assert size >= 18, (selector, size)
+    # every step, with the keyboard
+    last = int(str(o.page.get_attribute("#slider", "max")))
+    for _ in range(last):
+        o.page.keyboard.press("ArrowRight")
+    for i, v in enumerate(order):
+        assert o.text(f"#v{i}-grad") == f"grad {format_number(v.grad)}", v.label
+    for text in ("v0-data", "e10_0-label"):  # a box's number, the number on σ's arrow
+        box = f"document.getElementById('{text}').getBoundingClientRect()"
+        assert o.page.evaluate(f"{box}.height") >= 18, text
+    o.page.keyboard.press("ArrowLeft")
+    o.page.wait_for_timeout(350)  # the camera's pan
+    o.page.screenshot(path=str(tmp_path / "lesson-1920x1080-backward.png"))
+    # space plays and pauses
+    o.page.click("#slider")
+    o.page.keyboard.press("Home")
+    o.page.keyboard.press(" ")
+    assert o.text("#play") == "❚❚ pause"
+    o.page.keyboard.press(" ")
+    assert o.text("#play") == "▶ play"
+    # train: the last precomputed step's E, and the graph follows
+    o.page.click("#mode-train")
+    n = int(str(o.page.get_attribute("#slider", "max")))
+    o.page.keyboard.press("End")
+    for _ in range(n):
+        o.page.keyboard.press("ArrowRight")
+    final = o.text("#train-step")
+    assert final.startswith("E = ") and float(final[4:].replace("−", "-")) <= 1e-4
+    assert o.text(f"#v{len(order) - 1}-data") == f"data {final[4:]}"
+    o.page.screenshot(path=str(tmp_path / "lesson-1920x1080-train.png"))
+    o.close()
+    # the smaller screen: ask a first-layer weight
+    o = open_page(browser, path, 1280, 720)
+    w = next(i for i, v in enumerate(order) if v.label == "L1.N1.w1")
+    o.page.click("#mode-ask")
+    o.page.click("#zoom-fit")
+    o.page.wait_for_timeout(350)  # the camera's move to the whole graph
+    o.page.click(f"#v{w}")
+    assert len(o.texts(".path-product")) == 2
+    assert o.text(".path-grad") == format_number(order[w].grad)
+    o.page.screenshot(path=str(tmp_path / "lesson-1280x720-ask.png"))
+    o.close()
+
+
+def test_a_500_value_graph_stays_responsive(browser: Any, tmp_path: Path) -> None:
+    v = Value(0.5, label="v0")
+    for _ in range(99):  # 1 + 99·5 = 496 Values: a constant, ×, tanh, a constant, +
+        v = (v * 0.9).tanh() + 0.01
+    y = v
+    assert len(topological_order(y)) <= 500
+    started = time.perf_counter()
+    path = to_html(y).save(tmp_path / "big.html")
+    built = time.perf_counter() - started
+    assert built < 15, built
+    o = open_page(browser, path, 1280, 720)
+    last = int(str(o.page.get_attribute("#slider", "max")))
+    started = time.perf_counter()
+    for s in (last // 2, last - 1, last, 1):
+        o.page.evaluate(
+            "s => { const e = document.getElementById('slider'); e.value = String(s);"
+            " e.dispatchEvent(new Event('input')); }",
+            s,
+        )
+    for _ in range(20):
+        o.page.keyboard.press("ArrowRight")
+    assert time.perf_counter() - started < 3
+    assert o.text("#step-count") == f"step 21 of {last}"
+    o.close()
+
+
+def test_a_notebook_shows_the_page_in_an_iframe(browser: Any, tmp_path: Path) -> None:
+    y, _ = small()
+    page = to_html(y)
+    notebook = tmp_path / "notebook.html"  # what an exported notebook holds: the cell's HTML
+    notebook.write_text(f"<!DOCTYPE html><html><body>{page._repr_html_()}</body></html>")
+    o = open_page_plain(browser, notebook)
+    frame = o.page.frame_locator("iframe")
+    frame.locator("body[data-ready='1']").wait_for()
+    frame.locator("#next").click()
+    ops = sum(1 for v in topological_order(y) if v._prev)
+    assert frame.locator("#step-count").text_content() == f"step 1 of {2 * ops + 1}"
+    o.close()
+
+
+def open_page_plain(browser: Any, path: Path) -> Opened:
+    """Like `open_page`, for a page that has no data-ready flag of its own (the notebook)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    url = path.resolve().as_uri()
+    opened = Opened(page, url)
+
+    def route(r: Any) -> None:
+        if r.request.url in (url, "about:srcdoc"):
+            r.continue_()
+        else:
+            opened.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: opened.errors.append(str(e)))
+    page.goto(url)
+    return opened
