@@ -109,46 +109,40 @@ class Tile:
         return max(dx, 0.0) * max(dy, 0.0)
 
 
-def _cuts(
-    intervals: list[tuple[float, float]], total: float, view: float
-) -> list[tuple[float, float]]:
-    """Spans [start, stop] of length ≤ ``view`` covering [0, total], each overlapping the one
-    before by about a quarter view. A cut is made where it crosses the fewest ``intervals``
-    (boxes): in white space whenever there is any."""
-    if total <= view:
-        return [(0.0, total)]
-    edges = sorted({0.0, total, *(a for a, _ in intervals), *(b for _, b in intervals)})
-
-    def crossed(c: float) -> int:
-        return sum(1 for a, b in intervals if a + 0.5 < c < b - 0.5)
-
-    spans: list[tuple[float, float]] = []
-    start = 0.0
-    while True:
-        if start + view >= total:
-            spans.append((start, total))
-            return spans
-        # candidates: box edges in the second half of the view (the view then shows enough)
-        options = [c for c in edges if start + view / 2 <= c <= start + view] or [start + view]
-        stop = min(options, key=lambda c: (crossed(c), -c))
-        spans.append((start, stop))
-        back = [c for c in edges if start < c <= stop - view / 4]
-        nxt = min(back, key=lambda c: (crossed(c), -c)) if back else stop
-        start = nxt if nxt > start else stop
-
-
 def tiles(layout: Layout, view_w: float, view_h: float) -> list[Tile]:
-    """The views (at most ``view_w`` × ``view_h`` layout units) that together show the layout:
-    columns first (a left-to-right graph has white space between its columns), then each
-    column cut into rows where its own boxes leave white space."""
+    """The views (``view_w`` × ``view_h`` layout units, or the whole layout when it is
+    smaller) that together show every node box whole, as few as a greedy cover finds.
+
+    Candidate views start at a box's left or top edge (less a small margin); the view that
+    shows the most boxes not yet shown whole is taken, until every box is. The views are then
+    numbered in reading order (left to right, then top to bottom)."""
+    w = min(view_w, layout.width)
+    h = min(view_h, layout.height)
+    pad = 6.0
     boxes = [(n.x, n.y, n.w, n.h) for n in layout.nodes.values()]
-    boxes += [(e.label[0], e.label[1], e.label[2], e.label[3]) for e in layout.edges if e.label]
-    out: list[Tile] = []
-    for x0, x1 in _cuts([(x, x + w) for x, _, w, _ in boxes], layout.width, view_w):
-        inside = [(y, y + h) for x, y, w, h in boxes if x < x1 and x + w > x0]
-        for y0, y1 in _cuts(inside, layout.height, view_h):
-            out.append(Tile(len(out), x0, y0, x1 - x0, y1 - y0))
-    return out
+    xs = sorted({min(max(x - pad, 0.0), layout.width - w) for x, _, _, _ in boxes} | {0.0})
+    ys = sorted({min(max(y - pad, 0.0), layout.height - h) for _, y, _, _ in boxes} | {0.0})
+
+    def inside(x0: float, y0: float, b: tuple[float, float, float, float]) -> bool:
+        bx, by, bw, bh = b
+        return x0 <= bx and bx + bw <= x0 + w and y0 <= by and by + bh <= y0 + h
+
+    left = set(range(len(boxes)))
+    chosen: list[tuple[float, float]] = []
+    while left:
+        best = max(
+            ((x0, y0) for y0 in ys for x0 in xs),
+            key=lambda c: (sum(1 for i in left if inside(c[0], c[1], boxes[i])), -c[0], -c[1]),
+        )
+        shown = {i for i in left if inside(best[0], best[1], boxes[i])}
+        if not shown:  # a box larger than a view: show its top left corner
+            i = min(left)
+            best = (boxes[i][0], boxes[i][1])
+            shown = {i}
+        left -= shown
+        chosen.append(best)
+    chosen.sort(key=lambda c: (round(c[0] / max(w, 1.0)), c[1], c[0]))
+    return [Tile(k, x0, y0, w, h) for k, (x0, y0) in enumerate(chosen)]
 
 
 def wrap(text: str, width_px: float, size_px: float, bold: bool = False) -> list[str]:
@@ -186,7 +180,7 @@ def bands(size: Size, header_lines: int, footer_lines: int, title_lines: int = 1
     header = title + (title_lines - 1) * title * 1.2 + body * 0.8
     if header_lines > 1:
         header += title * 0.3 + body + (header_lines - 2) * body * 1.35
-    footer = footer_lines * body * 1.35 + (body * 0.8 if footer_lines else 0)
+    footer = footer_lines * body * 1.35 + (body * 1.2 if footer_lines else 0)
     return Bands(header, footer)
 
 
@@ -251,7 +245,7 @@ def compose(
     column_w = (size.width - 2 * m) / footer_columns
     for k, line in enumerate(footer):
         col, row = divmod(k, rows)
-        y = size.height - m - b.footer + body * 1.1 + row * body * 1.35
+        y = size.height - m - b.footer + body * 1.5 + row * body * 1.35
         draw_text(draw, (m + col * column_w, y), line, body, False, TEXT)
     return page
 
