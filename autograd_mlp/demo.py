@@ -384,11 +384,7 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
         return found
 
     def network_png(path: Path) -> None:
-        b = board()
-        title = f"the lesson's {lesson.name} after one backward pass"
-        subtitle = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
-        page = network_page(b.model, list(lesson.inputs), size=size, title=title, subtitle=subtitle)
-        write_atomic(path, png_bytes(page))
+        write_atomic(path, png_bytes(network_page(board(), size=size)))
 
     def slides_pdf(path: Path) -> None:
         write_pdf(path, [s.image for s in slides()], size)

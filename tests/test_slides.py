@@ -187,3 +187,28 @@ def test_cli_lesson_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["lesson", "slides", "--lesson", str(bad), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "layers[0].weights: missing" in err
+
+
+@pytest.mark.parametrize("size", ["projector", "letter"])
+def test_the_network_page_is_drawn_on_the_lesson_layout_at_size(
+    board: LessonLayout, size: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_mlp.teach.network import network_page
+
+    rec = _Recorder(monkeypatch)
+    image = network_page(board, size=size)
+    assert image.size == (SIZES[size].width, SIZES[size].height)
+    assert min(rec.sizes) >= pages.body_px(size) - 1e-9
+    for text, left, right, _, width in rec.texts:
+        assert left >= 0 and right <= width, text
+    drawn = [t[0] for t in rec.texts]
+    assert any(DEFAULT_LESSON.error_formula in t for t in drawn)
+    # every weight and its gradient, every neuron's bias gradient, from the engine
+    for layer in board.model.layers:
+        for n in layer.neurons:
+            assert any(t.endswith(f"∂E/∂b = {pages.format_number(n.b.grad)}") for t in drawn)
+            for w in n.w:
+                assert f"{w.label} = {pages.format_number(w.data)}" in drawn
+    # the inputs are drawn in order top to bottom, where the graph has them
+    ys = {t[0]: t for t in rec.texts if t[0] in ("x1", "x2", "x3")}
+    assert len(ys) == 3

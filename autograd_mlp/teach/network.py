@@ -9,6 +9,10 @@ colour encodes the sign of the weight (blue positive, orange negative: a pair th
 readers tell apart) and edge width its magnitude, so the strong connections stand out before
 any number is read.
 
+`network_page(board, size=...)` draws the same figure for a class, at a real size (projector or
+paper), on the lesson's one layout (`autograd_mlp.teach.layout`): each input where its box is
+in the gradient graph, each neuron at the centre of its neuron box, so the two views line up.
+
 This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_graph`` is the
 *graph* view (one box per Value). The DOT text is built here; rendering goes through
 ``autograd_mlp.viz`` (``save(graph, "net.png")``), like every other figure.
@@ -17,13 +21,17 @@ This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_grap
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value
 from ..nn import MLP
 from ..viz import GradGraph
 from ..viz import format_number as _fmt
+
+if TYPE_CHECKING:
+    from .layout import LessonLayout
 
 __all__ = ["draw_network", "network_page", "MAX_NETWORK_EDGES"]
 
@@ -221,50 +229,186 @@ def _weight_id(layer_index: int, neuron_index: int, input_index: int) -> str:
 # At a real size: one page with the lesson's title and error convention
 # ------------------------------------------------------------------------------------------------
 
-NETWORK_FONT_PT = 9  # the smallest text draw_network writes (the weights' boxes)
-
 
 def network_page(
-    model: MLP,
-    x: Sequence[float | Value] | None,
+    board: LessonLayout,
     *,
     size: str = "projector",
-    title: str,
-    subtitle: str,
-    timeout: float | None = None,
+    title: str | None = None,
 ) -> Any:
-    """The network diagram on one page of ``size`` (a Pillow image): rendered by Graphviz at
-    the resolution that makes its smallest text (the weights, 9 pt) at least body size, under
-    a header with ``title`` in large type and ``subtitle`` (the error convention)."""
-    import io
-    import math
-
+    """The lesson's network on one page of ``size`` (a Pillow image), drawn on the lesson's
+    one layout: each input's circle where its box is in the gradient graph, each neuron's
+    circle at the centre of its neuron box, at the same scale as the slides, so the two views
+    of the lesson line up. Every weight is written in a box on its own line (with its
+    gradient after backward), every neuron shows b, ∂E/∂b, z and a; the header gives the
+    error convention."""
     from PIL import Image, ImageDraw
 
-    from ..viz.layout import TEXT, draw_text
+    from ..viz.layout import FONT_SIZE, LINE, TEXT, draw_text, text_width
     from ..viz.pages import TITLE_RATIO, body_px, size_named
-    from ..viz.render import DEFAULT_TIMEOUT, render_bytes
 
     page = size_named(size)
     body = body_px(page)
-    graph = draw_network(model, x)
-    dpi = math.ceil(body / NETWORK_FONT_PT * 72)
-    graph.graph_attr["dpi"] = str(dpi)
-    data = render_bytes(graph, "png", timeout=timeout or DEFAULT_TIMEOUT, quiet=True)
-    picture = Image.open(io.BytesIO(data)).convert("RGB")
+    scale = page.scale
+    lesson = board.lesson
+    model = board.model
+    layout = board.layout
+    forward = _forward(model, list(lesson.inputs))
+    name = {v: nid for v, nid in layout.ids.items()}
+
+    def fmt(v: float) -> str:
+        return _fmt(v, layout.precision)
+
     m = page.margin
-    top = m + body * TITLE_RATIO * 1.3 + body * 1.6
-    room = (page.width - 2 * m, page.height - round(top) - m)
-    if picture.width > room[0] or picture.height > room[1]:
-        # A network too large for one page at this text size: shrink it to fit (its text is
-        # then smaller than body size; draw one layer at a time for a class).
-        ratio = min(room[0] / picture.width, room[1] / picture.height)
-        picture = picture.resize(
-            (int(picture.width * ratio), int(picture.height * ratio)), Image.Resampling.LANCZOS
-        )
+    head = m + body * TITLE_RATIO * 1.3 + body * 2.0
+    key_h = body * 2.5
+    room_w, room_h = page.width - 2 * m, page.height - head - m - key_h
+    x_min = min(n.x for n in layout.nodes.values())
+
+    def build(squeeze: float) -> tuple[Any, Any, Any, Any]:
+        """Circles, lines, weight boxes and all boxes, the columns ``squeeze`` times as far
+        apart as in the layout (rows stay where the layout has them)."""
+
+        def sx(x: float) -> float:
+            return x_min + (x - x_min) * squeeze
+
+        # Circles (layout units): centre, radius, text rows, colours.
+        circles: list[tuple[float, float, float, list[tuple[str, str]], str, str]] = []
+        inputs = [v for v in layout.ids if not v._prev and v.label.startswith("x")]
+        centre: dict[str, tuple[float, float, float]] = {}
+        for i in range(model.nin):
+            where = next(layout.nodes[name[v]] for v in inputs if v.label == f"x{i + 1}")
+            rows = [(f"x{i + 1}", TEXT), (fmt(lesson.inputs[i]), TEXT)]
+            r = _radius(rows, text_width)
+            centre[f"x{i + 1}"] = (sx(where.cx), where.cy, r)
+            circles.append((sx(where.cx), where.cy, r, rows, FILL["input"], BORDER["input"]))
+        last = len(model.layers) - 1
+        for li, layer in enumerate(model.layers):
+            act = _ACTIVATION_NAME.get(layer.activation, layer.activation)
+            for j, n in enumerate(layer.neurons):
+                c = layout.clusters[f"cluster_L{li + 1}_N{j + 1}"]
+                z, a = forward[li][j]
+                rows = [
+                    (n.name, TEXT),
+                    (f"b = {fmt(n.b.data)}", TEXT),
+                    (f"∂E/∂b = {fmt(n.b.grad)}", GRAD),
+                    (f"z = {fmt(z)}", TEXT),
+                    (
+                        f"a = z = {fmt(a)}"
+                        if n.activation == "linear"
+                        else f"a = {act}(z) = {fmt(a)}",
+                        TEXT,
+                    ),
+                ]
+                r = _radius(rows, text_width)
+                kind = "output" if li == last else "hidden"
+                cx, cy = sx(c.x + c.w / 2), c.y + c.h / 2
+                centre[n.name] = (cx, cy, r)
+                circles.append((cx, cy, r, rows, FILL[kind], BORDER[kind]))
+        # Weight boxes on their lines, at the first place along the line that is clear.
+        weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+        largest = max((abs(w.data) for w in weights), default=0.0)
+        lines = []
+        placed: list[tuple[float, float, float, float]] = [
+            (cx - r, cy - r, 2 * r, 2 * r) for cx, cy, r, *_ in circles
+        ]
+        labels = []
+        for li, layer in enumerate(model.layers):
+            for n in layer.neurons:
+                for i, w in enumerate(n.w):
+                    src = f"x{i + 1}" if li == 0 else model.layers[li - 1].neurons[i].name
+                    (x0, y0, r0), (x1, y1, r1) = centre[src], centre[n.name]
+                    colour = NEGATIVE if w.data < 0 else POSITIVE
+                    width = float(_width(w.data, largest))
+                    lines.append((x0, y0, r0, x1, y1, r1, colour, width))
+                    texts = [
+                        (f"{w.label} = {fmt(w.data)}", colour),
+                        (f"∂E/∂w = {fmt(w.grad)}", GRAD),
+                    ]
+                    bw = max(text_width(t, FONT_SIZE) for t, _ in texts) + 12
+                    bh = 2 * LINE + 6
+                    spot: tuple[float, float, float, float] | None = None
+                    for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.2, 0.8):
+                        px, py = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+                        cand = (px - bw / 2, py - bh / 2, bw, bh)
+                        if not any(_overlap(cand, other) for other in placed):
+                            spot = cand
+                            break
+                    if spot is None:  # crowded: the middle of the line, over the others
+                        spot = ((x0 + x1 - bw) / 2, (y0 + y1 - bh) / 2, bw, bh)
+                    placed.append(spot)
+                    labels.append((spot, texts, colour))
+        return circles, lines, labels, placed
+
+    # A page narrower than the layout brings the columns closer rather than shrink the text.
+    for squeeze in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
+        circles, lines, labels, placed = build(squeeze)
+        xs = [b[0] for b in placed] + [b[0] + b[2] for b in placed]
+        if (max(xs) - min(xs)) * scale <= room_w:
+            break
+    # The page: header, then the network in layout coordinates (the slides' scale).
+    xs = [b[0] for b in placed] + [b[0] + b[2] for b in placed]
+    ys = [b[1] for b in placed] + [b[1] + b[3] for b in placed]
+    left, top_u, right, bottom_u = min(xs), min(ys), max(xs), max(ys)
+    fit = min(room_w / (right - left), room_h / (bottom_u - top_u))
+    s_ = min(scale, fit)  # the slides' scale; smaller only for a network too big for a page
+    ox = m + (room_w - (right - left) * s_) / 2 - left * s_
+    oy = head - top_u * s_
+
+    def P(x: float, y: float) -> tuple[float, float]:
+        return (ox + x * s_, oy + y * s_)
+
     image = Image.new("RGB", (page.width, page.height), "white")
     draw = ImageDraw.Draw(image)
-    draw_text(draw, (m, m + body * TITLE_RATIO), title, body * TITLE_RATIO, True, TEXT)
-    draw_text(draw, (m, m + body * TITLE_RATIO * 1.3 + body), subtitle, body, False, TEXT)
-    image.paste(picture, ((page.width - picture.width) // 2, round(top)))
+    heading = title or f"the lesson's {lesson.name} after one backward pass"
+    draw_text(draw, (m, m + body * TITLE_RATIO), heading, body * TITLE_RATIO, True, TEXT)
+    sub = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
+    draw_text(draw, (m, m + body * TITLE_RATIO * 1.3 + body), sub, body, False, TEXT)
+    for x0, y0, r0, x1, y1, r1, colour, width in lines:
+        length = math.hypot(x1 - x0, y1 - y0) or 1.0
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        start, end = P(x0 + ux * r0, y0 + uy * r0), P(x1 - ux * (r1 + 6), y1 - uy * (r1 + 6))
+        draw.line([start, end], fill=colour, width=max(1, round(width * s_)))
+        tip = P(x1 - ux * r1, y1 - uy * r1)
+        side = (-uy * 5 * s_, ux * 5 * s_)
+        back = (tip[0] - ux * 11 * s_, tip[1] - uy * 11 * s_)
+        draw.polygon(
+            [tip, (back[0] + side[0], back[1] + side[1]), (back[0] - side[0], back[1] - side[1])],
+            fill=colour,
+        )
+    for cx, cy, r, rows, fill, border in circles:
+        draw.ellipse(
+            [P(cx - r, cy - r), P(cx + r, cy + r)],
+            fill=fill,
+            outline=border,
+            width=max(1, round(1.5 * s_)),
+        )
+        y = cy - len(rows) * LINE / 2 + LINE / 2 + FONT_SIZE * 0.36
+        for k, (text, colour) in enumerate(rows):
+            draw_text(draw, P(cx, y + k * LINE), text, FONT_SIZE * s_, k == 0, colour, "middle")
+    for (bx, by, bw, bh), rows, colour in labels:
+        draw.rounded_rectangle(
+            [P(bx, by), P(bx + bw, by + bh)],
+            radius=5 * s_,
+            fill="white",
+            outline=colour,
+            width=max(1, round(1.2 * s_)),
+        )
+        for k, (text, ink) in enumerate(rows):
+            y = by + 3 + LINE * (k + 0.5) + FONT_SIZE * 0.36
+            draw_text(draw, P(bx + bw / 2, y), text, FONT_SIZE * s_, False, ink, "middle")
+    key = "edge colour: blue positive weight, orange negative; width: |w|; red: ∂E/∂w, ∂E/∂b"
+    draw_text(draw, (m, page.height - m - body * 0.5), key, body, False, TEXT)
     return image
+
+
+def _radius(rows: Sequence[tuple[str, str]], width: Any) -> float:
+    from ..viz.layout import FONT_SIZE, LINE
+
+    widest = max(float(width(t, FONT_SIZE, k == 0)) for k, (t, _) in enumerate(rows))
+    # The corners of the block of text must be inside the circle, not only its middle.
+    return math.hypot(widest / 2, len(rows) * LINE / 2) + 6
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
