@@ -13,8 +13,8 @@ from autograd_mlp.cli import main
 from autograd_mlp.teach.layout import LessonLayout, lesson_graph_pages, lesson_layout
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
 from autograd_mlp.teach.slides import lesson_slides, save_slides
+from autograd_mlp.viz import format_number, pages
 from autograd_mlp.viz import layout as layout_module
-from autograd_mlp.viz import pages
 from autograd_mlp.viz.pages import SIZES, cut_by, tiles, view_size
 from tests.conftest import needs
 
@@ -206,9 +206,9 @@ def test_the_network_page_is_drawn_on_the_lesson_layout_at_size(
     # every weight and its gradient, every neuron's bias gradient, from the engine
     for layer in board.model.layers:
         for n in layer.neurons:
-            assert any(t.endswith(f"∂E/∂b = {pages.format_number(n.b.grad)}") for t in drawn)
+            assert any(t.endswith(f"∂E/∂b = {format_number(n.b.grad)}") for t in drawn)
             for w in n.w:
-                assert f"{w.label} = {pages.format_number(w.data)}" in drawn
+                assert f"{w.label} = {format_number(w.data)}" in drawn
     # the inputs are drawn in order top to bottom, where the graph has them
     ys = {t[0]: t for t in rec.texts if t[0] in ("x1", "x2", "x3")}
     assert len(ys) == 3

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from .._files import write_atomic
-from .dot import format_number
 from .layout import FONT_SIZE, TEXT, Layout, Look, draw_text, paint, text_width
 
 __all__ = [
