@@ -534,8 +534,8 @@ def _add_lesson(sub: argparse._SubParsersAction[_Parser]) -> Runner:
             "A lesson is a small JSON file: inputs, targets, layers (activation, weights, "
             "biases), learning_rate and error (sum, half or mean). 'init' writes the project's "
             "3–2–2 lesson as a file to edit; 'graph' draws the lesson's gradient graph with a "
-            "weight's chain-rule paths; 'slides' writes the backward pass as numbered 16:9 "
-            "slides, one PDF and an animated GIF."
+            "weight's chain-rule paths; 'network' its network diagram; 'slides' writes the "
+            "backward pass as numbered 16:9 slides, one PDF and an animated GIF."
         ),
         epilog=(
             "example: autograd-mlp lesson slides --lesson my-lesson.json --size projector "
@@ -568,6 +568,12 @@ def _add_lesson(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "per view: FILE-1.png, FILE-2.png ... when split) or FILE.html (the interactive page: "
         "step, ask a node, practise, train)",
     )
+    network = actions.add_parser("network", help="draw the lesson's network (neurons, weights)")
+    add_lesson_argument(network)
+    add_size_argument(network)
+    network.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="FILE.png or FILE.pdf (one page)"
+    )
     slides = actions.add_parser("slides", help="write the backward pass as slides, PDF, GIF")
     add_lesson_argument(slides)
     add_size_argument(slides)
@@ -589,7 +595,7 @@ def _run_lesson(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     if args.action is None:
-        raise UsageError("lesson: missing ACTION, one of: init, graph, slides")
+        raise UsageError("lesson: missing ACTION, one of: init, graph, network, slides")
     lesson = lesson_from_args(args, f"lesson {args.action}")
     if args.action == "init":
         out = Path(args.output)
@@ -618,6 +624,24 @@ def _run_lesson(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"lesson graph: {exc}") from None
         print(f"wrote {', '.join(str(p) for p in written)}")
+        return 0
+    if args.action == "network":
+        from ._files import write_atomic
+        from .teach.layout import lesson_layout
+        from .teach.network import network_page
+        from .viz.pages import png_bytes, write_pdf
+
+        out = Path(args.output)
+        if out.suffix.lower() not in (".png", ".pdf"):
+            raise UsageError(
+                f"lesson network: -o {args.output}: the file name must end in .png or .pdf"
+            )
+        page = network_page(lesson_layout(lesson), size=args.size)
+        if out.suffix.lower() == ".pdf":
+            write_pdf(out, [page], args.size)
+        else:
+            write_atomic(out, png_bytes(page))
+        print(f"wrote {out}")
         return 0
     from .teach.slides import save_slides
 

@@ -178,6 +178,9 @@ def test_cli_lesson_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert len(list(out.glob("slide_*.png"))) == len(
         lesson_slides(mine, size="a4")
     )  # one per step of this lesson's backward pass
+    net = tmp_path / "net.pdf"
+    assert main(["lesson", "network", "--lesson", str(lesson_file), "-o", str(net)]) == 0
+    assert net.read_bytes().startswith(b"%PDF")
     graph = tmp_path / "graph.svg"
     assert main(["lesson", "graph", "--lesson", str(lesson_file), "-o", str(graph)]) == 0
     assert "E = (1/K) Σₖ (tₖ − yₖ)²" in graph.read_text()
