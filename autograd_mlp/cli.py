@@ -368,11 +368,15 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         help="print the lesson's worked example step by step (3–2–2 network, one training step)",
         description=(
             "The classic backprop lesson with the project's documented numbers: forward pass, "
-            "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths, the "
-            "update W' = W − a·∂E/∂W, then the error after more steps and the step at which a "
+            "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths and "
+            "again layer by layer (backpropagation's δ recursion, with the count of "
+            "multiplications that makes it cheaper), the update W' = W − a·∂E/∂W, then the error after more steps and the step at which a "
             "target error is reached."
         ),
-        epilog="example: autograd-mlp explain --format markdown > docs/worked-example.md",
+        epilog="examples:\n"
+        "  autograd-mlp explain --format markdown > docs/worked-example.md\n"
+        "  autograd-mlp explain --format latex --latex-wrapper beamer > slides.tex "
+        "&& pdflatex slides.tex",
     )
     p.add_argument(
         "--format",
@@ -385,7 +389,16 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         type=int,
         default=None,
         metavar="DECIMALS",
-        help="round every intermediate number as a hand calculation would (e.g. 4)",
+        help="round every intermediate number to DECIMALS (at least 1) as a hand calculation "
+        "would, half away from zero, and print that many decimals (e.g. 2)",
+    )
+    p.add_argument(
+        "--latex-wrapper",
+        choices=("article", "standalone", "beamer", "none"),
+        default="article",
+        help="with --format latex: a complete document that pdflatex compiles -- an A4 "
+        "article (default), a standalone page cropped to the content, beamer 16:9 slides -- "
+        "or none, the bare fragment to paste into a document of your own",
     )
     p.add_argument("--lr", type=float, default=LESSON_LR, help=f"learning constant a ({LESSON_LR})")
     p.add_argument(
@@ -400,6 +413,16 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
 def _run_explain(args: argparse.Namespace) -> int:
     from .teach.worked import worked_example
 
+    if args.round is not None and args.round < 1:
+        raise UsageError(
+            f"explain: --round must be at least 1 decimal, got {args.round} (with 0 decimals "
+            "σ(0.2) prints as σ(0) and every sigmoid derivative rounds to 0)"
+        )
+    if args.latex_wrapper != "article" and args.format != "latex":
+        raise UsageError(
+            f"explain: --latex-wrapper {args.latex_wrapper} needs --format latex, "
+            f"got --format {args.format}"
+        )
     try:
         text = worked_example(
             args.format,
@@ -407,6 +430,7 @@ def _run_explain(args: argparse.Namespace) -> int:
             steps=args.steps,
             target=args.target,
             round_intermediate=args.round,
+            document=args.latex_wrapper if args.format == "latex" else None,
         )
     except ValueError as exc:
         raise _usage("explain", exc) from None

@@ -27,12 +27,15 @@ from autograd_mlp.teach.lesson import (
     LESSON_W2,
     LESSON_X,
 )
+from autograd_mlp.teach.naming import round_half_away
 from autograd_mlp.teach.worked import (
     compute_worked_example,
+    multiplication_counts,
     worked_example,
     worked_example_markdown,
 )
 from tests.conftest import needs
+from tests.latex_tools import compile_latex
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "worked-example.md"
@@ -199,7 +202,7 @@ def test_round_reproduces_hand_rounding() -> None:
     _, h, y, _ = forward(start())
 
     def r(v: float) -> float:
-        return round(v, 4)
+        return round_half_away(v, 4)
 
     # path k of L1.N1.w1, multiplied from E down, each partial product rounded to 4 decimals:
     # 1 · 2(tₖ − yₖ) · (−1) · w2ₖ₁ · h₁(1 − h₁) · x₁
@@ -226,8 +229,11 @@ def _balanced(tex: str) -> bool:
 def test_latex_and_markdown_structure() -> None:
     tex = worked_example("latex", round_intermediate=4)
     assert _balanced(tex)
-    assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 5
-    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2
+    # one display per left-hand side: 4 + 2 forward, 1 error, 2 + 6 output layer, 8 hidden
+    # layer, 2 + 6 layer by layer
+    assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 31
+    # the numbers and the update are long tables set as two halves; the recursion's table
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 5
     assert tex.count(r"\[") == tex.count(r"\]")
     for line in tex.splitlines():
         if not line.startswith("%"):
@@ -276,7 +282,18 @@ def test_cli_runs_as_module_and_rejects_bad_options() -> None:
     [
         (["--round", "4"], {"round_intermediate": 4}),
         (["--lr", "0.1", "--steps", "7"], {"lr": 0.1, "steps": 7}),
-        (["--format", "latex", "--target", "0.05"], {"format": "latex", "target": 0.05}),
+        (
+            ["--format", "latex", "--target", "0.05"],
+            {"format": "latex", "target": 0.05, "document": "article"},
+        ),
+        (
+            ["--format", "latex", "--latex-wrapper", "none"],
+            {"format": "latex", "document": None},
+        ),
+        (
+            ["--format", "latex", "--latex-wrapper", "beamer", "--round", "3"],
+            {"format": "latex", "document": "beamer", "round_intermediate": 3},
+        ),
         (["--format", "text", "--round", "3"], {"round_intermediate": 3}),
     ],
 )
@@ -300,3 +317,89 @@ def test_console_script_prints_the_lesson() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == worked_example(steps=2)
+
+
+def test_round_prints_that_many_decimals_and_refuses_fewer_than_one() -> None:
+    text = worked_example(round_intermediate=2)
+    # the forward pass by hand with 2 decimals: z = −0.2, σ(−0.20) = 0.45 (0.4502 rounded)
+    assert "σ(L1.N1.z) = σ(−0.20) = 0.45" in text
+    assert "rounded to 2 decimals" in text
+    forward = text.split("2. Forward pass")[1].split("3. The error")[0]
+    assert re.findall(r"\d\.\d{3,}", forward) == []  # nothing printed with 3 or more decimals
+    assert "σ(−0.2000)" in worked_example()  # without --round: 4 decimals
+    assert "σ(−0.200)" in worked_example(round_intermediate=2, precision=3)  # unless asked
+    for bad in (0, -1, 18, True, 2.0):
+        with pytest.raises(ValueError, match="whole number of decimals from 1 to 17"):
+            worked_example(round_intermediate=bad)  # type: ignore[arg-type]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["explain", "--round", "0"]) == 2
+    assert "--round must be at least 1 decimal, got 0" in err.getvalue()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", "--round", "2"]) == 0
+    assert out.getvalue() == text
+
+
+def test_rounding_is_half_away_from_zero_as_on_paper() -> None:
+    # By hand: 0.125 → 0.13 and 2.675 → 2.68 (Python's round gives 0.12 and 2.67), −0.125 → −0.13
+    assert round_half_away(0.125, 2) == 0.13 and round(0.125, 2) == 0.12
+    assert round_half_away(2.675, 2) == 2.68 and round(2.675, 2) == 2.67
+    assert round_half_away(-0.125, 2) == -0.13
+    assert round_half_away(0.4502, 1) == 0.5 and round_half_away(0.44999, 1) == 0.4
+    assert math.isnan(round_half_away(float("nan"), 2))
+
+
+def test_recursion_gives_the_path_sums_with_its_numbers() -> None:
+    ex = compute_worked_example()
+    _, h, y, _ = forward(start())
+    # δ of the outputs: linear, so ∂E/∂yₖ = −2·(tₖ − yₖ); hidden: δⱼ = hⱼ(1 − hⱼ)·Σₖ wₖⱼ·δₖ
+    d_out = [-2.0 * (LESSON_T[k] - y[k]) for k in range(2)]
+    assert ex.delta_out == pytest.approx(d_out, rel=1e-12)
+    for j in range(2):
+        back = sum(LESSON_W2[k][j] * d_out[k] for k in range(2))
+        assert ex.back_sum[j] == pytest.approx(back, rel=1e-12)
+        assert ex.dsig[j] == pytest.approx(h[j] * (1 - h[j]), rel=1e-12)
+        assert ex.delta_hidden[j] == pytest.approx(h[j] * (1 - h[j]) * back, rel=1e-12)
+        for i in range(3):
+            assert ex.rec_w1[j][i] == pytest.approx(ex.grad_w1[j][i], rel=1e-12)
+        assert ex.delta_hidden[j] == pytest.approx(ex.grad_b1[j], rel=1e-12)
+    text = worked_example()
+    section = text.split("6. The same gradients layer by layer")[1].split("7. The update")[0]
+    assert "δⱼ = σ′(zⱼ)·Σₖ wₖⱼ·δₖ" in section
+    assert "L2.N1.w1·δ(L2.N1) + L2.N2.w1·δ(L2.N2) = 0.6000·(−1.7864) + 0.2000·1.0754" in section
+    assert "δ(L1.N1) = 0.2475·(−0.8567) = −0.2121" in section
+    # the table puts both ways side by side: parameter, δⱼ·xᵢ, layer by layer, sum over paths
+    assert re.search(r"L1\.N1\.w2 +\(−0\.2121\)·0\.5 +−0\.1060 +−0\.1060", section)
+    assert "60 over the paths" in section and "14 layer by layer" in section
+    assert "The two columns agree" in section
+
+
+def test_multiplication_counts_by_hand() -> None:
+    # Over paths (3–2–2): a weight's path ∂E/∂yₖ·wₖⱼ·hⱼ·(1 − hⱼ)·xᵢ is 4 multiplications, a
+    # bias's 3; 2 paths each;
+    # 6 weights and 2 biases: 6·2·4 + 2·2·3 = 48 + 12 = 60.
+    # Layer by layer, per hidden neuron: 2 (Σₖ wₖⱼ·δₖ) + 1 (σ′) + 1 (δⱼ) + 3 (δⱼ·xᵢ) = 7; ×2 = 14.
+    assert multiplication_counts() == (60, 14)
+    # 4–3–2: weights 12·2·4 + biases 3·2·3 = 96 + 18 = 114; by layer 3·(2 + 2 + 4) = 24
+    assert multiplication_counts(4, 3, 2) == (114, 24)
+
+
+@pytest.mark.parametrize("document", ["article", "standalone", "beamer"])
+def test_latex_document_compiles_without_overfull_boxes(document: str, tmp_path: Path) -> None:
+    tex = worked_example("latex", document=document)
+    assert tex.startswith("% generated") and r"\end{document}" in tex
+    compile_latex(tex, tmp_path)
+
+
+def test_latex_rounded_and_fragment(tmp_path: Path) -> None:
+    compile_latex(worked_example("latex", document="article", round_intermediate=2), tmp_path)
+    fragment = worked_example("latex")
+    assert r"\documentclass" not in fragment
+    assert r"\documentclass" not in worked_example("latex", document="none")
+    with pytest.raises(ValueError, match="document must be one of"):
+        worked_example("latex", document="report")
+    with pytest.raises(ValueError, match="needs format='latex'"):
+        worked_example("text", document="article")
+    # the prose that stopped pdflatex ("w$_k_j$": double subscript) is one group now
+    assert "w$_{kj}$" in fragment and "_k_" not in fragment

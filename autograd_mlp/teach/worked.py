@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad, topological_order
-from .explain import FORMATS, derive
+from .explain import FORMATS, derive, printed_decimals
+from .latex import check_document, wrap_document
 from .lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_error, lesson_network
-from .naming import format_number, minus
+from .naming import check_decimals, format_number, minus, round_half_away
 
 __all__ = [
     "WorkedExample",
@@ -40,6 +42,7 @@ __all__ = [
     "DEFAULT_STEPS",
     "DEFAULT_TARGET",
     "MAX_STEPS",
+    "multiplication_counts",
 ]
 
 DEFAULT_STEPS = 50  # further steps after the first update: enough to see the error fall
@@ -70,6 +73,13 @@ class WorkedExample:
     grad_w1: list[list[float]]
     terms_b1: list[list[float]]
     grad_b1: list[float]
+    # the same hidden-layer gradients layer by layer (backpropagation's recursion):
+    delta_out: list[float]  # δₖ = ∂E/∂zₖ of the outputs (linear: = ∂E/∂yₖ)
+    back_terms: list[list[float]]  # back_terms[j][k] = L2.Nk.wj·δₖ
+    back_sum: list[float]  # Σₖ L2.Nk.wj·δₖ
+    dsig: list[float]  # σ′(zⱼ) = hⱼ·(1 − hⱼ)
+    delta_hidden: list[float]  # δⱼ = σ′(zⱼ)·Σₖ wₖⱼ·δₖ
+    rec_w1: list[list[float]]  # δⱼ·xᵢ
     exact: dict[str, float]  # every gradient without rounding, by parameter label
     new_params: dict[str, float]  # after one update, by label
     error_after_update: float
@@ -92,14 +102,7 @@ def _check(lr: object, steps: object, target: object, round_intermediate: object
         raise ValueError(f"steps must be an int from 0 to {MAX_STEPS}, got {steps!r}")
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not target > 0:
         raise ValueError(f"target error must be a positive number, got {target!r}")
-    if round_intermediate is not None and (
-        isinstance(round_intermediate, bool)
-        or not isinstance(round_intermediate, int)
-        or not 0 <= round_intermediate <= 17
-    ):
-        raise ValueError(
-            f"round must be None or an int from 0 to 17 (decimals), got {round_intermediate!r}"
-        )
+    check_decimals(round_intermediate, "round")
 
 
 def compute_worked_example(
@@ -120,7 +123,7 @@ def compute_worked_example(
     r = round_intermediate
 
     def rnd(v: float) -> float:
-        return v if r is None else round(v, r)
+        return v if r is None else round_half_away(v, r)
 
     model = lesson_network()
     hidden, output = model.layers
@@ -147,6 +150,16 @@ def compute_worked_example(
     grad_b1 = [derived[n.b.label][1] for n in hidden.neurons]
     params = model.parameters()
     exact = {p.label: p.grad for p in params}
+    # Backpropagation by hand: each number computed once from the rounded ones above it.
+    h_shown = [rnd(v) for v in h]
+    dE_dy = [rnd(-2.0 * (tk - yk.data)) for tk, yk in zip(LESSON_T, y_nodes)]
+    delta_out = [rnd(d * 1.0) for d in dE_dy]  # linear outputs: f′(z) = 1
+    w2 = [[w.data for w in n.w] for n in output.neurons]
+    back_terms = [[rnd(w2[k][j] * delta_out[k]) for k in range(2)] for j in range(2)]
+    back_sum = [rnd(math.fsum(ts)) for ts in back_terms]
+    dsig = [rnd(hj * (1.0 - hj)) for hj in h_shown]
+    delta_hidden = [rnd(dsig[j] * back_sum[j]) for j in range(2)]
+    rec_w1 = [[rnd(delta_hidden[j] * xi) for xi in LESSON_X] for j in range(2)]
     shown = {
         **{w.label: g for n, gs in zip(output.neurons, grad_w2) for w, g in zip(n.w, gs)},
         **{n.b.label: g for n, g in zip(output.neurons, grad_b2)},
@@ -166,13 +179,19 @@ def compute_worked_example(
         h=[rnd(v) for v in h],
         y=[rnd(v.data) for v in y_nodes],
         error=rnd(error.data),
-        dE_dy=[rnd(-2.0 * (tk - yk.data)) for tk, yk in zip(LESSON_T, y_nodes)],
+        dE_dy=dE_dy,
         grad_w2=grad_w2,
         grad_b2=grad_b2,
         terms_w1=terms_w1,
         grad_w1=grad_w1,
         terms_b1=terms_b1,
         grad_b1=grad_b1,
+        delta_out=delta_out,
+        back_terms=back_terms,
+        back_sum=back_sum,
+        dsig=dsig,
+        delta_hidden=delta_hidden,
+        rec_w1=rec_w1,
         exact=exact,
         new_params={p.label: rnd(p.data - lr * shown[p.label]) for p in params},
         error_after_update=0.0,
@@ -375,7 +394,9 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             )
         )
 
-    blocks.append(("h", f"6. The update with a = {ex.lr:g}"))
+    blocks += _recursion_blocks(ex, n, f, g)
+
+    blocks.append(("h", f"7. The update with a = {ex.lr:g}"))
     blocks.append(
         ("p", "Gradient descent moves every weight against its gradient: W' = W − a·∂E/∂W.")
     )
@@ -386,7 +407,7 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
         rows.append([label, n(old[label]), n(grads[label]), n(ex.new_params[label])])
     blocks.append(("table", rows))
 
-    blocks.append(("h", "7. Training on"))
+    blocks.append(("h", "8. Training on"))
     reached = (
         f"The error first falls to E ≤ {ex.target:g} after {ex.target_step} updates."
         if ex.target_step is not None
@@ -399,6 +420,102 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             f"down. After the update above the error is E = {n(ex.error_after_update)} "
             f"(from {n(ex.error)}); after {ex.steps} further steps it is "
             f"E = {_small(ex.error_after_steps, precision)}. {reached}",
+        )
+    )
+    return blocks
+
+
+def multiplication_counts(inputs: int = 3, hidden: int = 2, outputs: int = 2) -> tuple[int, int]:
+    """Multiplications for the hidden layer's gradients (weights and biases) of an
+    ``inputs``–``hidden``–``outputs`` network: (sum over paths, layer by layer).
+
+    Over paths, each of a weight's ``outputs`` paths is the product ∂E/∂yₖ·wₖⱼ·hⱼ·(1 − hⱼ)·xᵢ,
+    4 multiplications (3 for a bias, whose xᵢ is 1), computed afresh for every parameter. Layer
+    by layer, each hidden neuron computes Σₖ wₖⱼ·δₖ (``outputs`` multiplications), σ′ = hⱼ·(1 −
+    hⱼ) and δⱼ = σ′·Σ (one each), then δⱼ·xᵢ for each input: the shared δⱼ is reused. ∂E/∂yₖ
+    is computed once in both ways and not counted.
+    """
+    over_paths = hidden * outputs * (4 * inputs + 3)
+    by_layer = hidden * (outputs + 2 + inputs)
+    return over_paths, by_layer
+
+
+def _recursion_blocks(
+    ex: WorkedExample,
+    n: Callable[[float], str],
+    f: Callable[[float], str],
+    g: Callable[[float], str],
+) -> list[Block]:
+    """Section 6: the hidden layer's gradients again, by backpropagation's recursion."""
+    over_paths, by_layer = multiplication_counts()
+    blocks: list[Block] = [("h", "6. The same gradients layer by layer (backpropagation)")]
+    blocks.append(
+        (
+            "p",
+            "Backpropagation writes the sum over paths as a recursion. δ of a neuron is ∂E/∂z "
+            "of its pre-activation. The outputs are linear (f′(z) = 1), so δₖ = ∂E/∂yₖ; a "
+            "hidden neuron's δ collects the δ of the neurons it feeds: "
+            "δⱼ = σ′(zⱼ)·Σₖ wₖⱼ·δₖ with σ′(zⱼ) = hⱼ·(1 − hⱼ); then ∂E/∂wⱼᵢ = δⱼ·xᵢ and "
+            "∂E/∂bⱼ = δⱼ.",
+        )
+    )
+    eqs = [(f"δ(L2.N{k + 1})", f"∂E/∂y{k + 1}·1 = {n(ex.delta_out[k])}") for k in range(2)]
+    blocks.append(("eq", eqs))
+    eqs = []
+    for j in range(2):
+        sym = " + ".join(f"L2.N{k + 1}.w{j + 1}·δ(L2.N{k + 1})" for k in range(2))
+        num = " + ".join(f"{f(ex.w2[k][j])}·{f(ex.delta_out[k])}" for k in range(2))
+        eqs.append((sym, f"{num} = {n(ex.back_sum[j])}"))
+        eqs.append(
+            (
+                f"σ′(L1.N{j + 1}.z)",
+                f"h{j + 1}·(1 − h{j + 1}) = {f(ex.h[j])}·{f(1 - ex.h[j])} = {n(ex.dsig[j])}",
+            )
+        )
+        eqs.append(
+            (f"δ(L1.N{j + 1})", f"{f(ex.dsig[j])}·{f(ex.back_sum[j])} = {n(ex.delta_hidden[j])}")
+        )
+    blocks.append(("eq", eqs))
+    rows = [["parameter", "δⱼ·xᵢ", "layer by layer", "sum over paths"]]
+    for j in range(2):
+        for i in range(3):
+            rows.append(
+                [
+                    f"L1.N{j + 1}.w{i + 1}",
+                    f"{f(ex.delta_hidden[j])}·{g(ex.x[i])}",
+                    n(ex.rec_w1[j][i]),
+                    n(ex.grad_w1[j][i]),
+                ]
+            )
+        rows.append(
+            [
+                f"L1.N{j + 1}.b",
+                f"{f(ex.delta_hidden[j])}·1",
+                n(ex.delta_hidden[j]),
+                n(ex.grad_b1[j]),
+            ]
+        )
+    blocks.append(("table", rows))
+    same = (
+        "The two columns agree: the recursion is the sum over paths with the common factors "
+        "taken out."
+        if ex.round_intermediate is None
+        else "The two columns agree up to the rounding of the intermediate numbers: the "
+        "recursion is the sum over paths with the common factors taken out."
+    )
+    blocks.append(("p", same))
+    blocks.append(
+        (
+            "p",
+            "Why the recursion is cheaper: Σₖ wₖⱼ·δₖ is computed once per hidden "
+            "neuron and reused for all 4 of its parameters, where the sum over paths "
+            "recomputes ∂E/∂yₖ·wₖⱼ·hⱼ·(1 − hⱼ) for every weight. Counting multiplications for "
+            f"the hidden layer's 8 gradients: {over_paths} over the paths (2 paths per "
+            f"parameter, 4 multiplications per path of a weight, 3 for a bias), {by_layer} "
+            "layer by layer (per hidden neuron: 2 for Σₖ wₖⱼ·δₖ, 1 for σ′, 1 for δⱼ, 3 for "
+            "δⱼ·xᵢ). With more layers the number of paths multiplies by every layer's width, "
+            "while the recursion's work grows only with the number of weights: this is why "
+            "backward() goes layer by layer.",
         )
     )
     return blocks
@@ -499,7 +616,7 @@ def _write_markdown(blocks: list[Block]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-_LABEL = re.compile(r"\b(?:L\d+\.N\d+\.[a-z]+\d*|[a-zA-Z]\d+)\b")
+_LABEL = re.compile(r"\b(?:L\d+\.N\d+(?:\.[a-z]+\d*)?|[a-zA-Z]\d+)\b")
 _PARTIAL = re.compile(r"∂(\S+?)/∂(\S+?)(?=\s|$|·)")
 _SUBSCRIPTS = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k"}
 
@@ -517,6 +634,8 @@ def _tex(s: str) -> str:
         ("·", " \x00cdot "),
         ("−", "-"),
         ("σ", "\x00sigma"),
+        ("δ", "\x00delta "),
+        ("′", "'"),
         ("Σ", "\x00sum"),
         ("≤", "\x00le "),
         ("'", "'"),
@@ -547,6 +666,8 @@ _PROSE_TEX = {
     "σ": r"$\sigma$",
     "Σ": r"$\Sigma$",
     "∂": r"$\partial$",
+    "δ": r"$\delta$",
+    "′": "'",
     "²": r"$^2$",
     "≤": r"$\le$",
     "ᵢ": r"$_i$",
@@ -556,8 +677,43 @@ _PROSE_TEX = {
 
 
 def _tex_prose(s: str) -> str:
-    """Prose for LaTeX: specials escaped, the few Unicode math symbols we use as inline math."""
-    return "".join(_PROSE_TEX.get(ch, ch) for ch in s).replace("$$", "")
+    """Prose for LaTeX: specials escaped, the few Unicode math symbols we use as inline math.
+
+    A run of subscripts is one group (wₖⱼ → w$_{kj}$: two subscripts in a row are a TeX error).
+    """
+    s = re.sub("[ᵢⱼₖ]+", lambda m: "\x00" + "".join(_SUBSCRIPTS[c] for c in m.group()) + "\x01", s)
+    out = "".join(_PROSE_TEX.get(ch, ch) for ch in s)
+    out = out.replace("\x00", "$_{").replace("\x01", "}$")
+    return out.replace("$$", "")
+
+
+TABLE_ROWS = 11  # longer tables are set as two halves side by side, to fit a slide
+
+
+def _eq_rows(eqs: list[tuple[str, str]]) -> list[list[str]]:
+    """An equation block as displays of aligned rows: one display per left-hand side, and one
+    row per ``= step`` so that no row is wider than a page (a display cannot break itself)."""
+    displays: list[list[str]] = []
+    for lhs, rhs in eqs:
+        steps = rhs.split(" = ")
+        if lhs:
+            displays.append([f"{_tex(lhs)} &= {_tex(steps[0])}"])
+        else:
+            displays[-1].append(f"&= {_tex(steps[0])}")
+        displays[-1] += [f"&= {_tex(step)}" for step in steps[1:]]
+    return displays
+
+
+def _tabular(rows: list[list[str]]) -> list[str]:
+    cols = "l" + "r" * (len(rows[0]) - 1)
+    out = [rf"\begin{{tabular}}[t]{{{cols}}}", r"\hline"]
+    for i, r in enumerate(rows):
+        # the header is words, not mathematics
+        cells = [_tex_prose(c) if i == 0 else f"${_tex(c)}$" if c else "" for c in r]
+        out.append(" & ".join(cells) + r" \\")
+        if i == 0:
+            out.append(r"\hline")
+    return [*out, r"\hline", r"\end{tabular}"]
 
 
 def _write_latex(blocks: list[Block]) -> str:
@@ -572,26 +728,23 @@ def _write_latex(blocks: list[Block]) -> str:
         elif kind == "p":
             out += [_tex_prose(str(body)), ""]
         elif kind == "eq":
-            eqs: list[tuple[str, str]] = body  # type: ignore[assignment]
-            out += [r"\[", r"\begin{aligned}"]
-            lines = [
-                (f"{_tex(lhs)} &= {_tex(rhs)}" if lhs else f"&= {_tex(rhs)}") for lhs, rhs in eqs
-            ]
-            out += [line + r" \\" for line in lines[:-1]] + [lines[-1]]
-            out += [r"\end{aligned}", r"\]", ""]
+            for rows in _eq_rows(body):  # type: ignore[arg-type]
+                out += [r"\[", r"\begin{aligned}"]
+                out += [line + r" \\" for line in rows[:-1]] + [rows[-1]]
+                out += [r"\end{aligned}", r"\]"]
+            out.append("")
         elif kind == "table":
-            rows: list[list[str]] = body  # type: ignore[assignment]
-            cols = "l" + "r" * (len(rows[0]) - 1)
-            out += [rf"\begin{{tabular}}{{{cols}}}", r"\hline"]
-            for i, r in enumerate(rows):
-                if i == 0:  # the header is words, not mathematics
-                    cells = [_tex_prose(c) for c in r]
-                else:
-                    cells = [f"${_tex(c)}$" if c else "" for c in r]
-                out.append(" & ".join(cells) + r" \\")
-                if i == 0:
-                    out.append(r"\hline")
-            out += [r"\hline", r"\end{tabular}", ""]
+            table: list[list[str]] = body  # type: ignore[assignment]
+            head, rest = table[0], table[1:]
+            if len(rest) <= TABLE_ROWS:
+                out += [*_tabular(table), ""]
+            else:
+                half = (len(rest) + 1) // 2
+                out += [r"\begin{center}"]
+                out += _tabular([head, *rest[:half]])
+                out += [r"\quad"]
+                out += _tabular([head, *rest[half:]])
+                out += [r"\end{center}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -602,19 +755,33 @@ def worked_example(
     steps: int = DEFAULT_STEPS,
     target: float = DEFAULT_TARGET,
     round_intermediate: int | None = None,
-    precision: int = 4,
+    precision: int | None = None,
     max_steps: int = MAX_STEPS,
+    document: str | None = None,
 ) -> str:
     """The worked example as text, GitHub markdown or LaTeX (what ``autograd-mlp explain``
-    prints)."""
+    prints).
+
+    ``round_intermediate`` (1 to 17 decimals) rounds every intermediate number half away from
+    zero, as a hand calculation does; ``precision`` (decimals printed) defaults to it, else 4.
+    ``document`` (LaTeX only): ``"article"``, ``"standalone"`` or ``"beamer"`` for a complete
+    document that pdflatex compiles, None for the fragment (`autograd_mlp.teach.latex`).
+    """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(map(repr, FORMATS))}, got {format!r}")
+    kind = check_document(document)
+    if kind is not None and format != "latex":
+        raise ValueError(f"document={document!r} needs format='latex', got {format!r}")
+    if precision is not None and (
+        isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17
+    ):
+        raise ValueError(f"precision must be None or an int from 0 to 17, got {precision!r}")
     ex = compute_worked_example(lr, steps, target, round_intermediate, max_steps=max_steps)
-    blocks = _blocks(ex, precision)
+    blocks = _blocks(ex, printed_decimals(precision, round_intermediate))
     if format == "markdown":
         return _write_markdown(blocks)
     if format == "latex":
-        return _write_latex(blocks)
+        return wrap_document(_write_latex(blocks), kind, "The worked example")
     return _write_text(blocks)
 
 
