@@ -537,7 +537,7 @@ def exercise(
                         add(local, j)
         return out
 
-    chosen, rejected = _choose(candidates, count, seed, num, key_values, printed)
+    chosen, _ = _choose(candidates, count, seed, num, key_values, printed)
     answers, hints = key_values(chosen)
     blanks = [
         Blank(
@@ -578,7 +578,7 @@ def exercise(
     def redraw(direction: str, caption: str | None) -> GradGraph:
         return (draw or draw_graph)(
             root,
-            rankdir=direction,
+            rankdir=direction,  # type: ignore[arg-type]
             precision=precision,
             show_grad=hide == "grad",
             show_local=hide != "data",
@@ -665,7 +665,10 @@ def _instructions(hide: str, n: int) -> str:
 
 def check(
     ex: Exercise | Sheet,
-    answers: Mapping[int | str, float] | Sequence[float | None],
+    answers: Mapping[int, float]
+    | Mapping[str, float]
+    | Mapping[int | str, float]
+    | Sequence[float | None],
     tol: float | None = None,
 ) -> Report:
     """Mark ``answers`` (a list in blank order, or a mapping ``{1: 0.5, "?2": -3}``).
@@ -879,7 +882,7 @@ def _wrap(text: str, pt: float, width_in: float) -> list[str]:
     import textwrap
 
     # DejaVu Sans averages about 0.55 em a character: wrap to what fits the width
-    chars = max(20, int(width_in * 72 / (pt * 0.56)))
+    chars = max(20, int(width_in * 72 / (pt * 0.52)))
     return textwrap.wrap(text, chars) or [""]
 
 
@@ -939,8 +942,10 @@ def write_pdf(
     paper_w, paper_h = PAPER[size]
     margin = 0.6  # inches
     text_w = paper_w - 2 * margin
+    # below the header (about 2.6 in) the picture may fill all but two rows to write in
+    reserve = 2 * WRITE_ROW_MM / 25.4
     if picture is None:
-        picture = _best_picture(ex, text_w, paper_h * 0.45, picture_dpi)
+        picture = _best_picture(ex, text_w, paper_h - margin * 2 - 2.6 - reserve, picture_dpi)
     image = mpimg.imread(io.BytesIO(picture), format="png")
     px_h, px_w = image.shape[0], image.shape[1]
     what = {"grad": "gradients", "data": "values", "local": "local derivatives"}[ex.hide]
@@ -967,8 +972,9 @@ def write_pdf(
     for text in _wrap(intro, TEXT_PT, text_w):
         y = line(fig, y, text, TEXT_PT)
     y -= 0.15
-    # the picture: as wide as the text, and no taller than leaves room for four blanks
-    room = y - margin - 4 * WRITE_ROW_MM / 25.4
+    # the picture: as wide as the text, and no taller than leaves room for two blanks (the
+    # others continue on the next page)
+    room = y - margin - reserve
     natural_w, natural_h = px_w / picture_dpi, px_h / picture_dpi
     scale = min(1.0, text_w / natural_w, max(room, 1.0) / natural_h)
     pic_w, pic_h = natural_w * scale, natural_h * scale
