@@ -367,7 +367,9 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "explain",
         help="print the lesson's worked example step by step (3–2–2 network, one training step)",
         description=(
-            "The classic backprop lesson with the project's documented numbers: forward pass, "
+            "The classic backprop lesson, with the project's documented numbers or a lesson of "
+            "your own (--lesson FILE: one hidden layer, any sizes, activations and error "
+            "convention): forward pass, "
             "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths and "
             "again layer by layer (backpropagation's δ recursion, with the count of "
             "multiplications that makes it cheaper), the update W' = W − a·∂E/∂W, then the "
@@ -400,7 +402,13 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "article (default), a standalone page cropped to the content, beamer 16:9 slides -- "
         "or none, the bare fragment to paste into a document of your own",
     )
-    p.add_argument("--lr", type=float, default=LESSON_LR, help=f"learning constant a ({LESSON_LR})")
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"learning constant a (default: the lesson's, {LESSON_LR} for the 3–2–2 example)",
+    )
+    add_lesson_argument(p)
     p.add_argument(
         "--steps", type=int, default=DEFAULT_STEPS, help=f"further steps ({DEFAULT_STEPS})"
     )
@@ -423,9 +431,11 @@ def _run_explain(args: argparse.Namespace) -> int:
             f"explain: --latex-wrapper {args.latex_wrapper} needs --format latex, "
             f"got --format {args.format}"
         )
+    lesson = lesson_from_args(args, "explain")
     try:
         text = worked_example(
             args.format,
+            lesson=lesson,
             lr=args.lr,
             steps=args.steps,
             target=args.target,

@@ -39,6 +39,7 @@ def compile_latex(tex: str, folder: Path, name: str = "doc") -> Path:
         cwd=folder,
         capture_output=True,
         text=True,
+        errors="replace",  # the log quotes the input byte by byte
         timeout=180,
         stdin=subprocess.DEVNULL,
     )
@@ -47,6 +48,7 @@ def compile_latex(tex: str, folder: Path, name: str = "doc") -> Path:
     assert done.returncode == 0, f"pdflatex failed: {errors or done.stdout[-2000:]}"
     bad = [line for line in log.splitlines() if "Overfull" in line or "Undefined" in line]
     assert not bad, f"pdflatex reported: {bad[:5]}"
+    assert "Missing character" not in log, "a character the fonts do not have"
     pdf = folder / f"{name}.pdf"
     assert pdf.stat().st_size > 1000
     return pdf

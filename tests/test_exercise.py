@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 import json
-import random
 import re
 import shutil
 import subprocess
@@ -30,6 +28,7 @@ from autograd_mlp.teach.exercise import (
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, Lesson
 from autograd_mlp.viz import format_number
 from tests.conftest import IN_CI, needs
+from tests.lessons import LESSON_IDS, LESSONS
 
 
 def _tanh_example() -> tuple[Value, Value, Value, Value]:
@@ -71,34 +70,6 @@ def _assert_no_giveaway(ex: Exercise) -> None:
             assert text not in printed, (
                 f"?{b.number} ({b.name}) = {text} can be read off the sheet ({ex.hide} sheet)"
             )
-
-
-def _random_lesson(seed: int) -> Lesson:
-    rng = random.Random(seed)
-    sizes = [rng.randint(2, 3), rng.randint(2, 3), rng.randint(1, 2)]
-
-    def num() -> float:
-        return round(rng.uniform(-1.0, 1.0), 1) or 0.3
-
-    layers = []
-    for nin, nout in itertools.pairwise(sizes):
-        layers.append(
-            {
-                "activation": rng.choice(["sigmoid", "tanh", "relu", "linear"]),
-                "weights": [[num() for _ in range(nin)] for _ in range(nout)],
-                "biases": [num() for _ in range(nout)],
-            }
-        )
-    return Lesson(
-        inputs=[num() for _ in range(sizes[0])],
-        targets=[num() for _ in range(sizes[-1])],
-        layers=layers,
-        learning_rate=0.1,
-        error=rng.choice(["sum", "half", "mean"]),
-    )
-
-
-LESSONS = [DEFAULT_LESSON, _random_lesson(1), _random_lesson(2), _random_lesson(3)]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -143,7 +114,7 @@ def test_hide_too_when_the_equal_number_is_itself_asked() -> None:
         assert [bl.number for bl in ex.blanks] == list(range(1, len(ex.blanks) + 1))
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=["default", "random1", "random2", "random3"])
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
 @pytest.mark.parametrize("hide", ["grad", "data", "local"])
 def test_no_blank_can_be_read_off_any_generated_sheet(lesson: Lesson, hide: str) -> None:
     _, _, error = lesson.forward()

@@ -26,6 +26,7 @@ from autograd_mlp.teach.lesson import (
     LESSON_W1,
     LESSON_W2,
     LESSON_X,
+    Lesson,
 )
 from autograd_mlp.teach.naming import round_half_away
 from autograd_mlp.teach.worked import (
@@ -36,6 +37,7 @@ from autograd_mlp.teach.worked import (
 )
 from tests.conftest import needs
 from tests.latex_tools import compile_latex
+from tests.lessons import LESSON_IDS, LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "worked-example.md"
@@ -403,3 +405,117 @@ def test_latex_rounded_and_fragment(tmp_path: Path) -> None:
         worked_example("text", document="article")
     # the prose that stopped pdflatex ("w$_k_j$": double subscript) is one group now
     assert "w$_{kj}$" in fragment and "_k_" not in fragment
+
+
+# ------------------------------------------------------------------------------------------------
+# The teacher's own lesson
+# ------------------------------------------------------------------------------------------------
+
+
+def _plain_error(
+    lesson: Lesson, w1: list[list[float]], b1: list[float], w2: list[list[float]], b2: list[float]
+) -> float:
+    """E of the lesson with these weights, in plain floats (no engine)."""
+    act = {
+        "sigmoid": sig,
+        "tanh": math.tanh,
+        "relu": lambda z: max(0.0, z),
+        "linear": lambda z: z,
+    }
+    f1, f2 = (act[layer.activation] for layer in lesson.layers)
+    x, t = lesson.inputs, lesson.targets
+    h = [f1(sum(w * xi for w, xi in zip(row, x)) + b) for row, b in zip(w1, b1)]
+    y = [f2(sum(w * hj for w, hj in zip(row, h)) + b) for row, b in zip(w2, b2)]
+    squares = sum((tk - yk) ** 2 for tk, yk in zip(t, y))
+    return {"sum": squares, "half": 0.5 * squares, "mean": squares / len(y)}[lesson.error]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+def test_a_lessons_gradients_both_ways_match_central_differences(lesson: Lesson) -> None:
+    ex = compute_worked_example(lesson=lesson, steps=3)
+    w1 = [list(r) for r in lesson.layers[0].weights]
+    b1 = list(lesson.layers[0].biases)
+    w2 = [list(r) for r in lesson.layers[1].weights]
+    b2 = list(lesson.layers[1].biases)
+    params = (w1, b1, w2, b2)
+    assert ex.error == pytest.approx(_plain_error(lesson, *params), rel=1e-12)
+
+    def numeric(get: list[float], i: int) -> float:
+        eps = 1e-6
+        old = get[i]
+        get[i] = old + eps
+        up = _plain_error(lesson, *params)
+        get[i] = old - eps
+        down = _plain_error(lesson, *params)
+        get[i] = old
+        return (up - down) / (2 * eps)
+
+    for j, row in enumerate(w1):
+        for i in range(len(row)):
+            expected = numeric(row, i)
+            assert ex.grad_w1[j][i] == pytest.approx(expected, abs=1e-7)  # over paths
+            assert ex.rec_w1[j][i] == pytest.approx(expected, abs=1e-7)  # layer by layer
+        assert ex.delta_hidden[j] == pytest.approx(numeric(b1, j), abs=1e-7)
+    for k, row in enumerate(w2):
+        for j in range(len(row)):
+            assert ex.grad_w2[k][j] == pytest.approx(numeric(row, j), abs=1e-7)
+        assert ex.delta_out[k] == pytest.approx(numeric(b2, k), abs=1e-7)  # δₖ = ∂E/∂bₖ
+    text = worked_example(lesson=lesson, steps=3)
+    assert f"learning constant a = {lesson.learning_rate:g}" in text
+    assert "6. The same gradients layer by layer" in text and "over the paths" in text
+
+
+@pytest.mark.parametrize("lesson", LESSONS[1:], ids=LESSON_IDS[1:])
+def test_a_lessons_latex_compiles(lesson: Lesson, tmp_path: Path) -> None:
+    tex = worked_example("latex", lesson=lesson, document="article")
+    assert tex.isascii()  # every Unicode symbol (½, δ, σ, ′...) translated
+    compile_latex(tex, tmp_path / "a")
+    compile_latex(
+        worked_example("latex", lesson=lesson, document="beamer", round_intermediate=3),
+        tmp_path / "b",
+    )
+
+
+def test_multiplication_counts_for_other_activations_by_hand() -> None:
+    # 2–2–1, tanh hidden, linear out: a weight's path ∂E/∂y·w·(1 − h²)·x is 3 multiplications
+    # plus 1 for h², so 4; a bias's 3. Paths: 2 hidden × 1 output × (2·4 + 3) = 22.
+    # Layer by layer per hidden neuron: 1 (w·δ) + 2 (h², then f′·Σ) + 2 (δ·x) = 5; ×2 = 10.
+    assert multiplication_counts(2, 2, 1, hidden_activation="tanh") == (22, 10)
+    # 2–2–2 linear–linear: a weight's path ∂E/∂y·w·x is 2, a bias's 1: 2·2·(2·2 + 1) = 20;
+    # layer by layer 2·(2 + 2) = 8 (δⱼ is the sum itself).
+    assert multiplication_counts(2, 2, 2, hidden_activation="linear") == (20, 8)
+    # relu hidden (f′ is 0 or 1, read off, no multiplication), sigmoid output (y·(1 − y)):
+    # a weight's path ∂E/∂y·σ′·w·relu′·x: 5 factors, 4 + 1 = 5; a bias's 4. 3–2–1:
+    # 2·1·(3·5 + 4) = 38; outputs' δ: 1·(1 + 1) = 2, per hidden neuron 1 + 1 + 3 = 5: 2 + 10.
+    assert multiplication_counts(
+        3, 2, 1, hidden_activation="relu", output_activation="sigmoid"
+    ) == (38, 12)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        multiplication_counts(hidden_activation="softmax")
+
+
+def test_cli_takes_a_lesson_file(tmp_path: Path) -> None:
+    path = LESSONS[2].save(tmp_path / "mine.json")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", "--lesson", str(path), "--steps", "2"]) == 0
+    assert out.getvalue() == worked_example(lesson=LESSONS[2], steps=2)
+    assert "a tanh activation" in out.getvalue() and "E = ½·(" in out.getvalue()
+    deep = Lesson(
+        inputs=[1.0],
+        targets=[0.0],
+        layers=[
+            {"activation": "tanh", "weights": [[0.5]], "biases": [0.0]},
+            {"activation": "tanh", "weights": [[0.5]], "biases": [0.0]},
+            {"activation": "linear", "weights": [[0.5]], "biases": [0.0]},
+        ],
+    )
+    deep_path = deep.save(tmp_path / "deep.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"inputs": [1], "targets": [1], "layers": [], "error": "sum"}', "utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["explain", "--lesson", str(deep_path)]) == 2
+        assert main(["explain", "--lesson", str(bad)]) == 2
+    assert "one hidden layer" in err.getvalue() and "this lesson has 3 layers" in err.getvalue()
+    assert "layers" in err.getvalue().splitlines()[1]
