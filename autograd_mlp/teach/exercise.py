@@ -886,26 +886,46 @@ def _wrap(text: str, pt: float, width_in: float) -> list[str]:
     return textwrap.wrap(text, chars) or [""]
 
 
-def _best_picture(ex: Exercise, width: float, height: float, dpi: float) -> bytes:
-    """The graph drawn left to right and top to bottom (without the caption, which the page
-    prints as text): the one that prints larger in ``width`` × ``height`` inches."""
-    from PIL import Image
-
+def _pictures(ex: Exercise, dpi: float) -> list[bytes]:
+    """The graph drawn left to right and top to bottom, without the caption (the page prints
+    it as text)."""
     from ..viz import render_bytes
 
     graphs = [ex.graph] if ex.redraw is None else [ex.redraw(d, None) for d in ("LR", "TB")]
-    best: tuple[float, bytes] | None = None
+    out = []
     for graph in graphs:
         graph.graph_attr["dpi"] = str(dpi)
-        png = render_bytes(graph, "png", quiet=True)
-        import io
+        out.append(render_bytes(graph, "png", quiet=True))
+    return out
 
-        w, h = Image.open(io.BytesIO(png)).size
-        scale = min(1.0, width / (w / dpi), height / (h / dpi))
-        if best is None or scale > best[0]:
-            best = (scale, png)
+
+BESIDE_IN = 3.2  # width of the column of blanks when they go beside the picture
+
+
+def _arrange(
+    sizes: list[tuple[float, float]], text_w: float, room: float, blanks: int, row: float
+) -> tuple[int, str, float]:
+    """(picture, arrangement, scale) printing the picture largest: "below" (every blank under
+    it on the same page), "beside" (the blanks in a column to its right) or "after" (two blanks
+    under it, the rest on the next page). Ties go to the arrangement first in that list, and
+    "after" must print the picture 10 % larger to win: the blanks belong beside the picture."""
+    best: tuple[float, int, int, str, float] | None = None
+    for i, (w, h) in enumerate(sizes):
+        options = [
+            ("below", min(1.0, text_w / w, (room - blanks * row) / h)),
+            (
+                "beside",
+                min(1.0, (text_w - BESIDE_IN) / w, room / h) if blanks * row <= room else 0.0,
+            ),
+            ("after", min(1.0, text_w / w, (room - 2 * row) / h)),
+        ]
+        for rank, (how, scale) in enumerate(options):
+            worth = scale / 1.1 if how == "after" else scale
+            key = (round(worth, 3), -rank, -i, how, scale)
+            if best is None or key[:4] > best[:4]:
+                best = key
     assert best is not None
-    return best[1]
+    return -best[2], best[3], best[4]
 
 
 def write_pdf(
@@ -942,12 +962,11 @@ def write_pdf(
     paper_w, paper_h = PAPER[size]
     margin = 0.6  # inches
     text_w = paper_w - 2 * margin
-    # below the header (about 2.6 in) the picture may fill all but two rows to write in
-    reserve = 2 * WRITE_ROW_MM / 25.4
-    if picture is None:
-        picture = _best_picture(ex, text_w, paper_h - margin * 2 - 2.6 - reserve, picture_dpi)
-    image = mpimg.imread(io.BytesIO(picture), format="png")
-    px_h, px_w = image.shape[0], image.shape[1]
+    row = WRITE_ROW_MM / 25.4
+    images = [
+        mpimg.imread(io.BytesIO(png), format="png")
+        for png in ([picture] if picture is not None else _pictures(ex, picture_dpi))
+    ]
     what = {"grad": "gradients", "data": "values", "local": "local derivatives"}[ex.hide]
     title = ex.title or f"Worksheet: {what}"
     intro = (
@@ -972,40 +991,38 @@ def write_pdf(
     for text in _wrap(intro, TEXT_PT, text_w):
         y = line(fig, y, text, TEXT_PT)
     y -= 0.15
-    # the picture: as wide as the text, and no taller than leaves room for two blanks (the
-    # others continue on the next page)
-    room = y - margin - reserve
-    natural_w, natural_h = px_w / picture_dpi, px_h / picture_dpi
-    scale = min(1.0, text_w / natural_w, max(room, 1.0) / natural_h)
-    pic_w, pic_h = natural_w * scale, natural_h * scale
-    ax = fig.add_axes(
-        (
-            (margin + (text_w - pic_w) / 2) / paper_w,
-            (y - pic_h) / paper_h,
-            pic_w / paper_w,
-            pic_h / paper_h,
-        )
-    )
+    # the picture as large as the page allows (never above its natural size), with the blanks
+    # under it, beside it, or continued on the next page (`_arrange`)
+    sizes = [(im.shape[1] / picture_dpi, im.shape[0] / picture_dpi) for im in images]
+    which, how, scale = _arrange(sizes, text_w, y - margin, len(ex.blanks), row)
+    image = images[which]
+    pic_w, pic_h = sizes[which][0] * scale, sizes[which][1] * scale
+    left = margin if how == "beside" else margin + (text_w - pic_w) / 2
+    ax = fig.add_axes((left / paper_w, (y - pic_h) / paper_h, pic_w / paper_w, pic_h / paper_h))
     ax.imshow(image, interpolation="lanczos")
     ax.set_axis_off()
-    y -= pic_h + 0.2
-    row = WRITE_ROW_MM / 25.4
+    x_blanks, width = margin, text_w
+    if how == "beside":
+        x_blanks, width = paper_w - margin - BESIDE_IN + 0.15, BESIDE_IN - 0.15
+    else:
+        y -= pic_h + 0.2
     for b in ex.blanks:
         if y - row < margin:
             fig, y = page()
+            x_blanks, width = margin, text_w
+        label = f"?{b.number}   {b.name} ="
         fig.text(
-            margin / paper_w,
-            (y - row * 0.6) / paper_h,
-            f"?{b.number}   {b.name} =",
-            fontsize=TEXT_PT,
-            va="baseline",
+            x_blanks / paper_w, (y - row * 0.6) / paper_h, label, fontsize=TEXT_PT, va="baseline"
         )
-        # the line to write on, from after the name to the right margin
-        name_in = (len(f"?{b.number}   {b.name} =") + 2) * TEXT_PT * 0.6 / 72
-        x0 = margin + min(max(name_in, 2.6), text_w - 2.0)
+        # the line to write on, from after the name to the right edge: at least 1.3 in
+        name_in = (len(label) + 1) * TEXT_PT * 0.55 / 72
+        x0 = x_blanks + min(name_in, width - 1.3)
+        if how == "beside" and name_in > width - 1.3:  # a long name: write on the line below
+            y -= row * 0.55
+            x0 = x_blanks + 0.3
         fig.add_artist(
             matplotlib.lines.Line2D(
-                [x0 / paper_w, (paper_w - margin) / paper_w],
+                [x0 / paper_w, (x_blanks + width) / paper_w],
                 [(y - row * 0.62) / paper_h] * 2,
                 color="#777777",
                 linewidth=0.8,
