@@ -375,6 +375,12 @@ def test_recursion_gives_the_path_sums_with_its_numbers() -> None:
     assert re.search(r"L1\.N1\.w2 +\(−0\.2121\)·0\.5 +−0\.1060 +−0\.1060", section)
     assert "60 over the paths" in section and "14 layer by layer" in section
     assert "The two columns agree" in section
+    md = worked_example("markdown")
+    assert "## 6. The same gradients layer by layer (backpropagation)" in md
+    assert "| parameter | δⱼ·xᵢ | layer by layer | sum over paths |" in md
+    tex = worked_example("latex")
+    assert r"\subsection*{6. The same gradients layer by layer (backpropagation)}" in tex
+    assert r"\delta (\mathrm{L1.N1}) &= 0.2475 \cdot (-0.8567)" in tex
 
 
 def test_multiplication_counts_by_hand() -> None:
@@ -500,7 +506,9 @@ def test_cli_takes_a_lesson_file(tmp_path: Path) -> None:
     with contextlib.redirect_stdout(out):
         assert main(["explain", "--lesson", str(path), "--steps", "2"]) == 0
     assert out.getvalue() == worked_example(lesson=LESSONS[2], steps=2)
-    assert "a tanh activation" in out.getvalue() and "E = ½·(" in out.getvalue()
+    text = out.getvalue()  # 2–2–1, relu then tanh, E = ½·(t1 − y1)²
+    assert "a ReLU activation" in text and "E = ½·(t1 − y1)² = ½·(" in text
+    assert "gradients of W1 and b1, one path each" in text
     deep = Lesson(
         inputs=[1.0],
         targets=[0.0],

@@ -353,16 +353,23 @@ def _derivative_numbers(act: str, h: float, z: float, f: Callable[[float], str])
     return "1"
 
 
-def _error_text(ex: WorkedExample) -> tuple[str, str, str]:
-    """E symbolically, E with numbers, ∂E/∂yₖ symbolically, by the lesson's convention."""
+def _error_text(ex: WorkedExample) -> tuple[str, Callable[[str], str], str]:
+    """E symbolically, how its sum of squares is scaled, ∂E/∂yₖ symbolically (the lesson's
+    error convention)."""
     k_out = len(ex.y)
     squares = " + ".join(f"(t{k + 1} − y{k + 1})²" for k in range(k_out))
+
+    def scaled(factor: str) -> Callable[[str], str]:
+        # one square needs no parentheses: ½·(t1 − y1)², not ½·((t1 − y1)²)
+        return lambda sq: f"{factor}·{sq}" if k_out == 1 else f"{factor}·({sq})"
+
     convention = ex.lesson.error
     if convention == "half":
-        return f"½·({squares})", "½·(", "−(tₖ − yₖ)"
+        return scaled("½")(squares), scaled("½"), "−(tₖ − yₖ)"
     if convention == "mean":
-        return f"(1/{k_out})·({squares})", f"(1/{k_out})·(", f"−(2/{k_out})·(tₖ − yₖ)"
-    return squares, "", "−2·(tₖ − yₖ)"
+        mean = scaled(f"(1/{k_out})")
+        return mean(squares), mean, f"−(2/{k_out})·(tₖ − yₖ)"
+    return squares, lambda sq: sq, "−2·(tₖ − yₖ)"
 
 
 def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
@@ -470,12 +477,16 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
     blocks.append(("eq", eqs))
 
     blocks.append(("h", "3. The error"))
-    e_sym, e_open, de_sym = _error_text(ex)
+    e_sym, scale, de_sym = _error_text(ex)
     over = {1: "the output", 2: "the two outputs"}.get(n_out, f"the {n_out} outputs")
-    how = {"sum": "summed", "half": "half the sum", "mean": "the mean"}[ex.lesson.error]
-    blocks.append(("p", f"The squared error of the one sample (N = 1), {how} over {over}."))
+    if n_out == 1:
+        how = {"sum": "", "half": ", halved", "mean": ""}[ex.lesson.error]
+        blocks.append(("p", f"The squared error of the one sample (N = 1) at the output{how}."))
+    else:
+        how = {"sum": "summed", "half": "half the sum", "mean": "the mean"}[ex.lesson.error]
+        blocks.append(("p", f"The squared error of the one sample (N = 1), {how} over {over}."))
     squares = " + ".join(f"({g(ex.t[k])} − {n(ex.y[k])})²" for k in range(n_out))
-    numbers = f"{e_open}{squares})" if e_open else squares
+    numbers = scale(squares)
     blocks.append(("eq", [("E", f"{e_sym} = {numbers} = {n(ex.error)}")]))
 
     blocks.append(("h", "4. Output layer: gradients of W2 and b2"))
@@ -513,8 +524,12 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
         eqs.append((f"∂E/∂L2.N{k + 1}.b", f"∂E/∂y{k + 1}{d_sym}·1 = {n(ex.grad_b2[k])}"))
     blocks.append(("eq", eqs))
 
-    paths_word = {1: "one path", 2: "two paths"}.get(n_out, f"{n_out} paths")
-    blocks.append(("h", f"5. Hidden layer: gradients of W1 and b1, a sum over {paths_word}"))
+    paths_word = (
+        "one path each"
+        if n_out == 1
+        else ("a sum over two paths" if n_out == 2 else f"a sum over {n_out} paths")
+    )
+    blocks.append(("h", f"5. Hidden layer: gradients of W1 and b1, {paths_word}"))
     deriv1 = _derivative_text(act1, "hⱼ", "zⱼ")
     blocks.append(
         (
@@ -522,8 +537,12 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             "A hidden weight reaches E through "
             + {1: "the output", 2: "both outputs"}.get(n_out, "every output")
             + ", "
-            f"so its gradient is a sum of {plural(n_out, 'term')}, one per path: "
-            f"∂E/∂L1.Nj.wi = Σₖ ∂E/∂yₖ{out_factor}·L2.Nk.wj·{deriv1}·xᵢ"
+            + (
+                "so its gradient is the product along that one path: "
+                if n_out == 1
+                else f"so its gradient is a sum of {n_out} terms, one per path: "
+            )
+            + f"∂E/∂L1.Nj.wi = Σₖ ∂E/∂yₖ{out_factor}·L2.Nk.wj·{deriv1}·xᵢ"
             + ("" if act1 == "linear" else f", where {deriv1} is the derivative of the {act1}")
             + ".",
         )
