@@ -180,6 +180,18 @@ def test_data_and_local_exercises() -> None:
     _assert_no_giveaway(local)
 
 
+def test_the_sheet_tells_another_renderer_what_each_box_prints() -> None:
+    y, x, w, b = _tanh_example()
+    ex = exercise(y)
+    assert ex.node_text is not None and ex.edge_text is not None
+    assert ex.node_text(w) == {"grad": "?1"} and ex.node_text(x) == {"grad": "?2"}
+    assert ex.node_text(b) == {"grad": "0.5010"} and ex.node_text(y) == {"grad": "1.0000"}
+    local = exercise(y, hide="local")
+    assert local.edge_text is not None
+    product = y._prev[0]._prev[0]  # x·w: its arrows from x (slot 0) and w (slot 1)
+    assert local.edge_text(x, product, 0) == "?1" and local.edge_text(w, product, 1) == "?2"
+
+
 def test_worksheet_caption_says_what_to_fill_in_and_how() -> None:
     y, *_ = _tanh_example()
     assert "Fill in the 2 blanks ?1 … ?2 in order: the grad of a box = Σ over its arrows" in (

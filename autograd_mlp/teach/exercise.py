@@ -217,6 +217,11 @@ class Exercise:
     # draws the sheet's picture again, e.g. top to bottom for a portrait page:
     # redraw(rankdir, title) -> GradGraph
     redraw: Callable[[str, str | None], GradGraph] | None = None
+    # what the sheet prints in each box and on each arrow, for a renderer of one's own (the
+    # lesson's shared layout): node_text(value) -> {"grad": "?3"} | None and
+    # edge_text(input, output, k) -> "?2" | None, the hooks `draw_graph` is given
+    node_text: Callable[[Value], dict[str, str] | None] | None = None
+    edge_text: Callable[[Value, Value, int], str | None] | None = None
 
     @property
     def sheet(self) -> Sheet:
@@ -589,7 +594,19 @@ def exercise(
         )
 
     graph = redraw(rankdir, instructions)
-    return Exercise(root, hide, graph, blanks, precision, rule, instructions, title, redraw)
+    return Exercise(
+        root,
+        hide,
+        graph,
+        blanks,
+        precision,
+        rule,
+        instructions,
+        title,
+        redraw,
+        node_text,
+        edge_text,
+    )
 
 
 def _choose(
