@@ -897,6 +897,8 @@ def _tex(s: str) -> str:
         lambda m: "\x00frac{\x00partial " + m.group(1) + "}{\x00partial " + m.group(2) + "}", s
     )
     s = _LABEL.sub(lambda m: _tex_label(m.group()), s)
+    s = re.sub(r"\btanh\b", "\x00tanh ", s)  # upright function names, not t·a·n·h
+    s = re.sub(r"\brelu\b", "\x00operatorname{relu}", s)
     s = re.sub(r"e\^\(([^)]*)\)", r"e^{\1}", s)
     for a, b in (
         ("²", "^{2}"),
@@ -938,6 +940,8 @@ _PROSE_TEX = {
     "∂": r"$\partial$",
     "δ": r"$\delta$",
     "½": r"$\frac{1}{2}$",
+    ">": r"$>$",  # OT1 text fonts print > and < as ¿ and ¡
+    "<": r"$<$",
     "′": "'",
     "²": r"$^2$",
     "≤": r"$\le$",
