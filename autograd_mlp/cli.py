@@ -375,10 +375,8 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
             "multiplications that makes it cheaper), the update W' = W − a·∂E/∂W, then the "
             "error after more steps and the step at which a target error is reached."
         ),
-        epilog="examples:\n"
-        "  autograd-mlp explain --format markdown > docs/worked-example.md\n"
-        "  autograd-mlp explain --format latex --latex-wrapper beamer > slides.tex "
-        "&& pdflatex slides.tex",
+        epilog="example: autograd-mlp explain --format latex --latex-wrapper beamer > slides.tex\n"
+        "also:    autograd-mlp explain --format markdown > docs/worked-example.md",
     )
     p.add_argument(
         "--format",
@@ -472,10 +470,9 @@ def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
             "prints right/wrong per blank and the score; exit 0 when all are right, 1 when some "
             "are wrong or missing, 2 for a bad file or answer."
         ),
-        epilog="examples:\n"
-        '  autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88 -o sheet.pdf\n'
-        "  autograd-mlp exercise --lesson my-lesson.json --count 6 --seed 1 -o lesson.pdf\n"
-        "  autograd-mlp exercise check sheet.sheet.json answers.txt",
+        epilog='example: autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88 -o sheet.pdf\n'
+        "also:    autograd-mlp exercise --lesson my-lesson.json --count 6 --seed 1 -o lesson.pdf\n"
+        "then:    autograd-mlp exercise check sheet.sheet.json answers.txt",
     )
     p.add_argument(
         "expression",
