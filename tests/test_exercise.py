@@ -440,6 +440,15 @@ def test_cli_writes_pdf_key_and_sheet_then_checks_answers(tmp_path: Path) -> Non
     assert err.strip() == "autograd-mlp exercise check: 1 of 2 not right"
     code, out, _ = _run(["exercise", "check", str(sheet), "--answer", "?1=1.002", "?2=-1.503"])
     assert code == 0 and out.startswith("2 of 2 correct")
+    import sys
+
+    stdin = sys.stdin
+    try:
+        sys.stdin = io.StringIO('{"1": 1.002, "2": -1.503}')  # JSON answers on stdin: "-"
+        code, out, _ = _run(["exercise", "check", str(sheet), "-"])
+    finally:
+        sys.stdin = stdin
+    assert code == 0 and out.startswith("2 of 2 correct")
     for argv, message in (
         (["exercise", "check", str(sheet), "--answer", "?1=x"], "is not a number"),
         (["exercise", "check", str(sheet)], "no answers given"),
