@@ -4,12 +4,13 @@
 (-interaction=nonstopmode -halt-on-error, so an error stops it instead of waiting for input)
 and fails the test when pdflatex exits non-zero or its log reports an overfull box or an
 undefined control sequence or reference. Outside CI a missing pdflatex skips the test with the
-reason; under CI=true it fails (Debian: texlive-latex-base for article documents,
-texlive-latex-recommended and texlive-pictures for beamer, texlive-latex-extra for standalone).
+reason; under CI=true it fails (Debian: texlive-latex-base for article and standalone
+documents, texlive-latex-recommended and texlive-pictures for beamer).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -52,3 +53,25 @@ def compile_latex(tex: str, folder: Path, name: str = "doc") -> Path:
     pdf = folder / f"{name}.pdf"
     assert pdf.stat().st_size > 1000
     return pdf
+
+
+def pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    """Every page's size in points, read by poppler's pdfinfo (pdfTeX compresses the page
+    objects, so they cannot be read from the bytes). Missing pdfinfo: skip, or fail under CI."""
+    tool = shutil.which("pdfinfo")
+    if tool is None:
+        reason = "pdfinfo is not installed (Debian: apt-get install poppler-utils)"
+        if IN_CI:
+            pytest.fail(f"{reason}; it is required under CI=true")
+        pytest.skip(reason)
+    out = subprocess.run(
+        [tool, "-f", "1", "-l", "9999", str(pdf)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return [
+        (float(w), float(h))
+        for w, h in re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", out)
+    ]

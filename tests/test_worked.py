@@ -36,7 +36,7 @@ from autograd_mlp.teach.worked import (
     worked_example_markdown,
 )
 from tests.conftest import needs
-from tests.latex_tools import compile_latex
+from tests.latex_tools import compile_latex, pdf_page_sizes
 from tests.lessons import LESSON_IDS, LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -397,7 +397,14 @@ def test_multiplication_counts_by_hand() -> None:
 def test_latex_document_compiles_without_overfull_boxes(document: str, tmp_path: Path) -> None:
     tex = worked_example("latex", document=document)
     assert tex.startswith("% generated") and r"\end{document}" in tex
-    compile_latex(tex, tmp_path)
+    pages = pdf_page_sizes(compile_latex(tex, tmp_path))
+    if document == "standalone":  # the article class, one page as tall as the content
+        assert "{standalone}" not in tex and tex.count(r"\documentclass[11pt]{article}") == 1
+        assert len(pages) == 1 and pages[0][1] > 1000  # taller than A4: nothing cut off
+    elif document == "article":
+        assert len(pages) > 1 and {(round(w), round(h)) for w, h in pages} == {(595, 842)}  # A4
+    else:
+        assert {round(w / h, 2) for w, h in pages} == {1.78}  # 16:9 slides
 
 
 def test_latex_rounded_and_fragment(tmp_path: Path) -> None:

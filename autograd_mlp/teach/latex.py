@@ -5,8 +5,10 @@
 
 * ``"article"`` -- an A4 page with 2 cm margins; needs only ``amsmath`` and ``geometry``
   (Debian: ``texlive-latex-base``);
-* ``"standalone"`` -- a page cropped to the derivation, to include in a slide or a sheet as a
-  picture (the ``standalone`` class and ``varwidth``: Debian ``texlive-latex-extra``);
+* ``"standalone"`` -- one page 17 cm wide and exactly as tall as the derivation, to include in a
+  slide or a sheet as a picture. It is built from the ``article`` class (the content is boxed,
+  measured, and the page made its size), so it needs nothing beyond ``texlive-latex-base``
+  where the ``standalone`` class would need ``texlive-latex-extra``;
 * ``"beamer"`` -- 16:9 slides, one frame per section, long sections continued on further frames
   (``beamer``: Debian ``texlive-latex-recommended`` and ``texlive-pictures``), cut into
   frames by an estimate of each piece's height;
@@ -40,7 +42,7 @@ _PREAMBLE = {
         r"\documentclass[11pt]{article}",
         r"\usepackage[a4paper,margin=2cm]{geometry}",
     ),
-    "standalone": (r"\documentclass[11pt,varwidth=17cm,border=12pt]{standalone}",),
+    "standalone": (r"\documentclass[11pt]{article}", r"\newsavebox{\cropped}"),
     "beamer": (r"\documentclass[11pt,aspectratio=169]{beamer}",),
 }
 
@@ -60,10 +62,25 @@ def wrap_document(body: str, document: str | None, title: str = "") -> str:
     ]
     if kind == "beamer":
         lines += _frames(body, title)
+    elif kind == "standalone":
+        lines += _cropped(body)
     else:
         lines.append(body.rstrip("\n"))
     lines += [r"\end{document}", ""]
     return "\n".join(lines)
+
+
+def _cropped(body: str) -> list[str]:
+    """The body in a 17 cm box, shipped out on a page of the box's size plus a 12 pt border."""
+    return [
+        r"\begin{lrbox}{\cropped}\begin{minipage}{17cm}",
+        body.rstrip("\n"),
+        r"\end{minipage}\end{lrbox}",
+        r"\pdfpagewidth=\dimexpr\wd\cropped+24pt\relax",
+        r"\pdfpageheight=\dimexpr\ht\cropped+\dp\cropped+24pt\relax",
+        r"\hoffset=-1in \voffset=-1in",
+        r"\shipout\hbox{\vbox to \pdfpageheight{\vskip12pt\hbox{\hskip12pt\usebox{\cropped}}\vss}}",
+    ]
 
 
 _HEADING = re.compile(r"^\\(section|subsection)\*\{(.*)\}\s*$")

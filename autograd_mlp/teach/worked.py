@@ -954,11 +954,14 @@ _PROSE_TEX = {
 def _tex_prose(s: str) -> str:
     """Prose for LaTeX: specials escaped, the few Unicode math symbols we use as inline math.
 
-    A run of subscripts is one group (wₖⱼ → w$_{kj}$: two subscripts in a row are a TeX error).
+    A run of subscripts is one group (wₖⱼ → w$_{kj}$: two subscripts in a row are a TeX error),
+    and e^(−z) is math (a text ^ is an accent).
     """
+    s = re.sub(r"e\^\(([^)]*)\)", lambda m: "\x02" + m.group(1).replace("−", "-") + "\x03", s)
     s = re.sub("[ᵢⱼₖ]+", lambda m: "\x00" + "".join(_SUBSCRIPTS[c] for c in m.group()) + "\x01", s)
     out = "".join(_PROSE_TEX.get(ch, ch) for ch in s)
     out = out.replace("\x00", "$_{").replace("\x01", "}$")
+    out = out.replace("\x02", "$e^{").replace("\x03", "}$")
     return out.replace("$$", "")
 
 
