@@ -573,13 +573,19 @@ def _run_exercise(args: argparse.Namespace) -> int:
     if args.expression is None:
         if args.assignments:
             raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
+        from .teach.layout import lesson_layout
+
         lesson = lesson_from_args(args, "exercise")
-        _, _, root = lesson.forward()
+        # the sheet is built on the graph the lesson's one layout was made from, so that its
+        # picture is the lesson graph every other picture of the lesson shows
+        board = lesson_layout(lesson, precision=args.precision)
+        root, layout = board.error, board.layout
         title = f"Worksheet: {lesson.name}, {lesson.error_formula}"
     else:
         if args.lesson is not None:
             raise UsageError("exercise: give an expression or --lesson FILE, not both")
         values = _parse_assignments(args.assignments, "exercise")
+        layout = None
         try:
             root, _ = build(args.expression, values)
         except ExpressionError as exc:
@@ -602,7 +608,8 @@ def _run_exercise(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     note = ""
     if out.suffix.lower() == ".pdf":
-        printed = write_pdf(ex, out, size=args.size)
+        shared = layout if args.hide != "local" else None  # its arrows may carry no number
+        printed = write_pdf(ex, out, size=args.size, layout=shared)
         sheet = printed.path
         note = f", {printed.pages} {args.size} pages"
         if printed.picture_text_pt < 10:

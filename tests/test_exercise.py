@@ -486,3 +486,71 @@ def test_cli_lesson_worksheet_and_errors(tmp_path: Path) -> None:
     ):
         code, _, err = _run(argv)
         assert code == 2 and message in err, (argv, err)
+
+
+# ------------------------------------------------------------------------------------------------
+# The lesson's sheet on the shared layout
+# ------------------------------------------------------------------------------------------------
+
+
+def _numbers_in_look(look: object) -> set[str]:
+    texts = [t for rows in look.text.values() for t in rows.values()]  # type: ignore[attr-defined]
+    texts += list(look.edge_text.values())  # type: ignore[attr-defined]
+    return {m for t in texts for m in re.findall(r"−?\d+\.\d+(?:e[−+]\d+)?", t)}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+@pytest.mark.parametrize("hide", ["grad", "data"])
+def test_the_lesson_sheet_on_the_shared_layout_gives_nothing_away(
+    lesson: Lesson, hide: str
+) -> None:
+    needs("pygraphviz")
+    from autograd_mlp.teach.exercise import _layout_look
+    from autograd_mlp.teach.layout import lesson_layout
+
+    board = lesson_layout(lesson)
+    ex = exercise(board.error, hide=hide, count=6, seed=2)
+    look = _layout_look(ex, board.layout)
+    shown = _numbers_in_look(look)
+    assert shown  # the checker reads numbers, so it can fail
+    for b in ex.blanks:
+        assert b.node is not None
+        assert look.text[board.layout.ids[b.node]][hide] == f"{hide} ?{b.number}"
+        assert format_number(b.answer, 4) not in shown and format_number(b.exact, 4) not in shown
+    if hide == "data":  # a value sheet prints no gradients and no arrow numbers
+        assert all(rows.get("grad", "") == "" for rows in look.text.values())
+        assert set(look.edge_text.values()) == {""}
+
+
+def test_a_lesson_pdf_puts_the_split_picture_after_the_blanks(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    needs("matplotlib")
+    code, out, err = _run(
+        ["exercise", "--count", "6", "--seed", "0", "-o", str(tmp_path / "l.pdf")]
+    )
+    assert code == 0, err
+    assert "too small" not in out
+    sheet = load_sheet(tmp_path / "l.sheet.json")
+    pages = _pdftotext(tmp_path / "l.pdf")
+    first = " ".join(pages[0].split())
+    assert "Worksheet: 3–2–2 network, E = Σₖ (tₖ − yₖ)²" in first
+    assert re.search(r"The picture is on the next (\d+) pages", first)
+    views = int(re.search(r"next (\d+) pages", first).group(1))  # type: ignore[union-attr]
+    assert views >= 2  # split, not shrunk
+    assert all(f"?{b.number} {b.name} =" in first for b in sheet.blanks)
+    key = " ".join(pages[1 + views].split())
+    assert key.startswith("Answer key: gradients")
+
+
+def test_a_big_expression_is_split_onto_the_layout_rather_than_shrunk(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    needs("matplotlib")
+    xs = [Value(0.1 * (i + 1), label=f"x{i + 1}") for i in range(8)]
+    ws = [Value(0.3 - 0.1 * i, label=f"w{i + 1}") for i in range(8)]
+    total = xs[0] * ws[0]
+    for x, w in zip(xs[1:], ws[1:]):
+        total = total + (x * w).tanh()
+    total.label = "y"
+    ex = exercise(total, count=4, seed=1)
+    printed = write_pdf(ex, tmp_path / "big.pdf")
+    assert printed.picture_text_pt >= 10.0 and printed.pages >= 3

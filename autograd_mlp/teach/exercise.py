@@ -53,7 +53,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._files import write_atomic
 from ..engine import CONST, Value, role, topological_order
@@ -61,6 +61,9 @@ from ..viz import GradGraph, draw_graph
 from ..viz import format_number as _fmt
 from .naming import NodeNames, local_rule, wrap
 from .paths import gradients
+
+if TYPE_CHECKING:
+    from ..viz.layout import Layout, Look
 
 __all__ = [
     "Blank",
@@ -945,6 +948,82 @@ def _arrange(
     return -best[2], best[3], best[4]
 
 
+def _too_small(images: list[Any], text_w: float, paper_h: float, row: float, ex: Exercise) -> bool:
+    """True when the best page-1 arrangement prints the Graphviz picture below `MIN_PT`."""
+    sizes = [(im.shape[1] / PICTURE_DPI, im.shape[0] / PICTURE_DPI) for im in images]
+    room = paper_h - 2 * 0.6 - 2.6  # below the header
+    _, _, scale = _arrange(sizes, text_w, room, len(ex.blanks), row)
+    return _GRAPH_FONT_PT * scale < MIN_PT
+
+
+def _layout_look(ex: Exercise, layout: Layout) -> Look:
+    """What the sheet prints, on the shared layout: the blanks, the given numbers, and for a
+    value or local-derivative sheet no gradients (and on a value sheet no arrow numbers)."""
+    from ..viz.layout import default_look
+
+    look = default_look(layout)
+    missing = [v for v in topological_order(ex.root) if v not in layout.ids]
+    if missing:
+        raise ValueError(
+            "write_pdf: the layout is not of this sheet's graph (lay the sheet's root out, or "
+            "build the sheet on the layout's graph: exercise(lesson_layout(...).error))"
+        )
+    for v, nid in layout.ids.items():
+        texts = look.text.setdefault(nid, {})
+        over = (ex.node_text(v) if ex.node_text is not None else None) or {}
+        if ex.hide == "grad":
+            texts["grad"] = f"grad {over.get('grad', '')}"
+        else:
+            texts["grad"] = ""
+            if "data" in over:
+                texts["data"] = f"data {over['data']}"
+        if v._prev:
+            i = nid[1:]
+            for k, u in enumerate(v._prev):
+                eid = f"e{i}_{k}"
+                if ex.hide == "data":
+                    look.edge_text[eid] = ""
+                elif ex.edge_text is not None:
+                    blank = ex.edge_text(u, v, k)
+                    if blank is not None:
+                        look.edge_text[eid] = blank
+    return look
+
+
+def _layout_pages(
+    ex: Exercise, size: str, layout: Layout | None, title: str
+) -> tuple[list[Any], float]:
+    """The sheet's picture on the shared layout, as landscape pages of ``size`` at the size's
+    print scale (body text 10 pt), split into views rather than shrunk; and that text size."""
+    from ..viz.layout import lay_out
+    from ..viz.pages import bands, body_px, compose, size_named, tiles, title_lines, view_size
+
+    if layout is None:
+        reserve = {
+            v: {"grad": ["grad ?999"], "data": ["data ?999"]} for v in topological_order(ex.root)
+        }
+        layout = lay_out(ex.root, precision=ex.precision, reserve=reserve)
+    if ex.hide == "local":
+        blanks = {f"e{layout.ids[b.node][1:]}_{b.slot}" for b in ex.blanks if b.node is not None}
+        labelled = {e.id for e in layout.edges if e.label is not None}
+        if not blanks <= labelled:
+            raise ValueError(
+                "write_pdf: the shared layout leaves some arrows of this local-derivative "
+                "sheet without a number; draw it with Graphviz instead (layout=None)"
+            )
+    look = _layout_look(ex, layout)
+    page = size_named(size)
+    fixed = bands(page, 2, 0, title_lines(page, [title]))
+    views = tiles(layout, *view_size(page, fixed))
+    images = []
+    for tile in views:
+        sub = "write your answers on page 1"
+        if len(views) > 1:
+            sub = f"view {tile.index + 1} of {len(views)}   ·   {sub}"
+        images.append(compose(layout, look, page, tile, header=[title, sub], fixed=fixed))
+    return images, body_px(page) / page.dpi * 72
+
+
 def write_pdf(
     ex: Exercise,
     path: str | os.PathLike[str],
@@ -953,6 +1032,7 @@ def write_pdf(
     picture: bytes | None = None,
     picture_font_pt: float = _GRAPH_FONT_PT,
     picture_dpi: float = PICTURE_DPI,
+    layout: Layout | None = None,
 ) -> PrintedSheet:
     """Write the printable worksheet: page 1 (and more if needed) the instructions, the rule,
     how answers are marked, the picture and every blank with room to write; then the answer key
@@ -960,7 +1040,11 @@ def write_pdf(
 
     ``picture`` is a PNG of the graph drawn at ``picture_dpi`` whose smallest text is
     ``picture_font_pt`` at that drawing's natural size (default: ``ex.graph`` rendered by
-    Graphviz). Written atomically; needs matplotlib (the ``plot`` extra).
+    Graphviz). When that would print smaller than 10 pt (a big graph such as a lesson's), or
+    when ``layout`` is given (the lesson's shared layout, `teach.layout.lesson_layout`), the
+    picture is drawn on the shared layout instead, on landscape pages after the instructions
+    and blanks, split into views so that its text prints at 10 pt. Written atomically; needs
+    matplotlib (the ``plot`` extra).
     """
     if size not in PAPER:
         raise ValueError(f"size must be one of {', '.join(map(repr, PAPER))}, got {_quote(size)}")
@@ -980,12 +1064,20 @@ def write_pdf(
     margin = 0.6  # inches
     text_w = paper_w - 2 * margin
     row = WRITE_ROW_MM / 25.4
-    images = [
-        mpimg.imread(io.BytesIO(png), format="png")
-        for png in ([picture] if picture is not None else _pictures(ex, picture_dpi))
-    ]
     what = {"grad": "gradients", "data": "values", "local": "local derivatives"}[ex.hide]
     title = ex.title or f"Worksheet: {what}"
+    images = []
+    if layout is None:
+        images = [
+            mpimg.imread(io.BytesIO(png), format="png")
+            for png in ([picture] if picture is not None else _pictures(ex, picture_dpi))
+        ]
+    views: list[Any] = []
+    view_pt = 0.0
+    if layout is not None or (
+        picture is None and ex.hide != "local" and _too_small(images, text_w, paper_h, row, ex)
+    ):
+        views, view_pt = _layout_pages(ex, size, layout, title)
     intro = (
         f"{ex.instructions}. Write each answer to {ex.precision} decimals, working from the "
         f"numbers as printed. {ex.marking.describe()} {NO_GIVEAWAY_RULE}"
@@ -1008,21 +1100,29 @@ def write_pdf(
     for text in _wrap(intro, TEXT_PT, text_w):
         y = line(fig, y, text, TEXT_PT)
     y -= 0.15
-    # the picture as large as the page allows (never above its natural size), with the blanks
-    # under it, beside it, or continued on the next page (`_arrange`)
-    sizes = [(im.shape[1] / picture_dpi, im.shape[0] / picture_dpi) for im in images]
-    which, how, scale = _arrange(sizes, text_w, y - margin, len(ex.blanks), row)
-    image = images[which]
-    pic_w, pic_h = sizes[which][0] * scale, sizes[which][1] * scale
-    left = margin if how == "beside" else margin + (text_w - pic_w) / 2
-    ax = fig.add_axes((left / paper_w, (y - pic_h) / paper_h, pic_w / paper_w, pic_h / paper_h))
-    ax.imshow(image, interpolation="lanczos")
-    ax.set_axis_off()
     x_blanks, width = margin, text_w
-    if how == "beside":
-        x_blanks, width = paper_w - margin - BESIDE_IN + 0.15, BESIDE_IN - 0.15
+    how = "after"
+    if views:
+        pages_word = "page" if len(views) == 1 else f"{len(views)} pages"
+        y = line(fig, y, f"The picture is on the next {pages_word}.", TEXT_PT, weight="bold")
+        y -= 0.1
+        text_pt = view_pt
     else:
-        y -= pic_h + 0.2
+        # the picture as large as the page allows (never above its natural size), with the
+        # blanks under it, beside it, or continued on the next page (`_arrange`)
+        sizes = [(im.shape[1] / picture_dpi, im.shape[0] / picture_dpi) for im in images]
+        which, how, scale = _arrange(sizes, text_w, y - margin, len(ex.blanks), row)
+        image = images[which]
+        pic_w, pic_h = sizes[which][0] * scale, sizes[which][1] * scale
+        left = margin if how == "beside" else margin + (text_w - pic_w) / 2
+        ax = fig.add_axes((left / paper_w, (y - pic_h) / paper_h, pic_w / paper_w, pic_h / paper_h))
+        ax.imshow(image, interpolation="lanczos")
+        ax.set_axis_off()
+        if how == "beside":
+            x_blanks, width = paper_w - margin - BESIDE_IN + 0.15, BESIDE_IN - 0.15
+        else:
+            y -= pic_h + 0.2
+        text_pt = picture_font_pt * scale
     for b in ex.blanks:
         if y - row < margin:
             fig, y = page()
@@ -1046,6 +1146,14 @@ def write_pdf(
             )
         )
         y -= row
+
+    for view in views:  # the picture's pages, landscape, each filled by one composed view
+        width_px, height_px = view.size
+        landscape = Figure(figsize=(width_px / 200, height_px / 200))
+        axes = landscape.add_axes((0, 0, 1, 1))
+        axes.imshow(view, interpolation="none")
+        axes.set_axis_off()
+        figs.append(landscape)
 
     fig, y = page()
     y = line(fig, y, f"Answer key: {what}", TITLE_PT, weight="bold")
@@ -1075,4 +1183,4 @@ def write_pdf(
         for f in figs:
             pdf.savefig(f)
     write_atomic(target, buffer.getvalue())
-    return PrintedSheet(target, len(figs), size, picture_font_pt * scale)
+    return PrintedSheet(target, len(figs), size, text_pt)
