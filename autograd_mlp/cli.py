@@ -367,12 +367,16 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "explain",
         help="print the lesson's worked example step by step (3–2–2 network, one training step)",
         description=(
-            "The classic backprop lesson with the project's documented numbers: forward pass, "
-            "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths, the "
-            "update W' = W − a·∂E/∂W, then the error after more steps and the step at which a "
-            "target error is reached."
+            "The classic backprop lesson, with the project's documented numbers or a lesson of "
+            "your own (--lesson FILE: one hidden layer, any sizes, activations and error "
+            "convention): forward pass, "
+            "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths and "
+            "again layer by layer (backpropagation's δ recursion, with the count of "
+            "multiplications that makes it cheaper), the update W' = W − a·∂E/∂W, then the "
+            "error after more steps and the step at which a target error is reached."
         ),
-        epilog="example: autograd-mlp explain --format markdown > docs/worked-example.md",
+        epilog="example: autograd-mlp explain --format latex --latex-wrapper beamer > slides.tex\n"
+        "also:    autograd-mlp explain --format markdown > docs/worked-example.md",
     )
     p.add_argument(
         "--format",
@@ -385,9 +389,24 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         type=int,
         default=None,
         metavar="DECIMALS",
-        help="round every intermediate number as a hand calculation would (e.g. 4)",
+        help="round every intermediate number to DECIMALS (at least 1) as a hand calculation "
+        "would, half away from zero, and print that many decimals (e.g. 2)",
     )
-    p.add_argument("--lr", type=float, default=LESSON_LR, help=f"learning constant a ({LESSON_LR})")
+    p.add_argument(
+        "--latex-wrapper",
+        choices=("article", "standalone", "beamer", "none"),
+        default="article",
+        help="with --format latex: a complete document that pdflatex compiles -- an A4 "
+        "article (default), a standalone page cropped to the content, beamer 16:9 slides -- "
+        "or none, the bare fragment to paste into a document of your own",
+    )
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"learning constant a (default: the lesson's, {LESSON_LR} for the 3–2–2 example)",
+    )
+    add_lesson_argument(p)
     p.add_argument(
         "--steps", type=int, default=DEFAULT_STEPS, help=f"further steps ({DEFAULT_STEPS})"
     )
@@ -400,13 +419,26 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
 def _run_explain(args: argparse.Namespace) -> int:
     from .teach.worked import worked_example
 
+    if args.round is not None and args.round < 1:
+        raise UsageError(
+            f"explain: --round must be at least 1 decimal, got {args.round} (with 0 decimals "
+            "σ(0.2) prints as σ(0) and every sigmoid derivative rounds to 0)"
+        )
+    if args.latex_wrapper != "article" and args.format != "latex":
+        raise UsageError(
+            f"explain: --latex-wrapper {args.latex_wrapper} needs --format latex, "
+            f"got --format {args.format}"
+        )
+    lesson = lesson_from_args(args, "explain")
     try:
         text = worked_example(
             args.format,
+            lesson=lesson,
             lr=args.lr,
             steps=args.steps,
             target=args.target,
             round_intermediate=args.round,
+            document=args.latex_wrapper if args.format == "latex" else None,
         )
     except ValueError as exc:
         raise _usage("explain", exc) from None
@@ -422,16 +454,43 @@ def _run_explain(args: argparse.Namespace) -> int:
 def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
     p = sub.add_parser(
         "exercise",
-        help="write a worksheet: an expression's graph with numbered blanks, plus the answer key",
+        help="write a worksheet (graph with numbered blanks, key, PDF) or mark a student's answers",
         description=(
-            "Build the expression (parsed, never evaluated as Python), draw its gradient graph "
-            "with the gradients (or values, or local derivatives) replaced by numbered blanks, "
-            "and write the answer key, with the chain-rule working for each blank, next to it."
+            "Write a worksheet: the gradient graph of an expression (parsed, never evaluated as "
+            "Python) or, with no expression, of the lesson's error (--lesson FILE, default the "
+            "3–2–2 example), with the gradients (or values, or local derivatives) replaced by "
+            "numbered blanks. No blank can be read off a printed number: such numbers are "
+            "hidden too, or the blank is replaced. A .pdf is the printable sheet (A4 or Letter: "
+            "instructions, picture, a line to write each answer on, then the answer key with the "
+            "working on its own page); beside it go FILE's stem + .answers.md (the key) and "
+            "+ .sheet.json (blanks and key, for marking). "
+            "'autograd-mlp exercise check SHEET.json [ANSWERS]' marks a student's answers: "
+            "ANSWERS is a file of '?N = VALUE' lines (# comments) or a JSON object "
+            '{"1": 0.5} or list, "-" for stdin; or give them as --answer ?1=0.5 ?2=-3. It '
+            "prints right/wrong per blank and the score; exit 0 when all are right, 1 when some "
+            "are wrong or missing, 2 for a bad file or answer."
         ),
-        epilog='example: autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88 '
-        "-o worksheet.png   (also writes worksheet.answers.md)",
+        epilog='example: autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88 -o sheet.pdf\n'
+        "also:    autograd-mlp exercise --lesson my-lesson.json --count 6 --seed 1 -o lesson.pdf\n"
+        "then:    autograd-mlp exercise check sheet.sheet.json answers.txt",
     )
-    _add_expression(p)
+    p.add_argument(
+        "expression",
+        nargs="?",
+        default=None,
+        help='e.g. "tanh(x*w + b)"; none: the lesson\'s error; "check": mark answers',
+    )
+    p.add_argument("check_files", nargs="*", metavar="SHEET [ANSWERS]", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME=VALUE",
+        help="values of the variables, e.g. --set x=2 w=-3",
+    )
+    add_lesson_argument(p)
     p.add_argument(
         "--hide",
         choices=("grad", "data", "local"),
@@ -439,48 +498,180 @@ def _add_exercise(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         help="what the blanks replace: each Value's gradient (default), its value, or the "
         "local derivative on each edge",
     )
-    p.add_argument("--count", type=int, default=None, help="blank only this many (at random)")
+    p.add_argument("--count", type=int, default=None, help="blank about this many (at random)")
     p.add_argument("--seed", type=int, default=None, help="seed for choosing the blanks")
     p.add_argument("--precision", type=int, default=4, help="decimals printed (default 4)")
+    p.add_argument(
+        "--size", choices=("a4", "letter"), default="a4", help="paper of a .pdf (default a4)"
+    )
+    p.add_argument(
+        "--marking",
+        choices=("tolerance", "sigfigs"),
+        default="tolerance",
+        help="how answers are marked, stated on the sheet (default tolerance)",
+    )
+    p.add_argument(
+        "--tol",
+        type=float,
+        default=None,
+        help="tolerance for --marking tolerance (default: 1 in the last printed decimal)",
+    )
+    p.add_argument(
+        "--sigfigs", type=int, default=3, help="significant figures for --marking sigfigs (3)"
+    )
     p.add_argument(
         "-o",
         "--output",
         metavar="FILE",
-        required=True,
-        help="the worksheet (.png, .pdf or .svg); the key goes to FILE's stem + .answers.md",
+        help="the worksheet (.pdf printable, or the picture as .png or .svg)",
+    )
+    p.add_argument(
+        "--answer",
+        dest="answers",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="?N=VALUE",
+        help="with check: answers on the command line, e.g. --answer ?1=0.5 ?2=-3",
     )
     return _run_exercise
 
 
 def _run_exercise(args: argparse.Namespace) -> int:
+    if args.expression == "check":
+        return _run_exercise_check(args)
+    if args.check_files:
+        raise UsageError(
+            f"exercise: unexpected argument {args.check_files[0]!r} (one expression, in quotes)"
+        )
+    if args.answers:
+        raise UsageError("exercise: --answer is for 'autograd-mlp exercise check SHEET'")
     from pathlib import Path
 
     from ._files import write_atomic
     from .expr import ExpressionError, build
-    from .teach.exercise import exercise
+    from .teach.exercise import exercise, write_pdf
     from .viz import save
 
+    if args.output is None:
+        raise UsageError("exercise: -o FILE is required (a .pdf, .png or .svg)")
     out = Path(args.output)
     if out.suffix.lower() in (".html", ".htm"):
+        if args.expression is None or args.lesson is not None:
+            raise UsageError(
+                "exercise: -o .html practises an expression's gradients; give the expression "
+                "(a lesson's worksheet is a .pdf, .png or .svg)"
+            )
         return _exercise_page(args, out)
     if out.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise UsageError(
             f"exercise: -o {args.output}: the file name must end in .png, .pdf or .svg "
             "(or .html for a practice page)"
         )
-    values = _parse_assignments(args.assignments, "exercise")
+    if not 1 <= args.precision <= 12:
+        raise UsageError(f"exercise: --precision must be from 1 to 12, got {args.precision}")
+    if args.expression is None:
+        if args.assignments:
+            raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
+        from .teach.layout import lesson_layout
+
+        lesson = lesson_from_args(args, "exercise")
+        # the sheet is built on the graph the lesson's one layout was made from, so that its
+        # picture is the lesson graph every other picture of the lesson shows
+        board = lesson_layout(lesson, precision=args.precision)
+        root, layout = board.error, board.layout
+        title = f"Worksheet: {lesson.name}, {lesson.error_formula}"
+    else:
+        if args.lesson is not None:
+            raise UsageError("exercise: give an expression or --lesson FILE, not both")
+        values = _parse_assignments(args.assignments, "exercise")
+        layout = None
+        try:
+            root, _ = build(args.expression, values)
+        except ExpressionError as exc:
+            raise _usage("exercise", exc) from None
+        title = ""
     try:
-        root, _ = build(args.expression, values)
         ex = exercise(
-            root, hide=args.hide, seed=args.seed, count=args.count, precision=args.precision
+            root,
+            hide=args.hide,
+            seed=args.seed,
+            count=args.count,
+            precision=args.precision,
+            marking=args.marking,
+            tol=args.tol,
+            sigfigs=args.sigfigs,
+            title=title,
         )
-    except (ExpressionError, ValueError, TypeError) as exc:
+    except (ValueError, TypeError) as exc:
         raise _usage("exercise", exc) from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    sheet = save(ex.graph, out)
+    note = ""
+    if out.suffix.lower() == ".pdf":
+        shared = layout if args.hide != "local" else None  # its arrows may carry no number
+        printed = write_pdf(ex, out, size=args.size, layout=shared)
+        sheet = printed.path
+        note = f", {printed.pages} {args.size} pages"
+        if printed.picture_text_pt < 10:
+            note += (
+                f"; the picture's smallest text prints at {printed.picture_text_pt:.1f} pt, "
+                "too small to read: use a smaller expression"
+            )
+    else:
+        sheet = save(ex.graph, out)
     key = out.with_name(out.stem + ".answers.md")
     write_atomic(key, ex.answer_key("markdown").encode("utf-8"))
-    print(f"wrote {sheet} ({len(ex.blanks)} blanks) and the answer key {key}")
+    data = ex.save(out.with_name(out.stem + ".sheet.json"))
+    print(f"wrote {sheet} ({len(ex.blanks)} blanks{note}), the answer key {key} and {data}")
+    return 0
+
+
+def _run_exercise_check(args: argparse.Namespace) -> int:
+    from .teach.exercise import check, load_sheet, parse_answers
+
+    files = args.check_files
+    if not files or len(files) > 2:
+        raise UsageError(
+            "exercise check: expected SHEET.json and at most one ANSWERS file "
+            "(or --answer ?1=VALUE ...)"
+        )
+    if args.lesson is not None:
+        raise UsageError("exercise check: --lesson does not apply (the sheet has the key)")
+    try:
+        sheet = load_sheet(files[0])
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"exercise check: {_one_line(exc)}") from None
+    given: dict[int, float] = {}
+    try:
+        if len(files) == 2:
+            if files[1] == "-":
+                text = sys.stdin.read(1_000_000)
+            else:
+                from pathlib import Path
+
+                source = Path(files[1])
+                if source.stat().st_size > 1_000_000:
+                    raise ValueError(f"answers file {files[1][:40]!r} is too large")
+                text = source.read_text(encoding="utf-8")
+            given.update(parse_answers(text))
+        for item in args.answers:
+            for number, value in parse_answers(item.replace(",", "\n")).items():
+                if number in given:
+                    raise ValueError(f"?{number} is answered twice")
+                given[number] = value
+        report = check(sheet, given)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise UsageError(f"exercise check: {_one_line(exc)}") from None
+    if not given:
+        raise UsageError("exercise check: no answers given (an ANSWERS file or --answer ?1=...)")
+    print(report)
+    if not report.all_correct:
+        wrong = len(report.marks) - report.score
+        print(
+            f"autograd-mlp exercise check: {wrong} of {len(report.marks)} not right",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

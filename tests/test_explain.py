@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 
 from autograd_mlp import Value
 from autograd_mlp.teach.explain import derive, explain
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+from tests.latex_tools import compile_latex
 
 
 def _lesson_error() -> tuple[Value, list[Value]]:
@@ -218,9 +220,41 @@ def test_bad_options() -> None:
     y, w, _ = _hand_example()
     with pytest.raises(ValueError, match=r"format must be one of 'text'.*got 'html'"):
         explain(y, w, format="html")
-    with pytest.raises(ValueError, match=r"precision must be an int.*got -1"):
+    with pytest.raises(ValueError, match=r"precision must be None or an int.*got -1"):
         explain(y, w, precision=-1)
     with pytest.raises(ValueError, match=r"round_intermediate.*got 2.5"):
         explain(y, w, round_intermediate=2.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="lr must be None or a finite number"):
         explain(y, w, lr=float("nan"))
+
+
+def test_round_sets_the_printed_decimals_and_refuses_zero() -> None:
+    a = Value(0.125, label="a")
+    y = a * 2.0
+    y.label = "y"
+    # by hand: ∂y/∂a = 2 exactly; a is 0.125 → 0.13 with 2 decimals, half away from zero
+    assert explain(y, a, round_intermediate=2).splitlines()[-1] == "∂y/∂a = 2.00"
+    assert explain(y, a).splitlines()[-1] == "∂y/∂a = 2.0000"
+    assert explain(y, a, round_intermediate=2, precision=5).splitlines()[-1] == "∂y/∂a = 2.00000"
+    assert "half away from zero" in explain(y, a, round_intermediate=2)
+    z = a * a
+    z.label = "z"
+    assert derive(z, a, round_intermediate=2).terms[0].factors[0].value == 0.13  # not 0.12
+    for bad in (0, -2):
+        with pytest.raises(ValueError, match="whole number of decimals from 1 to 17"):
+            explain(y, a, round_intermediate=bad)
+
+
+def test_latex_documents_of_every_lesson_parameter_compile(tmp_path: Path) -> None:
+    error, params = _lesson_error()
+    body = "\n".join(explain(error, p, format="latex", lr=0.02) for p in params)
+    from autograd_mlp.teach.latex import wrap_document
+
+    compile_latex(wrap_document(body, "article"), tmp_path / "all")
+    w = params[0]
+    for document in ("article", "standalone", "beamer"):
+        tex = explain(error, w, format="latex", round_intermediate=4, document=document)
+        assert tex.count(r"\documentclass") == 1
+        compile_latex(tex, tmp_path / document)
+    with pytest.raises(ValueError, match="needs format='latex'"):
+        explain(error, w, document="article")

@@ -26,13 +26,18 @@ from autograd_mlp.teach.lesson import (
     LESSON_W1,
     LESSON_W2,
     LESSON_X,
+    Lesson,
 )
+from autograd_mlp.teach.naming import round_half_away
 from autograd_mlp.teach.worked import (
     compute_worked_example,
+    multiplication_counts,
     worked_example,
     worked_example_markdown,
 )
 from tests.conftest import needs
+from tests.latex_tools import compile_latex, pdf_page_sizes
+from tests.lessons import LESSON_IDS, LESSONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "worked-example.md"
@@ -199,7 +204,7 @@ def test_round_reproduces_hand_rounding() -> None:
     _, h, y, _ = forward(start())
 
     def r(v: float) -> float:
-        return round(v, 4)
+        return round_half_away(v, 4)
 
     # path k of L1.N1.w1, multiplied from E down, each partial product rounded to 4 decimals:
     # 1 · 2(tₖ − yₖ) · (−1) · w2ₖ₁ · h₁(1 − h₁) · x₁
@@ -226,8 +231,11 @@ def _balanced(tex: str) -> bool:
 def test_latex_and_markdown_structure() -> None:
     tex = worked_example("latex", round_intermediate=4)
     assert _balanced(tex)
-    assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 5
-    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 2
+    # one display per left-hand side: 4 + 2 forward, 1 error, 2 + 6 output layer, 8 hidden
+    # layer, 2 + 6 layer by layer
+    assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 31
+    # the numbers and the update are long tables set as two halves; the recursion's table
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 5
     assert tex.count(r"\[") == tex.count(r"\]")
     for line in tex.splitlines():
         if not line.startswith("%"):
@@ -276,7 +284,18 @@ def test_cli_runs_as_module_and_rejects_bad_options() -> None:
     [
         (["--round", "4"], {"round_intermediate": 4}),
         (["--lr", "0.1", "--steps", "7"], {"lr": 0.1, "steps": 7}),
-        (["--format", "latex", "--target", "0.05"], {"format": "latex", "target": 0.05}),
+        (
+            ["--format", "latex", "--target", "0.05"],
+            {"format": "latex", "target": 0.05, "document": "article"},
+        ),
+        (
+            ["--format", "latex", "--latex-wrapper", "none"],
+            {"format": "latex", "document": None},
+        ),
+        (
+            ["--format", "latex", "--latex-wrapper", "beamer", "--round", "3"],
+            {"format": "latex", "document": "beamer", "round_intermediate": 3},
+        ),
         (["--format", "text", "--round", "3"], {"round_intermediate": 3}),
     ],
 )
@@ -300,3 +319,218 @@ def test_console_script_prints_the_lesson() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == worked_example(steps=2)
+
+
+def test_round_prints_that_many_decimals_and_refuses_fewer_than_one() -> None:
+    text = worked_example(round_intermediate=2)
+    # the forward pass by hand with 2 decimals: z = −0.2, σ(−0.20) = 0.45 (0.4502 rounded)
+    assert "σ(L1.N1.z) = σ(−0.20) = 0.45" in text
+    assert "rounded to 2 decimals" in text
+    forward = text.split("2. Forward pass")[1].split("3. The error")[0]
+    assert re.findall(r"\d\.\d{3,}", forward) == []  # nothing printed with 3 or more decimals
+    assert "σ(−0.2000)" in worked_example()  # without --round: 4 decimals
+    assert "σ(−0.200)" in worked_example(round_intermediate=2, precision=3)  # unless asked
+    for bad in (0, -1, 18, True, 2.0):
+        with pytest.raises(ValueError, match="whole number of decimals from 1 to 17"):
+            worked_example(round_intermediate=bad)  # type: ignore[arg-type]
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["explain", "--round", "0"]) == 2
+    assert "--round must be at least 1 decimal, got 0" in err.getvalue()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", "--round", "2"]) == 0
+    assert out.getvalue() == text
+
+
+def test_rounding_is_half_away_from_zero_as_on_paper() -> None:
+    # By hand: 0.125 → 0.13 and 2.675 → 2.68 (Python's round gives 0.12 and 2.67), −0.125 → −0.13
+    assert round_half_away(0.125, 2) == 0.13 and round(0.125, 2) == 0.12
+    assert round_half_away(2.675, 2) == 2.68 and round(2.675, 2) == 2.67
+    assert round_half_away(-0.125, 2) == -0.13
+    assert round_half_away(0.4502, 1) == 0.5 and round_half_away(0.44999, 1) == 0.4
+    assert math.isnan(round_half_away(float("nan"), 2))
+
+
+def test_recursion_gives_the_path_sums_with_its_numbers() -> None:
+    ex = compute_worked_example()
+    _, h, y, _ = forward(start())
+    # δ of the outputs: linear, so ∂E/∂yₖ = −2·(tₖ − yₖ); hidden: δⱼ = hⱼ(1 − hⱼ)·Σₖ wₖⱼ·δₖ
+    d_out = [-2.0 * (LESSON_T[k] - y[k]) for k in range(2)]
+    assert ex.delta_out == pytest.approx(d_out, rel=1e-12)
+    for j in range(2):
+        back = sum(LESSON_W2[k][j] * d_out[k] for k in range(2))
+        assert ex.back_sum[j] == pytest.approx(back, rel=1e-12)
+        assert ex.dsig[j] == pytest.approx(h[j] * (1 - h[j]), rel=1e-12)
+        assert ex.delta_hidden[j] == pytest.approx(h[j] * (1 - h[j]) * back, rel=1e-12)
+        for i in range(3):
+            assert ex.rec_w1[j][i] == pytest.approx(ex.grad_w1[j][i], rel=1e-12)
+        assert ex.delta_hidden[j] == pytest.approx(ex.grad_b1[j], rel=1e-12)
+    text = worked_example()
+    section = text.split("6. The same gradients layer by layer")[1].split("7. The update")[0]
+    assert "δⱼ = σ′(zⱼ)·Σₖ wₖⱼ·δₖ" in section
+    assert "L2.N1.w1·δ(L2.N1) + L2.N2.w1·δ(L2.N2) = 0.6000·(−1.7864) + 0.2000·1.0754" in section
+    assert "δ(L1.N1) = 0.2475·(−0.8567) = −0.2121" in section
+    # the table puts both ways side by side: parameter, δⱼ·xᵢ, layer by layer, sum over paths
+    assert re.search(r"L1\.N1\.w2 +\(−0\.2121\)·0\.5 +−0\.1060 +−0\.1060", section)
+    assert "60 over the paths" in section and "14 layer by layer" in section
+    assert "The two columns agree" in section
+    md = worked_example("markdown")
+    assert "## 6. The same gradients layer by layer (backpropagation)" in md
+    assert "| parameter | δⱼ·xᵢ | layer by layer | sum over paths |" in md
+    tex = worked_example("latex")
+    assert r"\subsection*{6. The same gradients layer by layer (backpropagation)}" in tex
+    assert r"\delta (\mathrm{L1.N1}) &= 0.2475 \cdot (-0.8567)" in tex
+
+
+def test_multiplication_counts_by_hand() -> None:
+    # Over paths (3–2–2): a weight's path ∂E/∂yₖ·wₖⱼ·hⱼ·(1 − hⱼ)·xᵢ is 4 multiplications, a
+    # bias's 3; 2 paths each;
+    # 6 weights and 2 biases: 6·2·4 + 2·2·3 = 48 + 12 = 60.
+    # Layer by layer, per hidden neuron: 2 (Σₖ wₖⱼ·δₖ) + 1 (σ′) + 1 (δⱼ) + 3 (δⱼ·xᵢ) = 7; ×2 = 14.
+    assert multiplication_counts() == (60, 14)
+    # 4–3–2: weights 12·2·4 + biases 3·2·3 = 96 + 18 = 114; by layer 3·(2 + 2 + 4) = 24
+    assert multiplication_counts(4, 3, 2) == (114, 24)
+
+
+@pytest.mark.parametrize("document", ["article", "standalone", "beamer"])
+def test_latex_document_compiles_without_overfull_boxes(document: str, tmp_path: Path) -> None:
+    tex = worked_example("latex", document=document)
+    assert tex.startswith("% generated") and r"\end{document}" in tex
+    pages = pdf_page_sizes(compile_latex(tex, tmp_path))
+    if document == "standalone":  # the article class, one page as tall as the content
+        assert "{standalone}" not in tex and tex.count(r"\documentclass[11pt]{article}") == 1
+        assert len(pages) == 1 and pages[0][1] > 1000  # taller than A4: nothing cut off
+    elif document == "article":
+        assert len(pages) > 1 and {(round(w), round(h)) for w, h in pages} == {(595, 842)}  # A4
+    else:
+        assert {round(w / h, 2) for w, h in pages} == {1.78}  # 16:9 slides
+
+
+def test_latex_rounded_and_fragment(tmp_path: Path) -> None:
+    compile_latex(worked_example("latex", document="article", round_intermediate=2), tmp_path)
+    fragment = worked_example("latex")
+    assert r"\documentclass" not in fragment
+    assert r"\documentclass" not in worked_example("latex", document="none")
+    with pytest.raises(ValueError, match="document must be one of"):
+        worked_example("latex", document="report")
+    with pytest.raises(ValueError, match="needs format='latex'"):
+        worked_example("text", document="article")
+    # the prose that stopped pdflatex ("w$_k_j$": double subscript) is one group now
+    assert "w$_{kj}$" in fragment and "_k_" not in fragment
+
+
+# ------------------------------------------------------------------------------------------------
+# The teacher's own lesson
+# ------------------------------------------------------------------------------------------------
+
+
+def _plain_error(
+    lesson: Lesson, w1: list[list[float]], b1: list[float], w2: list[list[float]], b2: list[float]
+) -> float:
+    """E of the lesson with these weights, in plain floats (no engine)."""
+    act = {
+        "sigmoid": sig,
+        "tanh": math.tanh,
+        "relu": lambda z: max(0.0, z),
+        "linear": lambda z: z,
+    }
+    f1, f2 = (act[layer.activation] for layer in lesson.layers)
+    x, t = lesson.inputs, lesson.targets
+    h = [f1(sum(w * xi for w, xi in zip(row, x)) + b) for row, b in zip(w1, b1)]
+    y = [f2(sum(w * hj for w, hj in zip(row, h)) + b) for row, b in zip(w2, b2)]
+    squares = sum((tk - yk) ** 2 for tk, yk in zip(t, y))
+    return {"sum": squares, "half": 0.5 * squares, "mean": squares / len(y)}[lesson.error]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+def test_a_lessons_gradients_both_ways_match_central_differences(lesson: Lesson) -> None:
+    ex = compute_worked_example(lesson=lesson, steps=3)
+    w1 = [list(r) for r in lesson.layers[0].weights]
+    b1 = list(lesson.layers[0].biases)
+    w2 = [list(r) for r in lesson.layers[1].weights]
+    b2 = list(lesson.layers[1].biases)
+    params = (w1, b1, w2, b2)
+    assert ex.error == pytest.approx(_plain_error(lesson, *params), rel=1e-12)
+
+    def numeric(get: list[float], i: int) -> float:
+        eps = 1e-6
+        old = get[i]
+        get[i] = old + eps
+        up = _plain_error(lesson, *params)
+        get[i] = old - eps
+        down = _plain_error(lesson, *params)
+        get[i] = old
+        return (up - down) / (2 * eps)
+
+    for j, row in enumerate(w1):
+        for i in range(len(row)):
+            expected = numeric(row, i)
+            assert ex.grad_w1[j][i] == pytest.approx(expected, abs=1e-7)  # over paths
+            assert ex.rec_w1[j][i] == pytest.approx(expected, abs=1e-7)  # layer by layer
+        assert ex.delta_hidden[j] == pytest.approx(numeric(b1, j), abs=1e-7)
+    for k, row in enumerate(w2):
+        for j in range(len(row)):
+            assert ex.grad_w2[k][j] == pytest.approx(numeric(row, j), abs=1e-7)
+        assert ex.delta_out[k] == pytest.approx(numeric(b2, k), abs=1e-7)  # δₖ = ∂E/∂bₖ
+    text = worked_example(lesson=lesson, steps=3)
+    assert f"learning constant a = {lesson.learning_rate:g}" in text
+    assert "6. The same gradients layer by layer" in text and "over the paths" in text
+
+
+@pytest.mark.parametrize("lesson", LESSONS[1:], ids=LESSON_IDS[1:])
+def test_a_lessons_latex_compiles(lesson: Lesson, tmp_path: Path) -> None:
+    tex = worked_example("latex", lesson=lesson, document="article")
+    assert tex.isascii()  # every Unicode symbol (½, δ, σ, ′...) translated
+    compile_latex(tex, tmp_path / "a")
+    compile_latex(
+        worked_example("latex", lesson=lesson, document="beamer", round_intermediate=3),
+        tmp_path / "b",
+    )
+
+
+def test_multiplication_counts_for_other_activations_by_hand() -> None:
+    # 2–2–1, tanh hidden, linear out: a weight's path ∂E/∂y·w·(1 − h²)·x is 3 multiplications
+    # plus 1 for h², so 4; a bias's 3. Paths: 2 hidden × 1 output × (2·4 + 3) = 22.
+    # Layer by layer per hidden neuron: 1 (w·δ) + 2 (h², then f′·Σ) + 2 (δ·x) = 5; ×2 = 10.
+    assert multiplication_counts(2, 2, 1, hidden_activation="tanh") == (22, 10)
+    # 2–2–2 linear–linear: a weight's path ∂E/∂y·w·x is 2, a bias's 1: 2·2·(2·2 + 1) = 20;
+    # layer by layer 2·(2 + 2) = 8 (δⱼ is the sum itself).
+    assert multiplication_counts(2, 2, 2, hidden_activation="linear") == (20, 8)
+    # relu hidden (f′ is 0 or 1, read off, no multiplication), sigmoid output (y·(1 − y)):
+    # a weight's path ∂E/∂y·σ′·w·relu′·x: 5 factors, 4 + 1 = 5; a bias's 4. 3–2–1:
+    # 2·1·(3·5 + 4) = 38; outputs' δ: 1·(1 + 1) = 2, per hidden neuron 1 + 1 + 3 = 5: 2 + 10.
+    assert multiplication_counts(
+        3, 2, 1, hidden_activation="relu", output_activation="sigmoid"
+    ) == (38, 12)
+    with pytest.raises(ValueError, match="activation must be one of"):
+        multiplication_counts(hidden_activation="softmax")
+
+
+def test_cli_takes_a_lesson_file(tmp_path: Path) -> None:
+    path = LESSONS[2].save(tmp_path / "mine.json")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", "--lesson", str(path), "--steps", "2"]) == 0
+    assert out.getvalue() == worked_example(lesson=LESSONS[2], steps=2)
+    text = out.getvalue()  # 2–2–1, relu then tanh, E = ½·(t1 − y1)²
+    assert "a ReLU activation" in text and "E = ½·(t1 − y1)² = ½·(" in text
+    assert "gradients of W1 and b1, one path each" in text
+    deep = Lesson(
+        inputs=[1.0],
+        targets=[0.0],
+        layers=[
+            {"activation": "tanh", "weights": [[0.5]], "biases": [0.0]},
+            {"activation": "tanh", "weights": [[0.5]], "biases": [0.0]},
+            {"activation": "linear", "weights": [[0.5]], "biases": [0.0]},
+        ],
+    )
+    deep_path = deep.save(tmp_path / "deep.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"inputs": [1], "targets": [1], "layers": [], "error": "sum"}', "utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["explain", "--lesson", str(deep_path)]) == 2
+        assert main(["explain", "--lesson", str(bad)]) == 2
+    assert "one hidden layer" in err.getvalue() and "this lesson has 3 layers" in err.getvalue()
+    assert "layers" in err.getvalue().splitlines()[1]

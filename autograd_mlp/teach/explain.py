@@ -24,10 +24,20 @@ import math
 from dataclasses import dataclass
 
 from ..engine import Value
-from .naming import NodeNames, Sym, format_number, local_rule, minus, wrap
+from .latex import check_document, wrap_document
+from .naming import (
+    NodeNames,
+    Sym,
+    check_decimals,
+    format_number,
+    local_rule,
+    minus,
+    round_half_away,
+    wrap,
+)
 from .paths import DEFAULT_PATH_LIMIT, Path, paths
 
-__all__ = ["explain", "FORMATS", "Derivation", "derive"]
+__all__ = ["explain", "FORMATS", "Derivation", "derive", "printed_decimals"]
 
 FORMATS = ("text", "markdown", "latex")
 FACTORS_PER_LINE = 3  # symbolic factors per line: a first-layer path of the lesson has 6
@@ -82,21 +92,25 @@ def _check_options(
         raise ValueError(
             f"explain: format must be one of {', '.join(map(repr, FORMATS))}, got {format!r}"
         )
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17:
-        raise ValueError(f"explain: precision must be an int from 0 to 17, got {precision!r}")
-    if round_intermediate is not None and (
-        isinstance(round_intermediate, bool)
-        or not isinstance(round_intermediate, int)
-        or not 0 <= round_intermediate <= 17
+    if precision is not None and (
+        isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17
     ):
         raise ValueError(
-            "explain: round_intermediate must be None or an int from 0 to 17 (decimals), "
-            f"got {round_intermediate!r}"
+            f"explain: precision must be None or an int from 0 to 17, got {precision!r}"
         )
+    check_decimals(round_intermediate, "explain: round_intermediate")
     if lr is not None and (
         isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr)
     ):
         raise ValueError(f"explain: lr must be None or a finite number, got {lr!r}")
+
+
+def printed_decimals(precision: int | None, round_intermediate: int | None) -> int:
+    """The decimals a derivation prints: ``precision`` when given, else the rounding's (a hand
+    calculation to 2 decimals writes 2 decimals), else 4."""
+    if precision is not None:
+        return precision
+    return 4 if round_intermediate is None else round_intermediate
 
 
 def derive(
@@ -108,12 +122,12 @@ def derive(
     limit: int = DEFAULT_PATH_LIMIT,
 ) -> Derivation:
     """The derivation of ∂root/∂leaf as data; `explain` formats it."""
-    _check_options("text", 4, round_intermediate, lr)
+    _check_options("text", None, round_intermediate, lr)
     found: list[Path] = paths(root, leaf, limit=limit)
     names = NodeNames(root)
 
     def rounded(x: float) -> float:
-        return x if round_intermediate is None else round(x, round_intermediate)
+        return x if round_intermediate is None else round_half_away(x, round_intermediate)
 
     terms = []
     for path in found:
@@ -153,19 +167,23 @@ def explain(
     root: Value,
     leaf: Value,
     format: str = "text",
-    precision: int = 4,
+    precision: int | None = None,
     round_intermediate: int | None = None,
     lr: float | None = None,
     *,
     limit: int = DEFAULT_PATH_LIMIT,
+    document: str | None = None,
 ) -> str:
     """The chain-rule derivation of ∂root/∂leaf: symbols, numbers, the sum, the update.
 
-    ``precision`` is the number of decimals printed; ``round_intermediate`` rounds every
-    intermediate number to that many decimals as a hand calculation would (and reports the
+    ``precision`` is the number of decimals printed (default: ``round_intermediate`` when
+    that is given, else 4); ``round_intermediate`` (1 to 17) rounds every intermediate number
+    to that many decimals, half away from zero, as a hand calculation would (and reports the
     difference from the exact gradient); ``lr`` adds the update leaf' = leaf − lr·∂root/∂leaf.
-    ``limit`` caps the number of paths listed (see `paths`). The graph is only read: no
-    ``backward()`` is needed and no ``.grad`` is changed.
+    ``limit`` caps the number of paths listed (see `paths`). With ``format="latex"``,
+    ``document="article"``, ``"standalone"`` or ``"beamer"`` returns a complete document that
+    pdflatex compiles (see `autograd_mlp.teach.latex`); the default is the bare fragment.
+    The graph is only read: no ``backward()`` is needed and no ``.grad`` is changed.
 
     >>> from autograd_mlp import Value
     >>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
@@ -175,9 +193,13 @@ def explain(
     ∂y/∂w = 2.0000
     """
     _check_options(format, precision, round_intermediate, lr)
+    kind = check_document(document)
+    if kind is not None and format != "latex":
+        raise ValueError(f"explain: document={document!r} needs format='latex', got {format!r}")
     d = derive(root, leaf, round_intermediate=round_intermediate, lr=lr, limit=limit)
+    precision = printed_decimals(precision, round_intermediate)
     if format == "latex":
-        return _latex(d, precision)
+        return wrap_document(_latex(d, precision), kind)
     if format == "markdown":
         return _markdown(d, precision)
     return _text(d, precision)
@@ -238,9 +260,9 @@ def _rounding_note(d: Derivation, precision: int) -> str:
     r = d.round_intermediate
     digits = max(precision, r) + 4
     return (
-        f"Every intermediate number above was rounded to {r} decimals, as in a hand "
-        f"calculation. The exact gradient is {_num(d.exact, digits)}; the rounded result "
-        f"{_num(d.total, digits)} is off by {minus(f'{abs(d.total - d.exact):.2e}')}. "
+        f"Every intermediate number above was rounded to {r} decimals (half away from zero), "
+        f"as in a hand calculation. The exact gradient is {_num(d.exact, digits)}; the rounded "
+        f"result {_num(d.total, digits)} is off by {minus(f'{abs(d.total - d.exact):.2e}')}. "
         "Rounding costs accuracy: the engine never rounds."
     )
 

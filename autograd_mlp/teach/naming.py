@@ -12,11 +12,23 @@ Every name exists in two spellings, `Sym.text` (Unicode, for text and markdown) 
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from ..engine import CONST, Value, role, topological_order
 
-__all__ = ["Sym", "NodeNames", "local_rule", "wrap", "tex_escape", "format_number", "minus"]
+__all__ = [
+    "Sym",
+    "NodeNames",
+    "local_rule",
+    "wrap",
+    "tex_escape",
+    "format_number",
+    "minus",
+    "round_half_away",
+    "check_decimals",
+]
 
 MAX_NAME = 24  # longer expressions fall back to op#index: a name must fit in a table cell
 
@@ -58,6 +70,32 @@ def format_number(x: float, precision: int) -> str:
     if s.startswith("-") and float(s) == 0.0:
         s = s[1:]
     return minus(s)
+
+
+def round_half_away(x: float, decimals: int) -> float:
+    """``x`` rounded to ``decimals`` places the way a person rounds on paper: half away from
+    zero, applied to the number as printed (0.125 → 0.13, 2.675 → 2.68, −0.5 → −1 at 0).
+
+    Python's ``round`` rounds half to even on the binary value (``round(2.675, 2)`` is 2.67),
+    which a student checking the board by hand would call a mistake.
+    """
+    if not math.isfinite(x):
+        return x
+    step = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(x)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+def check_decimals(value: object, what: str, *, allow_none: bool = True) -> None:
+    """Refuse a number of decimals that is not an int from 1 to 17 (0 decimals would print
+    σ(0) for σ(0.2) and round every derivative of a sigmoid to 0)."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 17:
+        raise ValueError(
+            f"{what} must be {'None or ' if allow_none else ''}a whole number of decimals from "
+            f"1 to 17, got {value!r} (with fewer than 1 decimal every number of the lesson "
+            "rounds to 0 or 1)"
+        )
 
 
 def minus(text: str) -> str:

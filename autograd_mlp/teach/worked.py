@@ -1,14 +1,18 @@
-"""The lesson's worked example, step by step: one training step of the 3–2–2 network by hand.
+"""The lesson's worked example, step by step: one training step of the network by hand.
 
-The sequence is the tutorial's (see `autograd_mlp.teach.lesson` for the network and numbers):
+The network is a `Lesson` with one hidden layer (default: the 3–2–2 example; any sizes,
+activations and error convention; see `autograd_mlp.teach.lesson`). The sequence is the
+tutorial's:
 
 1. the numbers: input, weights, biases, truth, learning constant;
-2. the forward pass: pre-activations z, sigmoid outputs h, linear outputs y;
-3. the error E = Σₖ (tₖ − yₖ)²;
+2. the forward pass: pre-activations z, hidden outputs h, outputs y;
+3. the error E by the lesson's convention (Σₖ (tₖ − yₖ)², half of it, or the mean);
 4. the output layer's gradients (W2, b2): one chain-rule path each;
 5. the hidden layer's gradients (W1, b1): a sum over the two paths, one through each output;
-6. the update W' = W − a·∂E/∂W;
-7. training on: the error after n further steps, and the step at which a target is reached.
+6. the same hidden gradients layer by layer: δ of the outputs, δⱼ = f′(zⱼ)·Σₖ wₖⱼ·δₖ, and
+   the count of multiplications that makes the recursion cheaper;
+7. the update W' = W − a·∂E/∂W;
+8. training on: the error after n further steps, and the step at which a target is reached.
 
 Every number comes from the engine (the graph, its local derivatives, `paths`); the tests check
 each one against plain-float algebra and central differences. `worked_example_markdown()` is
@@ -25,12 +29,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Value, no_grad, topological_order
-from .explain import FORMATS, derive
-from .lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_error, lesson_network
-from .naming import format_number, minus
+from .explain import FORMATS, derive, printed_decimals
+from .latex import check_document, wrap_document
+from .lesson import DEFAULT_LESSON, Lesson
+from .naming import check_decimals, format_number, minus, round_half_away
 
 __all__ = [
     "WorkedExample",
@@ -40,11 +46,34 @@ __all__ = [
     "DEFAULT_STEPS",
     "DEFAULT_TARGET",
     "MAX_STEPS",
+    "multiplication_counts",
 ]
 
 DEFAULT_STEPS = 50  # further steps after the first update: enough to see the error fall
 DEFAULT_TARGET = 0.001  # a target error the lesson network reaches in a few dozen steps
 MAX_STEPS = 10_000  # give up looking for the target after this many updates
+
+
+# How each activation is written: its name in f(z), its derivative as a formula of the output h
+# (or of z for relu), and how many multiplications that derivative costs by hand.
+_ACT_NAME = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": ""}
+_ACT_PROSE = {
+    "sigmoid": "a sigmoid",
+    "tanh": "a tanh",
+    "relu": "a ReLU",
+    "linear": "a linear (purelin)",
+}
+_ACT_COST = {"sigmoid": 1, "tanh": 1, "relu": 0, "linear": 0}  # h·(1 − h); h·h; none; none
+
+
+def _derivative(act: str, z: float, h: float) -> float:
+    if act == "sigmoid":
+        return h * (1.0 - h)
+    if act == "tanh":
+        return 1.0 - h * h
+    if act == "relu":
+        return 1.0 if z > 0 else 0.0
+    return 1.0
 
 
 @dataclass
@@ -60,16 +89,23 @@ class WorkedExample:
     w2: list[list[float]]  # w2[k][j]: output neuron k, hidden neuron j
     b2: list[float]
     z1: list[float]  # hidden pre-activations
-    h: list[float]  # hidden outputs σ(z)
-    y: list[float]  # outputs (linear: y = z)
+    h: list[float]  # hidden outputs f1(z)
+    y: list[float]  # outputs f2(z2) (linear: y = z2)
     error: float
-    dE_dy: list[float]  # ∂E/∂yₖ = −2·(tₖ − yₖ)
+    dE_dy: list[float]  # ∂E/∂yₖ: −2·(tₖ − yₖ) for "sum", −(tₖ − yₖ) "half", −(2/K)·(…) "mean"
     grad_w2: list[list[float]]
     grad_b2: list[float]
     terms_w1: list[list[list[float]]]  # terms_w1[j][i][k]: the path through output k
     grad_w1: list[list[float]]
     terms_b1: list[list[float]]
     grad_b1: list[float]
+    # the same hidden-layer gradients layer by layer (backpropagation's recursion):
+    delta_out: list[float]  # δₖ = ∂E/∂zₖ of the outputs = ∂E/∂yₖ·f2′(zₖ)
+    back_terms: list[list[float]]  # back_terms[j][k] = L2.Nk.wj·δₖ
+    back_sum: list[float]  # Σₖ L2.Nk.wj·δₖ
+    dsig: list[float]  # f1′(zⱼ), e.g. σ′(zⱼ) = hⱼ·(1 − hⱼ)
+    delta_hidden: list[float]  # δⱼ = f1′(zⱼ)·Σₖ wₖⱼ·δₖ
+    rec_w1: list[list[float]]  # δⱼ·xᵢ
     exact: dict[str, float]  # every gradient without rounding, by parameter label
     new_params: dict[str, float]  # after one update, by label
     error_after_update: float
@@ -79,6 +115,21 @@ class WorkedExample:
     target_step: int | None  # number of updates after which E ≤ target; None if not reached
     max_steps: int  # the search for the target gives up after this many updates
     labels: list[str] = field(default_factory=list)
+    lesson: Lesson = DEFAULT_LESSON
+    z2: list[float] = field(default_factory=list)  # output pre-activations
+    dout: list[float] = field(default_factory=list)  # f2′(zₖ) of the outputs
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        return len(self.x), len(self.h), len(self.y)
+
+    @property
+    def act1(self) -> str:
+        return self.lesson.layers[0].activation
+
+    @property
+    def act2(self) -> str:
+        return self.lesson.layers[1].activation
 
 
 def _check(lr: object, steps: object, target: object, round_intermediate: object) -> None:
@@ -92,46 +143,66 @@ def _check(lr: object, steps: object, target: object, round_intermediate: object
         raise ValueError(f"steps must be an int from 0 to {MAX_STEPS}, got {steps!r}")
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not target > 0:
         raise ValueError(f"target error must be a positive number, got {target!r}")
-    if round_intermediate is not None and (
-        isinstance(round_intermediate, bool)
-        or not isinstance(round_intermediate, int)
-        or not 0 <= round_intermediate <= 17
-    ):
+    check_decimals(round_intermediate, "round")
+
+
+def _check_lesson(lesson: object) -> Lesson:
+    if lesson is None:
+        return DEFAULT_LESSON
+    if not isinstance(lesson, Lesson):
+        raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
+    if len(lesson.layers) != 2:
         raise ValueError(
-            f"round must be None or an int from 0 to 17 (decimals), got {round_intermediate!r}"
+            f"the worked example is written for a network with one hidden layer (2 layers of "
+            f"weights); this lesson has {len(lesson.layers)} layers"
         )
+    return lesson
+
+
+def _error_gradient(convention: str, t: float, y: float, outputs: int) -> float:
+    """∂E/∂yₖ by the lesson's error convention."""
+    if convention == "half":
+        return -(t - y)
+    if convention == "mean":
+        return -2.0 * (t - y) / outputs
+    return -2.0 * (t - y)
 
 
 def compute_worked_example(
-    lr: float = LESSON_LR,
+    lr: float | None = None,
     steps: int = DEFAULT_STEPS,
     target: float = DEFAULT_TARGET,
     round_intermediate: int | None = None,
     *,
     max_steps: int = MAX_STEPS,
+    lesson: Lesson | None = None,
 ) -> WorkedExample:
     """Run the lesson through the engine and collect every number the worked example shows.
 
-    Training looks for the target error for at most ``max_steps`` updates.
+    ``lesson``: any `Lesson` with one hidden layer (default: the 3–2–2 example); ``lr``
+    defaults to its learning constant. Training looks for the target error for at most
+    ``max_steps`` updates.
     """
+    lesson = _check_lesson(lesson)
+    lr = lesson.learning_rate if lr is None else lr
     _check(lr, steps, target, round_intermediate)
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
     r = round_intermediate
 
     def rnd(v: float) -> float:
-        return v if r is None else round(v, r)
+        return v if r is None else round_half_away(v, r)
 
-    model = lesson_network()
-    hidden, output = model.layers
-    y_nodes = model(list(LESSON_X))
-    assert isinstance(y_nodes, list)  # two output neurons: always a list
-    error = lesson_error(y_nodes)
+    model, y_nodes, error = lesson.forward()
     error.backward()
-    # the hidden nodes, found by label in the graph (the lesson network labels them L1.Nj.a)
+    hidden, output = model.layers
+    _, n_hid, n_out = lesson.sizes
+    act1, act2 = lesson.layers[0].activation, lesson.layers[1].activation
+    # the nodes, found by label in the graph (Lℓ.Nj.z; Lℓ.Nj.a unless the layer is linear)
     by_label = {v.label: v for v in topological_order(error) if v.label}
-    z1 = [by_label[f"L1.N{j + 1}.z"].data for j in range(2)]
-    h = [by_label[f"L1.N{j + 1}.a"].data for j in range(2)]
+    z1 = [by_label[f"L1.N{j + 1}.z"].data for j in range(n_hid)]
+    h = [by_label[f"L1.N{j + 1}.{'z' if act1 == 'linear' else 'a'}"].data for j in range(n_hid)]
+    z2 = [by_label[f"L2.N{k + 1}.z"].data for k in range(n_out)]
 
     def grad_of(p: Value) -> tuple[list[float], float]:
         d = derive(error, p, round_intermediate=r)
@@ -147,6 +218,20 @@ def compute_worked_example(
     grad_b1 = [derived[n.b.label][1] for n in hidden.neurons]
     params = model.parameters()
     exact = {p.label: p.grad for p in params}
+    # Backpropagation by hand: each number computed once from the rounded ones above it.
+    x = list(lesson.inputs)
+    t = list(lesson.targets)
+    h_shown = [rnd(v) for v in h]
+    y_shown = [rnd(v.data) for v in y_nodes]
+    dE_dy = [rnd(_error_gradient(lesson.error, tk, yk, n_out)) for tk, yk in zip(t, y_shown)]
+    dout = [rnd(_derivative(act2, z, yk)) for z, yk in zip(z2, y_shown)]
+    delta_out = [rnd(d * f2) for d, f2 in zip(dE_dy, dout)]
+    w2 = [[w.data for w in n.w] for n in output.neurons]
+    back_terms = [[rnd(w2[k][j] * delta_out[k]) for k in range(n_out)] for j in range(n_hid)]
+    back_sum = [rnd(math.fsum(ts)) for ts in back_terms]
+    dsig = [rnd(_derivative(act1, z, hj)) for z, hj in zip(z1, h_shown)]
+    delta_hidden = [rnd(dsig[j] * back_sum[j]) for j in range(n_hid)]
+    rec_w1 = [[rnd(delta_hidden[j] * xi) for xi in x] for j in range(n_hid)]
     shown = {
         **{w.label: g for n, gs in zip(output.neurons, grad_w2) for w, g in zip(n.w, gs)},
         **{n.b.label: g for n, g in zip(output.neurons, grad_b2)},
@@ -156,23 +241,29 @@ def compute_worked_example(
     example = WorkedExample(
         lr=float(lr),
         round_intermediate=r,
-        x=list(LESSON_X),
-        t=list(LESSON_T),
+        x=x,
+        t=t,
         w1=[[w.data for w in n.w] for n in hidden.neurons],
         b1=[n.b.data for n in hidden.neurons],
-        w2=[[w.data for w in n.w] for n in output.neurons],
+        w2=w2,
         b2=[n.b.data for n in output.neurons],
         z1=[rnd(v) for v in z1],
-        h=[rnd(v) for v in h],
-        y=[rnd(v.data) for v in y_nodes],
+        h=h_shown,
+        y=y_shown,
         error=rnd(error.data),
-        dE_dy=[rnd(-2.0 * (tk - yk.data)) for tk, yk in zip(LESSON_T, y_nodes)],
+        dE_dy=dE_dy,
         grad_w2=grad_w2,
         grad_b2=grad_b2,
         terms_w1=terms_w1,
         grad_w1=grad_w1,
         terms_b1=terms_b1,
         grad_b1=grad_b1,
+        delta_out=delta_out,
+        back_terms=back_terms,
+        back_sum=back_sum,
+        dsig=dsig,
+        delta_hidden=delta_hidden,
+        rec_w1=rec_w1,
         exact=exact,
         new_params={p.label: rnd(p.data - lr * shown[p.label]) for p in params},
         error_after_update=0.0,
@@ -182,6 +273,9 @@ def compute_worked_example(
         target_step=None,
         max_steps=max(max_steps, steps + 1),
         labels=[p.label for p in params],
+        lesson=lesson,
+        z2=[rnd(v) for v in z2],
+        dout=dout,
     )
     _train(example, lr, steps, target)
     return example
@@ -192,8 +286,15 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
 
     Update s gives the weights W⁽ˢ⁾ = W⁽ˢ⁻¹⁾ − a·∇E(W⁽ˢ⁻¹⁾); E⁽ˢ⁾ is the error at W⁽ˢ⁾.
     """
-    start = lesson_network()  # fresh weights: the loop must not depend on the explained step
+    lesson = example.lesson
+    start = lesson.network()  # fresh weights: the loop must not depend on the explained step
     params = start.parameters()
+    inputs = list(lesson.inputs)
+
+    def outputs() -> list[Value]:
+        out = start(inputs)
+        return [out] if isinstance(out, Value) else out
+
     errors: list[float] = []
     limit = max(1 + steps, 1)
     s = 0
@@ -201,18 +302,14 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
     while s < example.max_steps and (s < limit or reached is None):
         for p in params:
             p.grad = 0.0
-        y = start(list(LESSON_X))
-        assert isinstance(y, list)
-        e = lesson_error(y)
+        e = lesson.error_of(outputs())
         e.backward()
         with no_grad():
             for p in params:
                 p.data -= lr * p.grad
         s += 1
         with no_grad():
-            y_after = start(list(LESSON_X))
-            assert isinstance(y_after, list)
-            e_after = lesson_error(y_after).data
+            e_after = lesson.error_of(outputs()).data
         errors.append(e_after)
         if reached is None and e_after <= target:
             reached = s
@@ -230,6 +327,51 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
 Block = tuple[str, object]  # ("h", str) | ("p", str) | ("eq", [(lhs, rhs)]) | ("table", rows)
 
 
+def _f_of(act: str, arg: str) -> str:
+    """f(arg) as written: σ(z), tanh(z), relu(z); a linear activation is z itself."""
+    name = _ACT_NAME[act]
+    return f"{name}({arg})" if name else arg
+
+
+def _derivative_text(act: str, h: str, z: str) -> str:
+    """The derivative f′(z) as a formula of the output h (the sigmoid's h·(1 − h))."""
+    return {
+        "sigmoid": f"{h}·(1 − {h})",
+        "tanh": f"(1 − {h}²)",
+        "relu": f"[{z} > 0]",
+        "linear": "1",
+    }[act]
+
+
+def _derivative_numbers(act: str, h: float, z: float, f: Callable[[float], str]) -> str:
+    if act == "sigmoid":
+        return f"{f(h)}·{f(1 - h)}"
+    if act == "tanh":
+        return f"(1 − {f(h)}²)"
+    if act == "relu":
+        return "1" if z > 0 else "0"
+    return "1"
+
+
+def _error_text(ex: WorkedExample) -> tuple[str, Callable[[str], str], str]:
+    """E symbolically, how its sum of squares is scaled, ∂E/∂yₖ symbolically (the lesson's
+    error convention)."""
+    k_out = len(ex.y)
+    squares = " + ".join(f"(t{k + 1} − y{k + 1})²" for k in range(k_out))
+
+    def scaled(factor: str) -> Callable[[str], str]:
+        # one square needs no parentheses: ½·(t1 − y1)², not ½·((t1 − y1)²)
+        return lambda sq: f"{factor}·{sq}" if k_out == 1 else f"{factor}·({sq})"
+
+    convention = ex.lesson.error
+    if convention == "half":
+        return scaled("½")(squares), scaled("½"), "−(tₖ − yₖ)"
+    if convention == "mean":
+        mean = scaled(f"(1/{k_out})")
+        return mean(squares), mean, f"−(2/{k_out})·(tₖ − yₖ)"
+    return squares, lambda sq: sq, "−2·(tₖ − yₖ)"
+
+
 def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
     def n(v: float) -> str:
         return format_number(v, precision)
@@ -243,16 +385,29 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
         s = s[:-2] if s.endswith(".0") else s
         return f"({s})" if s.startswith("−") else s
 
+    n_in, n_hid, n_out = ex.sizes
+    act1, act2 = ex.act1, ex.act2
+    shape = f"{n_in}–{n_hid}–{n_out}"
+
+    def plural(count: int, word: str) -> str:
+        return f"{count} {word}" + ("" if count == 1 else "s")
+
     blocks: list[Block] = []
-    blocks.append(("title", "The worked example: one training step of a 3–2–2 network"))
+    name = ex.lesson.title or f"a {shape} network"
+    blocks.append(("title", f"The worked example: one training step of {name}"))
+    e_sym, _, _ = _error_text(ex)
+    h_name = "L1.Nj.z" if act1 == "linear" else "L1.Nj.a"
+    y_name = "L2.Nk.z" if act2 == "linear" else "L2.Nk.a"
     blocks.append(
         (
             "p",
-            "3 inputs, 2 hidden neurons with a sigmoid activation, 2 output neurons with a linear "
-            "(purelin) activation, the squared error of one sample, and gradient descent with "
-            f"learning constant a = {ex.lr:g}. Labels follow the network: L1.Nj.wi is the weight "
-            "from input i to hidden neuron j, L2.Nk.wj from hidden neuron j to output k; "
-            "hⱼ = L1.Nj.a is a hidden output and yₖ = L2.Nk.z an output.",
+            f"{plural(n_in, 'input')}, {plural(n_hid, 'hidden neuron')} with "
+            f"{_ACT_PROSE[act1]} activation, {plural(n_out, 'output neuron')} with "
+            f"{_ACT_PROSE[act2]} activation, the squared error of one sample "
+            f"(E = {e_sym}), and gradient descent with learning constant a = {ex.lr:g}. "
+            "Labels follow the network: L1.Nj.wi is the weight from input i to hidden neuron j, "
+            f"L2.Nk.wj from hidden neuron j to output k; hⱼ = {h_name} is a hidden output and "
+            f"yₖ = {y_name} an output.",
         )
     )
     if ex.round_intermediate is not None:
@@ -260,17 +415,17 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             (
                 "p",
                 f"As in a hand calculation, every intermediate number is rounded to "
-                f"{ex.round_intermediate} decimals; the gradients section shows how far that "
-                "takes the result from the exact gradient.",
+                f"{ex.round_intermediate} decimals (half away from zero); the gradients section "
+                "shows how far that takes the result from the exact gradient.",
             )
         )
     blocks.append(("h", "1. The numbers"))
     rows = [["quantity", "value"]]
     rows += [[f"x{i + 1}", g(v).strip("()")] for i, v in enumerate(ex.x)]
-    for j in range(2):
+    for j in range(n_hid):
         rows += [[f"L1.N{j + 1}.w{i + 1}", g(v).strip("()")] for i, v in enumerate(ex.w1[j])]
         rows.append([f"L1.N{j + 1}.b", g(ex.b1[j]).strip("()")])
-    for k in range(2):
+    for k in range(n_out):
         rows += [[f"L2.N{k + 1}.w{j + 1}", g(v).strip("()")] for j, v in enumerate(ex.w2[k])]
         rows.append([f"L2.N{k + 1}.b", g(ex.b2[k]).strip("()")])
     rows += [[f"t{k + 1}", g(v).strip("()")] for k, v in enumerate(ex.t)]
@@ -278,90 +433,156 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
     blocks.append(("table", rows))
 
     blocks.append(("h", "2. Forward pass"))
-    blocks.append(("p", "Each hidden neuron: z = Σᵢ wᵢ·xᵢ + b, then h = σ(z) = 1/(1 + e^(−z))."))
+    hidden_rule = {
+        "sigmoid": "h = σ(z) = 1/(1 + e^(−z))",
+        "tanh": "h = tanh(z)",
+        "relu": "h = relu(z) = max(0, z)",
+        "linear": "h = z",
+    }[act1]
+    blocks.append(("p", f"Each hidden neuron: z = Σᵢ wᵢ·xᵢ + b, then {hidden_rule}."))
     eqs = []
-    for j in range(2):
-        sym = " + ".join(f"L1.N{j + 1}.w{i + 1}·x{i + 1}" for i in range(3)) + f" + L1.N{j + 1}.b"
+    for j in range(n_hid):
+        sym = " + ".join(f"L1.N{j + 1}.w{i + 1}·x{i + 1}" for i in range(n_in))
+        sym += f" + L1.N{j + 1}.b"
         num = " + ".join(f"{g(w)}·{g(x)}" for w, x in zip(ex.w1[j], ex.x)) + f" + {g(ex.b1[j])}"
         eqs.append((f"L1.N{j + 1}.z", f"{sym} = {num} = {n(ex.z1[j])}"))
-    for j in range(2):
-        eqs.append((f"h{j + 1}", f"σ(L1.N{j + 1}.z) = σ({n(ex.z1[j])}) = {n(ex.h[j])}"))
+    if act1 != "linear":
+        for j in range(n_hid):
+            eqs.append(
+                (
+                    f"h{j + 1}",
+                    f"{_f_of(act1, f'L1.N{j + 1}.z')} = {_f_of(act1, n(ex.z1[j]))} = {n(ex.h[j])}",
+                )
+            )
     blocks.append(("eq", eqs))
-    blocks.append(("p", "Each output neuron is linear: y = Σⱼ wⱼ·hⱼ + b."))
+    if act2 == "linear":
+        blocks.append(("p", "Each output neuron is linear: y = Σⱼ wⱼ·hⱼ + b."))
+    else:
+        blocks.append(("p", f"Each output neuron: z = Σⱼ wⱼ·hⱼ + b, then y = {_f_of(act2, 'z')}."))
     eqs = []
-    for k in range(2):
-        sym = " + ".join(f"L2.N{k + 1}.w{j + 1}·h{j + 1}" for j in range(2)) + f" + L2.N{k + 1}.b"
+    for k in range(n_out):
+        sym = " + ".join(f"L2.N{k + 1}.w{j + 1}·h{j + 1}" for j in range(n_hid))
+        sym += f" + L2.N{k + 1}.b"
         num = " + ".join(f"{g(w)}·{f(hj)}" for w, hj in zip(ex.w2[k], ex.h)) + f" + {g(ex.b2[k])}"
-        eqs.append((f"y{k + 1}", f"{sym} = {num} = {n(ex.y[k])}"))
+        if act2 == "linear":
+            eqs.append((f"y{k + 1}", f"{sym} = {num} = {n(ex.y[k])}"))
+        else:
+            eqs.append((f"L2.N{k + 1}.z", f"{sym} = {num} = {n(ex.z2[k])}"))
+            eqs.append(
+                (
+                    f"y{k + 1}",
+                    f"{_f_of(act2, f'L2.N{k + 1}.z')} = {_f_of(act2, n(ex.z2[k]))} = {n(ex.y[k])}",
+                )
+            )
     blocks.append(("eq", eqs))
 
     blocks.append(("h", "3. The error"))
-    blocks.append(
-        ("p", "The squared error of the one sample (N = 1), summed over the two outputs.")
-    )
-    blocks.append(
-        (
-            "eq",
-            [
-                (
-                    "E",
-                    f"(t1 − y1)² + (t2 − y2)² = ({g(ex.t[0])} − {n(ex.y[0])})² + "
-                    f"({g(ex.t[1])} − {n(ex.y[1])})² = {n(ex.error)}",
-                )
-            ],
-        )
-    )
+    e_sym, scale, de_sym = _error_text(ex)
+    over = {1: "the output", 2: "the two outputs"}.get(n_out, f"the {n_out} outputs")
+    if n_out == 1:
+        how = {"sum": "", "half": ", halved", "mean": ""}[ex.lesson.error]
+        blocks.append(("p", f"The squared error of the one sample (N = 1) at the output{how}."))
+    else:
+        how = {"sum": "summed", "half": "half the sum", "mean": "the mean"}[ex.lesson.error]
+        blocks.append(("p", f"The squared error of the one sample (N = 1), {how} over {over}."))
+    squares = " + ".join(f"({g(ex.t[k])} − {n(ex.y[k])})²" for k in range(n_out))
+    numbers = scale(squares)
+    blocks.append(("eq", [("E", f"{e_sym} = {numbers} = {n(ex.error)}")]))
 
     blocks.append(("h", "4. Output layer: gradients of W2 and b2"))
+    out_factor = "" if act2 == "linear" else f"·{_ACT_NAME[act2]}′(zₖ)"
     blocks.append(
         (
             "p",
-            "One chain-rule path from each output weight to E: ∂E/∂yₖ = −2·(tₖ − yₖ), then "
-            "∂yₖ/∂wₖⱼ = hⱼ and ∂yₖ/∂bₖ = 1.",
+            f"One chain-rule path from each output weight to E: ∂E/∂yₖ = {de_sym}, then "
+            + (
+                "∂yₖ/∂wₖⱼ = hⱼ and ∂yₖ/∂bₖ = 1."
+                if act2 == "linear"
+                else f"∂yₖ/∂zₖ = {_ACT_NAME[act2]}′(zₖ) = "
+                f"{_derivative_text(act2, 'yₖ', 'zₖ')}, ∂zₖ/∂wₖⱼ = hⱼ and ∂zₖ/∂bₖ = 1."
+            ),
         )
     )
-    eqs = [(f"∂E/∂y{k + 1}", f"−2·(t{k + 1} − y{k + 1}) = {n(ex.dE_dy[k])}") for k in range(2)]
-    for k in range(2):
-        for j in range(2):
+    de_rule = de_sym.replace("ₖ", "{k}")
+    eqs = [
+        (f"∂E/∂y{k + 1}", f"{de_rule.replace('{k}', str(k + 1))} = {n(ex.dE_dy[k])}")
+        for k in range(n_out)
+    ]
+    for k in range(n_out):
+        d_sym = (
+            "" if act2 == "linear" else "·" + _derivative_text(act2, f"y{k + 1}", f"L2.N{k + 1}.z")
+        )
+        d_num = "" if act2 == "linear" else "·" + _derivative_numbers(act2, ex.y[k], ex.z2[k], f)
+        for j in range(n_hid):
             eqs.append(
                 (
                     f"∂E/∂L2.N{k + 1}.w{j + 1}",
-                    f"∂E/∂y{k + 1}·h{j + 1} = {f(ex.dE_dy[k])}·{f(ex.h[j])} = "
+                    f"∂E/∂y{k + 1}{d_sym}·h{j + 1} = {f(ex.dE_dy[k])}{d_num}·{f(ex.h[j])} = "
                     f"{n(ex.grad_w2[k][j])}",
                 )
             )
-        eqs.append((f"∂E/∂L2.N{k + 1}.b", f"∂E/∂y{k + 1}·1 = {n(ex.grad_b2[k])}"))
+        eqs.append((f"∂E/∂L2.N{k + 1}.b", f"∂E/∂y{k + 1}{d_sym}·1 = {n(ex.grad_b2[k])}"))
     blocks.append(("eq", eqs))
 
-    blocks.append(("h", "5. Hidden layer: gradients of W1 and b1, a sum over two paths"))
+    paths_word = (
+        "one path each"
+        if n_out == 1
+        else ("a sum over two paths" if n_out == 2 else f"a sum over {n_out} paths")
+    )
+    blocks.append(("h", f"5. Hidden layer: gradients of W1 and b1, {paths_word}"))
+    deriv1 = _derivative_text(act1, "hⱼ", "zⱼ")
     blocks.append(
         (
             "p",
-            "A hidden weight reaches E through both outputs, so its gradient is a sum of 2 "
-            "terms, one per path: ∂E/∂L1.Nj.wi = Σₖ ∂E/∂yₖ·L2.Nk.wj·hⱼ·(1 − hⱼ)·xᵢ, where "
-            "hⱼ·(1 − hⱼ) is the derivative of the sigmoid.",
+            "A hidden weight reaches E through "
+            + {1: "the output", 2: "both outputs"}.get(n_out, "every output")
+            + ", "
+            + (
+                "so its gradient is the product along that one path: "
+                if n_out == 1
+                else f"so its gradient is a sum of {n_out} terms, one per path: "
+            )
+            + f"∂E/∂L1.Nj.wi = Σₖ ∂E/∂yₖ{out_factor}·L2.Nk.wj·{deriv1}·xᵢ"
+            + ("" if act1 == "linear" else f", where {deriv1} is the derivative of the {act1}")
+            + ".",
         )
     )
     eqs = []
-    for j in range(2):
-        for i in range(4):
-            is_bias = i == 3
-            name = f"L1.N{j + 1}.b" if is_bias else f"L1.N{j + 1}.w{i + 1}"
+    for j in range(n_hid):
+        d1_sym = _derivative_text(act1, f"h{j + 1}", f"L1.N{j + 1}.z")
+        d1_num = _derivative_numbers(act1, ex.h[j], ex.z1[j], f)
+        for i in range(n_in + 1):
+            is_bias = i == n_in
+            pname = f"L1.N{j + 1}.b" if is_bias else f"L1.N{j + 1}.w{i + 1}"
             x_sym = "1" if is_bias else f"x{i + 1}"
             x_val = "1" if is_bias else g(ex.x[i])
             terms = ex.terms_b1[j] if is_bias else ex.terms_w1[j][i]
             total = ex.grad_b1[j] if is_bias else ex.grad_w1[j][i]
+
+            def out_sym(k: int) -> str:
+                if act2 == "linear":
+                    return ""
+                return "·" + _derivative_text(act2, f"y{k + 1}", f"L2.N{k + 1}.z")
+
+            def out_num(k: int) -> str:
+                if act2 == "linear":
+                    return ""
+                return "·" + _derivative_numbers(act2, ex.y[k], ex.z2[k], f)
+
             sym = " + ".join(
-                f"∂E/∂y{k + 1}·L2.N{k + 1}.w{j + 1}·h{j + 1}·(1 − h{j + 1})·{x_sym}"
-                for k in range(2)
+                f"∂E/∂y{k + 1}{out_sym(k)}·L2.N{k + 1}.w{j + 1}·{d1_sym}·{x_sym}"
+                for k in range(n_out)
             )
             num = " + ".join(
-                f"{f(ex.dE_dy[k])}·{g(ex.w2[k][j])}·{f(ex.h[j])}·{f(1 - ex.h[j])}·{x_val}"
-                for k in range(2)
+                f"{f(ex.dE_dy[k])}{out_num(k)}·{g(ex.w2[k][j])}·{d1_num}·{x_val}"
+                for k in range(n_out)
             )
-            eqs.append((f"∂E/∂{name}", sym))
+            eqs.append((f"∂E/∂{pname}", sym))
             eqs.append(("", num))
-            eqs.append(("", " + ".join(f(t) for t in terms) + f" = {n(total)}"))
+            if len(terms) > 1:
+                eqs.append(("", " + ".join(f(t) for t in terms) + f" = {n(total)}"))
+            else:
+                eqs.append(("", n(total)))
     blocks.append(("eq", eqs))
     if ex.round_intermediate is not None:
         worst = max(abs(shown - ex.exact[label]) for label, shown in _shown_grads(ex).items())
@@ -375,7 +596,9 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             )
         )
 
-    blocks.append(("h", f"6. The update with a = {ex.lr:g}"))
+    blocks += _recursion_blocks(ex, n, f, g)
+
+    blocks.append(("h", f"7. The update with a = {ex.lr:g}"))
     blocks.append(
         ("p", "Gradient descent moves every weight against its gradient: W' = W − a·∂E/∂W.")
     )
@@ -386,7 +609,7 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
         rows.append([label, n(old[label]), n(grads[label]), n(ex.new_params[label])])
     blocks.append(("table", rows))
 
-    blocks.append(("h", "7. Training on"))
+    blocks.append(("h", "8. Training on"))
     reached = (
         f"The error first falls to E ≤ {ex.target:g} after {ex.target_step} updates."
         if ex.target_step is not None
@@ -404,6 +627,169 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
     return blocks
 
 
+def _path_costs(act1: str, act2: str) -> tuple[int, int]:
+    """Multiplications along one path of a hidden weight and of a hidden bias."""
+    cost = _ACT_COST[act1] + _ACT_COST[act2]
+    factors = 2 + (act1 != "linear") + (act2 != "linear")  # ∂E/∂yₖ, wₖⱼ, derivatives ≠ 1
+    return factors + cost, factors - 1 + cost  # a weight's path has xᵢ too
+
+
+def multiplication_counts(
+    inputs: int = 3,
+    hidden: int = 2,
+    outputs: int = 2,
+    *,
+    hidden_activation: str = "sigmoid",
+    output_activation: str = "linear",
+) -> tuple[int, int]:
+    """Multiplications for the hidden layer's gradients (weights and biases) of an
+    ``inputs``–``hidden``–``outputs`` network: (sum over paths, layer by layer).
+
+    Over paths, each of a weight's ``outputs`` paths is the product
+    ∂E/∂yₖ·[f2′(zₖ)]·wₖⱼ·f1′(zⱼ)·xᵢ (a factor that is 1, for a linear activation, is not
+    written; a bias has no xᵢ), computed afresh for every parameter, with f′ itself costing
+    one multiplication for a sigmoid (h·(1 − h)) or tanh (1 − h·h), none for ReLU or linear.
+    Layer by layer, each output's δₖ = ∂E/∂yₖ·f2′(zₖ) is computed once, each hidden neuron
+    computes Σₖ wₖⱼ·δₖ (``outputs`` multiplications), f1′ and δⱼ = f1′·Σ, then δⱼ·xᵢ for each
+    input: the shared δ is reused. ∂E/∂yₖ is computed once in both ways and not counted.
+    """
+    for act in (hidden_activation, output_activation):
+        if act not in _ACT_COST:
+            raise ValueError(f"activation must be one of {', '.join(_ACT_COST)}, got {act!r}")
+    nonlin1 = hidden_activation != "linear"
+    nonlin2 = output_activation != "linear"
+    per_weight_path, per_bias_path = _path_costs(hidden_activation, output_activation)
+    over_paths = hidden * outputs * (inputs * per_weight_path + per_bias_path)
+    outputs_delta = outputs * (_ACT_COST[output_activation] + 1) if nonlin2 else 0
+    per_neuron = outputs + ((_ACT_COST[hidden_activation] + 1) if nonlin1 else 0) + inputs
+    return over_paths, outputs_delta + hidden * per_neuron
+
+
+def _recursion_blocks(
+    ex: WorkedExample,
+    n: Callable[[float], str],
+    f: Callable[[float], str],
+    g: Callable[[float], str],
+) -> list[Block]:
+    """Section 6: the hidden layer's gradients again, by backpropagation's recursion."""
+    n_in, n_hid, n_out = ex.sizes
+    act1, act2 = ex.act1, ex.act2
+    over_paths, by_layer = multiplication_counts(
+        n_in, n_hid, n_out, hidden_activation=act1, output_activation=act2
+    )
+    fname = _ACT_NAME[act1] or "f"
+    blocks: list[Block] = [("h", "6. The same gradients layer by layer (backpropagation)")]
+    out_rule = (
+        "The outputs are linear (f′(z) = 1), so δₖ = ∂E/∂yₖ"
+        if act2 == "linear"
+        else f"For an output, δₖ = ∂E/∂yₖ·{_ACT_NAME[act2]}′(zₖ)"
+    )
+    hidden_rule = (
+        f"δⱼ = {fname}′(zⱼ)·Σₖ wₖⱼ·δₖ with {fname}′(zⱼ) = {_derivative_text(act1, 'hⱼ', 'zⱼ')}"
+        if act1 != "linear"
+        else "δⱼ = Σₖ wₖⱼ·δₖ (the hidden layer is linear)"
+    )
+    blocks.append(
+        (
+            "p",
+            "Backpropagation writes the sum over paths as a recursion. δ of a neuron is ∂E/∂z "
+            f"of its pre-activation. {out_rule}; a hidden neuron's δ collects the δ of the "
+            f"neurons it feeds: {hidden_rule}; then ∂E/∂wⱼᵢ = δⱼ·xᵢ and ∂E/∂bⱼ = δⱼ.",
+        )
+    )
+    if act2 == "linear":
+        eqs = [(f"δ(L2.N{k + 1})", f"∂E/∂y{k + 1}·1 = {n(ex.delta_out[k])}") for k in range(n_out)]
+    else:
+        eqs = [
+            (
+                f"δ(L2.N{k + 1})",
+                f"∂E/∂y{k + 1}·{_derivative_text(act2, f'y{k + 1}', f'L2.N{k + 1}.z')} = "
+                f"{f(ex.dE_dy[k])}·{_derivative_numbers(act2, ex.y[k], ex.z2[k], f)} = "
+                f"{n(ex.delta_out[k])}",
+            )
+            for k in range(n_out)
+        ]
+    blocks.append(("eq", eqs))
+    eqs = []
+    for j in range(n_hid):
+        sym = " + ".join(f"L2.N{k + 1}.w{j + 1}·δ(L2.N{k + 1})" for k in range(n_out))
+        num = " + ".join(f"{f(ex.w2[k][j])}·{f(ex.delta_out[k])}" for k in range(n_out))
+        eqs.append((sym, f"{num} = {n(ex.back_sum[j])}"))
+        if act1 != "linear":
+            eqs.append(
+                (
+                    f"{fname}′(L1.N{j + 1}.z)",
+                    f"{_derivative_text(act1, f'h{j + 1}', f'L1.N{j + 1}.z')} = "
+                    f"{_derivative_numbers(act1, ex.h[j], ex.z1[j], f)} = {n(ex.dsig[j])}",
+                )
+            )
+            eqs.append(
+                (
+                    f"δ(L1.N{j + 1})",
+                    f"{f(ex.dsig[j])}·{f(ex.back_sum[j])} = {n(ex.delta_hidden[j])}",
+                )
+            )
+        else:
+            eqs.append((f"δ(L1.N{j + 1})", n(ex.delta_hidden[j])))
+    blocks.append(("eq", eqs))
+    rows = [["parameter", "δⱼ·xᵢ", "layer by layer", "sum over paths"]]
+    for j in range(n_hid):
+        for i in range(n_in):
+            rows.append(
+                [
+                    f"L1.N{j + 1}.w{i + 1}",
+                    f"{f(ex.delta_hidden[j])}·{g(ex.x[i])}",
+                    n(ex.rec_w1[j][i]),
+                    n(ex.grad_w1[j][i]),
+                ]
+            )
+        rows.append(
+            [
+                f"L1.N{j + 1}.b",
+                f"{f(ex.delta_hidden[j])}·1",
+                n(ex.delta_hidden[j]),
+                n(ex.grad_b1[j]),
+            ]
+        )
+    blocks.append(("table", rows))
+    same = (
+        "The two columns agree: the recursion is the sum over paths with the common factors "
+        "taken out."
+        if ex.round_intermediate is None
+        else "The two columns agree up to the rounding of the intermediate numbers: the "
+        "recursion is the sum over paths with the common factors taken out."
+    )
+    blocks.append(("p", same))
+    n_params = n_hid * (n_in + 1)
+    per_weight, per_bias = _path_costs(act1, act2)
+    per_neuron = [f"{n_out} for Σₖ wₖⱼ·δₖ"]
+    if act1 != "linear":
+        cost = _ACT_COST[act1]
+        if cost:
+            per_neuron.append(f"{cost} for {fname}′")
+        per_neuron.append("1 for δⱼ")
+    per_neuron.append(f"{n_in} for δⱼ·xᵢ")
+    outputs_note = (
+        f"{n_out * (_ACT_COST[act2] + 1)} for the outputs' δₖ, then " if act2 != "linear" else ""
+    )
+    blocks.append(
+        (
+            "p",
+            "Why the recursion is cheaper: Σₖ wₖⱼ·δₖ is computed once per hidden neuron and "
+            f"reused for all {n_in + 1} of its parameters, where the sum over paths recomputes "
+            "the product along every path for every weight. Counting multiplications for the "
+            f"hidden layer's {n_params} gradients: {over_paths} over the paths ({n_out} "
+            f"{'path' if n_out == 1 else 'paths'} per parameter, {per_weight} multiplications per "
+            f"path of a weight, {per_bias} for a bias), {by_layer} layer by layer "
+            f"({outputs_note}per hidden neuron: {', '.join(per_neuron)}). With "
+            "more layers the number of paths multiplies by every layer's width, while the "
+            "recursion's work grows only with the number of weights: this is why backward() "
+            "goes layer by layer.",
+        )
+    )
+    return blocks
+
+
 def _small(v: float, precision: int) -> str:
     """Errors near 0 in scientific notation, so that they do not print as 0.0000."""
     return (
@@ -415,13 +801,13 @@ def _small(v: float, precision: int) -> str:
 
 def _shown_grads(ex: WorkedExample) -> dict[str, float]:
     out: dict[str, float] = {}
-    for k in range(2):
-        for j in range(2):
-            out[f"L2.N{k + 1}.w{j + 1}"] = ex.grad_w2[k][j]
+    for k, row in enumerate(ex.grad_w2):
+        for j, v in enumerate(row):
+            out[f"L2.N{k + 1}.w{j + 1}"] = v
         out[f"L2.N{k + 1}.b"] = ex.grad_b2[k]
-    for j in range(2):
-        for i in range(3):
-            out[f"L1.N{j + 1}.w{i + 1}"] = ex.grad_w1[j][i]
+    for j, row in enumerate(ex.grad_w1):
+        for i, v in enumerate(row):
+            out[f"L1.N{j + 1}.w{i + 1}"] = v
         out[f"L1.N{j + 1}.b"] = ex.grad_b1[j]
     return out
 
@@ -499,7 +885,7 @@ def _write_markdown(blocks: list[Block]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-_LABEL = re.compile(r"\b(?:L\d+\.N\d+\.[a-z]+\d*|[a-zA-Z]\d+)\b")
+_LABEL = re.compile(r"\b(?:L\d+\.N\d+(?:\.[a-z]+\d*)?|[a-zA-Z]\d+)\b")
 _PARTIAL = re.compile(r"∂(\S+?)/∂(\S+?)(?=\s|$|·)")
 _SUBSCRIPTS = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k"}
 
@@ -511,12 +897,17 @@ def _tex(s: str) -> str:
         lambda m: "\x00frac{\x00partial " + m.group(1) + "}{\x00partial " + m.group(2) + "}", s
     )
     s = _LABEL.sub(lambda m: _tex_label(m.group()), s)
+    s = re.sub(r"\btanh\b", "\x00tanh ", s)  # upright function names, not t·a·n·h
+    s = re.sub(r"\brelu\b", "\x00operatorname{relu}", s)
     s = re.sub(r"e\^\(([^)]*)\)", r"e^{\1}", s)
     for a, b in (
         ("²", "^{2}"),
         ("·", " \x00cdot "),
         ("−", "-"),
         ("σ", "\x00sigma"),
+        ("δ", "\x00delta "),
+        ("½", "\x00tfrac{1}{2}"),
+        ("′", "'"),
         ("Σ", "\x00sum"),
         ("≤", "\x00le "),
         ("'", "'"),
@@ -547,6 +938,11 @@ _PROSE_TEX = {
     "σ": r"$\sigma$",
     "Σ": r"$\Sigma$",
     "∂": r"$\partial$",
+    "δ": r"$\delta$",
+    "½": r"$\frac{1}{2}$",
+    ">": r"$>$",  # OT1 text fonts print > and < as ¿ and ¡
+    "<": r"$<$",
+    "′": "'",
     "²": r"$^2$",
     "≤": r"$\le$",
     "ᵢ": r"$_i$",
@@ -556,8 +952,46 @@ _PROSE_TEX = {
 
 
 def _tex_prose(s: str) -> str:
-    """Prose for LaTeX: specials escaped, the few Unicode math symbols we use as inline math."""
-    return "".join(_PROSE_TEX.get(ch, ch) for ch in s).replace("$$", "")
+    """Prose for LaTeX: specials escaped, the few Unicode math symbols we use as inline math.
+
+    A run of subscripts is one group (wₖⱼ → w$_{kj}$: two subscripts in a row are a TeX error),
+    and e^(−z) is math (a text ^ is an accent).
+    """
+    s = re.sub(r"e\^\(([^)]*)\)", lambda m: "\x02" + m.group(1).replace("−", "-") + "\x03", s)
+    s = re.sub("[ᵢⱼₖ]+", lambda m: "\x00" + "".join(_SUBSCRIPTS[c] for c in m.group()) + "\x01", s)
+    out = "".join(_PROSE_TEX.get(ch, ch) for ch in s)
+    out = out.replace("\x00", "$_{").replace("\x01", "}$")
+    out = out.replace("\x02", "$e^{").replace("\x03", "}$")
+    return out.replace("$$", "")
+
+
+TABLE_ROWS = 11  # longer tables are set as two halves side by side, to fit a slide
+
+
+def _eq_rows(eqs: list[tuple[str, str]]) -> list[list[str]]:
+    """An equation block as displays of aligned rows: one display per left-hand side, and one
+    row per ``= step`` so that no row is wider than a page (a display cannot break itself)."""
+    displays: list[list[str]] = []
+    for lhs, rhs in eqs:
+        steps = rhs.split(" = ")
+        if lhs:
+            displays.append([f"{_tex(lhs)} &= {_tex(steps[0])}"])
+        else:
+            displays[-1].append(f"&= {_tex(steps[0])}")
+        displays[-1] += [f"&= {_tex(step)}" for step in steps[1:]]
+    return displays
+
+
+def _tabular(rows: list[list[str]]) -> list[str]:
+    cols = "l" + "r" * (len(rows[0]) - 1)
+    out = [rf"\begin{{tabular}}[t]{{{cols}}}", r"\hline"]
+    for i, r in enumerate(rows):
+        # the header is words, not mathematics
+        cells = [_tex_prose(c) if i == 0 else f"${_tex(c)}$" if c else "" for c in r]
+        out.append(" & ".join(cells) + r" \\")
+        if i == 0:
+            out.append(r"\hline")
+    return [*out, r"\hline", r"\end{tabular}"]
 
 
 def _write_latex(blocks: list[Block]) -> str:
@@ -572,49 +1006,64 @@ def _write_latex(blocks: list[Block]) -> str:
         elif kind == "p":
             out += [_tex_prose(str(body)), ""]
         elif kind == "eq":
-            eqs: list[tuple[str, str]] = body  # type: ignore[assignment]
-            out += [r"\[", r"\begin{aligned}"]
-            lines = [
-                (f"{_tex(lhs)} &= {_tex(rhs)}" if lhs else f"&= {_tex(rhs)}") for lhs, rhs in eqs
-            ]
-            out += [line + r" \\" for line in lines[:-1]] + [lines[-1]]
-            out += [r"\end{aligned}", r"\]", ""]
+            for rows in _eq_rows(body):  # type: ignore[arg-type]
+                out += [r"\[", r"\begin{aligned}"]
+                out += [line + r" \\" for line in rows[:-1]] + [rows[-1]]
+                out += [r"\end{aligned}", r"\]"]
+            out.append("")
         elif kind == "table":
-            rows: list[list[str]] = body  # type: ignore[assignment]
-            cols = "l" + "r" * (len(rows[0]) - 1)
-            out += [rf"\begin{{tabular}}{{{cols}}}", r"\hline"]
-            for i, r in enumerate(rows):
-                if i == 0:  # the header is words, not mathematics
-                    cells = [_tex_prose(c) for c in r]
-                else:
-                    cells = [f"${_tex(c)}$" if c else "" for c in r]
-                out.append(" & ".join(cells) + r" \\")
-                if i == 0:
-                    out.append(r"\hline")
-            out += [r"\hline", r"\end{tabular}", ""]
+            table: list[list[str]] = body  # type: ignore[assignment]
+            head, rest = table[0], table[1:]
+            if len(rest) <= TABLE_ROWS:
+                out += [*_tabular(table), ""]
+            else:
+                half = (len(rest) + 1) // 2
+                out += [r"\begin{center}"]
+                out += _tabular([head, *rest[:half]])
+                out += [r"\quad"]
+                out += _tabular([head, *rest[half:]])
+                out += [r"\end{center}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 
 def worked_example(
     format: str = "text",
     *,
-    lr: float = LESSON_LR,
+    lr: float | None = None,
     steps: int = DEFAULT_STEPS,
     target: float = DEFAULT_TARGET,
     round_intermediate: int | None = None,
-    precision: int = 4,
+    precision: int | None = None,
     max_steps: int = MAX_STEPS,
+    document: str | None = None,
+    lesson: Lesson | None = None,
 ) -> str:
     """The worked example as text, GitHub markdown or LaTeX (what ``autograd-mlp explain``
-    prints)."""
+    prints), for ``lesson`` (a `Lesson` with one hidden layer; default the 3–2–2 example;
+    ``lr`` defaults to its learning constant).
+
+    ``round_intermediate`` (1 to 17 decimals) rounds every intermediate number half away from
+    zero, as a hand calculation does; ``precision`` (decimals printed) defaults to it, else 4.
+    ``document`` (LaTeX only): ``"article"``, ``"standalone"`` or ``"beamer"`` for a complete
+    document that pdflatex compiles, None for the fragment (`autograd_mlp.teach.latex`).
+    """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(map(repr, FORMATS))}, got {format!r}")
-    ex = compute_worked_example(lr, steps, target, round_intermediate, max_steps=max_steps)
-    blocks = _blocks(ex, precision)
+    kind = check_document(document)
+    if kind is not None and format != "latex":
+        raise ValueError(f"document={document!r} needs format='latex', got {format!r}")
+    if precision is not None and (
+        isinstance(precision, bool) or not isinstance(precision, int) or not 0 <= precision <= 17
+    ):
+        raise ValueError(f"precision must be None or an int from 0 to 17, got {precision!r}")
+    ex = compute_worked_example(
+        lr, steps, target, round_intermediate, max_steps=max_steps, lesson=lesson
+    )
+    blocks = _blocks(ex, printed_decimals(precision, round_intermediate))
     if format == "markdown":
         return _write_markdown(blocks)
     if format == "latex":
-        return _write_latex(blocks)
+        return wrap_document(_write_latex(blocks), kind, "The worked example")
     return _write_text(blocks)
 
 
