@@ -793,10 +793,14 @@ def _run_train(args: argparse.Namespace) -> int:
         raise UsageError(f"train: --hidden sizes must be at least 1, got {args.hidden}")
     if args.classes is not None and args.dataset in _BINARY:
         raise UsageError(f"train: --classes applies to spiral and blobs, not {args.dataset}")
+    if args.classes is not None and args.classes < 2:  # else a loss error about the outputs
+        raise UsageError(f"train: --classes must be at least 2, got {args.classes}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError(f"train: --batch-size must be at least 1, got {args.batch_size}")
     if not (args.lr > 0.0 and args.lr < float("inf")):
         raise UsageError(f"train: --lr must be a positive number, got {args.lr}")
+    if args.target_loss is not None and args.target_loss != args.target_loss:  # nan
+        raise UsageError("train: --target-loss must be a number, got nan")
 
     save_to = None
     if args.save is not None:

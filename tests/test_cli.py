@@ -158,6 +158,10 @@ def test_unknown_option_is_a_usage_error(name: str, capsys: pytest.CaptureFixtur
         (["--samples", "1"], "n_samples"),
         (["--dataset", "mnist"], "invalid choice: 'mnist'"),
         (["--steps", "ten"], "invalid int value: 'ten'"),
+        # D17: a cross_entropy error listing 100 targets, before --classes was checked
+        (["--dataset", "blobs", "--classes", "1"], "train: --classes must be at least 2, got 1"),
+        (["--dataset", "spiral", "--classes", "0"], "train: --classes must be at least 2, got 0"),
+        (["--target-loss", "nan"], "train: --target-loss must be a number, got nan"),
     ],
 )
 def test_train_usage_errors(
