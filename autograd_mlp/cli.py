@@ -3,11 +3,17 @@
 Each subcommand is a pair of functions: ``_add_<name>(subparsers)`` declares its arguments and
 ``_run_<name>(args)`` does the work and returns an exit code. Exit codes: 0 ok, 2 usage error,
 1 any other failure, always with one readable line on stderr (a traceback only with --debug).
+
+A convention holds for every subcommand, because `_Parser` applies it:
+
+* a negative number is a value, not an option: ``--target-loss -inf``, ``--timeout -1e-3``
+  (argparse alone reads only ``-1`` and ``-0.5`` as numbers).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -45,12 +51,23 @@ class _Formatter(argparse.HelpFormatter):
         return super()._fill_text(text, width, indent)
 
 
+# Every spelling of a negative float that float() reads, inf and nan included: argparse's own
+# pattern (-1, -0.5) takes "-inf" and "-1e-3" for options and then says "expected one argument".
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(?:(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so main() decides the exit code and message."""
+    """argparse that raises instead of exiting, so main() decides the exit code and message,
+    and reads negative numbers as values (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
+        # argparse's documented behaviour "negative numbers are values while no option looks
+        # like one" keys on this pattern; only the pattern is widened
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -756,7 +773,13 @@ def _add_train(sub: argparse._SubParsersAction[_Parser]) -> Runner:
     p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
     p.add_argument("--steps", type=int, default=100, help="updates to make (default 100)")
     p.add_argument("--batch-size", type=int, default=None, help="default: the whole dataset")
-    p.add_argument("--target-loss", type=float, default=None, help="stop once the loss is ≤ this")
+    p.add_argument(
+        "--target-loss",
+        type=float,
+        default=None,
+        metavar="LOSS",
+        help="stop once the loss is ≤ LOSS (a negative value is read as one: -0.5, -1e-3, -inf)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the data and the weights (0)")
     p.add_argument("--fast", action="store_true", help="replay the graph with NumPy (faster)")
     p.add_argument(

@@ -319,3 +319,29 @@ def test_a_megabyte_of_user_text_gives_a_short_message(capsys: pytest.CaptureFix
         assert main(args) == 2
         line = one_line(capsys.readouterr().err)
         assert len(line) < 400, line[:500]
+
+
+# --- D17: negative numbers, empty and ~ paths, names that start with '-' -----------------------
+
+
+@pytest.mark.parametrize("text", ["-inf", "-Infinity", "-1e-3", "-2E+1", "-.5", "-3.", "-1"])
+def test_a_negative_number_is_a_value_not_an_option(text: str) -> None:
+    # argparse alone reads only -1 and -0.5 as numbers: "--target-loss -inf" was "expected one
+    # argument"
+    args = build_parser()[0].parse_args(["train", "--target-loss", text])
+    assert args.target_loss == float(text)
+    args = build_parser()[0].parse_args(["render", "x", "--timeout", text])
+    assert args.timeout == float(text)
+
+
+def test_train_with_a_target_loss_of_minus_inf_runs_every_step(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["train", "--samples", "8", "--hidden", "2", "--steps", "3", "--target-loss", "-inf"]
+    assert main(args) == 0
+    assert "steps: 3 (stopped because: max_steps)" in capsys.readouterr().out
+    assert main(["train", "--target-loss", "-nan"]) == 2  # a value, refused as one
+    assert "--target-loss must be a number, got nan" in one_line(capsys.readouterr().err)
+    # what is not a number is still an unknown option, as before
+    assert main(["train", "-infinite"]) == 2
+    assert "unrecognized arguments: -infinite" in one_line(capsys.readouterr().err)
