@@ -4,15 +4,19 @@ Each subcommand is a pair of functions: ``_add_<name>(subparsers)`` declares its
 ``_run_<name>(args)`` does the work and returns an exit code. Exit codes: 0 ok, 2 usage error,
 1 any other failure, always with one readable line on stderr (a traceback only with --debug).
 
-A convention holds for every subcommand, because `_Parser` applies it:
+Two conventions hold for every subcommand, because `_Parser` applies them:
 
 * a negative number is a value, not an option: ``--target-loss -inf``, ``--timeout -1e-3``
-  (argparse alone reads only ``-1`` and ``-0.5`` as numbers).
+  (argparse alone reads only ``-1`` and ``-0.5`` as numbers);
+* an option whose metavar is FILE or DIR is a path: ``~`` is expanded as a shell would (also in
+  ``--save=~/m.json``, where the shell does not), and an empty path is a usage error naming the
+  option. A name that starts with ``-`` is given with ``=``: ``-o=-g.svg``, ``--output=-g.svg``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import unicodedata
@@ -57,10 +61,24 @@ _NEGATIVE_NUMBER = re.compile(
     r"^-(?:(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
 )
 
+# The metavars that mark an option as a path (see the module docstring).
+_PATH_METAVARS = ("FILE", "DIR")
+
+
+def _path_value(text: str) -> str:
+    """An argparse ``type`` for paths: ``~`` expanded; empty refused (argparse names the option).
+
+    An empty path would otherwise mean the current folder ("cannot write .: Device or resource
+    busy" for a file, files spilled into the working folder for a folder).
+    """
+    if text == "":
+        raise argparse.ArgumentTypeError("the path is empty (give a file or folder name)")
+    return os.path.expanduser(text)
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() decides the exit code and message,
-    and reads negative numbers as values (see the module docstring)."""
+    reads negative numbers as values and FILE/DIR options as paths (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
@@ -68,6 +86,11 @@ class _Parser(argparse.ArgumentParser):
         # argparse's documented behaviour "negative numbers are values while no option looks
         # like one" keys on this pattern; only the pattern is widened
         self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        if kwargs.get("metavar") in _PATH_METAVARS and "type" not in kwargs:
+            kwargs["type"] = _path_value
+        return super().add_argument(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -252,7 +275,8 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         metavar="FILE",
         help=(
             "write FILE (.svg, .png, .pdf, .dot for the DOT text, or .html for the interactive "
-            "lesson page); default: DOT on stdout"
+            "lesson page); default: DOT on stdout; a name that starts with '-' is given as "
+            "-o=-g.svg or --output=-g.svg"
         ),
     )
     return _run_render
