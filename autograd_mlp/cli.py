@@ -3,11 +3,21 @@
 Each subcommand is a pair of functions: ``_add_<name>(subparsers)`` declares its arguments and
 ``_run_<name>(args)`` does the work and returns an exit code. Exit codes: 0 ok, 2 usage error,
 1 any other failure, always with one readable line on stderr (a traceback only with --debug).
+
+Two conventions hold for every subcommand, because `_Parser` applies them:
+
+* a negative number is a value, not an option: ``--target-loss -inf``, ``--timeout -1e-3``
+  (argparse alone reads only ``-1`` and ``-0.5`` as numbers);
+* an option whose metavar is FILE or DIR is a path: ``~`` is expanded as a shell would (also in
+  ``--save=~/m.json``, where the shell does not), and an empty path is a usage error naming the
+  option. A name that starts with ``-`` is given with ``=``: ``-o=-g.svg``, ``--output=-g.svg``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -45,12 +55,42 @@ class _Formatter(argparse.HelpFormatter):
         return super()._fill_text(text, width, indent)
 
 
+# Every spelling of a negative float that float() reads, inf and nan included: argparse's own
+# pattern (-1, -0.5) takes "-inf" and "-1e-3" for options and then says "expected one argument".
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(?:(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
+)
+
+# The metavars that mark an option as a path (see the module docstring).
+_PATH_METAVARS = ("FILE", "DIR")
+
+
+def _path_value(text: str) -> str:
+    """An argparse ``type`` for paths: ``~`` expanded; empty refused (argparse names the option).
+
+    An empty path would otherwise mean the current folder ("cannot write .: Device or resource
+    busy" for a file, files spilled into the working folder for a folder).
+    """
+    if text == "":
+        raise argparse.ArgumentTypeError("the path is empty (give a file or folder name)")
+    return os.path.expanduser(text)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so main() decides the exit code and message."""
+    """argparse that raises instead of exiting, so main() decides the exit code and message,
+    reads negative numbers as values and FILE/DIR options as paths (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
+        # argparse's documented behaviour "negative numbers are values while no option looks
+        # like one" keys on this pattern; only the pattern is widened
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        if kwargs.get("metavar") in _PATH_METAVARS and "type" not in kwargs:
+            kwargs["type"] = _path_value
+        return super().add_argument(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -235,7 +275,8 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         metavar="FILE",
         help=(
             "write FILE (.svg, .png, .pdf, .dot for the DOT text, or .html for the interactive "
-            "lesson page); default: DOT on stdout"
+            "lesson page); default: DOT on stdout; a name that starts with '-' is given as "
+            "-o=-g.svg or --output=-g.svg"
         ),
     )
     return _run_render
@@ -971,7 +1012,13 @@ def _add_train(sub: argparse._SubParsersAction[_Parser]) -> Runner:
     p.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
     p.add_argument("--steps", type=int, default=100, help="updates to make (default 100)")
     p.add_argument("--batch-size", type=int, default=None, help="default: the whole dataset")
-    p.add_argument("--target-loss", type=float, default=None, help="stop once the loss is ≤ this")
+    p.add_argument(
+        "--target-loss",
+        type=float,
+        default=None,
+        metavar="LOSS",
+        help="stop once the loss is ≤ LOSS (a negative value is read as one: -0.5, -1e-3, -inf)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the data and the weights (0)")
     p.add_argument("--fast", action="store_true", help="replay the graph with NumPy (faster)")
     p.add_argument(
@@ -1008,10 +1055,14 @@ def _run_train(args: argparse.Namespace) -> int:
         raise UsageError(f"train: --hidden sizes must be at least 1, got {args.hidden}")
     if args.classes is not None and args.dataset in _BINARY:
         raise UsageError(f"train: --classes applies to spiral and blobs, not {args.dataset}")
+    if args.classes is not None and args.classes < 2:  # else a loss error about the outputs
+        raise UsageError(f"train: --classes must be at least 2, got {args.classes}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError(f"train: --batch-size must be at least 1, got {args.batch_size}")
     if not (args.lr > 0.0 and args.lr < float("inf")):
         raise UsageError(f"train: --lr must be a positive number, got {args.lr}")
+    if args.target_loss is not None and args.target_loss != args.target_loss:  # nan
+        raise UsageError("train: --target-loss must be a number, got nan")
 
     save_to = None
     if args.save is not None:

@@ -158,6 +158,10 @@ def test_unknown_option_is_a_usage_error(name: str, capsys: pytest.CaptureFixtur
         (["--samples", "1"], "n_samples"),
         (["--dataset", "mnist"], "invalid choice: 'mnist'"),
         (["--steps", "ten"], "invalid int value: 'ten'"),
+        # D17: a cross_entropy error listing 100 targets, before --classes was checked
+        (["--dataset", "blobs", "--classes", "1"], "train: --classes must be at least 2, got 1"),
+        (["--dataset", "spiral", "--classes", "0"], "train: --classes must be at least 2, got 0"),
+        (["--target-loss", "nan"], "train: --target-loss must be a number, got nan"),
     ],
 )
 def test_train_usage_errors(
@@ -220,7 +224,6 @@ def test_train_save_into_a_missing_folder_fails_before_training(
     monkeypatch.setattr(autograd_mlp.train, "fit", no_fit)
     for target, words in [
         (str(tmp_path / "missing" / "m.json"), "does not exist"),
-        ("", "cannot write '': the path is empty"),
         (str(tmp_path), "it is a folder"),
     ]:
         assert main(["train", "--samples", "8", "--save", target]) == 1
@@ -315,3 +318,98 @@ def test_a_megabyte_of_user_text_gives_a_short_message(capsys: pytest.CaptureFix
         assert main(args) == 2
         line = one_line(capsys.readouterr().err)
         assert len(line) < 400, line[:500]
+
+
+# --- D17: negative numbers, empty and ~ paths, names that start with '-' -----------------------
+
+
+@pytest.mark.parametrize("text", ["-inf", "-Infinity", "-1e-3", "-2E+1", "-.5", "-3.", "-1"])
+def test_a_negative_number_is_a_value_not_an_option(text: str) -> None:
+    # argparse alone reads only -1 and -0.5 as numbers: "--target-loss -inf" was "expected one
+    # argument"
+    args = build_parser()[0].parse_args(["train", "--target-loss", text])
+    assert args.target_loss == float(text)
+    args = build_parser()[0].parse_args(["render", "x", "--timeout", text])
+    assert args.timeout == float(text)
+
+
+def test_train_with_a_target_loss_of_minus_inf_runs_every_step(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["train", "--samples", "8", "--hidden", "2", "--steps", "3", "--target-loss", "-inf"]
+    assert main(args) == 0
+    assert "steps: 3 (stopped because: max_steps)" in capsys.readouterr().out
+    assert main(["train", "--target-loss", "-nan"]) == 2  # a value, refused as one
+    assert "--target-loss must be a number, got nan" in one_line(capsys.readouterr().err)
+    # what is not a number is still an unknown option, as before
+    assert main(["train", "-infinite"]) == 2
+    assert "unrecognized arguments: -infinite" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["train", "--samples", "8", "--save", ""], "--save"),
+        (["render", "x", "--set", "x=1", "-o", ""], "-o/--output"),
+        (["demo", "--quick", "--no-progress", "--out", ""], "--out"),
+        (["demo", "--quick", "--no-progress", "--lesson", ""], "--lesson"),
+    ],
+)
+def test_an_empty_path_is_a_usage_error_naming_the_option(
+    args: list[str],
+    option: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "--save ''" said "cannot write .: Device or resource busy"; "--out ''" wrote into "."
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    line = one_line(capsys.readouterr().err)
+    assert f"argument {option}: the path is empty" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tilde_in_a_path_is_the_home_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "-o ~/g.dot" said "the folder ~ does not exist"
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["render", "x*2", "--set", "x=1", "-o", "~/g.dot"]) == 0
+    assert "digraph" in (tmp_path / "g.dot").read_text(encoding="utf-8")
+    # the shell leaves a ~ after "=" alone: the command expands it
+    train = ["train", "--samples", "8", "--hidden", "2", "--steps", "2"]
+    assert main([*train, "--save=~/m.json"]) == 0
+    assert MLP.load(tmp_path / "m.json").nouts == [2, 1]
+    capsys.readouterr()
+    # every path option of every subcommand (and nested action) reads ~ the same way
+    parser = build_parser()[0]
+    pending: list[argparse.ArgumentParser] = [parser]
+    seen = 0
+    while pending:
+        current = pending.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+            elif action.metavar in ("FILE", "DIR"):
+                assert callable(action.type), (current.prog, action.option_strings)
+                assert action.type("~/a/b") == str(tmp_path / "a" / "b")
+                seen += 1
+    assert seen >= 5  # render -o, train --save, demo --out, --lesson, lesson init -o, ...
+
+
+def test_a_file_name_that_starts_with_a_dash_is_given_with_equals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", "x*2", "--set", "x=1", "-o=-g.dot"]) == 0
+    assert main(["render", "x*3", "--set", "x=1", "--output=-h.dot"]) == 0
+    assert "digraph" in (tmp_path / "-g.dot").read_text(encoding="utf-8")
+    assert "digraph" in (tmp_path / "-h.dot").read_text(encoding="utf-8")
+    # without "=" argparse takes the name for an option, so the help says how to write it
+    assert main(["render", "x", "-o", "-g.dot"]) == 2
+    capsys.readouterr()
+    parser = build_parser()[0]
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    output = next(a for a in sub.choices["render"]._actions if "-o" in a.option_strings)
+    assert output.help is not None and "-o=-g.svg or --output=-g.svg" in output.help
