@@ -22,7 +22,9 @@ lesson-graph.pdf         the same graph at the chosen size (``--size``), split i
 lesson-network.png       the network as neurons and weights, values and gradients, at the size
 lesson-slides.pdf        the backward pass, a 16:9 slide per step (`teach.slides`)
 backward.gif             the same slides, animated; the last one held longer
-worksheet.png            an exercise: the lesson's graph with six gradients blanked
+worksheet.pdf            an A4 exercise on the same layout: six gradients blanked, room to
+                         write, the answer key with its working on its own page
+worksheet.sheet.json     the sheet's blanks and key, for ``autograd-mlp exercise check``
 worksheet.answers.md     its answer key, with the chain-rule working for each blank
 lesson.html              the lesson in the browser: step, ask, practise, train (`viz.html`)
 moons-model.json         the trained moons MLP (`autograd_mlp.io`, versioned JSON)
@@ -52,7 +54,7 @@ from .engine import Value, no_grad
 from .nn import MLP
 from .teach.lesson import DEFAULT_LESSON, Lesson
 from .train import History
-from .viz import GradGraph, draw_graph, save
+from .viz import GradGraph, draw_graph
 from .viz import render as _render
 from .viz.render import RendererNotFound
 
@@ -82,6 +84,7 @@ MOONS_NOISE = 0.1
 MOONS_HIDDEN = (16, 16)
 MOONS_LR = 0.05
 WORKSHEET_BLANKS = 6
+WORKSHEET_PAPER = "a4"  # a worksheet is printed, whatever --size the slides use
 FILES = (
     "worked-example.md",
     "lesson-graph.svg",
@@ -89,7 +92,8 @@ FILES = (
     "lesson-network.png",
     "lesson-slides.pdf",
     "backward.gif",
-    "worksheet.png",
+    "worksheet.pdf",
+    "worksheet.sheet.json",
     "worksheet.answers.md",
     "lesson.html",
     "moons-model.json",
@@ -363,6 +367,8 @@ def _train_moons(say: Callable[[str], None], steps: int, progress: bool) -> _Moo
 def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], object]]:
     """The writers of the lesson's pictures, all on the lesson's one layout (computed on
     first use, so that without Graphviz each file is skipped with its note)."""
+    from .teach.exercise import Exercise, exercise
+    from .teach.exercise import write_pdf as write_sheet_pdf
     from .teach.frames import gif_bytes
     from .teach.layout import LessonLayout, lesson_layout, save_lesson_graph
     from .teach.network import network_page
@@ -392,12 +398,29 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
     def gif(path: Path) -> None:
         write_atomic(path, gif_bytes([png_bytes(s.image) for s in slides()], 2500))
 
+    def sheet() -> Exercise:
+        # built on the graph the layout was made from, so the sheet's picture is the lesson
+        # graph that every other picture shows
+        if "sheet" not in cache:
+            title = f"Worksheet: {lesson.name}, {lesson.error_formula}"
+            cache["sheet"] = exercise(board().error, count=WORKSHEET_BLANKS, seed=0, title=title)
+        found: Exercise = cache["sheet"]
+        return found
+
+    def worksheet_pdf(path: Path) -> None:
+        write_sheet_pdf(sheet(), path, size=WORKSHEET_PAPER, layout=board().layout)
+
     return {
         "lesson-graph.svg": lambda p: save_lesson_graph(p, board=board()),
         "lesson-graph.pdf": lambda p: save_lesson_graph(p, board=board(), size=size),
         "lesson-network.png": network_png,
         "lesson-slides.pdf": slides_pdf,
         "backward.gif": gif,
+        "worksheet.pdf": worksheet_pdf,
+        "worksheet.sheet.json": lambda p: sheet().save(p),
+        "worksheet.answers.md": lambda p: write_atomic(
+            p, sheet().answer_key("markdown").encode("utf-8")
+        ),
     }
 
 
@@ -413,15 +436,7 @@ def _write_files(
     from tqdm import tqdm
 
     from .plot import plot_training
-    from .teach.exercise import exercise
     from .teach.worked import worked_example
-
-    _, _, error = lesson.backward()
-    sheet = exercise(error, count=WORKSHEET_BLANKS, seed=0)
-
-    def worksheet_png(path: Path) -> None:
-        sheet.graph.graph_attr["dpi"] = DPI
-        save(sheet.graph, path)
 
     def model_json(path: Path) -> None:
         model_io.save(moons.model, path)
@@ -429,10 +444,10 @@ def _write_files(
 
     pictures = _lesson_pictures(lesson, size)
     writers: dict[str, Callable[[Path], object]] = {
-        "worked-example.md": lambda p: write_atomic(p, worked_example("markdown").encode()),
+        "worked-example.md": lambda p: write_atomic(
+            p, worked_example("markdown", lesson=lesson).encode("utf-8")
+        ),
         **pictures,
-        "worksheet.png": worksheet_png,
-        "worksheet.answers.md": lambda p: write_atomic(p, sheet.answer_key("markdown").encode()),
         "lesson.html": lambda p: write_lesson_page(p, lesson),
         "moons-model.json": model_json,
         "moons-training.png": lambda p: plot_training(
