@@ -231,8 +231,9 @@ class Value:
     """
 
     # "__dict__" lets user code add attributes of its own (an optimizer's ``p.m``, a colour for
-    # drawing), as micrograd's Values allow; the named slots stay as fast, and the dict is only
-    # created for a Value that is given one (8 bytes per Value otherwise: benchmark W4).
+    # drawing), as micrograd's Values allow. The named slots stay as fast and the dict itself
+    # is only created for a Value that is given one, but CPython 3.11 reserves room for it in
+    # every Value: 32 bytes more per node in benchmark W4 (docs/performance.md).
     __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "__dict__")
     # NumPy scalars on the left (np.float64(2) * v) defer to our reflected operators.
     __array_ufunc__ = None
