@@ -50,6 +50,7 @@ from typing import Any, TextIO
 
 from . import io as model_io
 from ._files import write_atomic
+from ._progress import shows_bars
 from .engine import Value, no_grad
 from .nn import MLP
 from .teach.lesson import DEFAULT_LESSON, Lesson
@@ -469,7 +470,7 @@ def _write_files(
         total=len(writers),
         desc="files",
         unit="file",
-        disable=not progress,
+        disable=not (progress and shows_bars()),  # no bar drawn into a redirected log
         dynamic_ncols=True,
         file=sys.stderr,
     ) as bar:

@@ -34,12 +34,12 @@ from __future__ import annotations
 import math
 import numbers
 import signal
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, Union
 
+from ._progress import shows_bars
 from ._text import quote
 from .engine import Value, no_grad
 from .losses import LOSSES, binary_cross_entropy, cross_entropy, hinge
@@ -208,15 +208,11 @@ class _HoldCtrlC:
 def _progress_bar(enabled: bool, total: int | None) -> Any:
     if not enabled:
         return None
+    if not shows_bars():  # a redirected log: no line of carriage returns per refresh
+        return None
     from tqdm.auto import tqdm
 
-    # In a terminal a bar; in a log file (stderr redirected) none, rather than a line of
-    # carriage returns per refresh. A notebook's output is no TTY either, but shows the bar.
-    in_notebook = "notebook" in tqdm.__module__ or "ipykernel" in sys.modules
-    disable = False if in_notebook else None
-    return tqdm(
-        total=total, desc="training", unit="step", leave=True, dynamic_ncols=True, disable=disable
-    )
+    return tqdm(total=total, desc="training", unit="step", leave=True, dynamic_ncols=True)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -446,3 +446,15 @@ def test_a_second_ctrl_c_while_fit_winds_down_does_not_escape(fast: bool) -> Non
             fast=fast)  # fmt: skip
     assert (h.stopped_because, h.steps) == ("interrupted", 3)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_imported_ipykernel_is_not_a_notebook(capsys: Any) -> None:
+    """A process that has imported ipykernel (a test suite that runs notebooks) but is not a
+    kernel still writes no bar into a redirected log; a kernel's shell does get one."""
+    import ipykernel  # noqa: F401  (imported, as a notebook-running test suite does)
+
+    from autograd_mlp._progress import in_notebook, shows_bars
+
+    assert not in_notebook() and not shows_bars()
+    fit(small(), X4, Y_AND, max_steps=5, progress=True)
+    assert capsys.readouterr().err == ""
