@@ -11,8 +11,17 @@
 from typing import TYPE_CHECKING, Any
 
 from .data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
-from .engine import AnomalyError, Value, detect_anomaly, is_grad_enabled, no_grad, weighted_sum
-from .gradcheck import GradcheckError, gradcheck
+from .engine import (
+    AnomalyError,
+    Value,
+    detect_anomaly,
+    is_grad_enabled,
+    no_grad,
+    register_rule,
+    weighted_sum,
+)
+from .functional import grad, hessian, hvp
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .interop import from_torch, to_torch  # imports torch only when called
 from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 from .nn import MLP, Layer, Module, Neuron
@@ -63,6 +72,11 @@ __all__ = [
     "weighted_sum",
     "gradcheck",
     "GradcheckError",
+    "grad",
+    "hessian",
+    "hvp",
+    "gradgradcheck",
+    "register_rule",
     "Module",
     "Neuron",
     "Layer",

@@ -47,7 +47,7 @@ import gc
 import math
 import numbers
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Union
 
@@ -61,6 +61,8 @@ __all__ = [
     "role",
     "topological_order",
     "weighted_sum",
+    "rule_for",
+    "register_rule",
 ]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
@@ -220,6 +222,77 @@ def _inputs(v: Value) -> tuple[Value, ...]:
     return (a,) if b is None else (a, b)
 
 
+# ------------------------------------------------------------------------------------------------
+# Local derivatives written once, read twice
+# ------------------------------------------------------------------------------------------------
+# Each op's local derivatives are one small function beside its forward (``Value._d_tanh`` ...),
+# taking the op's inputs and its output and returning one local derivative per input. It is
+# written with arithmetic that works on floats and on Values alike, so the same rule serves
+# both paths: called with floats it gives the numbers the forward stores for ``backward``;
+# called with Values (by `autograd_mlp.functional.grad(..., create_graph=True)`) it builds the
+# derivative as a graph, which can be differentiated again. The float forwards of + - · neg,
+# relu and the weighted sum write their one-symbol rule inline instead of calling it (a call
+# costs more than the op there); tests/test_higher_order.py checks, for every op, that the rule
+# on floats gives those stored numbers bit for bit.
+#
+# A rule returns None for an edge where PyTorch *selects* rather than multiplies (relu at
+# a ≤ 0, x**0): no gradient flows there, not even an inf or nan one, and the float forward
+# stores 0.0. It returns ``Masked(d)`` where PyTorch computes a derivative d and then selects 0
+# instead (``where(cond, 0, d)``, in a**b at b = 0 or at a = 0, b ≥ 0): the float forward
+# stores 0.0 as well, but a derivative of the second order sees d behind the mask, as in
+# PyTorch (0 flows into d, and 0·inf inside it is nan). PyTorch masks g·d for the base of a**b
+# and d alone (then multiplies by g) for the exponent; ``with_grad`` says which.
+
+
+class Masked:
+    """A local derivative ``d`` that the op replaces by 0 (PyTorch's ``where(cond, 0, d)``,
+    or ``where(cond, 0, g·d)`` for the upstream gradient g when ``with_grad``)."""
+
+    __slots__ = ("d", "with_grad")
+
+    def __init__(self, d: Value | float, with_grad: bool = False) -> None:
+        self.d = d
+        self.with_grad = with_grad
+
+
+def _num(x: Value | float) -> float:
+    """The number in ``x``: a rule's branches look at values, never build graph for them."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _div(x: Value | float, y: Value | float) -> Value | float:
+    """x / y for floats (IEEE: 1/0 = inf) and for Values."""
+    if isinstance(x, Value) or isinstance(y, Value):
+        return x / y
+    return _divide(x, y)
+
+
+def _pow(x: Value | float, y: Value | float) -> Value | float:
+    """x ** y for floats (IEEE: 0**-1 = inf, (-1)**0.5 = nan) and for Values."""
+    if isinstance(x, Value) or isinstance(y, Value):
+        return x**y
+    return _power(x, y)
+
+
+def _pow_n(x: Value | float, n: float) -> Value | float:
+    """x ** n for a plain exponent n: for floats as PyTorch computes it (`_scalar_power`)."""
+    return x**n if isinstance(x, Value) else _scalar_power(x, n)
+
+
+def _ln(x: Value | float) -> Value | float:
+    """ln x for floats (IEEE: ln 0 = -inf, ln -1 = nan) and for Values."""
+    return x.log() if isinstance(x, Value) else _log(x)
+
+
+def _or_zero(d: Value | float | Masked | None) -> float:
+    """A rule's float result as the number the forward stores (a select's is 0.0)."""
+    return 0.0 if d is None or type(d) is Masked else d  # type: ignore[return-value]
+
+
+Scalar = Union["Value", float]
+Local = Union["Value", float, Masked, None]
+
+
 class Value:
     """A scalar that records the operations applied to it, for reverse-mode differentiation.
 
@@ -326,69 +399,107 @@ class Value:
         return "" if self._a is None else self._op
 
     # ----------------------------------------------------------------------------------------
-    # Primitive operations. Each forward is followed by its local derivatives, one per input.
+    # Primitive operations. Each forward is followed by its local derivatives, one per input,
+    # and each has its rule ``_d_<op>(inputs..., output)`` beside it (see "Local derivatives
+    # written once" above).
     # ----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _d_add(a: Scalar, b: Scalar, out: Scalar) -> tuple[Local, ...]:
+        return (1.0, 1.0)  # d(a + b)/da = 1,  d(a + b)/db = 1
 
     def __add__(self, other: Operand) -> Value:
         b = other if isinstance(other, Value) else _const(other)
         if b is None:
             return NotImplemented
-        # d(a + b)/da = 1,  d(a + b)/db = 1
-        return _node(self.data + b.data, "+", self, 1.0, b, 1.0)
+        return _node(self.data + b.data, "+", self, 1.0, b, 1.0)  # Value._d_add
 
     def __radd__(self, other: Operand) -> Value:
         a = _const(other)
         return NotImplemented if a is None else a + self
 
+    @staticmethod
+    def _d_sub(a: Scalar, b: Scalar, out: Scalar) -> tuple[Local, ...]:
+        return (1.0, -1.0)  # d(a - b)/da = 1,  d(a - b)/db = -1
+
     def __sub__(self, other: Operand) -> Value:
         b = other if isinstance(other, Value) else _const(other)
         if b is None:
             return NotImplemented
-        # d(a - b)/da = 1,  d(a - b)/db = -1
-        return _node(self.data - b.data, "-", self, 1.0, b, -1.0)
+        return _node(self.data - b.data, "-", self, 1.0, b, -1.0)  # Value._d_sub
 
     def __rsub__(self, other: Operand) -> Value:
         a = _const(other)
         return NotImplemented if a is None else a - self
 
+    @staticmethod
+    def _d_mul(a: Scalar, b: Scalar, out: Scalar) -> tuple[Local, ...]:
+        return (b, a)  # d(a·b)/da = b,  d(a·b)/db = a
+
     def __mul__(self, other: Operand) -> Value:
         b = other if isinstance(other, Value) else _const(other)
         if b is None:
             return NotImplemented
-        # d(a·b)/da = b,  d(a·b)/db = a
-        return _node(self.data * b.data, "*", self, b.data, b, self.data)
+        return _node(self.data * b.data, "*", self, b.data, b, self.data)  # Value._d_mul
 
     def __rmul__(self, other: Operand) -> Value:
         a = _const(other)
         return NotImplemented if a is None else a * self
+
+    @staticmethod
+    def _d_div(a: Scalar, b: Scalar, out: Scalar) -> tuple[Local, ...]:
+        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b² = -(a/b)/b  (computed as PyTorch does, so that
+        # 0/b for a tiny b gives -0, not -0·(1/b)² = 0·inf = nan)
+        return (_div(1.0, b), -_div(out, b))
 
     def __truediv__(self, other: Operand) -> Value:
         b = other if isinstance(other, Value) else _const(other)
         if b is None:
             return NotImplemented
         out = _divide(self.data, b.data)
-        # d(a/b)/da = 1/b,  d(a/b)/db = -a/b² = -(a/b)/b  (computed as PyTorch does, so that
-        # 0/b for a tiny b gives -0, not -0·(1/b)² = 0·inf = nan)
-        return _node(out, "/", self, _divide(1.0, b.data), b, -_divide(out, b.data))
+        da, db = Value._d_div(self.data, b.data, out)
+        return _node(out, "/", self, da, b, db)  # type: ignore[arg-type]  # floats in, floats out
 
     def __rtruediv__(self, other: Operand) -> Value:
         a = _const(other)
         return NotImplemented if a is None else a / self
 
+    @staticmethod
+    def _d_neg(a: Scalar, out: Scalar) -> tuple[Local, ...]:
+        return (-1.0,)  # d(-a)/da = -1
+
     def __neg__(self) -> Value:
-        # d(-a)/da = -1
-        return _node(-self.data, "neg", self, -1.0)
+        return _node(-self.data, "neg", self, -1.0)  # Value._d_neg
 
     def __pos__(self) -> Value:
         return self
+
+    @staticmethod
+    def _d_pow(a: Scalar, b: Scalar, out: Scalar) -> tuple[Local, ...]:
+        # d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a. PyTorch selects 0 for the first where b = 0
+        # and for the second where a = 0 and b ≥ 0, so 0**b does not produce 0·(-inf) = nan,
+        # nor 0**0 give -inf.
+        d_base: Local = b * _pow(a, b - 1.0)
+        d_exp: Local = out * _ln(a)
+        if _num(b) == 0.0:
+            d_base = Masked(d_base, with_grad=True)  # type: ignore[arg-type]
+        if _num(a) == 0.0 and _num(b) >= 0.0:
+            d_exp = Masked(d_exp)  # type: ignore[arg-type]
+        return (d_base, d_exp)
+
+    @staticmethod
+    def _d_pow_number(a: Scalar, out: Scalar, n: float) -> tuple[Local, ...]:
+        # d(aⁿ)/da = n·aⁿ⁻¹; PyTorch selects 0 when n = 0
+        return (None if n == 0.0 else n * _pow_n(a, n - 1.0),)
 
     def __pow__(self, other: Operand) -> Value:
         a = self.data
         if isinstance(other, Value):
             b = other.data
             out = _power(a, b)
-            # d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a  (taken as 0 where a = 0 and b ≥ 0,
-            # as PyTorch does, so 0**b does not produce 0·(-inf) = nan, nor 0**0 give -inf)
+            # Value._d_pow, inline: d(aᵇ)/da = b·aᵇ⁻¹,  d(aᵇ)/db = aᵇ·ln a  (taken as 0 where
+            # a = 0 and b ≥ 0, as PyTorch does, so 0**b does not produce 0·(-inf) = nan, nor
+            # 0**0 give -inf)
             d_exp = 0.0 if (a == 0.0 and b >= 0.0) else out * _log(a)
             if b == 0.0:  # d/da selects 0 (PyTorch's where(b == 0, 0, ...)); d/db multiplies
                 return _selecting(out, "**", self, other, d_exp)
@@ -398,39 +509,62 @@ class Value:
             return NotImplemented
         if n == 0.0:  # a⁰ = 1, and d(a⁰)/da selects 0, as PyTorch (even at a = 0, inf, nan)
             return _selecting(1.0, "**0", self)
-        # d(aⁿ)/da = n·aⁿ⁻¹
+        # d(aⁿ)/da = n·aⁿ⁻¹ (Value._d_pow_number, inline: x**2 is in every squared error)
         return _node(_scalar_power(a, n), _power_op(n), self, n * _scalar_power(a, n - 1.0))
 
     def __rpow__(self, other: Operand) -> Value:
         c = _const(other)
         return NotImplemented if c is None else c**self
 
+    @staticmethod
+    def _d_exp(a: Scalar, out: Scalar) -> tuple[Local, ...]:
+        return (out,)  # d(eᵃ)/da = eᵃ
+
     def exp(self) -> Value:
         out = _exp(self.data)
-        # d(eᵃ)/da = eᵃ
-        return _node(out, "exp", self, out)
+        (d,) = Value._d_exp(self.data, out)
+        return _node(out, "exp", self, d)  # type: ignore[arg-type]  # floats in, floats out
+
+    @staticmethod
+    def _d_log(a: Scalar, out: Scalar) -> tuple[Local, ...]:
+        return (_div(1.0, a),)  # d(ln a)/da = 1/a
 
     def log(self) -> Value:
         a = self.data
-        # d(ln a)/da = 1/a
-        return _node(_log(a), "log", self, _divide(1.0, a))
+        out = _log(a)
+        (d,) = Value._d_log(a, out)
+        return _node(out, "log", self, d)  # type: ignore[arg-type]  # floats in, floats out
+
+    @staticmethod
+    def _d_tanh(a: Scalar, t: Scalar) -> tuple[Local, ...]:
+        # d(tanh a)/da = 1 - tanh²a, computed as (1 - t)(1 + t): 1 - t is exact near |t| = 1,
+        # where 1 - t·t would lose digits to the rounding of t·t (PyTorch's fused multiply-add)
+        return ((1.0 - t) * (1.0 + t),)
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
-        # d(tanh a)/da = 1 - tanh²a, computed as (1 - t)(1 + t): 1 - t is exact near |t| = 1,
-        # where 1 - t·t would lose digits to the rounding of t·t (PyTorch's fused multiply-add)
-        return _node(t, "tanh", self, (1.0 - t) * (1.0 + t))
+        (d,) = Value._d_tanh(self.data, t)
+        return _node(t, "tanh", self, d)  # type: ignore[arg-type]  # floats in, floats out
+
+    @staticmethod
+    def _d_sigmoid(a: Scalar, s: Scalar) -> tuple[Local, ...]:
+        return (s * (1.0 - s),)  # dσ(a)/da = σ(a)·(1 - σ(a))
 
     def sigmoid(self) -> Value:
         s = _sigmoid(self.data)
-        # dσ(a)/da = σ(a)·(1 - σ(a))
-        return _node(s, "sigmoid", self, s * (1.0 - s))
+        (d,) = Value._d_sigmoid(self.data, s)
+        return _node(s, "sigmoid", self, d)  # type: ignore[arg-type]  # floats in, floats out
+
+    @staticmethod
+    def _d_relu(a: Scalar, out: Scalar) -> tuple[Local, ...]:
+        # d relu(a)/da = 0 if a <= 0 else 1: PyTorch selects (0 at a = 0; nan passes through
+        # with slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false)
+        return (None if _num(a) <= 0.0 else 1.0,)
 
     def relu(self) -> Value:
         a = self.data
-        # d relu(a)/da = 0 if a <= 0 else 1   (0 at a = 0, as PyTorch; nan passes through with
-        # slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false). The 0 is
-        # selected, not multiplied (`_selecting`); relu(-0.0) is -0.0, as PyTorch's.
+        # Value._d_relu, inline (relu is most of a network's nodes). The 0 is selected, not
+        # multiplied (`_selecting`); relu(-0.0) is -0.0, as PyTorch's.
         if a <= 0.0:
             return _selecting(0.0 if a < 0.0 else a, "relu", self)
         return _node(a, "relu", self, 1.0)
@@ -510,6 +644,17 @@ def weighted_sum(
         return _weighted_sum(w, xs, b, label)  # type: ignore[arg-type]  # _const(float): a Value
 
 
+def _d_weighted_sum(*inputs_and_out: Scalar) -> tuple[Local, ...]:
+    """The rule of the weighted sum: inputs (w₁, x₁, ..., b) and the output z give
+    ∂z/∂wᵢ = xᵢ, ∂z/∂xᵢ = wᵢ, ∂z/∂b = 1 (`_weighted_sum` writes it inline, for speed)."""
+    inputs = inputs_and_out[:-1]
+    local: list[Local] = []
+    for i in range(0, len(inputs) - 1, 2):
+        local += [inputs[i + 1], inputs[i]]
+    local.append(1.0)
+    return tuple(local)
+
+
 def _weighted_sum(w: Sequence[Value], x: Sequence[Value], b: Value, label: str) -> Value:
     # This function builds most of the graph of a network, so it is written for speed: one
     # pass that fills preallocated lists (measured faster than slicing or appending).
@@ -545,6 +690,75 @@ def _check_weighted_sum_args(w: Sequence[object], b: object) -> None:
             )
     if not isinstance(b, Value):
         raise TypeError(f"weighted_sum: bias must be a Value, got {type(b).__name__}: {b!r}")
+
+
+# ------------------------------------------------------------------------------------------------
+# The rules by op name, for the Value path (autograd_mlp.functional)
+# ------------------------------------------------------------------------------------------------
+
+Rule = Callable[..., tuple[Local, ...]]
+
+_RULES: dict[str, Rule] = {
+    "+": Value._d_add,
+    "-": Value._d_sub,
+    "*": Value._d_mul,
+    "/": Value._d_div,
+    "neg": Value._d_neg,
+    "**": Value._d_pow,
+    "exp": Value._d_exp,
+    "log": Value._d_log,
+    "tanh": Value._d_tanh,
+    "sigmoid": Value._d_sigmoid,
+    "relu": Value._d_relu,
+    "Σwx+b": _d_weighted_sum,
+}
+
+
+def masked(x: Value) -> Value:
+    """0, with ``x`` behind it as an input that receives exactly 0 (PyTorch's
+    ``where(cond, 0, x)`` where cond holds): how `Masked` derivatives enter a gradient graph."""
+    return _node(0.0, "masked", x, 0.0)
+
+
+def _d_masked(a: Scalar, out: Scalar) -> tuple[Local, ...]:
+    return (None,)  # selects: nothing flows to the masked input
+
+
+_RULES["masked"] = _d_masked
+
+
+def rule_for(op: str) -> Rule | None:
+    """The rule of the op named ``op``: called as ``rule(*inputs, output)`` it returns one local
+    derivative per input (None where the op selects), as floats or as Values, whichever it is
+    given. None for an op without a rule (one made with ``Value(..., _op=...)``; see
+    `register_rule`). x**n carries n in its name ("**2"), and its rule reads it from there."""
+    rule = _RULES.get(op)
+    if rule is None and op.startswith("**") and len(op) > 2:
+        try:
+            n = float(op[2:])
+        except ValueError:
+            return None
+        return functools.partial(Value._d_pow_number, n=n)
+    return rule
+
+
+def register_rule(op: str, rule: Rule) -> None:
+    """Give the op named ``op`` (one made with ``Value(..., _op=op)``) its rule, so that
+    ``grad(..., create_graph=True)`` can differentiate it: ``rule(*inputs, output)`` must return
+    one local derivative per input, built with Value arithmetic (it is called with Values).
+
+    >>> register_rule("softplus", lambda a, out: (a.sigmoid(),))
+    """
+    if not isinstance(op, str) or not op:
+        raise TypeError(f"register_rule: op must be a non-empty str, got {op!r}"[:200])
+    if op in _BUILT_IN or op.startswith("**"):
+        raise ValueError(f"register_rule: {op!r} is a built-in op; its rule cannot be replaced")
+    if not callable(rule):
+        raise TypeError(f"register_rule: rule must be callable, got {type(rule).__name__}")
+    _RULES[op] = rule
+
+
+_BUILT_IN = frozenset(_RULES)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Central-difference gradient check: compare ``backward`` with (f(x+h) - f(x-h)) / 2h.
+"""Central-difference gradient checks: ``gradcheck`` compares ``backward`` with
+(f(x+h) - f(x-h)) / 2h; ``gradgradcheck`` compares second derivatives (`hessian`) with central
+differences of first derivatives, (∂f/∂xᵢ(x+h·eⱼ) - ∂f/∂xᵢ(x-h·eⱼ)) / 2h.
 
 The numeric derivative has error O(h²) from truncation plus O(ε/h) from rounding (ε ≈ 1e-16),
 so h = 1e-6 keeps both near 1e-10 for well-scaled functions (Nocedal & Wright, *Numerical
@@ -12,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from .engine import Value, is_grad_enabled, no_grad
 
-__all__ = ["gradcheck", "GradcheckError", "numerical_gradient"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_gradient"]
 
 
 class GradcheckError(ValueError):
@@ -110,4 +112,90 @@ def gradcheck(
             if raise_exception:
                 raise GradcheckError(message)
             return False
+    return True
+
+
+def _first_derivatives(f: Callable[..., Value], xs: Sequence[float]) -> list[float]:
+    from .functional import grad
+
+    leaves = [Value(x) for x in xs]
+    y = f(*leaves)
+    if not isinstance(y, Value):
+        raise TypeError(f"gradgradcheck: f must return a Value, got {type(y).__name__}: {y!r}")
+    return [float(g) for g in grad(y, leaves, allow_unused=True)]  # type: ignore[arg-type]
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[Value | float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the second derivatives of ``f(*inputs)`` against central differences of its
+    first derivatives.
+
+    The analytic side is `autograd_mlp.hessian` (``grad`` with ``create_graph=True``, then
+    ``grad`` of each first derivative); the numeric side differentiates the first
+    derivatives (``grad``, exact to rounding) by central differences, so only one derivative
+    is numeric. Each entry ∂²f/∂xᵢ∂xⱼ passes when ``|analytic - numeric| <= atol +
+    rtol·|numeric|``; on failure raises `GradcheckError` naming both inputs, the point, the
+    analytic and the numeric second derivative (or returns False when
+    ``raise_exception=False``). The inputs themselves are not modified.
+
+    >>> gradgradcheck(lambda a, b: a * b.tanh() + a**3, [0.5, -2.0])
+    True
+    """
+    from .functional import hessian
+
+    if not callable(f):
+        raise TypeError(f"gradgradcheck: f must be callable, got {type(f).__name__}")
+    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(tol, (int, float)) or not tol >= 0 or (name == "eps" and tol == 0):
+            raise ValueError(f"gradgradcheck: {name} must be a positive number, got {tol!r}")
+    if not is_grad_enabled():
+        raise RuntimeError(
+            "gradgradcheck: called inside no_grad(), where no graph is recorded; call it outside"
+        )
+    xs = _as_floats(inputs)
+    labels = [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
+    leaves = [Value(x, label) for x, label in zip(xs, labels)]
+    y = f(*leaves)
+    if not isinstance(y, Value):
+        raise TypeError(f"gradgradcheck: f must return a Value, got {type(y).__name__}: {y!r}")
+    analytic = hessian(y, leaves)
+    numeric: list[list[float]] = [[0.0] * len(xs) for _ in xs]
+    for j in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[j] += eps
+        down[j] -= eps
+        g_up, g_down = _first_derivatives(f, up), _first_derivatives(f, down)
+        for i in range(len(xs)):
+            numeric[i][j] = (g_up[i] - g_down[i]) / (2.0 * eps)
+
+    def input_name(k: int) -> str:
+        return f"input {k}" + (f" ({labels[k]!r})"[:64] if labels[k] else "")
+
+    for i in range(len(xs)):
+        for j in range(len(xs)):
+            ana, num = analytic[i][j], numeric[i][j]
+            if math.isnan(ana) and math.isnan(num):
+                continue
+            if not abs(ana - num) <= atol + rtol * abs(num):
+                which = (
+                    f"∂²f/∂x{i}∂x{j} ({input_name(i)}, {input_name(j)})"
+                    if i != j
+                    else f"∂²f/∂x{i}² ({input_name(i)})"
+                )
+                message = (
+                    f"gradgradcheck failed for {which} at x = {xs!r}"[:300]
+                    + f": analytic second derivative {ana!r}, numeric (central difference "
+                    f"of first derivatives, eps={eps}) {num!r}, difference "
+                    f"{abs(ana - num):.3g} > atol + rtol·|numeric| = "
+                    f"{atol + rtol * abs(num):.3g}"
+                )
+                if raise_exception:
+                    raise GradcheckError(message)
+                return False
     return True

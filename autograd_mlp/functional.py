@@ -1,0 +1,242 @@
+"""Gradients as return values: `grad`, and from it `hessian` and `hvp` (Hessian-vector product).
+
+``Value.backward()`` *stores* first derivatives in ``.grad`` and accumulates them across calls.
+`grad` instead *returns* d(outputs)/d(input) for each input and leaves every ``.grad`` as it
+was, in PyTorch's vocabulary (``torch.autograd.grad``). With ``create_graph=True`` the
+gradients it returns are Values built from the graph's own Values by each op's rule (the same
+rule that gave the float local derivatives, see "Local derivatives written once" in
+`autograd_mlp.engine`), so a gradient can itself be differentiated, drawn and explained:
+
+>>> from autograd_mlp import Value, grad
+>>> x = Value(3.0, label="x")
+>>> (dy,) = grad(x**3, x, create_graph=True)   # 3x² as a Value
+>>> (d2y,) = grad(dy, x)                        # 6x
+>>> dy.data, d2y, x.grad
+(27.0, 18.0, 0.0)
+
+Because nothing is stored, the classic mistake of differentiating a first derivative whose
+``.grad`` is still filled ("68 instead of 44") cannot happen. Why ``backward`` has no
+``create_graph``: docs/semantics.md, "Gradients of gradients".
+
+The reverse pass is the chain rule of ``backward``, with two differences that make it agree
+with PyTorch to the last zero: an input's gradient is the sum of its contributions, starting
+from the first one (not from 0.0, which would turn a gradient of -0.0 into 0.0); and where an
+op *selects* (its rule gives None: relu at a ≤ 0, x**0) the contribution is exactly 0.0, even
+from an inf or nan upstream gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union, cast
+
+from .engine import Local, Masked, Value, masked, rule_for
+
+__all__ = ["grad", "hessian", "hvp"]
+
+Gradient = Union[Value, float]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
+
+
+def _describe(v: Value) -> str:
+    name = f"{v.label!r}" if v.label else "unlabelled"
+    return f"{name[:60]}, data {v.data!r}"
+
+
+def _values(what: str, xs: object) -> list[Value]:
+    """``xs`` as a non-empty list of Values (one Value is a list of one), or a TypeError."""
+    if isinstance(xs, Value):
+        return [xs]
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+        raise TypeError(
+            f"grad: {what} must be a Value or a sequence of Values, got {type(xs).__name__}"
+        )
+    if not xs:
+        raise ValueError(f"grad: {what} is empty; expected at least one Value")
+    for i, x in enumerate(xs):
+        if not isinstance(x, Value):
+            raise TypeError(
+                f"grad: {what}[{i}] must be a Value, got {type(x).__name__}: {x!r}"[:200]
+            )
+    return list(xs)
+
+
+def _weights(grad_outputs: object, n: int) -> list[Gradient]:
+    """The weight of each output: 1.0 by default, else numbers or Values, one per output."""
+    if grad_outputs is None:
+        return [1.0] * n
+    if isinstance(grad_outputs, (Value, int, float)) and not isinstance(grad_outputs, bool):
+        grad_outputs = [grad_outputs]
+    if isinstance(grad_outputs, (str, bytes)) or not isinstance(grad_outputs, Sequence):
+        raise TypeError(
+            f"grad: grad_outputs must be a number, a Value or a sequence of them, got "
+            f"{type(grad_outputs).__name__}"
+        )
+    if len(grad_outputs) != n:
+        raise ValueError(
+            f"grad: expected one grad_outputs weight per output ({n}), got {len(grad_outputs)}"
+        )
+    weights: list[Gradient] = []
+    for i, w in enumerate(grad_outputs):
+        if isinstance(w, Value):
+            weights.append(w)
+        elif isinstance(w, (int, float)) and not isinstance(w, bool):
+            weights.append(float(w))
+        else:
+            raise TypeError(
+                f"grad: grad_outputs[{i}] must be a number or a Value, got "
+                f"{type(w).__name__}: {w!r}"[:200]
+            )
+    return weights
+
+
+def _order(roots: Sequence[Value]) -> list[Value]:
+    """The computed Values the roots depend on, inputs before outputs (iterative DFS, as
+    ``backward``'s, but over several roots and without touching ``.grad``)."""
+    order: list[Value] = []
+    visited: set[Value] = set()
+    for root in roots:
+        if root._a is None or root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root._prev))]
+        while stack:
+            node, inputs = stack[-1]
+            for child in inputs:
+                if child._a is not None and child not in visited:
+                    visited.add(child)
+                    stack.append((child, iter(child._prev)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _times(d: Local, g: Gradient) -> Gradient:
+    """The contribution d·g of one edge, without building ·1 and ·(-1) nodes (x·1 and -x are
+    bitwise x·1.0 and x·(-1.0), so nothing changes but the size of the graph)."""
+    if d is None:  # a select: exactly 0, whatever g is
+        return 0.0
+    if type(d) is Masked:  # 0, with d (or d·g) behind it for higher orders
+        if not d.with_grad:
+            inner = d.d
+            return _times(masked(inner) if isinstance(inner, Value) else 0.0, g)
+        inner = _times(d.d, g)
+        return masked(inner) if isinstance(inner, Value) else 0.0
+    if isinstance(d, float):
+        if d == 1.0:
+            return g
+        if d == -1.0:
+            return -g
+    assert not isinstance(d, Masked)  # handled above; for the type checker
+    if isinstance(g, float) and g == 1.0:
+        return d
+    return d * g
+
+
+def _locals(node: Value, create_graph: bool) -> tuple[Local, ...]:
+    """The local derivative of each edge of ``node``: its rule applied to its input and output
+    Values (for create_graph) or to their numbers; the stored floats for an op without a rule,
+    which is an error when a graph is wanted."""
+    rule = rule_for(node._op)
+    inputs = node._prev
+    if rule is None:
+        if create_graph:
+            raise TypeError(
+                f"grad(create_graph=True): the op {node._op[:40]!r} (output {_describe(node)}) "
+                f"has only float local derivatives, so its derivative cannot be differentiated "
+                f"again; give it a rule with autograd_mlp.register_rule({node._op[:40]!r}, "
+                f"lambda *inputs_and_output: (...,)), one Value per input"
+            )
+        return node._local
+    if create_graph:
+        return rule(*inputs, node)
+    return rule(*[v.data for v in inputs], node.data)  # floats: exactly the stored numbers
+
+
+def grad(
+    outputs: Value | Sequence[Value],
+    inputs: Value | Sequence[Value],
+    grad_outputs: float | Value | Sequence[float | Value] | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Gradient, ...]:
+    """d(outputs)/d(input) for each input, as a tuple; every ``.grad`` is left untouched.
+
+    ``outputs``: one Value, or several, whose gradients are summed (weighted by
+    ``grad_outputs``, one number or Value per output, 1.0 each by default). ``inputs``: one
+    Value or a sequence (leaves or computed Values). With ``create_graph=False`` the results
+    are floats; with ``create_graph=True`` they are Values whose graphs can be differentiated
+    again (a gradient that does not depend on anything is a constant Value; one may be a Value
+    of the graph itself: d(a·b)/da is b). An input the outputs do not depend on is a
+    ValueError, as in PyTorch, unless ``allow_unused=True``, which gives it 0.0 (PyTorch gives
+    None there; 0.0 is what ``materialize_grads=True`` gives).
+    """
+    outs = _values("outputs", outputs)
+    wrt = _values("inputs", inputs)
+    weights = _weights(grad_outputs, len(outs))
+    if not isinstance(create_graph, bool) or not isinstance(allow_unused, bool):
+        raise TypeError("grad: create_graph and allow_unused must be True or False")
+
+    grads: dict[Value, Gradient] = {}
+    for out, w in zip(outs, weights):
+        grads[out] = w if out not in grads else grads[out] + w
+    for node in reversed(_order(outs)):
+        g = grads.get(node)
+        if g is None:  # only possible for a node no output depends on: never, but be safe
+            continue
+        for child, d in zip(node._prev, _locals(node, create_graph)):
+            c = _times(d, g)
+            grads[child] = c if child not in grads else grads[child] + c
+
+    result: list[Gradient] = []
+    for i, x in enumerate(wrt):
+        if x in grads:
+            r = grads[x]
+        elif allow_unused:
+            r = 0.0
+        else:
+            raise ValueError(
+                f"grad: inputs[{i}] ({_describe(x)}) is not in the graph of the outputs (they "
+                f"do not depend on it); pass allow_unused=True to get 0.0 for it"
+            )
+        if create_graph and not isinstance(r, Value):
+            r = Value(r)  # a constant gradient: a leaf, as PyTorch's has no grad_fn
+        elif not create_graph and isinstance(r, Value):
+            r = r.data
+        result.append(r)
+    return tuple(result)
+
+
+def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+    """The matrix of second derivatives H[i][j] = ∂²output/∂xᵢ∂xⱼ, as a list of rows.
+
+    Row i is the gradient of ∂output/∂xᵢ (built with ``create_graph=True``): one reverse pass
+    per input over the first derivatives' graph. A first derivative that does not depend on
+    an input gives 0.0 there (as ``torch.func.hessian``).
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"hessian: output must be a Value, got {type(output).__name__}")
+    wrt = _values("inputs", inputs)
+    first = grad(output, wrt, create_graph=True, allow_unused=True)
+    rows: list[list[float]] = []
+    for g in first:
+        row = grad(cast(Value, g), wrt, allow_unused=True)
+        rows.append([float(h) for h in row])  # type: ignore[arg-type]  # floats
+    return rows
+
+
+def hvp(output: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[float]:
+    """The Hessian-vector product H·v of ``output`` over ``inputs``, in two reverse passes and
+    without forming H: the gradient of Σᵢ vᵢ·∂output/∂xᵢ (Pearlmutter, 1994)."""
+    if not isinstance(output, Value):
+        raise TypeError(f"hvp: output must be a Value, got {type(output).__name__}")
+    wrt = _values("inputs", inputs)
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) or len(v) != len(wrt):
+        got = len(v) if isinstance(v, Sequence) else type(v).__name__
+        raise ValueError(
+            f"hvp: v must be a sequence of {len(wrt)} numbers, one per input, got {got}"
+        )
+    first = grad(output, wrt, create_graph=True, allow_unused=True)
+    products = grad(cast(list[Value], list(first)), wrt, grad_outputs=list(v), allow_unused=True)
+    return [float(p) for p in products]  # type: ignore[arg-type]  # floats
