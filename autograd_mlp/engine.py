@@ -720,8 +720,8 @@ def masked(x: Value) -> Value:
     return _node(0.0, "masked", x, 0.0)
 
 
-def _d_masked(a: Scalar, out: Scalar) -> tuple[Local, ...]:
-    return (None,)  # selects: nothing flows to the masked input
+def _d_masked(*inputs_and_out: Scalar) -> tuple[Local, ...]:
+    return (None,) * (len(inputs_and_out) - 1)  # selects: nothing flows to its inputs
 
 
 _RULES["masked"] = _d_masked
@@ -739,7 +739,7 @@ def rule_for(op: str) -> Rule | None:
         except ValueError:
             return None
         return functools.partial(Value._d_pow_number, n=n)
-    return rule
+    return rule if rule is not None else USER_RULES.get(op)
 
 
 def register_rule(op: str, rule: Rule) -> None:
@@ -751,14 +751,16 @@ def register_rule(op: str, rule: Rule) -> None:
     """
     if not isinstance(op, str) or not op:
         raise TypeError(f"register_rule: op must be a non-empty str, got {op!r}"[:200])
-    if op in _BUILT_IN or op.startswith("**"):
+    if op in _RULES or op.startswith("**"):
         raise ValueError(f"register_rule: {op!r} is a built-in op; its rule cannot be replaced")
     if not callable(rule):
         raise TypeError(f"register_rule: rule must be callable, got {type(rule).__name__}")
-    _RULES[op] = rule
+    USER_RULES[op] = rule
 
 
-_BUILT_IN = frozenset(_RULES)
+# The rules given with register_rule: called with Values only (first-order gradients of these
+# ops use the floats stored by the forward).
+USER_RULES: dict[str, Rule] = {}
 
 
 # ------------------------------------------------------------------------------------------------

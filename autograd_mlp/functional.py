@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union, cast
 
-from .engine import Local, Masked, Value, masked, rule_for
+from .engine import USER_RULES, Local, Masked, Value, masked, rule_for
 
 __all__ = ["grad", "hessian", "hvp"]
 
@@ -151,7 +151,10 @@ def _locals(node: Value, create_graph: bool) -> tuple[Local, ...]:
         return node._local
     if create_graph:
         return rule(*inputs, node)
-    return rule(*[v.data for v in inputs], node.data)  # floats: exactly the stored numbers
+    if node._op in USER_RULES:  # a user's rule is written for Values
+        return node._local
+    # a built-in rule on floats gives the stored numbers, and says where the op selects
+    return rule(*[v.data for v in inputs], node.data)
 
 
 def grad(
