@@ -284,13 +284,46 @@ def _ln(x: Value | float) -> Value | float:
     return x.log() if isinstance(x, Value) else _log(x)
 
 
+class Gate:
+    """relu's local derivative: the upstream gradient g where relu's output is > 0 (or nan),
+    exactly 0 elsewhere. As a graph it is the node relu′(g, output), as PyTorch builds
+    ``threshold_backward(g, result)``: its second derivatives reach relu's output, with 0."""
+
+    __slots__ = ("out",)
+
+    def __init__(self, out: Value | float) -> None:
+        self.out = out
+
+    @property
+    def keeps(self) -> bool:
+        return not _num(self.out) <= 0.0  # nan passes, as nan <= 0 is false
+
+
+def relu_gate(g: Value, out: Value) -> Value:
+    """relu′(g, out) = g where out > 0 (or nan), else 0: a select on g, and 0 towards out."""
+    keep = not out.data <= 0.0
+    return _node(g.data if keep else 0.0, "relu′", g, 1.0 if keep else 0.0, out, 0.0)
+
+
+def _one_minus_square(t: Value | float) -> Value | float:
+    """1 - t², tanh's derivative, computed as (1 - t)(1 + t): 1 - t is exact near |t| = 1,
+    where 1 - t·t would lose digits to the rounding of t·t (PyTorch's fused multiply-add).
+    For a Value, one node "1-x²" with that value and d(1 - t²)/dt = -2t, as PyTorch's
+    tanh_backward: differentiating (1 - t)(1 + t) instead would give -(1 + t) + (1 - t), which
+    cancels to 0 for a tiny t where -2t does not."""
+    if isinstance(t, Value):
+        d = t.data
+        return _node((1.0 - d) * (1.0 + d), "1-x²", t, -2.0 * d)
+    return (1.0 - t) * (1.0 + t)
+
+
 def _or_zero(d: Value | float | Masked | None) -> float:
     """A rule's float result as the number the forward stores (a select's is 0.0)."""
     return 0.0 if d is None or type(d) is Masked else d  # type: ignore[return-value]
 
 
 Scalar = Union["Value", float]
-Local = Union["Value", float, Masked, None]
+Local = Union["Value", float, Masked, Gate, None]
 
 
 class Value:
@@ -537,9 +570,7 @@ class Value:
 
     @staticmethod
     def _d_tanh(a: Scalar, t: Scalar) -> tuple[Local, ...]:
-        # d(tanh a)/da = 1 - tanh²a, computed as (1 - t)(1 + t): 1 - t is exact near |t| = 1,
-        # where 1 - t·t would lose digits to the rounding of t·t (PyTorch's fused multiply-add)
-        return ((1.0 - t) * (1.0 + t),)
+        return (_one_minus_square(t),)  # d(tanh a)/da = 1 - tanh²a
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
@@ -557,9 +588,10 @@ class Value:
 
     @staticmethod
     def _d_relu(a: Scalar, out: Scalar) -> tuple[Local, ...]:
-        # d relu(a)/da = 0 if a <= 0 else 1: PyTorch selects (0 at a = 0; nan passes through
-        # with slope 1, as PyTorch's threshold_backward does, since nan <= 0 is false)
-        return (None if _num(a) <= 0.0 else 1.0,)
+        # d relu(a)/da = 0 if a <= 0 else 1: PyTorch selects, where(a <= 0, 0, g), 0 at a = 0;
+        # nan passes through with slope 1, as PyTorch's threshold_backward does, since
+        # nan <= 0 is false
+        return (Gate(out),)
 
     def relu(self) -> Value:
         a = self.data
@@ -724,7 +756,19 @@ def _d_masked(*inputs_and_out: Scalar) -> tuple[Local, ...]:
     return (None,) * (len(inputs_and_out) - 1)  # selects: nothing flows to its inputs
 
 
+def _d_relu_gate(g: Scalar, out: Scalar, result: Scalar) -> tuple[Local, ...]:
+    # ∂relu′(g, r)/∂g selects as relu does (PyTorch: threshold_backward(gg, r)); towards r it
+    # is a gradient of exactly 0 (PyTorch: zeros_like), which still flows on from r
+    return (Gate(out), None)
+
+
+def _d_one_minus_square(t: Scalar, out: Scalar) -> tuple[Local, ...]:
+    return (-2.0 * t,)  # d(1 - t²)/dt = -2t
+
+
 _RULES["masked"] = _d_masked
+_RULES["1-x²"] = _d_one_minus_square
+_RULES["relu′"] = _d_relu_gate
 
 
 def rule_for(op: str) -> Rule | None:

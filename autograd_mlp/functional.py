@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union, cast
 
-from .engine import USER_RULES, Local, Masked, Value, masked, rule_for
+from .engine import USER_RULES, Gate, Local, Masked, Value, masked, relu_gate, rule_for
 
 __all__ = ["grad", "hessian", "hvp"]
 
@@ -117,6 +117,10 @@ def _times(d: Local, g: Gradient) -> Gradient:
     bitwise x·1.0 and x·(-1.0), so nothing changes but the size of the graph)."""
     if d is None:  # a select: exactly 0, whatever g is
         return 0.0
+    if type(d) is Gate:  # relu: g or exactly 0; as a graph, relu′(g, output)
+        if not isinstance(d.out, Value):
+            return g if d.keeps else 0.0
+        return relu_gate(g if isinstance(g, Value) else Value(g), d.out)
     if type(d) is Masked:  # 0, with d (or d·g) behind it for higher orders
         if not d.with_grad:
             inner = d.d
@@ -128,7 +132,7 @@ def _times(d: Local, g: Gradient) -> Gradient:
             return g
         if d == -1.0:
             return -g
-    assert not isinstance(d, Masked)  # handled above; for the type checker
+    assert not isinstance(d, (Masked, Gate))  # handled above; for the type checker
     if isinstance(g, float) and g == 1.0:
         return d
     return d * g

@@ -12,6 +12,7 @@ Hand derivations (any calculus text; e.g. Spivak, *Calculus*, ch. 10 and 18):
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,7 @@ from autograd_mlp import (
     register_rule,
     weighted_sum,
 )
-from autograd_mlp.engine import Masked, rule_for
+from autograd_mlp.engine import Gate, Masked, rule_for
 
 
 def _derivatives(f: Callable[[Value], Value], x0: float, order: int) -> list[float]:
@@ -200,20 +201,19 @@ def test_value_power_value_second_derivatives() -> None:
 
 
 def test_relu_and_power_zero_have_zero_second_derivative() -> None:
-    x = Value(1.5)
-    (d1,) = grad(x.relu() * x.relu(), x, create_graph=True)
-    (d2,) = grad(d1, x, create_graph=True)
-    assert (d1.data, d2.data) == (3.0, 2.0)  # type: ignore[union-attr]
-    # 2 is a constant: it depends on no input, so differentiating it again is "not in the
-    # graph" unless allow_unused (as PyTorch refuses a gradient that does not require grad)
-    assert d2.is_leaf  # type: ignore[union-attr]
+    # relu's derivative is relu′(g, relu(x)), as PyTorch's threshold_backward(g, result): a
+    # graph over x, so its own derivatives are 0, not "not in the graph"
+    assert _derivatives(lambda x: x.relu() * x.relu(), 1.5, 3) == [3.0, 2.0, 0.0]
+    assert _derivatives(lambda x: x.relu() * x.relu(), -1.5, 3) == [0.0, 0.0, 0.0]
+    # x**0's derivative is a constant 0 (PyTorch: zeros_like, which does not require grad):
+    # differentiating it again is "not in the graph" unless allow_unused
+    x = Value(3.0)
+    (d1,) = grad(x**0, x, create_graph=True)
+    assert d1.is_leaf and d1.data == 0.0  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="not in the graph"):
-        grad(d2, x)
-    assert grad(d2, x, allow_unused=True) == (0.0,)
-    assert hessian(x.relu() * x.relu(), [x]) == [[2.0]]
-    assert hessian(Value(-1.5).relu() * 3.0, [Value(0.0)]) == [[0.0]]
-    y = Value(3.0)
-    assert hessian(y**0 * y, [y]) == [[0.0]]
+        grad(d1, x)
+    assert grad(d1, x, allow_unused=True) == (0.0,)
+    assert hessian(x**0 * x, [x]) == [[0.0]]
     assert _derivatives(lambda x: x**0 * x * x, 3.0, 2) == [6.0, 2.0]
 
 
@@ -222,11 +222,14 @@ def test_relu_and_power_zero_have_zero_second_derivative() -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _bits(x: float) -> tuple[bool, float]:
-    return (True, 0.0) if math.isnan(x) else (False, x) if x != 0.0 else (False, math.copysign(1e-300, x))
+def _bits(x: float) -> bytes:
+    """The 8 bytes of a double (so -0.0 differs from 0.0); every nan counts as one value."""
+    return b"nan" if math.isnan(x) else struct.pack("<d", x)
 
 
 def _stored(d: object) -> float:
+    if isinstance(d, Gate):
+        return 1.0 if d.keeps else 0.0
     return 0.0 if d is None or isinstance(d, Masked) else d  # type: ignore[return-value]
 
 
@@ -254,7 +257,7 @@ BINARY = {
     "Σwx+b": lambda a, b: weighted_sum([a, b], [b, a], a),
 }
 EDGES = [0.0, -0.0, 1.0, -1.0, 2.0, -2.5, 1000.0, -1000.0, 5e-324, 1e308, math.inf, -math.inf]
-FLOATS = st.one_of(st.floats(), st.sampled_from(EDGES + [math.nan]))
+FLOATS = st.one_of(st.floats(), st.sampled_from([*EDGES, math.nan]))
 
 
 def _check_rule(node: Value) -> None:
@@ -306,7 +309,12 @@ def test_user_op_without_rule_names_itself_when_differentiated_twice() -> None:
 
 def test_register_rule_makes_a_user_op_twice_differentiable() -> None:
     register_rule("softplus_ruled", lambda a, out: (a.sigmoid(),))
-    assert gradgradcheck(lambda a: _softplus(a, "softplus_ruled") * a, [0.3, ][:1])
+    assert gradgradcheck(
+        lambda a: _softplus(a, "softplus_ruled") * a,
+        [
+            0.3,
+        ][:1],
+    )
     s = 1.0 / (1.0 + math.exp(-0.3))
     assert _derivatives(lambda a: _softplus(a, "softplus_ruled"), 0.3, 2) == pytest.approx(
         [s, s * (1 - s)], rel=1e-14
