@@ -317,8 +317,10 @@ def _one_minus_square(t: Value | float) -> Value | float:
     return (1.0 - t) * (1.0 + t)
 
 
-def _or_zero(d: Value | float | Masked | None) -> float:
+def _or_zero(d: Local) -> float:
     """A rule's float result as the number the forward stores (a select's is 0.0)."""
+    if type(d) is Gate:
+        return 1.0 if d.keeps else 0.0
     return 0.0 if d is None or type(d) is Masked else d  # type: ignore[return-value]
 
 
