@@ -29,6 +29,8 @@ worksheet.answers.md     its answer key, with the chain-rule working for each bl
 lesson.html              the lesson in the browser: step, ask, practise, train (`viz.html`)
 moons-model.json         the trained moons MLP (`autograd_mlp.io`, versioned JSON)
 moons-training.png       its loss curve and decision boundary (`autograd_mlp.plot`)
+learning-constant.md     how big a learning constant is too big: the Hessian, 2/λ_max, runs
+learning-constant.png    those runs' errors per update (`teach.curvature`)
 =======================  =====================================================================
 
 The moons model is loaded back from ``moons-model.json`` and scored again; a different
@@ -99,6 +101,8 @@ FILES = (
     "lesson.html",
     "moons-model.json",
     "moons-training.png",
+    "learning-constant.md",  # the lesson of the learning constant (teach.curvature)
+    "learning-constant.png",
 )
 NO_RENDERER = "no Graphviz renderer"
 # What to install for each kind of skipped file (printed once, under the summary).
@@ -439,6 +443,9 @@ def _write_files(
     from .plot import plot_training
     from .teach.worked import worked_example
 
+    from .teach.curvature import curvature_text, lesson_curvature, plot_learning_constants
+
+    curvature = lesson_curvature()  # the built-in lesson's Hessian of E, five constants run
     def model_json(path: Path) -> None:
         model_io.save(moons.model, path)
         result.reloaded_accuracy = accuracy(MLP.load(path), moons.X, moons.y)
@@ -459,6 +466,8 @@ def _write_files(
             p,
             title=f"MLP(2, [{', '.join(str(n) for n in moons.model.nouts)}]) on two moons",
         ),
+        "learning-constant.md": lambda p: write_atomic(p, curvature_text(curvature).encode()),
+        "learning-constant.png": lambda p: plot_learning_constants(curvature, p),
     }
     assert tuple(writers) == FILES
 

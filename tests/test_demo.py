@@ -32,7 +32,7 @@ GRAPHS = (
 )
 WORKSHEET = ("worksheet.pdf", "worksheet.sheet.json", "worksheet.answers.md")  # on the layout
 RENDERED = (*GRAPHS, *WORKSHEET, "lesson.html")  # the files Graphviz draws
-PLOTTED = ("moons-training.png",)  # the file matplotlib draws
+PLOTTED = ("moons-training.png", "learning-constant.png")  # the files matplotlib draws
 PNG = b"\x89PNG\r\n\x1a\n"
 
 

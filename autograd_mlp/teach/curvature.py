@@ -1,0 +1,387 @@
+"""The lesson of the learning constant: how big is too big?
+
+The lesson ends on a warning: "if this constant is too big, the result will not be
+convergent; if it's too small, more iterations are needed". The curvature of the error says
+how big is too big. Near a point, E is close to a quadratic bowl whose steepness in each
+direction is an eigenvalue λ of the Hessian H (the 14×14 matrix of second derivatives
+∂²E/∂wᵢ∂wⱼ). A gradient step W' = W − a·∇E multiplies the distance to the bottom of that bowl,
+along the eigenvector of λ, by (1 − a·λ): it shrinks when |1 − a·λ| < 1, that is when
+a < 2/λ. The steepest direction, λ_max, decides: on a quadratic, gradient descent converges
+for every a < 2/λ_max and diverges for every a above it.
+
+E is not a quadratic, so this is a statement about one point. This module computes H at the
+lesson's starting weights (`autograd_mlp.hessian`: gradients of gradients), its eigenvalues
+(NumPy) and 2/λ_max, then runs gradient descent from the same start with several constants
+and reports what actually happens; and it puts one Newton step, W' = W − H⁻¹∇E (the step to
+the bottom of the quadratic model), beside one gradient step. References: Nocedal & Wright,
+*Numerical Optimization* (2nd ed., 2006), sections 3.3 and 3.5; LeCun, Bottou, Orr & Müller,
+"Efficient BackProp" (1998), section 5.
+
+Also for class: `second_derivative_graph` gives the second derivative of tanh or sigmoid as
+a Value whose graph can be drawn (`draw_graph`) and explained (`explain`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._files import write_atomic
+from ..engine import Value, topological_order
+from ..functional import grad, hessian
+from .lesson import LESSON_LR, LESSON_X, lesson_error, lesson_network
+
+__all__ = [
+    "Run",
+    "Curvature",
+    "lesson_curvature",
+    "lesson_hessian",
+    "curvature_text",
+    "plot_learning_constants",
+    "second_derivative_graph",
+    "TARGET",
+]
+
+TARGET = 1e-4  # the lesson loop's target error (as the demo's)
+MAX_STEPS = 2000  # give up on reaching the target after this many updates
+DIVERGED = 1e6  # an error this large (or inf, nan) counts as diverged
+
+
+@dataclass
+class Run:
+    """Gradient descent from the lesson's start with one learning constant."""
+
+    name: str  # why this constant is in the table
+    lr: float
+    outcome: str  # "converges", "diverges" or "does not reach the target"
+    steps: int  # updates until E ≤ target (or until it diverged, or MAX_STEPS)
+    errors: list[float] = field(default_factory=list)  # E before each update, and the last
+    weights: list[float] = field(default_factory=list)  # where it stopped
+
+
+@dataclass
+class Curvature:
+    """The curvature of the lesson's error at its starting weights, and what follows."""
+
+    labels: list[str]  # the 14 parameters, in `MLP.parameters()` order
+    error: float  # E at the start
+    gradient: list[float]
+    hessian: list[list[float]]
+    eigenvalues: list[float]  # ascending
+    lambda_max: float
+    threshold: float  # 2/λ_max
+    runs: list[Run]
+    gradient_step_error: float  # E after one step with a = 0.02
+    newton_step_error: float  # E after one Newton step
+    newton_step_size: float  # |ΔW| of the Newton step
+    gradient_step_size: float  # |ΔW| of the gradient step
+    target: float = TARGET
+
+
+def _error_at(weights: Sequence[float]) -> Value:
+    model = lesson_network()
+    for p, w in zip(model.parameters(), weights):
+        p.data = float(w)
+    y = model(list(LESSON_X))
+    return lesson_error(y if isinstance(y, list) else [y])
+
+
+def lesson_hessian(
+    weights: Sequence[float] | None = None,
+) -> tuple[list[str], list[list[float]], list[float]]:
+    """(labels, H, ∇E) of the lesson's error at ``weights`` (default: the lesson's start)."""
+    model = lesson_network()
+    params = model.parameters()
+    if weights is not None:
+        if len(weights) != len(params):
+            raise ValueError(f"expected {len(params)} weights, got {len(weights)}")
+        for p, w in zip(params, weights):
+            p.data = float(w)
+    y = model(list(LESSON_X))
+    e = lesson_error(y if isinstance(y, list) else [y])
+    g = [float(v) for v in grad(e, params)]  # type: ignore[arg-type]  # floats
+    return [p.label for p in params], hessian(e, params), g
+
+
+def _descend(name: str, lr: float, start: Sequence[float], target: float, steps: int) -> Run:
+    weights = list(start)
+    errors: list[float] = []
+    for step in range(steps + 1):
+        model = lesson_network()
+        params = model.parameters()
+        for p, w in zip(params, weights):
+            p.data = w
+        y = model(list(LESSON_X))
+        e = lesson_error(y if isinstance(y, list) else [y])
+        errors.append(e.data)
+        if e.data <= target:
+            return Run(name, lr, "converges", step, errors, weights)
+        if not math.isfinite(e.data) or e.data > DIVERGED:
+            return Run(name, lr, "diverges", step, errors, weights)
+        if step == steps:
+            break
+        gradient = grad(e, params)
+        weights = [w - lr * float(g) for w, g in zip(weights, gradient)]  # type: ignore[arg-type]
+    return Run(name, lr, "does not reach the target", steps, errors, weights)
+
+
+def lesson_curvature(target: float = TARGET, max_steps: int = MAX_STEPS) -> Curvature:
+    """The Hessian of E at the lesson's start, 2/λ_max, and gradient descent from there with
+    a = 0.02 (the lesson's), 0.005 (smaller), 0.95·2/λ_max and 1.05·2/λ_max (just below and
+    just above the threshold) and 2·2/λ_max (far above); one Newton step beside one gradient
+    step. Needs NumPy (a dependency) for the eigenvalues."""
+    import numpy as np
+
+    if not (isinstance(target, (int, float)) and target > 0):
+        raise ValueError(f"target must be a positive number, got {target!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
+    labels, h, g = lesson_hessian()
+    start = [p.data for p in lesson_network().parameters()]
+    e0 = _error_at(start).data
+    eigenvalues = [float(v) for v in np.linalg.eigvalsh(np.array(h))]
+    lam = eigenvalues[-1]
+    threshold = 2.0 / lam
+    constants = [
+        ("the lesson's a", LESSON_LR),
+        ("smaller", LESSON_LR / 4),
+        ("just below 2/λ_max", 0.95 * threshold),
+        ("just above 2/λ_max", 1.05 * threshold),
+        ("twice 2/λ_max", 2.0 * threshold),
+    ]
+    runs = [_descend(name, lr, start, target, max_steps) for name, lr in constants]
+    # H is singular (E depends on 14 weights through 2 outputs), so H⁻¹ does not exist: the
+    # least-squares solution is the shortest step to where the quadratic model is flat.
+    newton = np.linalg.lstsq(np.array(h), np.array(g), rcond=None)[0]
+    after_newton = _error_at([w - float(d) for w, d in zip(start, newton)]).data
+    after_gradient = _error_at([w - LESSON_LR * d for w, d in zip(start, g)]).data
+    return Curvature(
+        labels=labels,
+        error=e0,
+        gradient=g,
+        hessian=h,
+        eigenvalues=eigenvalues,
+        lambda_max=lam,
+        threshold=threshold,
+        runs=runs,
+        gradient_step_error=after_gradient,
+        newton_step_error=after_newton,
+        newton_step_size=float(np.linalg.norm(newton)),
+        gradient_step_size=LESSON_LR * math.sqrt(sum(d * d for d in g)),
+        target=float(target),
+    )
+
+
+def _curvature_at_end(run: Run) -> float | None:
+    """λ_max where a converged run stopped (None for one that did not converge)."""
+    if run.outcome != "converges":
+        return None
+    import numpy as np
+
+    _, h, _ = lesson_hessian(run.weights)
+    return float(np.linalg.eigvalsh(np.array(h))[-1])
+
+
+def curvature_text(c: Curvature) -> str:
+    """The lesson of the learning constant as Markdown: the numbers, the table, the words."""
+    zero = sum(1 for v in c.eigenvalues if abs(v) < 1e-9)
+    negative = [v for v in c.eigenvalues if v < -1e-9]
+    rows = []
+    for r in c.runs:
+        if r.outcome == "converges":
+            what = f"converges: E ≤ {c.target:g} after {r.steps} updates"
+        elif r.outcome == "diverges":
+            what = f"diverges: E = {r.errors[-1]:.3g} after {r.steps} updates"
+        else:
+            what = f"does not reach E ≤ {c.target:g} in {r.steps} updates"
+        rows.append(f"| {r.name} | {r.lr:.4g} | {r.lr / c.threshold:.2f} | {what} |")
+    above = next(r for r in c.runs if r.name == "just above 2/λ_max")
+    below = next(r for r in c.runs if r.name == "just below 2/λ_max")
+    smaller = next(r for r in c.runs if r.name == "smaller")
+    end_lam = _curvature_at_end(above)
+    lesson_run = next(r for r in c.runs if r.name == "the lesson's a")
+    lines = [
+        "# The lesson of the learning constant",
+        "",
+        '"If this constant is too big, the result will not be convergent; if it is too small, '
+        'more iterations are needed." How big is too big? The curvature of the error says so.',
+        "",
+        "## The curvature at the start",
+        "",
+        f"At the lesson's starting weights E = {c.error:.4f}. The Hessian H is the "
+        f"{len(c.labels)}×{len(c.labels)} table of second derivatives ∂²E/∂wᵢ∂wⱼ, computed "
+        "as gradients of gradients (`autograd_mlp.hessian`). Its eigenvalues are the "
+        "steepness of E along its {n} principal directions:".format(n=len(c.labels)),
+        "",
+        "    " + ", ".join("0" if abs(v) < 1e-9 else f"{v:.4f}" for v in c.eigenvalues),
+        "",
+        f"The largest, λ_max = {c.lambda_max:.4f}, is the steepest direction. In a bowl that "
+        "steep, one gradient step multiplies the distance to the bottom by (1 − a·λ_max): "
+        "it shrinks when a < 2/λ_max and grows (the steps overshoot further each time) when "
+        f"a > 2/λ_max. Here **2/λ_max = {c.threshold:.4f}**: the lesson's a = {LESSON_LR} is "
+        f"{c.threshold / LESSON_LR:.0f} times smaller, safe and slow.",
+        "",
+        f"{zero} eigenvalues are 0 (up to rounding): E depends on the {len(c.labels)} weights "
+        "only through the 2 outputs of one sample, so many directions do not change it at "
+        "all. "
+        + (
+            f"{len(negative)} are negative ({', '.join(f'{v:.3f}' for v in negative)}): at the "
+            "start E curves *down* along those directions, so it is not even a bowl there."
+            if negative
+            else "None is negative: near the start E is a bowl."
+        ),
+        "",
+        "## What gradient descent actually does",
+        "",
+        f"From the same start, W' = W − a·∇E until E ≤ {c.target:g}:",
+        "",
+        "| constant | a | a ÷ (2/λ_max) | result |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        f"The smaller constant needs {smaller.steps / max(lesson_run.steps, 1):.1f} times the "
+        f"updates of a = {LESSON_LR} ({smaller.steps} against {lesson_run.steps}): the cost "
+        f"of being careful. Just below the threshold E falls to the target in "
+        f"{below.steps} updates.",
+        "",
+        "Just *above* the threshold the quadratic picture predicts divergence, and "
+        + (
+            "yet it converges: E is not a quadratic. 2/λ_max describes E near the start "
+            "only; after the first steps the weights are elsewhere, where E curves "
+            "differently"
+            + (
+                f" (where this run stops, λ_max = {end_lam:.3f}, so 2/λ_max = "
+                f"{2 / end_lam:.3f} > a)"
+                if end_lam is not None
+                else ""
+            )
+            + ". Gradient descent can only settle where a < 2/λ_max, and here it finds such "
+            "a place."
+            if above.outcome == "converges"
+            else "it does diverge."
+        )
+        + " Far above, at twice the threshold, the steps overshoot more each time and E "
+        + (
+            "explodes: that is 'not convergent'."
+            if c.runs[-1].outcome == "diverges"
+            else f"still {c.runs[-1].outcome}."
+        ),
+        "",
+        "## One Newton step beside one gradient step",
+        "",
+        "A gradient step goes downhill by a fixed fraction of the slope. A Newton step "
+        "W' = W − H⁻¹∇E jumps to the bottom of the quadratic model, using the curvature "
+        "in every direction. H has no inverse here (its zero eigenvalues), so the step is the "
+        "shortest one that makes the model's slope zero (least squares).",
+        "",
+        "| one step | size of the step | E after |",
+        "|---|---|---|",
+        f"| gradient, a = {LESSON_LR} | {c.gradient_step_size:.4f} | {c.gradient_step_error:.4g} |",
+        f"| Newton | {c.newton_step_size:.4f} | {c.newton_step_error:.3g} |",
+        "",
+        (
+            f"Here one Newton step does more than {lesson_run.steps} gradient steps do. "
+            if c.newton_step_error <= c.target
+            else "Here the Newton step does not reach the target: the quadratic model is "
+            "wrong that far from the start. "
+        )
+        + "It is not a free lunch: it needs all second derivatives (a 14×14 matrix here, a "
+        "billion entries for a network with 30,000 weights) and a linear solve; and the "
+        "model's flat point need not be a minimum: with negative eigenvalues it can as well "
+        "be a saddle or a top, and Newton walks there just as gladly. "
+        + (
+            "It lands on a minimum here because E ≥ 0 and the point it finds has E ≈ 0."
+            if c.newton_step_error <= c.target
+            else ""
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot_learning_constants(c: Curvature, path: str | os.PathLike[str]) -> Path:
+    """E per update for each run of the table, on a log scale (matplotlib, extra ``plot``),
+    written atomically as PNG, SVG or PDF."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ValueError(f"plot_learning_constants writes .png, .svg or .pdf, got {str(path)!r}")
+    colours = ["#1f5fa8", "#7a7a7a", "#2a9d4b", "#c2571a", "#b2182b"]
+    styles = ["-", "-", "-", "--", "-"]
+    fig, (ax, zoom) = plt.subplots(
+        1, 2, figsize=(13, 5.2), dpi=110, gridspec_kw={"width_ratios": [3, 2]}
+    )
+    first = 15  # the zoomed panel: the first updates, where the near-threshold runs differ
+    for run, colour, style in zip(c.runs, colours, styles):
+        shown = [e for e in run.errors if math.isfinite(e)]
+        label = f"a = {run.lr:.3g} ({run.name}): {run.outcome}" + (
+            f" in {run.steps}" if run.outcome == "converges" else ""
+        )
+        ax.plot(range(len(shown)), shown, color=colour, linestyle=style, linewidth=2.2, label=label)
+        zoom.plot(
+            range(min(len(shown), first + 1)),
+            shown[: first + 1],
+            color=colour,
+            linestyle=style,
+            linewidth=2.2,
+            marker="o",
+            markersize=5,
+        )
+    for axis in (ax, zoom):
+        axis.axhline(c.target, color="black", linestyle=":", linewidth=1.2)
+        axis.set_yscale("log")
+        axis.set_ylim(c.target / 10, DIVERGED * 10 if axis is ax else 1e4)
+        axis.set_xlabel("update", fontsize=12)
+        axis.grid(alpha=0.3)
+    ax.text(2, c.target * 1.8, f"target E = {c.target:g}", fontsize=11)
+    ax.set_xlim(0, min(300, max(len(r.errors) for r in c.runs)))
+    zoom.set_xlim(0, first)
+    ax.set_ylabel("error E (log scale)", fontsize=12)
+    ax.set_title(f"E per update; at the start 2/λ_max = {c.threshold:.3f}", fontsize=13)
+    zoom.set_title(f"the first {first} updates", fontsize=13)
+    ax.legend(fontsize=10, loc="upper right")
+    fig.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format=suffix)
+    finally:
+        plt.close(fig)
+    write_atomic(target, buffer.getvalue())
+    return target
+
+
+def second_derivative_graph(function: str, x: float = 0.5) -> tuple[Value, Value]:
+    """(the second derivative of ``function`` at x as a Value, the input x), for
+    ``function`` "tanh" or "sigmoid": grad of grad, whose graph ``draw_graph`` draws and
+    ``explain(second, x)`` derives (giving the third derivative)."""
+    if function not in ("tanh", "sigmoid"):
+        raise ValueError(f"function must be 'tanh' or 'sigmoid', got {function!r}"[:100])
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise TypeError(f"x must be a number, got {type(x).__name__}")
+    leaf = Value(float(x), label="x")
+    y = leaf.tanh() if function == "tanh" else leaf.sigmoid()
+    y.label = f"{function}(x)"
+    (first,) = grad(y, leaf, create_graph=True)
+    assert isinstance(first, Value)  # create_graph=True gives Values
+    first.label = f"{function}′(x)"
+    (second,) = grad(first, leaf, create_graph=True)
+    assert isinstance(second, Value)
+    second.label = f"{function}″(x)"
+    for node in topological_order(second):  # name the factors a student recognises
+        if not node.label and node.op == "1-x²":
+            node.label = "tanh′(x)"
+        elif not node.label and function == "sigmoid" and node.data == first.data:
+            node.label = "σ′(x)"
+        elif not node.label and function == "sigmoid" and node.op == "+":
+            node.label = "1 − 2σ(x)"  # (1 − σ) + (−σ)
+    return second, leaf

@@ -1,0 +1,144 @@
+"""The lesson of the learning constant (autograd_mlp.teach.curvature): the Hessian of the
+lesson's E against central differences of its gradient, and every claim of the table checked
+by running it again with the training loop (``fit`` with ``SGD``: ``backward``, not ``grad``)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograd_mlp import SGD, draw_graph, explain, fit
+from autograd_mlp.teach.curvature import (
+    TARGET,
+    Curvature,
+    curvature_text,
+    lesson_curvature,
+    lesson_hessian,
+    plot_learning_constants,
+    second_derivative_graph,
+)
+from autograd_mlp.teach.lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_network
+from tests.conftest import needs
+
+
+@pytest.fixture(scope="module")
+def curvature() -> Curvature:
+    return lesson_curvature()
+
+
+def test_hessian_is_the_central_difference_of_the_gradient() -> None:
+    labels, h, _ = lesson_hessian()
+    start = [p.data for p in lesson_network().parameters()]
+    assert len(labels) == 14 and len(h) == 14 and all(len(row) == 14 for row in h)
+    eps = 1e-5
+    for j in range(14):
+        up, down = list(start), list(start)
+        up[j] += eps
+        down[j] -= eps
+        g_up, g_down = lesson_hessian(up)[2], lesson_hessian(down)[2]
+        for i in range(14):
+            numeric = (g_up[i] - g_down[i]) / (2 * eps)
+            assert h[i][j] == pytest.approx(numeric, rel=1e-6, abs=1e-8), (labels[i], labels[j])
+            assert h[i][j] == pytest.approx(h[j][i], rel=1e-12, abs=1e-15)
+
+
+def test_threshold_is_two_over_the_largest_eigenvalue(curvature: Curvature) -> None:
+    eig = np.linalg.eigvalsh(np.array(curvature.hessian))
+    assert curvature.lambda_max == pytest.approx(float(eig[-1]), rel=1e-12)
+    assert curvature.threshold == pytest.approx(2.0 / float(eig[-1]), rel=1e-12)
+    assert curvature.eigenvalues == sorted(curvature.eigenvalues)
+    # one sample, two outputs: most directions leave E unchanged, and the start is no bowl
+    assert sum(abs(v) < 1e-9 for v in curvature.eigenvalues) == 8
+    assert min(curvature.eigenvalues) < 0 < curvature.lambda_max
+    assert curvature.threshold > 10 * LESSON_LR  # the lesson's a = 0.02 is far on the safe side
+
+
+def _steps_with_fit(lr: float, max_steps: int = 2000) -> tuple[int, float, str]:
+    model = lesson_network()
+    history = fit(
+        model,
+        [list(LESSON_X)],
+        [list(LESSON_T)],
+        loss="sse",
+        optimizer=SGD(model.parameters(), lr=lr),
+        target_loss=TARGET,
+        max_steps=max_steps,
+        progress=False,
+    )
+    return history.steps, history.final_loss, history.stopped_because
+
+
+def test_the_tables_claims_hold_when_run_again(curvature: Curvature) -> None:
+    runs = {r.name: r for r in curvature.runs}
+    assert set(runs) == {
+        "the lesson's a",
+        "smaller",
+        "just below 2/λ_max",
+        "just above 2/λ_max",
+        "twice 2/λ_max",
+    }
+    assert runs["the lesson's a"].lr == LESSON_LR
+    assert runs["smaller"].lr < LESSON_LR
+    assert runs["just below 2/λ_max"].lr < curvature.threshold < runs["just above 2/λ_max"].lr
+    # converges; the smaller constant converges more slowly; far above diverges
+    for name in ("the lesson's a", "smaller", "just below 2/λ_max"):
+        assert runs[name].outcome == "converges", name
+    assert runs["smaller"].steps > 3 * runs["the lesson's a"].steps
+    assert runs["just below 2/λ_max"].steps < runs["the lesson's a"].steps
+    assert runs["twice 2/λ_max"].outcome == "diverges"
+    # the quadratic picture is local: just above the threshold it still converges
+    assert runs["just above 2/λ_max"].outcome == "converges"
+    # the same numbers from the training loop, which uses backward() rather than grad()
+    for run in runs.values():
+        if run.outcome == "converges":
+            steps, loss, _ = _steps_with_fit(run.lr)
+            assert steps == run.steps and loss <= TARGET, run.name
+    steps, loss, _ = _steps_with_fit(runs["twice 2/λ_max"].lr, max_steps=200)
+    assert not (loss <= 1.0), loss  # E grew from 1.09: not convergent
+
+
+def test_newton_step_beside_a_gradient_step(curvature: Curvature) -> None:
+    assert curvature.gradient_step_error < curvature.error  # a small step downhill
+    assert curvature.newton_step_error < 1e-12 < curvature.gradient_step_error
+    assert curvature.newton_step_size > 10 * curvature.gradient_step_size
+
+
+def test_text_states_what_was_computed(curvature: Curvature) -> None:
+    text = curvature_text(curvature)
+    assert f"2/λ_max = {curvature.threshold:.4f}" in text
+    for run in curvature.runs:
+        assert f"| {run.name} | {run.lr:.4g} |" in text
+        if run.outcome == "converges":
+            assert f"after {run.steps} updates" in text
+    assert "yet it converges: E is not a quadratic" in text
+    assert "diverges" in text and "Newton" in text
+
+
+def test_plot_is_written(curvature: Curvature, tmp_path: Path) -> None:
+    needs("matplotlib")
+    path = plot_learning_constants(curvature, tmp_path / "lc.png")
+    assert path.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="png, .svg or .pdf"):
+        plot_learning_constants(curvature, tmp_path / "lc.txt")
+
+
+@pytest.mark.parametrize("function", ["tanh", "sigmoid"])
+def test_second_derivative_graph_draws_and_explains(function: str) -> None:
+    second, x = second_derivative_graph(function, 0.5)
+    if function == "tanh":
+        t = math.tanh(0.5)
+        want, third = -2 * t * (1 - t * t), -2 * (1 - t * t) * (1 - 3 * t * t)
+    else:
+        s = 1 / (1 + math.exp(-0.5))
+        want, third = s * (1 - s) * (1 - 2 * s), s * (1 - s) * (1 - 6 * s + 6 * s * s)
+    assert second.data == pytest.approx(want, rel=1e-12)
+    source = draw_graph(second).source
+    assert f"{function}″(x)" in source
+    assert ("tanh′(x)" if function == "tanh" else "σ′(x)") in source  # the first derivative
+    text = explain(second, x)
+    assert f"{third:.4f}".replace("-", "−") in text.splitlines()[-1]
+    with pytest.raises(ValueError, match="'tanh' or 'sigmoid'"):
+        second_derivative_graph("relu")
