@@ -441,9 +441,8 @@ def _write_files(
     from tqdm import tqdm
 
     from .plot import plot_training
-    from .teach.worked import worked_example
-
     from .teach.curvature import curvature_text, lesson_curvature, plot_learning_constants
+    from .teach.worked import worked_example
 
     curvature = lesson_curvature()  # the built-in lesson's Hessian of E, five constants run
     def model_json(path: Path) -> None:

@@ -121,7 +121,7 @@ def test_plot_is_written(curvature: Curvature, tmp_path: Path) -> None:
     needs("matplotlib")
     path = plot_learning_constants(curvature, tmp_path / "lc.png")
     assert path.read_bytes().startswith(b"\x89PNG")
-    with pytest.raises(ValueError, match="png, .svg or .pdf"):
+    with pytest.raises(ValueError, match=r"png, \.svg or \.pdf"):
         plot_learning_constants(curvature, tmp_path / "lc.txt")
 
 
