@@ -5,10 +5,11 @@
 (a) a tanh neuron, (b) the lesson's 3–2–2 network with L1.N1.w1 highlighted, (c) MLP(2, [4, 4, 1])
 clustered by neuron, (d) the lesson's network diagram after backward (`draw_network`), (e) the
 worksheet of ``autograd-mlp exercise "tanh(x*w + b)" --set x=2 w=-3 b=6.88`` (`exercise`), and
-(f) the lesson's backward-pass GIF (`save_lesson_gif`: the projector slides, animated) and
-(g) one of those slides at its real size, 1920 × 1080 (``lesson-slide.png``). Each image is
-drawn by the package (the graphs through the renderer chain), so what the docs show is what
-the package produces.
+(f) the lesson's backward-pass GIF (`save_lesson_gif`: the projector slides, animated),
+(g) one of those slides at its real size, 1920 × 1080 (``lesson-slide.png``), (h) the second
+derivatives of tanh and sigmoid as graphs and (i) the lesson of the learning constant's plot
+(`teach.curvature`). Each image is drawn by the package (the graphs through the renderer
+chain), so what the docs show is what the package produces.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from autograd_mlp import MLP, Value, draw_network, exercise
 from autograd_mlp._files import write_atomic
 from autograd_mlp.demo import lesson_backward, lesson_graph  # the graph `make demo` writes, too
 from autograd_mlp.expr import build
+from autograd_mlp.teach.curvature import (
+    lesson_curvature,
+    plot_learning_constants,
+    second_derivative_graph,
+)
 from autograd_mlp.teach.frames import save_lesson_gif
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
 from autograd_mlp.teach.slides import lesson_slides
@@ -77,6 +83,13 @@ def worksheet() -> GradGraph:
     return exercise(root, hide="grad").graph
 
 
+def second_derivative(function: str) -> GradGraph:
+    """tanh″ or σ″ at x = 0.5: the gradient of the gradient (`teach.curvature`)."""
+    second, _ = second_derivative_graph(function, 0.5)
+    title = f"{function}″(x) at x = 0.5, built by grad(grad({function}(x), x), x)"
+    return draw_graph(second, rankdir="TB", show_grad=False, title=title)
+
+
 def main() -> None:
     IMAGES.mkdir(exist_ok=True)
     for name, make in (
@@ -85,6 +98,8 @@ def main() -> None:
         ("mlp_clusters.png", mlp_clustered),
         ("lesson_network.png", lesson_network_diagram),
         ("worksheet.png", worksheet),
+        ("tanh_second_derivative.png", lambda: second_derivative("tanh")),
+        ("sigmoid_second_derivative.png", lambda: second_derivative("sigmoid")),
     ):
         graph = make()
         graph.graph_attr["dpi"] = DPI
@@ -94,6 +109,8 @@ def main() -> None:
     target = IMAGES / "lesson-slide.png"
     write_atomic(target, png_bytes(slide.image))
     print("wrote", target)
+    curvature = lesson_curvature()
+    print("wrote", plot_learning_constants(curvature, IMAGES / "learning_constant.png"))
 
 
 if __name__ == "__main__":
