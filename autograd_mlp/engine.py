@@ -33,9 +33,11 @@ and differentiated 1.4 to 4 times faster this way than with tuples (benchmark W3
 process and beside micrograd's objects: the more live objects, the more each one costs).
 
 Reading order: how plain numbers are lifted and nodes are built (`_const`, `_node`) and their
-edges read (`_inputs`); the Value and its state; primitive operations, each with its
-derivative written next to its forward; backward; the n-ary weighted sum used by neurons; the
-topological order; IEEE arithmetic; the per-thread modes (no_grad, detect_anomaly).
+edges read (`_inputs`); how a local derivative is written once for floats and Values (the
+rules, for gradients of gradients: `autograd_mlp.functional`); the Value and its state;
+primitive operations, each with its rule next to its forward; backward; the n-ary weighted
+sum used by neurons; the rules by op name (`rule_for`, `register_rule`); the topological
+order; IEEE arithmetic; the per-thread modes (no_grad, detect_anomaly).
 References: the chain rule as in Goodfellow, Bengio & Courville, *Deep Learning* (2016),
 section 6.5; numerical conventions follow PyTorch (IEEE 754 values, relu'(0) = 0).
 """
