@@ -388,3 +388,15 @@ def test_gradgradcheck_every_op(
 ) -> None:
     xs = [data.draw(d, label=f"x{i}") for i, d in enumerate(domains)]
     assert gradgradcheck(f, xs, atol=1e-4, rtol=1e-4)
+
+
+def test_a_deep_chain_is_differentiated_twice_without_recursion() -> None:
+    # 20,000 levels: far past Python's recursion limit, for the first pass and the second
+    x = Value(0.3)
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0001 + 0.0
+    (g,) = grad(y, x, create_graph=True)
+    (h,) = grad(g, x, allow_unused=True)
+    assert g.data == pytest.approx(1.0001**20_000, rel=1e-9)  # type: ignore[union-attr]
+    assert h == 0.0  # y is linear in x
