@@ -43,6 +43,7 @@ __all__ = [
     "curvature_text",
     "plot_learning_constants",
     "second_derivative_graph",
+    "largest_eigenvalue",
     "TARGET",
 ]
 
@@ -174,6 +175,27 @@ def lesson_curvature(target: float = TARGET, max_steps: int = MAX_STEPS) -> Curv
         gradient_step_size=LESSON_LR * math.sqrt(sum(d * d for d in g)),
         target=float(target),
     )
+
+
+def largest_eigenvalue(h: Sequence[Sequence[float]], iterations: int = 5000) -> float:
+    """λ_max of a symmetric matrix by power iteration, in plain Python (no NumPy: the worked
+    example's text uses it, and the command line does not import NumPy). The matrix is
+    shifted by a bound on its spectrum (Gershgorin's) so that λ_max is the largest in size."""
+    n = len(h)
+    shift = max(sum(abs(x) for x in row) for row in h)
+    v = [1.0 / math.sqrt(n)] * n
+    lam = 0.0
+    for _ in range(iterations):
+        w = [sum(h[i][j] * v[j] for j in range(n)) + shift * v[i] for i in range(n)]
+        norm = math.sqrt(sum(x * x for x in w))
+        if norm == 0.0:
+            return -shift
+        new = sum(a * b for a, b in zip(v, w)) - shift  # the Rayleigh quotient of H
+        v = [x / norm for x in w]
+        if abs(new - lam) <= 1e-15 * max(1.0, abs(new)):
+            return new
+        lam = new
+    return lam
 
 
 def _curvature_at_end(run: Run) -> float | None:
