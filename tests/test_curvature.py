@@ -15,6 +15,7 @@ from autograd_mlp.teach.curvature import (
     TARGET,
     Curvature,
     curvature_text,
+    largest_eigenvalue,
     lesson_curvature,
     lesson_hessian,
     plot_learning_constants,
@@ -54,6 +55,21 @@ def test_threshold_is_two_over_the_largest_eigenvalue(curvature: Curvature) -> N
     assert sum(abs(v) < 1e-9 for v in curvature.eigenvalues) == 8
     assert min(curvature.eigenvalues) < 0 < curvature.lambda_max
     assert curvature.threshold > 10 * LESSON_LR  # the lesson's a = 0.02 is far on the safe side
+
+
+def test_power_iteration_finds_numpys_largest_eigenvalue(curvature: Curvature) -> None:
+    assert largest_eigenvalue(curvature.hessian) == pytest.approx(curvature.lambda_max, rel=1e-10)
+    # the largest eigenvalue, not the largest in size: here −5 is larger in size than 2
+    assert largest_eigenvalue([[-5.0, 0.0], [0.0, 2.0]]) == pytest.approx(2.0, rel=1e-12)
+    assert largest_eigenvalue([[0.0, 0.0], [0.0, 0.0]]) == 0.0
+
+
+def test_worked_example_text_says_how_big_a_may_be(curvature: Curvature) -> None:
+    from autograd_mlp.teach.worked import worked_example
+
+    text = worked_example("text")
+    assert f"λ_max = {curvature.lambda_max:.4f}" in text
+    assert f"a < 2/λ_max = {curvature.threshold:.4f}" in text
 
 
 def _steps_with_fit(lr: float, max_steps: int = 2000) -> tuple[int, float, str]:
