@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union, cast
 
-from .engine import USER_RULES, Gate, Local, Masked, Value, masked, relu_gate, rule_for
+from .engine import CONST, USER_RULES, Gate, Local, Masked, Value, masked, relu_gate, rule_for
 
 __all__ = ["grad", "hessian", "hvp"]
 
@@ -112,6 +112,11 @@ def _order(roots: Sequence[Value]) -> list[Value]:
     return order
 
 
+def _constant(x: float) -> Value:
+    """A number that enters a gradient graph, as a constant leaf (drawn as a constant)."""
+    return Value(x, "", (), (), CONST)
+
+
 def _times(d: Local, g: Gradient) -> Gradient:
     """The contribution d·g of one edge, without building ·1 and ·(-1) nodes (x·1 and -x are
     bitwise x·1.0 and x·(-1.0), so nothing changes but the size of the graph)."""
@@ -120,7 +125,7 @@ def _times(d: Local, g: Gradient) -> Gradient:
     if type(d) is Gate:  # relu: g or exactly 0; as a graph, relu′(g, output)
         if not isinstance(d.out, Value):
             return g if d.keeps else 0.0
-        return relu_gate(g if isinstance(g, Value) else Value(g), d.out)
+        return relu_gate(g if isinstance(g, Value) else _constant(g), d.out)
     if type(d) is Masked:  # 0, with d (or d·g) behind it for higher orders
         if not d.with_grad:
             inner = d.d
@@ -208,7 +213,7 @@ def grad(
                 f"do not depend on it); pass allow_unused=True to get 0.0 for it"
             )
         if create_graph and not isinstance(r, Value):
-            r = Value(r)  # a constant gradient: a leaf, as PyTorch's has no grad_fn
+            r = _constant(r)  # a constant gradient: a leaf, as PyTorch's has no grad_fn
         elif not create_graph and isinstance(r, Value):
             r = r.data
         result.append(r)
