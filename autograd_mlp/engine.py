@@ -233,9 +233,9 @@ def _inputs(v: Value) -> tuple[Value, ...]:
 # both paths: called with floats it gives the numbers the forward stores for ``backward``;
 # called with Values (by `autograd_mlp.functional.grad(..., create_graph=True)`) it builds the
 # derivative as a graph, which can be differentiated again. The float forwards of + - · neg,
-# relu and the weighted sum write their one-symbol rule inline instead of calling it (a call
-# costs more than the op there); tests/test_higher_order.py checks, for every op, that the rule
-# on floats gives those stored numbers bit for bit.
+# relu, a**b, x**n and the weighted sum write their rule inline instead of calling it (the
+# calls cost more than the op there); tests/test_higher_order.py checks, for every op, that
+# the rule on floats gives those stored numbers bit for bit.
 #
 # A rule returns None for an edge where PyTorch *selects* rather than multiplies (relu at
 # a ≤ 0, x**0): no gradient flows there, not even an inf or nan one, and the float forward
