@@ -445,6 +445,7 @@ def _write_files(
     from .teach.worked import worked_example
 
     curvature = lesson_curvature()  # the built-in lesson's Hessian of E, five constants run
+
     def model_json(path: Path) -> None:
         model_io.save(moons.model, path)
         result.reloaded_accuracy = accuracy(MLP.load(path), moons.X, moons.y)

@@ -64,14 +64,6 @@ def test_power_iteration_finds_numpys_largest_eigenvalue(curvature: Curvature) -
     assert largest_eigenvalue([[0.0, 0.0], [0.0, 0.0]]) == 0.0
 
 
-def test_worked_example_text_says_how_big_a_may_be(curvature: Curvature) -> None:
-    from autograd_mlp.teach.worked import worked_example
-
-    text = worked_example("text")
-    assert f"λ_max = {curvature.lambda_max:.4f}" in text
-    assert f"a < 2/λ_max = {curvature.threshold:.4f}" in text
-
-
 def _steps_with_fit(lr: float, max_steps: int = 2000) -> tuple[int, float, str]:
     model = lesson_network()
     history = fit(

@@ -178,9 +178,9 @@ def lesson_curvature(target: float = TARGET, max_steps: int = MAX_STEPS) -> Curv
 
 
 def largest_eigenvalue(h: Sequence[Sequence[float]], iterations: int = 5000) -> float:
-    """λ_max of a symmetric matrix by power iteration, in plain Python (no NumPy: the worked
-    example's text uses it, and the command line does not import NumPy). The matrix is
-    shifted by a bound on its spectrum (Gershgorin's) so that λ_max is the largest in size."""
+    """λ_max of a symmetric matrix by power iteration, in plain Python, for callers that must
+    not import NumPy (the command line does not). The matrix is shifted by a bound on its
+    spectrum (Gershgorin's) so that λ_max is the largest in size."""
     n = len(h)
     shift = max(sum(abs(x) for x in row) for row in h)
     v = [1.0 / math.sqrt(n)] * n
