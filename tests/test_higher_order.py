@@ -400,3 +400,18 @@ def test_a_deep_chain_is_differentiated_twice_without_recursion() -> None:
     (h,) = grad(g, x, allow_unused=True)
     assert g.data == pytest.approx(1.0001**20_000, rel=1e-9)  # type: ignore[union-attr]
     assert h == 0.0  # y is linear in x
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_grad_gives_backwards_numbers_bit_for_bit(seed: int) -> None:
+    # the first-order grad() reads the same rules backward() multiplies: the same floats
+    from tests.test_engine_torch import _execute, _random_program
+
+    xs, steps = _random_program(seed)
+    leaves = [Value(x) for x in xs]
+    y = _execute(steps, leaves)
+    got = grad(y, leaves, allow_unused=True)
+    (first,) = grad(y, leaves[0], create_graph=True, allow_unused=True)
+    y.backward()
+    assert [_bits(g) for g in got] == [_bits(v.grad) for v in leaves]  # type: ignore[arg-type]
+    assert _bits(first.data) == _bits(leaves[0].grad)  # type: ignore[union-attr]
