@@ -113,7 +113,7 @@ def check_target(target: str | os.PathLike[str]) -> Path:
     if stat.S_ISDIR(info.st_mode):
         raise _refused(IsADirectoryError, errno.EISDIR, shown, "it is a folder")
     if not stat.S_ISREG(info.st_mode):
-        reason = f"it is {_kind(info.st_mode)}, not a regular file"
+        reason = f"it is {file_kind(info.st_mode)}, not a regular file"
         raise _refused(OSError, errno.EINVAL, shown, reason)
     if not os.access(real, os.W_OK):
         raise _refused(PermissionError, errno.EACCES, shown, "no permission to write the file")
@@ -131,7 +131,8 @@ def _keep_owner(tmp: Path, old: os.stat_result) -> None:
         os.chown(tmp, old.st_uid, old.st_gid)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages: 'a folder', 'a FIFO'..."""
     for test, name in (
         (stat.S_ISDIR, "a folder"),
         (stat.S_ISFIFO, "a FIFO (named pipe)"),

@@ -60,6 +60,36 @@ def numerical_gradient(
     return grads
 
 
+def _start(
+    check: str,
+    f: Callable[..., Value],
+    inputs: Sequence[Value | float],
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> tuple[list[float], list[Value], Value]:
+    """What both checks do first: validate the arguments, then evaluate ``f`` once on fresh
+    leaves (labelled as the inputs are). Returns the points, the leaves and ``f``'s Value."""
+    if not callable(f):
+        raise TypeError(f"{check}: f must be callable, got {type(f).__name__}")
+    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not isinstance(tol, (int, float)) or not tol >= 0 or (name == "eps" and tol == 0):
+            raise ValueError(f"{check}: {name} must be a positive number, got {tol!r}")
+    if not is_grad_enabled():
+        # Inside no_grad() f would record no graph, every derivative would come out 0 and the
+        # check would blame f's derivatives for it.
+        raise RuntimeError(
+            f"{check}: called inside no_grad(), where no graph is recorded; call it outside"
+        )
+    xs = _as_floats(inputs)
+    labels = [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
+    leaves = [Value(x, label) for x, label in zip(xs, labels)]
+    y = f(*leaves)
+    if not isinstance(y, Value):
+        raise TypeError(f"{check}: f must return a Value, got {type(y).__name__}: {y!r}")
+    return xs, leaves, y
+
+
 def gradcheck(
     f: Callable[..., Value],
     inputs: Sequence[Value | float],
@@ -78,23 +108,7 @@ def gradcheck(
     >>> gradcheck(lambda a, b: a * b + a.tanh(), [0.5, -2.0])
     True
     """
-    if not callable(f):
-        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
-    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not isinstance(tol, (int, float)) or not tol >= 0 or (name == "eps" and tol == 0):
-            raise ValueError(f"gradcheck: {name} must be a positive number, got {tol!r}")
-    if not is_grad_enabled():
-        # Inside no_grad() f would record no graph, backward would leave every gradient at 0
-        # and the check would blame f's derivatives for it.
-        raise RuntimeError(
-            "gradcheck: called inside no_grad(), where no graph is recorded; call it outside"
-        )
-    xs = _as_floats(inputs)
-    labels = [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
-    leaves = [Value(x, label) for x, label in zip(xs, labels)]
-    y = f(*leaves)
-    if not isinstance(y, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(y).__name__}: {y!r}")
+    xs, leaves, y = _start("gradcheck", f, inputs, eps, atol, rtol)
     y.backward()
     numeric = numerical_gradient(f, xs, eps)
     for i, (leaf, num) in enumerate(zip(leaves, numeric)):
@@ -149,21 +163,7 @@ def gradgradcheck(
     """
     from .functional import hessian
 
-    if not callable(f):
-        raise TypeError(f"gradgradcheck: f must be callable, got {type(f).__name__}")
-    for name, tol in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not isinstance(tol, (int, float)) or not tol >= 0 or (name == "eps" and tol == 0):
-            raise ValueError(f"gradgradcheck: {name} must be a positive number, got {tol!r}")
-    if not is_grad_enabled():
-        raise RuntimeError(
-            "gradgradcheck: called inside no_grad(), where no graph is recorded; call it outside"
-        )
-    xs = _as_floats(inputs)
-    labels = [x.label if isinstance(x, Value) and x.label else "" for x in inputs]
-    leaves = [Value(x, label) for x, label in zip(xs, labels)]
-    y = f(*leaves)
-    if not isinstance(y, Value):
-        raise TypeError(f"gradgradcheck: f must return a Value, got {type(y).__name__}: {y!r}")
+    xs, leaves, y = _start("gradgradcheck", f, inputs, eps, atol, rtol)
     analytic = hessian(y, leaves)
     numeric: list[list[float]] = [[0.0] * len(xs) for _ in xs]
     for j in range(len(xs)):
@@ -175,7 +175,7 @@ def gradgradcheck(
             numeric[i][j] = (g_up[i] - g_down[i]) / (2.0 * eps)
 
     def input_name(k: int) -> str:
-        return f"input {k}" + (f" ({labels[k]!r})"[:64] if labels[k] else "")
+        return f"input {k}" + (f" ({leaves[k].label!r})"[:64] if leaves[k].label else "")
 
     for i in range(len(xs)):
         for j in range(len(xs)):

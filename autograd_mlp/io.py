@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, Union
 
-from ._files import write_atomic
+from ._files import file_kind, write_atomic
 from ._text import quote, shorten
 
 __all__ = ["save", "load", "load_state", "FORMAT", "VERSION", "MAX_LAYER_SIZE", "MAX_FILE_BYTES"]
@@ -183,7 +183,7 @@ def _read_bytes(path: PathLike, where: str) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ValueError(
-                f"{where}: not a model file: it is {_kind(info.st_mode)}, not a regular file"
+                f"{where}: not a model file: it is {file_kind(info.st_mode)}, not a regular file"
             )
         if info.st_size > MAX_FILE_BYTES:
             raise ValueError(
@@ -203,19 +203,6 @@ def _read_bytes(path: PathLike, where: str) -> bytes:
     if left <= 0:
         raise ValueError(f"{where}: the file is more than {MAX_FILE_BYTES:,} bytes (the limit)")
     return b"".join(chunks)
-
-
-def _kind(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "a special file"
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
