@@ -441,10 +441,36 @@ def _write_files(
     from tqdm import tqdm
 
     from .plot import plot_training
-    from .teach.curvature import curvature_text, lesson_curvature, plot_learning_constants
+    from .teach.curvature import (
+        Curvature,
+        curvature_text,
+        lesson_curvature,
+        plot_learning_constants,
+    )
     from .teach.worked import worked_example
 
-    curvature = lesson_curvature()  # the built-in lesson's Hessian of E, five constants run
+    # The Hessian of E at the given lesson's start, five constants run from there. A lesson
+    # whose E has no upward curvature at its start has no threshold: say so instead.
+    curvature: Curvature | None = None
+    no_curvature = ""
+    try:
+        curvature = lesson_curvature(lesson=lesson)
+    except ValueError as exc:
+        no_curvature = str(exc)
+
+    def learning_constant_md(path: Path) -> None:
+        if curvature is None:
+            text = (
+                f"# The lesson of the learning constant\n\nNot for this lesson: {no_curvature}.\n"
+            )
+        else:
+            text = curvature_text(curvature)
+        write_atomic(path, text.encode())
+
+    def learning_constant_png(path: Path) -> None:
+        if curvature is None:
+            raise _NotForThisLesson(no_curvature)
+        plot_learning_constants(curvature, path)
 
     def model_json(path: Path) -> None:
         model_io.save(moons.model, path)
@@ -466,8 +492,8 @@ def _write_files(
             p,
             title=f"MLP(2, [{', '.join(str(n) for n in moons.model.nouts)}]) on two moons",
         ),
-        "learning-constant.md": lambda p: write_atomic(p, curvature_text(curvature).encode()),
-        "learning-constant.png": lambda p: plot_learning_constants(curvature, p),
+        "learning-constant.md": learning_constant_md,
+        "learning-constant.png": learning_constant_png,
     }
     assert tuple(writers) == FILES
 
@@ -504,11 +530,17 @@ def _write_files(
             bar.update(1)
 
 
+class _NotForThisLesson(Exception):
+    """A file that the given lesson has nothing to show in (its message says why)."""
+
+
 def _skip_reason(write: Callable[[Path], object], path: Path) -> str | None:
-    """Run ``write(path)``; None when it worked, the reason when a tool it needs is missing.
-    Any other error propagates: only a missing tool is a reason to skip."""
+    """Run ``write(path)``; None when it worked, the reason when a tool it needs is missing
+    (or the lesson has nothing for it). Any other error propagates."""
     try:
         write(path)
+    except _NotForThisLesson as exc:
+        return f"not for this lesson: {exc}"
     except RendererNotFound:
         return NO_RENDERER
     except ImportError as exc:
@@ -583,6 +615,8 @@ def summary(result: DemoResult) -> list[str]:
     lines.append(f"total time: {result.seconds:.1f} s")
     reasons = [o.skipped for o in result.skipped if o.skipped is not None]
     for reason in dict.fromkeys(reasons):
+        if reason not in INSTALL:  # nothing to install: the lesson has nothing for that file
+            continue
         count = reasons.count(reason)
         files = "file" if count == 1 else f"{count} files"
         lines.append(f"to get the skipped {files} ({reason}): {INSTALL[reason]}")

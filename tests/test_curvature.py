@@ -21,7 +21,14 @@ from autograd_mlp.teach.curvature import (
     plot_learning_constants,
     second_derivative_graph,
 )
-from autograd_mlp.teach.lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_network
+from autograd_mlp.teach.lesson import (
+    LESSON_LR,
+    LESSON_T,
+    LESSON_X,
+    LayerSpec,
+    Lesson,
+    lesson_network,
+)
 from tests.conftest import needs
 
 
@@ -150,3 +157,57 @@ def test_second_derivative_graph_draws_and_explains(function: str) -> None:
     assert f"{third:.4f}".replace("-", "−") in text.splitlines()[-1]
     with pytest.raises(ValueError, match="'tanh' or 'sigmoid'"):
         second_derivative_graph("relu")
+
+
+# A second lesson, not the built-in one: 2–2–2, tanh then linear, E = ½ Σ (t − y)², a = 0.1.
+OTHER_LESSON = Lesson(
+    inputs=(0.5, -0.5),
+    targets=(1.0, 0.0),
+    layers=(
+        LayerSpec("tanh", ((0.3, -0.1), (0.2, 0.4)), (0.0, 0.1)),
+        LayerSpec("linear", ((0.5, -0.5), (0.1, 0.9)), (0.0, 0.0)),
+    ),
+    error="half",
+    learning_rate=0.1,
+)
+
+
+def test_another_lessons_curvature_is_its_own() -> None:
+    """Hessian, λ_max and the runs follow the lesson given, not the built-in one."""
+    labels, h, _ = lesson_hessian(lesson=OTHER_LESSON)
+    model = OTHER_LESSON.network()
+    assert len(labels) == len(model.parameters()) == 12
+    start = [p.data for p in model.parameters()]
+    eps = 1e-5
+    for j in range(len(start)):
+        up, down = list(start), list(start)
+        up[j] += eps
+        down[j] -= eps
+        g_up = lesson_hessian(up, OTHER_LESSON)[2]
+        g_down = lesson_hessian(down, OTHER_LESSON)[2]
+        for i in range(len(start)):
+            numeric = (g_up[i] - g_down[i]) / (2 * eps)
+            assert h[i][j] == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+    c = lesson_curvature(lesson=OTHER_LESSON)
+    lam = float(np.linalg.eigvalsh(np.array(h))[-1])
+    assert c.lambda_max == pytest.approx(lam, rel=1e-12) and c.threshold == 2.0 / c.lambda_max
+    assert c.lesson is OTHER_LESSON and c.runs[0].lr == OTHER_LESSON.learning_rate
+    assert c.error == pytest.approx(OTHER_LESSON.forward()[2].data, rel=1e-15)
+    assert c.lambda_max != pytest.approx(lesson_curvature().lambda_max, rel=1e-3)
+    text = curvature_text(c)
+    assert f"2/λ_max = {c.threshold:.4f}" in text and "12×12 matrix" in text
+
+
+def test_a_lesson_without_upward_curvature_has_no_threshold() -> None:
+    flat = Lesson(  # every ReLU off at the start: E is flat in every direction
+        inputs=(1.0,),
+        targets=(1.0, 0.0),
+        layers=(
+            LayerSpec("relu", ((-1.0,), (-1.0,)), (0.0, 0.0)),
+            LayerSpec("relu", ((1.0, 1.0), (1.0, 1.0)), (-1.0, -1.0)),
+        ),
+    )
+    with pytest.raises(ValueError, match=r"λ_max.*no threshold"):
+        lesson_curvature(lesson=flat)
+    with pytest.raises(TypeError, match="lesson must be a Lesson, got str"):
+        lesson_curvature(lesson="3-2-2")  # type: ignore[arg-type]

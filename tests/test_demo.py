@@ -343,7 +343,40 @@ def test_demo_takes_the_teachers_lesson_and_a_paper_size(tmp_path: Path) -> None
     assert "E = ½ Σₖ (tₖ − yₖ)²" in result.out and "a = 0.1" in result.out
     with Image.open(tmp_path / "out" / "lesson-network.png") as im:
         assert im.size == (2339, 1654)  # A4 landscape at 200 dpi
+    # The learning constant's lesson follows the given lesson, not the built-in one.
+    from autograd_mlp.teach.curvature import DEFAULT_LESSON, lesson_curvature
+
+    mine, builtin = lesson_curvature(lesson=lesson), lesson_curvature(lesson=DEFAULT_LESSON)
+    text = (tmp_path / "out" / "learning-constant.md").read_text(encoding="utf-8")
+    assert f"2/λ_max = {mine.threshold:.4f}" in text
+    assert f"2/λ_max = {builtin.threshold:.4f}" not in text
+    assert f"a = {lesson.learning_rate}" in text and "14×14" not in text
+    assert "12×12 matrix" in text  # this lesson has 12 parameters, not 14
+    assert (tmp_path / "out" / "learning-constant.png").stat().st_size > 0
     bad = tmp_path / "bad.json"
     bad.write_text('{"inputs": "x"}')
     failed = run_demo(tmp_path / "out2", "--lesson", str(bad))
     assert failed.code == 2 and "--lesson" in failed.err and failed.err.count("\n") == 1
+
+
+def test_demo_says_when_a_lesson_has_no_learning_constant_threshold(tmp_path: Path) -> None:
+    """A lesson whose ReLUs are all off at the start has E flat in every direction: no
+    threshold 2/λ_max; the demo says so instead of drawing the built-in lesson's curvature."""
+    for module in ("pygraphviz", "matplotlib", "PIL"):
+        needs(module)
+    from autograd_mlp.teach.lesson import LayerSpec, Lesson
+
+    flat = Lesson(
+        inputs=(1.0,),
+        targets=(1.0, 0.0),
+        layers=(
+            LayerSpec("relu", ((-1.0,), (-1.0,)), (0.0, 0.0)),
+            LayerSpec("relu", ((1.0, 1.0), (1.0, 1.0)), (-1.0, -1.0)),
+        ),
+    )
+    result = run_demo(tmp_path / "out", "--lesson", str(flat.save(tmp_path / "flat.json")))
+    assert result.code == 0, result.err
+    text = (tmp_path / "out" / "learning-constant.md").read_text(encoding="utf-8")
+    assert "Not for this lesson" in text and "λ_max" in text
+    assert not (tmp_path / "out" / "learning-constant.png").exists()
+    assert "skipped" in result.out and "learning-constant.png: not for this lesson" in result.out

@@ -33,7 +33,7 @@ from pathlib import Path
 from .._files import write_atomic
 from ..engine import Value, topological_order
 from ..functional import grad, hessian
-from .lesson import LESSON_LR, LESSON_X, lesson_error, lesson_network
+from .lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [
     "Run",
@@ -81,43 +81,55 @@ class Curvature:
     newton_step_size: float  # |ΔW| of the Newton step
     gradient_step_size: float  # |ΔW| of the gradient step
     target: float = TARGET
+    lesson: Lesson = DEFAULT_LESSON  # whose error this is the curvature of
 
 
-def _error_at(weights: Sequence[float]) -> Value:
-    model = lesson_network()
+def _error_at(weights: Sequence[float], lesson: Lesson = DEFAULT_LESSON) -> Value:
+    model = lesson.network()
     for p, w in zip(model.parameters(), weights):
         p.data = float(w)
-    y = model(list(LESSON_X))
-    return lesson_error(y if isinstance(y, list) else [y])
+    return lesson.forward_of(model)
 
 
 def lesson_hessian(
-    weights: Sequence[float] | None = None,
+    weights: Sequence[float] | None = None, lesson: Lesson = DEFAULT_LESSON
 ) -> tuple[list[str], list[list[float]], list[float]]:
-    """(labels, H, ∇E) of the lesson's error at ``weights`` (default: the lesson's start)."""
-    model = lesson_network()
+    """(labels, H, ∇E) of the lesson's error at ``weights`` (default: the lesson's start);
+    ``lesson`` defaults to the built-in 3–2–2 one."""
+    _check_lesson(lesson)
+    model = lesson.network()
     params = model.parameters()
     if weights is not None:
         if len(weights) != len(params):
             raise ValueError(f"expected {len(params)} weights, got {len(weights)}")
         for p, w in zip(params, weights):
             p.data = float(w)
-    y = model(list(LESSON_X))
-    e = lesson_error(y if isinstance(y, list) else [y])
+    e = lesson.forward_of(model)
     g = [float(v) for v in grad(e, params)]  # type: ignore[arg-type]  # floats
     return [p.label for p in params], hessian(e, params), g
 
 
-def _descend(name: str, lr: float, start: Sequence[float], target: float, steps: int) -> Run:
+def _check_lesson(lesson: object) -> None:
+    if not isinstance(lesson, Lesson):
+        raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
+
+
+def _descend(
+    name: str,
+    lr: float,
+    start: Sequence[float],
+    target: float,
+    steps: int,
+    lesson: Lesson = DEFAULT_LESSON,
+) -> Run:
     weights = list(start)
     errors: list[float] = []
     for step in range(steps + 1):
-        model = lesson_network()
+        model = lesson.network()
         params = model.parameters()
         for p, w in zip(params, weights):
             p.data = w
-        y = model(list(LESSON_X))
-        e = lesson_error(y if isinstance(y, list) else [y])
+        e = lesson.forward_of(model)
         errors.append(e.data)
         if e.data <= target:
             return Run(name, lr, "converges", step, errors, weights)
@@ -130,36 +142,47 @@ def _descend(name: str, lr: float, start: Sequence[float], target: float, steps:
     return Run(name, lr, "does not reach the target", steps, errors, weights)
 
 
-def lesson_curvature(target: float = TARGET, max_steps: int = MAX_STEPS) -> Curvature:
+def lesson_curvature(
+    target: float = TARGET, max_steps: int = MAX_STEPS, lesson: Lesson = DEFAULT_LESSON
+) -> Curvature:
     """The Hessian of E at the lesson's start, 2/λ_max, and gradient descent from there with
-    a = 0.02 (the lesson's), 0.005 (smaller), 0.95·2/λ_max and 1.05·2/λ_max (just below and
-    just above the threshold) and 2·2/λ_max (far above); one Newton step beside one gradient
-    step. Needs NumPy (a dependency) for the eigenvalues."""
+    a = the lesson's (0.02 for the built-in one), a/4 (smaller), 0.95·2/λ_max and 1.05·2/λ_max
+    (just below and just above the threshold) and 2·2/λ_max (far above); one Newton step
+    beside one gradient step. Needs NumPy (a dependency) for the eigenvalues. A lesson whose
+    E does not curve up anywhere at its start (λ_max ≤ 0) has no threshold: ValueError."""
     import numpy as np
+
+    _check_lesson(lesson)
+    lr0 = lesson.learning_rate
 
     if not (isinstance(target, (int, float)) and target > 0):
         raise ValueError(f"target must be a positive number, got {target!r}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
         raise ValueError(f"max_steps must be a positive int, got {max_steps!r}")
-    labels, h, g = lesson_hessian()
-    start = [p.data for p in lesson_network().parameters()]
-    e0 = _error_at(start).data
+    labels, h, g = lesson_hessian(lesson=lesson)
+    start = [p.data for p in lesson.network().parameters()]
+    e0 = _error_at(start, lesson).data
     eigenvalues = [float(v) for v in np.linalg.eigvalsh(np.array(h))]
     lam = eigenvalues[-1]
+    if not lam > 1e-12:
+        raise ValueError(
+            f"{lesson.name}: λ_max of the Hessian at the start is {lam:.3g}; E does not curve "
+            "up in any direction there, so there is no threshold 2/λ_max to compare a with"
+        )
     threshold = 2.0 / lam
     constants = [
-        ("the lesson's a", LESSON_LR),
-        ("smaller", LESSON_LR / 4),
+        ("the lesson's a", lr0),
+        ("smaller", lr0 / 4),
         ("just below 2/λ_max", 0.95 * threshold),
         ("just above 2/λ_max", 1.05 * threshold),
         ("twice 2/λ_max", 2.0 * threshold),
     ]
-    runs = [_descend(name, lr, start, target, max_steps) for name, lr in constants]
+    runs = [_descend(name, lr, start, target, max_steps, lesson) for name, lr in constants]
     # H is singular (E depends on 14 weights through 2 outputs), so H⁻¹ does not exist: the
     # least-squares solution is the shortest step to where the quadratic model is flat.
     newton = np.linalg.lstsq(np.array(h), np.array(g), rcond=None)[0]
-    after_newton = _error_at([w - float(d) for w, d in zip(start, newton)]).data
-    after_gradient = _error_at([w - LESSON_LR * d for w, d in zip(start, g)]).data
+    after_newton = _error_at([w - float(d) for w, d in zip(start, newton)], lesson).data
+    after_gradient = _error_at([w - lr0 * d for w, d in zip(start, g)], lesson).data
     return Curvature(
         labels=labels,
         error=e0,
@@ -172,8 +195,9 @@ def lesson_curvature(target: float = TARGET, max_steps: int = MAX_STEPS) -> Curv
         gradient_step_error=after_gradient,
         newton_step_error=after_newton,
         newton_step_size=float(np.linalg.norm(newton)),
-        gradient_step_size=LESSON_LR * math.sqrt(sum(d * d for d in g)),
+        gradient_step_size=lr0 * math.sqrt(sum(d * d for d in g)),
         target=float(target),
+        lesson=lesson,
     )
 
 
@@ -198,13 +222,13 @@ def largest_eigenvalue(h: Sequence[Sequence[float]], iterations: int = 5000) -> 
     return lam
 
 
-def _curvature_at_end(run: Run) -> float | None:
+def _curvature_at_end(run: Run, lesson: Lesson = DEFAULT_LESSON) -> float | None:
     """λ_max where a converged run stopped (None for one that did not converge)."""
     if run.outcome != "converges":
         return None
     import numpy as np
 
-    _, h, _ = lesson_hessian(run.weights)
+    _, h, _ = lesson_hessian(run.weights, lesson)
     return float(np.linalg.eigvalsh(np.array(h))[-1])
 
 
@@ -224,7 +248,10 @@ def curvature_text(c: Curvature) -> str:
     above = next(r for r in c.runs if r.name == "just above 2/λ_max")
     below = next(r for r in c.runs if r.name == "just below 2/λ_max")
     smaller = next(r for r in c.runs if r.name == "smaller")
-    end_lam = _curvature_at_end(above)
+    end_lam = _curvature_at_end(above, c.lesson)
+    lr0 = c.lesson.learning_rate
+    n = len(c.labels)
+    outputs = len(c.lesson.targets)
     lesson_run = next(r for r in c.runs if r.name == "the lesson's a")
     lines = [
         "# The lesson of the learning constant",
@@ -244,12 +271,16 @@ def curvature_text(c: Curvature) -> str:
         f"The largest, λ_max = {c.lambda_max:.4f}, is the steepest direction. In a bowl that "
         "steep, one gradient step multiplies the distance to the bottom by (1 − a·λ_max): "
         "it shrinks when a < 2/λ_max and grows (the steps overshoot further each time) when "
-        f"a > 2/λ_max. Here **2/λ_max = {c.threshold:.4f}**: the lesson's a = {LESSON_LR} is "
-        f"{c.threshold / LESSON_LR:.0f} times smaller, safe and slow.",
+        f"a > 2/λ_max. Here **2/λ_max = {c.threshold:.4f}**: the lesson's a = {lr0} is "
+        + (
+            f"{c.threshold / lr0:.0f} times smaller, safe and slow."
+            if lr0 < c.threshold
+            else f"{lr0 / c.threshold:.2f} times that, above the threshold."
+        ),
         "",
         f"{zero} eigenvalues are 0 (up to rounding): E depends on the {len(c.labels)} weights "
-        "only through the 2 outputs of one sample, so many directions do not change it at "
-        "all. "
+        f"only through the {outputs} output{'s' if outputs != 1 else ''} of one sample, so "
+        "many directions do not change it at all. "
         + (
             f"{len(negative)} are negative ({', '.join(f'{v:.3f}' for v in negative)}): at the "
             "start E curves *down* along those directions, so it is not even a bowl there."
@@ -266,7 +297,7 @@ def curvature_text(c: Curvature) -> str:
         *rows,
         "",
         f"The smaller constant needs {smaller.steps / max(lesson_run.steps, 1):.1f} times the "
-        f"updates of a = {LESSON_LR} ({smaller.steps} against {lesson_run.steps}): the cost "
+        f"updates of a = {lr0} ({smaller.steps} against {lesson_run.steps}): the cost "
         f"of being careful. Just below the threshold E falls to the target in "
         f"{below.steps} updates.",
         "",
@@ -302,7 +333,7 @@ def curvature_text(c: Curvature) -> str:
         "",
         "| one step | size of the step | E after |",
         "|---|---|---|",
-        f"| gradient, a = {LESSON_LR} | {c.gradient_step_size:.4f} | {c.gradient_step_error:.4g} |",
+        f"| gradient, a = {lr0} | {c.gradient_step_size:.4f} | {c.gradient_step_error:.4g} |",
         f"| Newton | {c.newton_step_size:.4f} | {c.newton_step_error:.3g} |",
         "",
         (
@@ -311,7 +342,8 @@ def curvature_text(c: Curvature) -> str:
             else "Here the Newton step does not reach the target: the quadratic model is "
             "wrong that far from the start. "
         )
-        + "It is not a free lunch: it needs all second derivatives (a 14×14 matrix here, a "
+        + "It is not a free lunch: it needs all second derivatives "
+        f"(a {n}×{n} matrix here, a "
         "billion entries for a network with 30,000 weights) and a linear solve; and the "
         "model's flat point need not be a minimum: with negative eigenvalues it can as well "
         "be a saddle or a top, and Newton walks there just as gladly. "
