@@ -534,3 +534,51 @@ def test_cli_takes_a_lesson_file(tmp_path: Path) -> None:
         assert main(["explain", "--lesson", str(bad)]) == 2
     assert "one hidden layer" in err.getvalue() and "this lesson has 3 layers" in err.getvalue()
     assert "layers" in err.getvalue().splitlines()[1]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+def test_the_learning_constant_section_gives_curvatures_numbers(lesson: Lesson) -> None:
+    """Section 9's λ_max and 2/λ_max are those of `teach.curvature` (NumPy's eigenvalues of
+    the Hessian of E at the lesson's start), in every format."""
+    from autograd_mlp.teach.curvature import lesson_curvature
+
+    text = worked_example(lesson=lesson, steps=2)
+    section = text[text.index("9. How big may a be?") :]
+    assert "E is not a quadratic" in section and "teaching page" in section
+    try:
+        c = lesson_curvature(lesson=lesson, max_steps=5)
+    except ValueError:  # no upward curvature at the start: no threshold, and the text says so
+        assert "no threshold" in section
+        return
+    lam, threshold = f"{c.lambda_max:.4f}", f"{c.threshold:.4f}"
+    assert f"λ_max = {lam}, so 2/λ_max = {threshold}." in section
+    side = "below" if lesson.learning_rate < c.threshold else "above"
+    assert f"The lesson's a = {lesson.learning_rate:g} is {side} it" in section
+    md = worked_example("markdown", lesson=lesson, steps=2)
+    assert "## 9. How big may a be?" in md and f"2/λ_max = {threshold}" in md
+    tex = worked_example("latex", lesson=lesson, steps=2)
+    assert rf"$\lambda_{{\max}}$ = {lam}, so 2/$\lambda_{{\max}}$ = {threshold}." in tex
+
+
+def test_the_learning_constant_section_above_the_threshold() -> None:
+    """A lesson's a above 2/λ_max is called so (the 3–2–2 lesson with a = 1)."""
+    from autograd_mlp.teach.curvature import lesson_curvature
+
+    c = lesson_curvature(max_steps=1)
+    text = worked_example(lr=1.0, steps=1)
+    assert f"a = 1 is above it ({1.0 / c.threshold:.2f} times as big)" in text
+
+
+def test_explain_does_not_import_numpy() -> None:
+    """The learning constant's λ_max is a plain-Python power iteration: the command line stays
+    quick and NumPy-free."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from autograd_mlp.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    main(['explain'])\n"
+        "assert '2/λ_max' in out.getvalue()\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

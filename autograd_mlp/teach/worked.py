@@ -624,6 +624,63 @@ def _blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
             f"E = {_small(ex.error_after_steps, precision)}. {reached}",
         )
     )
+    blocks += _learning_constant_blocks(ex, n)
+    return blocks
+
+
+def _learning_constant_blocks(ex: WorkedExample, n: Callable[[float], str]) -> list[Block]:
+    """Section 9: how big a may be. λ_max of the Hessian of E at the start (exact, not
+    rounded: the threshold is a property of E, not of a hand calculation) and 2/λ_max."""
+    # Plain-Python power iteration, not NumPy: the command line stays quick to start.
+    from .curvature import largest_eigenvalue, lesson_hessian
+
+    labels, h, _ = lesson_hessian(lesson=ex.lesson)
+    lam = largest_eigenvalue(h)
+    size = len(labels)
+    blocks: list[Block] = [("h", "9. How big may a be?")]
+    blocks.append(
+        (
+            "p",
+            "The lesson warns that if this constant is too big, the result will not be "
+            "convergent. How big is too "
+            "big? Near the start, E is close to a quadratic bowl. The Hessian of E is the "
+            f"{size} by {size} table of second derivatives ∂²E/∂wᵢ∂wⱼ at the starting weights "
+            "(gradients of gradients); its largest eigenvalue λ_max is the curvature of the "
+            "steepest direction. One gradient step multiplies the distance to the bottom along "
+            "that direction by (1 − a·λ_max), so on such a bowl gradient descent converges "
+            "only when a < 2/λ_max.",
+        )
+    )
+    if lam > 1e-12:
+        threshold = 2.0 / lam
+        if ex.lr < threshold:
+            verdict = (
+                f"The lesson's a = {ex.lr:g} is below it ({threshold / ex.lr:.1f} times "
+                "smaller): safe, and slower than it needs to be."
+            )
+        else:
+            verdict = (
+                f"The lesson's a = {ex.lr:g} is above it ({ex.lr / threshold:.2f} times "
+                "as big): near the start the steps overshoot."
+            )
+        blocks.append(("p", f"Here λ_max = {n(lam)}, so 2/λ_max = {n(threshold)}. {verdict}"))
+    else:
+        blocks.append(
+            (
+                "p",
+                f"Here λ_max = {n(lam)}: E does not curve up in any direction at the start, so "
+                "there is no threshold to compare a with.",
+            )
+        )
+    blocks.append(
+        (
+            "p",
+            "E is not a quadratic, so this threshold is local: after some steps the weights are "
+            "elsewhere, where E curves differently. What gradient descent actually does with "
+            "constants below and above 2/λ_max (a table, a plot and a Newton step) is in the "
+            "teaching page's lesson of the learning constant (the curvature module).",
+        )
+    )
     return blocks
 
 
@@ -945,6 +1002,7 @@ _PROSE_TEX = {
     "′": "'",
     "²": r"$^2$",
     "≤": r"$\le$",
+    "λ": r"$\lambda$",
     "ᵢ": r"$_i$",
     "ⱼ": r"$_j$",
     "ₖ": r"$_k$",
@@ -957,11 +1015,13 @@ def _tex_prose(s: str) -> str:
     A run of subscripts is one group (wₖⱼ → w$_{kj}$: two subscripts in a row are a TeX error),
     and e^(−z) is math (a text ^ is an accent).
     """
+    s = s.replace("λ_max", "\x04")  # one symbol, not λ, an escaped _ and "max"
     s = re.sub(r"e\^\(([^)]*)\)", lambda m: "\x02" + m.group(1).replace("−", "-") + "\x03", s)
     s = re.sub("[ᵢⱼₖ]+", lambda m: "\x00" + "".join(_SUBSCRIPTS[c] for c in m.group()) + "\x01", s)
     out = "".join(_PROSE_TEX.get(ch, ch) for ch in s)
     out = out.replace("\x00", "$_{").replace("\x01", "}$")
     out = out.replace("\x02", "$e^{").replace("\x03", "}$")
+    out = out.replace("\x04", r"$\lambda_{\max}$")
     return out.replace("$$", "")
 
 
