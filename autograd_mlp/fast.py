@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import engine
 from .engine import INPUT, PARAM, Value, role, topological_order
 
 __all__ = ["trace", "Trace", "TraceError"]
@@ -144,8 +145,10 @@ def _scatter_add(
 class _Group:
     """One vectorised operation: ``kind`` and the rows of its outputs and operands."""
 
-    def __init__(self, kind: str, op: str, out: list[int], operands: list[list[Any]]) -> None:
-        self.kind, self.op = kind, op
+    def __init__(
+        self, kind: str, op: str, out: list[int], operands: list[list[Any]], exact: bool = False
+    ) -> None:
+        self.kind, self.op, self.exact = kind, op, exact
         self.out = slice(out[0], out[-1] + 1)  # outputs are numbered consecutively
         self.args: list[slice | NDArray[np.intp]] = []
         if kind in ("op", "wsum"):  # operands[j]: the rows of operand j of every node
@@ -162,12 +165,45 @@ class _Group:
             self.w_repeat = _repeats(self.w)
             self.b = _index(operands[2])
             self.b_repeat = _repeats(self.b)
+        # Pushes that go to slots (see `Trace._order_pushes`), per operand: (nodes of the
+        # group whose contribution goes to a slot, those slots, the other nodes and their
+        # rows, whether those rows repeat). None: every push of the operand is a plain add.
+        width = self.terms.shape[1] if kind == "sum" else len(operands)
+        self.slots: list[tuple[Any, ...] | None] = [None] * width
+        self.gather: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
+
+    def set_slots(self, j: int, nodes: list[int], ids: list[int]) -> None:
+        rows = self.terms[:, j] if self.kind == "sum" else np.asarray(self.rows[j], np.intp)
+        plain = np.setdiff1d(np.arange(len(rows)), nodes)
+        self.slots[j] = (
+            np.asarray(nodes, np.intp),
+            np.asarray(ids, np.intp),
+            plain,
+            rows[plain],
+            _repeats(rows[plain]),
+        )
+
+    def push(self, j: int, grads: Array, slots: Array, contribution: Array) -> None:
+        """Add the contributions (one row per node of the group) of operand ``j``."""
+        plan = self.slots[j]
+        if plan is None:
+            if self.kind == "sum":
+                _scatter_add(grads, self.terms[:, j], contribution, self.terms_repeat)
+            else:
+                _scatter_add(grads, self.args[j], contribution, self.args_repeat[j])
+            return
+        nodes, ids, plain, rows, repeats = plan
+        slots[ids] = contribution[nodes]
+        if plain.size:
+            _scatter_add(grads, rows, contribution[plain], repeats)
 
 
 class Trace:
     """A compiled replay of the graph of ``fn`` for one example. Create with `trace`."""
 
-    def __init__(self, fn: Callable[..., object], example: tuple[object, ...]) -> None:
+    def __init__(
+        self, fn: Callable[..., object], example: tuple[object, ...], exact: bool = False
+    ) -> None:
         self.fn = fn
         self.example = example
         inputs, outputs, order = _record(fn, example)
@@ -175,11 +211,13 @@ class Trace:
         self.n_outputs = len(outputs)
         self._structure = _structure(inputs, order)
         self._checked = False
-        self._compile(inputs, outputs, order)
+        self._compile(inputs, outputs, order, exact)
 
     # -- compilation -------------------------------------------------------------------------
 
-    def _compile(self, inputs: list[Value], outputs: list[Value], order: list[Value]) -> None:
+    def _compile(
+        self, inputs: list[Value], outputs: list[Value], order: list[Value], exact: bool
+    ) -> None:
         input_ids = {id(v) for v in inputs}
         leaves = [v for v in order if not v._prev and id(v) not in input_ids]
         uses: dict[int, int] = {}
@@ -192,25 +230,31 @@ class Trace:
         def absorbed(c: Value) -> bool:  # a '+' whose only use is another '+': fused into it
             return c._op == "+" and bool(c._prev) and uses[id(c)] == 1
 
-        # Operands of each node after fusing '+' chains: a left-to-right list of terms.
+        # Operands of each node after fusing left-leaning '+' chains ((t₀ + t₁) + t₂) + ...: a
+        # left-to-right list of terms, added in that order as the engine adds them. A '+' on
+        # the right (a + (b + c)) is not fused: its own sum rounds differently. ``pusher``
+        # keeps, for every term, the '+' node and operand that pass it its gradient in the
+        # engine (the order of those passes is replayed, see `_order_pushes`).
         operands: dict[int, list[Value]] = {}
+        pusher: dict[int, list[tuple[Value, int]]] = {}
         skip: set[int] = set()
         for v in order:
             if not v._prev:
                 continue
             if v._op == "+":
-                terms: list[Value] = []
-                stack = [v]
-                while stack:  # iterative: a chain of 10⁵ additions must not recurse
-                    node = stack.pop()
-                    for c in reversed(node._prev):
-                        if absorbed(c):
-                            skip.add(id(c))
-                            stack.append(c)
-                        else:
-                            terms.append(c)
-                # popped right-to-left: restore left-to-right order of the terms
-                operands[id(v)] = terms[::-1]
+                terms: list[tuple[Value, Value, int]] = []
+                node = v
+                while True:  # iterative: a chain of 10⁵ additions must not recurse
+                    left, right = node._prev
+                    terms.append((right, node, 1))
+                    if not absorbed(left):
+                        terms.append((left, node, 0))
+                        break
+                    skip.add(id(left))
+                    node = left
+                terms.reverse()  # walked right-to-left: restore left-to-right order
+                operands[id(v)] = [t for t, _, _ in terms]
+                pusher[id(v)] = [(u, i) for _, u, i in terms]
             else:
                 operands[id(v)] = list(v._prev)
         level: dict[int, int] = {id(v): 0 for v in order if not v._prev}
@@ -228,7 +272,7 @@ class Trace:
                     key = (lv, "matmul", tuple(id(x) for x in xs))
                 else:
                     key = (lv, "wsum", len(ops))
-            elif _base_op(v._op) in _UNARY_BINARY:
+            elif _base_op(v._op) in _OPS:
                 key = (lv, "op", v._op)
             else:
                 raise TraceError(
@@ -252,7 +296,13 @@ class Trace:
         self._out_rows = np.asarray([row[id(v)] for v in outputs], dtype=np.intp)
         self._out_repeat = _repeats(self._out_rows)  # fn returned the same Value twice
         self._groups: list[_Group] = []
-        for key, nodes in ordered:
+        # Every gradient pass ("push") of the engine's backward, as (target row, when, group,
+        # operand, node in the group): the engine walks the nodes in reverse topological order
+        # (position in ``order``, last first) and each node's inputs in order.
+        position = {id(v): i for i, v in enumerate(order)}
+        pushes: list[tuple[int, tuple[int, int], int, int, int]] = []
+        unordered: set[int] = {int(r) for r in self._out_rows}  # seeded rows: plain adds
+        for gi, (key, nodes) in enumerate(ordered):
             out = [row[id(v)] for v in nodes]
             ops_of = [operands[id(v)] for v in nodes]
             kind = str(key[1])
@@ -268,7 +318,58 @@ class Trace:
             else:
                 arity = len(ops_of[0])
                 cols = [[row[id(ops[j])] for ops in ops_of] for j in range(arity)]
-                self._groups.append(_Group(kind, nodes[0]._op, out, cols))
+                self._groups.append(_Group(kind, nodes[0]._op, out, cols, exact))
+            for i, (v, ops) in enumerate(zip(nodes, ops_of)):
+                for j, c in enumerate(ops):
+                    if kind in ("matmul", "wsum"):  # summed inside the product: no order
+                        unordered.add(row[id(c)])
+                        continue
+                    u, k = pusher[id(v)][j] if kind == "sum" else (v, j)
+                    pushes.append((row[id(c)], (-position[id(u)], k), gi, j, i))
+        self._order_pushes(pushes, unordered)
+
+    def _order_pushes(
+        self, pushes: list[tuple[int, tuple[int, int], int, int, int]], unordered: set[int]
+    ) -> None:
+        """Replay the engine's order of additions where it decides the result.
+
+        A gradient that receives one or two contributions is the same whatever their order
+        (−0 + c₁ = c₁, and c₁ + c₂ = c₂ + c₁); from three on, (c₁ + c₂) + c₃ may round
+        differently from (c₁ + c₃) + c₂. So each contribution to such a row gets its own
+        *slot* (row of a second array), and the row is summed from its slots in the engine's
+        order just before its own group's backward (or at the end, for inputs and leaves).
+        Rows fed by a matrix product stay plain sums: the product adds in its own order.
+        """
+        count: dict[int, int] = {}
+        for target, *_ in pushes:
+            count[target] = count.get(target, 0) + 1
+        ordered_rows = {r for r, c in count.items() if c >= 3 and r not in unordered}
+        slots_of: dict[int, list[tuple[tuple[int, int], int]]] = {r: [] for r in ordered_rows}
+        # per (group, operand): node positions and slots of the pushes that go to slots
+        to_slot: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+        n_slots = 0
+        for target, when, gi, j, i in pushes:
+            if target in ordered_rows:
+                nodes, ids = to_slot.setdefault((gi, j), ([], []))
+                nodes.append(i)
+                ids.append(n_slots)
+                slots_of[target].append((when, n_slots))
+                n_slots += 1
+        self._n_slots = n_slots  # slot n_slots holds −0.0 (padding), n_slots + 1 holds +0.0
+        for (gi, j), (nodes, ids) in to_slot.items():
+            self._groups[gi].set_slots(j, nodes, ids)
+
+        def table(rows: list[int], start: list[int]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+            lists = [start + [s for _, s in sorted(slots_of[r])] for r in rows]
+            width = max(len(x) for x in lists)
+            padded = [x + [n_slots] * (width - len(x)) for x in lists]
+            return np.asarray(rows, dtype=np.intp), np.asarray(padded, dtype=np.intp)
+
+        for g in self._groups:
+            rows = [r for r in range(g.out.start, g.out.stop) if r in ordered_rows]
+            g.gather = table(rows, []) if rows else None  # computed rows start at −0.0
+        first = [r for r in range(self._leaf_rows.stop) if r in ordered_rows]
+        self._gather_leaves = table(first, [n_slots + 1]) if first else None  # leaves: +0.0
 
     # -- replay -----------------------------------------------------------------------------
 
@@ -321,13 +422,23 @@ class Trace:
         values = self._values
         n = values.shape[1]
         grad_outputs = np.asarray(grad_outputs, dtype=np.float64).reshape(n, self.n_outputs)
-        grads = np.zeros_like(values)
+        # As the engine: computed gradients start at −0.0 (so a −0.0 gradient stays −0.0),
+        # inputs and leaves at the +0.0 of a fresh Value.
+        grads = np.full_like(values, -0.0)
+        grads[: self._leaf_rows.stop] = 0.0
         totals = np.zeros(self._n_rows)  # batch totals for weights used by matrix products
+        slots = np.empty((self._n_slots + 2, n))
+        slots[self._n_slots] = -0.0
+        slots[self._n_slots + 1] = 0.0
         _scatter_add(grads, self._out_rows, grad_outputs.T, self._out_repeat)
         with np.errstate(all="ignore"):
             for g in reversed(self._groups):
-                _BACKWARD[g.kind](g, values, grads, totals)
-        leaf_grads = grads[self._leaf_rows].sum(axis=1) + totals[self._leaf_rows]
+                if g.gather is not None:
+                    _gather(grads, slots, g.gather)
+                _BACKWARD[g.kind](g, values, grads, totals, slots)
+            if self._gather_leaves is not None:
+                _gather(grads, slots, self._gather_leaves)
+            leaf_grads = grads[self._leaf_rows].sum(axis=1) + totals[self._leaf_rows]
         for v, d in zip(self._leaves, leaf_grads.tolist()):
             v.grad += d
         self.input_grads = grads[: self.n_inputs].T.copy()  # d/d(inputs), per example
@@ -384,86 +495,160 @@ class Trace:
 # ------------------------------------------------------------------------------------------------
 
 
+def _gather(grads: Array, slots: Array, plan: tuple[NDArray[np.intp], NDArray[np.intp]]) -> None:
+    """Sum each row's slots left to right, in the engine's order (accumulate is sequential,
+    where a reduction may add pairwise)."""
+    rows, table = plan
+    grads[rows] = np.add.accumulate(slots[table], axis=1)[:, -1]
+
+
+def _elementwise(f: Callable[..., float], *arrays: Array) -> Array:
+    """``f`` (a function of the engine) on every element: the C library's result, bit for bit,
+    where NumPy's vectorised kernels for exp, log, tanh and pow may differ in the last bit."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    flat = [np.broadcast_to(a, shape).ravel().tolist() for a in arrays]
+    size = int(np.prod(shape))
+    return np.fromiter(map(f, *flat), np.float64, size).reshape(shape)
+
+
+def _exp(a: Array, exact: bool) -> Array:
+    return _elementwise(engine._exp, a) if exact else np.exp(a)
+
+
+def _log(a: Array, exact: bool) -> Array:
+    return _elementwise(engine._log, a) if exact else np.log(a)
+
+
+def _tanh(a: Array, exact: bool) -> Array:
+    return _elementwise(math.tanh, a) if exact else np.tanh(a)
+
+
+def _power(a: Array, b: Array | float) -> Array:
+    # always the engine's pow: it is rare in networks, and NumPy's differs in the last bit
+    return _elementwise(engine._power, a, np.asarray(b, dtype=np.float64))
+
+
+def _scalar_power(a: Array, n: float) -> Array:
+    """aⁿ as the engine (and PyTorch) computes it: products for 2 and 3, quotients for −1 and
+    −2, a square root for ±0.5 (so (−0)^0.5 = −0 and (−∞)^0.5 = nan), pow for the others."""
+    if n == 2.0:
+        return a * a
+    if n == 1.0:
+        return a
+    if n == 0.5:
+        return np.sqrt(a)
+    if n == -0.5:
+        return 1.0 / np.sqrt(a)
+    if n == 3.0:
+        return a * a * a
+    if n == -1.0:
+        return 1.0 / a
+    if n == -2.0:
+        return 1.0 / (a * a)
+    return _power(a, n)
+
+
+def _sigmoid(a: Array, exact: bool = False) -> Array:
+    # the engine's two branches: 1/(1 + e⁻ᵃ) for a ≥ 0, eᵃ/(1 + eᵃ) below (and for nan, which
+    # is not ≥ 0: nan, not 0.5), so exp never overflows
+    pos = 1.0 / (1.0 + _exp(-np.where(a >= 0.0, a, 0.0), exact))
+    e = _exp(np.where(a >= 0.0, 0.0, a), exact)
+    return np.where(a >= 0.0, pos, e / (1.0 + e))
+
+
 def _fwd_op(g: _Group, v: Array) -> Array:
     a = v[g.args[0]]
     b = v[g.args[1]] if len(g.args) > 1 else a
-    return _UNARY_BINARY[_base_op(g.op)](a, b, g.op)
+    op, exact = g.op, g.exact
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    if op == "**":
+        return _power(a, b)
+    if op == "neg":
+        return -a
+    if op == "exp":
+        return _exp(a, exact)
+    if op == "log":
+        return _log(a, exact)
+    if op == "tanh":
+        return _tanh(a, exact)
+    if op == "sigmoid":
+        return _sigmoid(a, exact)
+    if op == "relu":  # a where a is not negative (relu(−0) = −0, relu(nan) = nan), else +0
+        return np.where(a < 0.0, 0.0, a)
+    n = float(op[2:])  # '**c'
+    return np.ones_like(a) if n == 0.0 else _scalar_power(a, n)
 
 
 def _base_op(op: str) -> str:
     return "**c" if op.startswith("**") and op != "**" else op
 
 
-def _sigmoid(a: Array) -> Array:
-    # the engine's two branches: 1/(1 + e⁻ᵃ) for a ≥ 0, eᵃ/(1 + eᵃ) below, so exp never overflows
-    pos = 1.0 / (1.0 + np.exp(-np.where(a >= 0.0, a, 0.0)))
-    e = np.exp(np.where(a < 0.0, a, 0.0))
-    return np.where(a >= 0.0, pos, e / (1.0 + e))
+_OPS = {"+", "-", "*", "/", "**", "**c", "neg", "exp", "log", "tanh", "sigmoid", "relu"}
 
 
-_UNARY_BINARY: dict[str, Callable[[Array, Array, str], Array]] = {
-    "+": lambda a, b, op: a + b,
-    "-": lambda a, b, op: a - b,
-    "*": lambda a, b, op: a * b,
-    "/": lambda a, b, op: a / b,
-    "**": lambda a, b, op: np.power(a, b),
-    "**c": lambda a, b, op: np.power(a, float(op[2:])),
-    "neg": lambda a, b, op: -a,
-    "exp": lambda a, b, op: np.exp(a),
-    "log": lambda a, b, op: np.log(a),
-    "tanh": lambda a, b, op: np.tanh(a),
-    "sigmoid": lambda a, b, op: _sigmoid(a),
-    "relu": lambda a, b, op: np.maximum(a, 0.0),
-}
-
-
-def _local(op: str, a: Array, b: Array, out: Array) -> tuple[Array | float, ...]:
-    """∂out/∂(each operand), as the engine computes it at forward time."""
+def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tuple[Array, ...]:
+    """What each operand receives from above, ``go``: the engine's local derivative × go, or,
+    where the engine *selects* (relu at a ≤ 0, x**0, the base of a**b at b = 0), exactly +0
+    whatever go is (inf, nan or negative)."""
+    op, exact = g.op, g.exact
     if op == "+":
-        return 1.0, 1.0  # d(a + b) = (1, 1)
+        return go, go  # d(a + b) = (1, 1)
     if op == "-":
-        return 1.0, -1.0  # d(a − b) = (1, −1)
+        return go, go * -1.0  # d(a − b) = (1, −1)
     if op == "*":
-        return b, a  # d(a·b) = (b, a)
-    if op == "/":
-        inv = 1.0 / b  # d(a/b) = (1/b, −a/b²)
-        return inv, -a * inv * inv
-    if op == "**":  # d(aᵇ) = (b·aᵇ⁻¹, aᵇ·ln a), 0 where b = 0 resp. a = 0 and b ≥ 0
-        d_base = np.where(b == 0.0, 0.0, b * np.power(a, b - 1.0))
-        d_exp = np.where((a == 0.0) & (b >= 0.0), 0.0, out * np.log(a))
-        return d_base, d_exp
+        return go * b, go * a  # d(a·b) = (b, a)
+    if op == "/":  # d(a/b) = (1/b, −(a/b)/b), as the engine computes them
+        return go * (1.0 / b), go * -(out / b)
+    if op == "**":  # d(aᵇ) = (b·aᵇ⁻¹ selected 0 where b = 0, aᵇ·ln a; 0 where a = 0, b ≥ 0)
+        d_base = np.where(b == 0.0, 0.0, go * (b * _power(a, b - 1.0)))
+        d_exp = np.where((a == 0.0) & (b >= 0.0), 0.0, out * _log(a, exact))
+        return d_base, go * d_exp
     if op == "neg":
-        return (-1.0,)
+        return (go * -1.0,)
     if op == "exp":
-        return (out,)  # d eᵃ = eᵃ
+        return (go * out,)  # d eᵃ = eᵃ
     if op == "log":
-        return (1.0 / a,)  # d ln a = 1/a
+        return (go * (1.0 / a),)  # d ln a = 1/a
     if op == "tanh":
-        return (1.0 - out * out,)  # d tanh a = 1 − tanh²a
+        return (go * ((1.0 - out) * (1.0 + out)),)  # d tanh a = (1 − t)(1 + t)
     if op == "sigmoid":
-        return (out * (1.0 - out),)  # dσ = σ(1 − σ)
-    if op == "relu":
-        return ((a > 0.0).astype(np.float64),)  # 1 where a > 0, else 0 (also at 0)
-    n = float(op[2:])  # '**c': d aⁿ = n·aⁿ⁻¹ (0 when n = 0)
-    return (np.zeros_like(a) if n == 0.0 else n * np.power(a, n - 1.0),)
+        return (go * (out * (1.0 - out)),)  # dσ = σ(1 − σ)
+    if op == "relu":  # go where a > 0 or a is nan (slope 1), a selected +0 where a ≤ 0
+        return (np.where(a <= 0.0, 0.0, go),)
+    n = float(op[2:])  # '**c': d aⁿ = n·aⁿ⁻¹; for n = 0 a selected +0
+    if n == 0.0:
+        return (np.zeros_like(go),)
+    return (go * (n * _scalar_power(a, n - 1.0)),)
 
 
-def _bwd_op(g: _Group, v: Array, grads: Array, totals: Array) -> None:
-    go = grads[g.out]
+def _bwd_op(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
     a = v[g.args[0]]
     b = v[g.args[1]] if len(g.args) > 1 else a
-    for index, repeats, d in zip(g.args, g.args_repeat, _local(g.op, a, b, v[g.out])):
-        _scatter_add(grads, index, go * d, repeats)
+    for j, contribution in enumerate(_contributions(g, a, b, v[g.out], grads[g.out])):
+        g.push(j, grads, slots, contribution)
 
 
 def _fwd_sum(g: _Group, v: Array) -> Array:
-    out: Array = v[g.terms].sum(axis=1)  # terms added in order along the chain
+    # ((t₀ + t₁) + t₂) + ...: in the engine's order (a reduction could add pairwise)
+    out: Array = np.add.accumulate(v[g.terms], axis=1)[:, -1]
     return out
 
 
-def _bwd_sum(g: _Group, v: Array, grads: Array, totals: Array) -> None:
-    go = grads[g.out][:, None, :]  # ∂(Σ terms)/∂term = 1 for every term
-    _scatter_add(grads, g.terms, np.broadcast_to(go, (*g.terms.shape, v.shape[1])), g.terms_repeat)
+def _bwd_sum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
+    go = grads[g.out]  # ∂(Σ terms)/∂term = 1 for every term
+    if all(plan is None for plan in g.slots):
+        shape = (*g.terms.shape, v.shape[1])
+        _scatter_add(grads, g.terms, np.broadcast_to(go[:, None, :], shape), g.terms_repeat)
+        return
+    for j in range(g.terms.shape[1]):
+        g.push(j, grads, slots, go)
 
 
 def _fwd_matmul(g: _Group, v: Array) -> Array:
@@ -472,7 +657,7 @@ def _fwd_matmul(g: _Group, v: Array) -> Array:
     return out
 
 
-def _bwd_matmul(g: _Group, v: Array, grads: Array, totals: Array) -> None:
+def _bwd_matmul(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
     go = grads[g.out]
     w = v[g.w, 0]
     _scatter_add(grads, g.x, w.T @ go, g.x_repeat)  # ∂z/∂x = W
@@ -484,11 +669,13 @@ def _bwd_matmul(g: _Group, v: Array, grads: Array, totals: Array) -> None:
 def _fwd_wsum(g: _Group, v: Array) -> Array:
     rows = np.asarray(g.rows[:-1], dtype=np.intp)  # (2k, g): w₁, x₁, w₂, x₂, ...
     vals = v[rows]
-    out: Array = (vals[0::2] * vals[1::2]).sum(axis=0) + v[g.args[-1]]
+    # b + w₁x₁ + w₂x₂ + ..., added in this order as the engine does
+    terms = np.concatenate([v[g.args[-1]][None], vals[0::2] * vals[1::2]])
+    out: Array = np.add.accumulate(terms, axis=0)[-1]
     return out
 
 
-def _bwd_wsum(g: _Group, v: Array, grads: Array, totals: Array) -> None:
+def _bwd_wsum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
     go = grads[g.out]
     rows = np.asarray(g.rows[:-1], dtype=np.intp)
     vals = v[rows]
@@ -504,7 +691,7 @@ _FORWARD: dict[str, Callable[[_Group, Array], Array]] = {
     "matmul": _fwd_matmul,
     "wsum": _fwd_wsum,
 }
-_BACKWARD: dict[str, Callable[[_Group, Array, Array, Array], None]] = {
+_BACKWARD: dict[str, Callable[[_Group, Array, Array, Array, Array], None]] = {
     "op": _bwd_op,
     "sum": _bwd_sum,
     "matmul": _bwd_matmul,
@@ -570,7 +757,7 @@ def accuracy(out: Array, targets: object, loss: str) -> float | None:
     return None
 
 
-def trace(fn: Callable[..., object], *example: object) -> Trace:
+def trace(fn: Callable[..., object], *example: object, exact: bool = False) -> Trace:
     """Record the graph of ``fn(*example)`` once and compile it for batched replay.
 
     Every number in ``example`` (numbers, or nested lists of them) becomes an input Value;
@@ -582,7 +769,15 @@ def trace(fn: Callable[..., object], *example: object) -> Trace:
 
     or, for a function returning one Value, ``step(X, Y)`` returns Σ over the batch and adds
     its gradient to ``.grad``.
+
+    Values and per-example gradients are the eager engine's bit for bit (selected zeros, the
+    sign of zero, nan and inf included), except that exp, log and tanh use NumPy's vectorised
+    kernels, which may differ from the C library's in the last bit; ``exact=True`` computes
+    those with the C library too, element by element (about 60 times slower for those ops).
+    Matrix products and the batch totals of leaf gradients add in their own order.
     """
     if not callable(fn):
         raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
-    return Trace(fn, example)
+    if type(exact) is not bool:
+        raise TypeError(f"trace: exact must be True or False, got {exact!r}")
+    return Trace(fn, example, exact)

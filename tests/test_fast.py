@@ -255,3 +255,148 @@ def test_batch_accuracy_judges_like_the_eager_loop() -> None:
     assert accuracy(np.array(logits), classes, "cross_entropy") == 3 / 4
     assert _accuracy_argmax(rows, classes) == 3 / 4
     assert accuracy(out, signed, "mse") is None
+
+
+# ------------------------------------------------------------------------------------------------
+# Bit for bit: random expressions over batches of IEEE edge values (issue 12)
+# ------------------------------------------------------------------------------------------------
+
+EDGES = [0.0, -0.0, math.inf, -math.inf, math.nan, 1000.0, -1000.0, 5e-324, -1e-300, 1.0, -1.0]
+UNARY = ["relu", "**0", "**0.5", "**-0.5", "**2", "**3", "**-1", "**1.5", "log", "exp", "tanh"]
+UNARY += ["sigmoid", "neg"]
+BINARY = ["+", "-", "*", "/", "**"]
+
+
+def _apply(op: str, a: Any, b: Any) -> Any:
+    """One step of a program, the same for Values in the eager engine and in a trace."""
+    if op in BINARY:
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[op] if op != "**" else a**b
+    if op.startswith("**"):
+        return a ** float(op[2:])
+    return -a if op == "neg" else getattr(a, op)()
+
+
+programs = st.lists(
+    st.tuples(st.sampled_from(UNARY + BINARY), st.integers(0, 50), st.integers(0, 50)),
+    min_size=1,
+    max_size=12,
+)
+numbers = st.one_of(st.sampled_from(EDGES), st.floats(-3.0, 3.0), st.floats(allow_nan=True))
+
+
+def _run(program: list[tuple[str, int, int]], leaves: list[Any]) -> Any:
+    pool = list(leaves)
+    for op, i, j in program:  # operands from anywhere earlier: shared nodes, repeated inputs
+        pool.append(_apply(op, pool[i % len(pool)], pool[j % len(pool)]))
+    return pool[-1] + pool[len(pool) // 2] * 2.0  # a constant leaf, and a '+' at the root
+
+
+def _bits(values: Any) -> list[str]:
+    """Bit patterns, except that every nan is one nan (NumPy and Python may flip its sign)."""
+    return ["nan" if math.isnan(x) else float(x).hex() for x in np.ravel(values).tolist()]
+
+
+# NumPy's own exp, log and tanh (exact=False) may differ from the C library's in the last bit;
+# every other operation is correctly rounded in both, so the default replay is bitwise too.
+NUMPY_KERNELS = {"exp", "log", "tanh", "sigmoid"}
+
+
+@pytest.mark.parametrize("exact", [True, False])
+@settings(max_examples=300, deadline=None)
+@given(
+    program=programs,
+    batch=st.lists(st.tuples(numbers, numbers, numbers), min_size=1, max_size=9),
+)
+def test_replay_is_bitwise_the_eager_engine_on_edge_values(
+    exact: bool, program: list[tuple[str, int, int]], batch: list[tuple[float, float, float]]
+) -> None:
+    # Every value and every per-example input gradient equal bit for bit (the sign of zero
+    # included; nan equals nan). relu, x**0 and the base of a**b at b = 0 select a +0 that an
+    # inf or nan from above must not turn into nan; operands are drawn from everything
+    # computed so far, so nodes with three or more consumers test the order of additions.
+    if not exact:
+        program = [step for step in program if step[0] not in NUMPY_KERNELS] or [("+", 0, 1)]
+    p = Value(0.5, label="p")  # a leaf that is not an input: its .grad is a batch total
+    values, grads, p_grads = [], [], []
+    for x in batch:
+        leaves = [Value(xi) for xi in x]
+        out = _run(program, [*leaves, p])
+        p.grad = 0.0
+        out.backward()
+        values.append(out.data)
+        grads.append([v.grad for v in leaves])
+        p_grads.append(p.grad)
+    p.grad = 0.0
+    step = trace(lambda a, b, c: _run(program, [a, b, c, p]), *batch[0], exact=exact)
+    columns = [np.array([x[k] for x in batch]) for k in range(3)]
+    fast_values = step.forward(*columns)
+    step.backward(np.ones_like(fast_values))
+    assert _bits(fast_values) == _bits(values)
+    assert _bits(step.input_grads) == _bits(grads)
+    # The one documented difference: a leaf's batch total is Σ of per-example totals, added
+    # pairwise by NumPy, where the eager loop adds every contribution in turn into .grad. So
+    # it is compared as a sum, not bit for bit: the same non-finite result, else 1e-12 close.
+    total = math.fsum(g for g in p_grads if math.isfinite(g))
+    if all(math.isfinite(g) for g in p_grads):
+        assert p.grad == pytest.approx(total, rel=1e-12, abs=1e-300)
+    else:
+        assert not math.isfinite(p.grad)
+
+
+def _eager_and_fast(f: Any, *xs: float, exact: bool = False) -> tuple[list[str], list[str]]:
+    """(bits of f's value and input gradients in the engine, the same from a trace)."""
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    out.backward()
+    eager = _bits([out.data, *(v.grad for v in leaves)])
+    step = trace(f, *xs, exact=exact)
+    value = step.forward(*(np.array([x]) for x in xs))
+    step.backward(np.ones_like(value))
+    return eager, _bits([*value[0], *step.input_grads[0]])
+
+
+@pytest.mark.parametrize(
+    ("name", "f", "xs", "expected"),
+    [  # (value, input gradients): hand-computed as PyTorch gives them (docs/semantics.md)
+        ("dead relu under log", lambda x: x.relu().log(), (-1.0,), (-math.inf, 0.0)),
+        ("1/relu(-0.0)", lambda x: 1.0 / x.relu(), (-0.0,), (-math.inf, 0.0)),
+        ("relu(nan), slope 1", lambda x: x.relu() * 3.0, (math.nan,), (math.nan, 3.0)),
+        ("(-0)**0.5 is sqrt", lambda x: x**0.5, (-0.0,), (-0.0, -math.inf)),
+        ("(-inf)**0.5", lambda x: x**0.5, (-math.inf,), (math.nan, math.nan)),
+        # d/dx = -0.5·(-0)^-1.5 = -0.5·inf; at -inf, -0.5·(-inf)^-1.5 = -0.5·0 (a leaf: +0.0)
+        ("(-0)**-0.5 is rsqrt", lambda x: x**-0.5, (-0.0,), (-math.inf, -math.inf)),
+        ("(-inf)**-0.5", lambda x: x**-0.5, (-math.inf,), (math.nan, 0.0)),
+        ("x**0 under inf", lambda x, y: x**0 * y, (2.0, math.inf), (math.inf, 0.0, 1.0)),
+        ("a**b at b = 0", lambda a, b: (a**b) * math.inf, (-3.0, 0.0), (math.inf, 0.0, math.nan)),
+        ("sigmoid(nan)", lambda x: x.sigmoid(), (math.nan,), (math.nan, math.nan)),
+        # x gets three contributions, added as the engine adds them, the last node's first:
+        # (−1e16 + 1e16) + 1 = 1, where the order of creation gives (1 + 1e16) − 1e16 = 0
+        # (1e16 + 1 rounds to 1e16); the value, (2 + 2e16) − 2e16, is 0 the same way
+        ("order of 3 adds", lambda x: x * 1.0 + x * 1e16 + x * -1e16, (2.0,), (0.0, 1.0)),
+    ],
+)
+def test_edge_cases_by_hand(name: str, f: Any, xs: tuple[float, ...], expected: Any) -> None:
+    eager, fast = _eager_and_fast(f, *xs)
+    assert fast == eager == _bits(expected), name
+
+
+@pytest.mark.parametrize("op", ["exp", "log", "tanh", "sigmoid"])
+def test_numpy_kernels_agree_on_special_values_and_to_one_ulp(op: str) -> None:
+    # exact=False: NumPy's vectorised exp, log and tanh (faster, not always the C library's
+    # last bit): the special values exactly, the others within one unit in the last place.
+    xs = [*EDGES, -5e-324, 1e-300, 709.0, 710.0, -745.0, 0.5, -2.5, 20.0, 1e300]
+    xs += random.Random(op).sample(np.linspace(-30, 30, 10_001).tolist(), 200)
+    eager = np.array([getattr(Value(x), op)().data for x in xs])
+    step = trace(lambda x: getattr(x, op)(), 0.5)
+    fast = step.forward(np.array(xs))[:, 0]
+    special = ~np.isfinite(eager) | (eager == 0.0) | (np.abs(eager) == 1.0)
+    assert _bits(fast[special]) == _bits(eager[special])
+    finite = ~special
+    assert np.all(np.abs(fast[finite] - eager[finite]) <= np.spacing(np.abs(eager[finite])))
+    exact = trace(lambda x: getattr(x, op)(), 0.5, exact=True).forward(np.array(xs))[:, 0]
+    assert _bits(exact) == _bits(eager)
+
+
+def test_exact_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="exact must be True or False, got 'yes'"):
+        trace(lambda x: x, 0.0, exact="yes")  # type: ignore[arg-type]
