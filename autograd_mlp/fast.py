@@ -170,11 +170,13 @@ class _Group:
         # rows, whether those rows repeat). None: every push of the operand is a plain add.
         width = self.terms.shape[1] if kind == "sum" else len(operands)
         self.slots: list[tuple[Any, ...] | None] = [None] * width
+        self.plain = True  # no operand has a push to a slot
         self.gather: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
 
     def set_slots(self, j: int, nodes: list[int], ids: list[int]) -> None:
         rows = self.terms[:, j] if self.kind == "sum" else np.asarray(self.rows[j], np.intp)
         plain = np.setdiff1d(np.arange(len(rows)), nodes)
+        self.plain = False
         self.slots[j] = (
             np.asarray(nodes, np.intp),
             np.asarray(ids, np.intp),
@@ -272,7 +274,7 @@ class Trace:
                     key = (lv, "matmul", tuple(id(x) for x in xs))
                 else:
                     key = (lv, "wsum", len(ops))
-            elif _base_op(v._op) in _OPS:
+            elif _base_op(v._op) in _FORWARD_OPS:
                 key = (lv, "op", v._op)
             else:
                 raise TraceError(
@@ -422,10 +424,11 @@ class Trace:
         values = self._values
         n = values.shape[1]
         grad_outputs = np.asarray(grad_outputs, dtype=np.float64).reshape(n, self.n_outputs)
-        # As the engine: computed gradients start at −0.0 (so a −0.0 gradient stays −0.0),
-        # inputs and leaves at the +0.0 of a fresh Value.
-        grads = np.full_like(values, -0.0)
-        grads[: self._leaf_rows.stop] = 0.0
+        # The engine starts computed gradients at −0.0 and leaves at +0.0. Here all start at
+        # +0.0 (calloc'd, free): the sign of a zero gradient only decides the sign of the zeros
+        # it is multiplied into, and those vanish in the +0.0 a leaf starts from (+0 + −0 =
+        # +0), so what the replay reports (input and leaf gradients) is the same bit for bit.
+        grads = np.zeros_like(values)
         totals = np.zeros(self._n_rows)  # batch totals for weights used by matrix products
         slots = np.empty((self._n_slots + 2, n))
         slots[self._n_slots] = -0.0
@@ -559,38 +562,34 @@ def _sigmoid(a: Array, exact: bool = False) -> Array:
 def _fwd_op(g: _Group, v: Array) -> Array:
     a = v[g.args[0]]
     b = v[g.args[1]] if len(g.args) > 1 else a
-    op, exact = g.op, g.exact
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return a / b
-    if op == "**":
-        return _power(a, b)
-    if op == "neg":
-        return -a
-    if op == "exp":
-        return _exp(a, exact)
-    if op == "log":
-        return _log(a, exact)
-    if op == "tanh":
-        return _tanh(a, exact)
-    if op == "sigmoid":
-        return _sigmoid(a, exact)
-    if op == "relu":  # a where a is not negative (relu(−0) = −0, relu(nan) = nan), else +0
-        return np.where(a < 0.0, 0.0, a)
-    n = float(op[2:])  # '**c'
+    return _FORWARD_OPS[_base_op(g.op)](a, b, g)
+
+
+def _fwd_power(a: Array, g: _Group) -> Array:
+    n = float(g.op[2:])  # '**c'
     return np.ones_like(a) if n == 0.0 else _scalar_power(a, n)
+
+
+_FORWARD_OPS: dict[str, Callable[[Array, Array, _Group], Array]] = {
+    "+": lambda a, b, g: a + b,
+    "-": lambda a, b, g: a - b,
+    "*": lambda a, b, g: a * b,
+    "/": lambda a, b, g: a / b,
+    "**": lambda a, b, g: _power(a, b),
+    "**c": lambda a, b, g: _fwd_power(a, g),
+    "neg": lambda a, b, g: -a,
+    "exp": lambda a, b, g: _exp(a, g.exact),
+    "log": lambda a, b, g: _log(a, g.exact),
+    "tanh": lambda a, b, g: _tanh(a, g.exact),
+    "sigmoid": lambda a, b, g: _sigmoid(a, g.exact),
+    # a where a is not negative (relu(−0) = −0 and relu(nan) = nan, as the engine), else +0;
+    # np.maximum(a, 0) would give +0 at −0
+    "relu": lambda a, b, g: np.where(a < 0.0, 0.0, a),
+}
 
 
 def _base_op(op: str) -> str:
     return "**c" if op.startswith("**") and op != "**" else op
-
-
-_OPS = {"+", "-", "*", "/", "**", "**c", "neg", "exp", "log", "tanh", "sigmoid", "relu"}
 
 
 def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tuple[Array, ...]:
@@ -643,7 +642,7 @@ def _fwd_sum(g: _Group, v: Array) -> Array:
 
 def _bwd_sum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
     go = grads[g.out]  # ∂(Σ terms)/∂term = 1 for every term
-    if all(plan is None for plan in g.slots):
+    if g.plain:
         shape = (*g.terms.shape, v.shape[1])
         _scatter_add(grads, g.terms, np.broadcast_to(go[:, None, :], shape), g.terms_repeat)
         return
