@@ -11,11 +11,18 @@ Compiling regroups the nodes so that there are few NumPy calls:
   not depend on each other, so one NumPy call computes them all;
 * the weighted sums of one layer (same inputs, weights that are parameters) become one matrix
   product ``W @ X + b``;
-* chains of ``+`` (``sum(...)``, ``a + b + c``) become one n-ary sum.
+* chains of ``+`` (``sum(...)``, ``a + b + c``) become one n-ary sum, added left to right.
 
 Backward runs the groups in reverse with the same local derivatives as `engine` (written next
 to each forward below), and adds the batch total of every leaf's gradient to its ``.grad``:
-exactly what calling the eager ``backward()`` on every example would do, up to rounding.
+what calling the eager ``backward()`` on every example would do. Per example, values and
+gradients are the engine's bit for bit, IEEE edge cases included: relu, ``x**0`` and the base
+of ``a**b`` at b = 0 *select* +0 (never 0·inf = nan), the sign of zero is kept, powers are
+computed as the engine computes them, and where three or more gradients meet at one node they
+are added in the engine's order. Three things add in their own order or use other kernels:
+matrix products, the batch totals of leaf gradients (NumPy sums pairwise), and NumPy's exp,
+log and tanh, which may differ from the C library's in the last bit (``trace(...,
+exact=True)`` uses the C library's, element by element).
 
 Limits (checked where possible): the graph must not change shape with the data. Python control
 flow on values (``if z.data > 0``) or constants computed from data cannot be seen in a trace; on
