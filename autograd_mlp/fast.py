@@ -779,7 +779,8 @@ def trace(fn: Callable[..., object], *example: object, exact: bool = False) -> T
     Values and per-example gradients are the eager engine's bit for bit (selected zeros, the
     sign of zero, nan and inf included), except that exp, log and tanh use NumPy's vectorised
     kernels, which may differ from the C library's in the last bit; ``exact=True`` computes
-    those with the C library too, element by element (about 60 times slower for those ops).
+    those with the C library too, element by element (about 60 times slower for those ops;
+    powers other than 2, 3, −1, −2 and ±0.5, rare in networks, always are).
     Matrix products and the batch totals of leaf gradients add in their own order.
     """
     if not callable(fn):
