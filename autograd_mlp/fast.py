@@ -376,7 +376,7 @@ class Trace:
 
         for g in self._groups:
             rows = [r for r in range(g.out.start, g.out.stop) if r in ordered_rows]
-            g.gather = table(rows, []) if rows else None  # computed rows start at −0.0
+            g.gather = table(rows, []) if rows else None  # from c₁ itself, as −0.0 + c₁ is
         first = [r for r in range(self._leaf_rows.stop) if r in ordered_rows]
         self._gather_leaves = table(first, [n_slots + 1]) if first else None  # leaves: +0.0
 
