@@ -151,8 +151,12 @@ def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[
             f"{factors} = {fmt(p.product)}"
         )
     total = sum(p.product for p in found)
+    if len(found) == 1:  # e.g. one hidden layer and one output: nothing to add up
+        how = "the product along the one red path"
+    else:
+        how = f"sum over the {len(found)} red paths"
     lines.append(
-        f"∂E/∂{highlight} = sum over the {len(found)} red paths = {fmt(total)}   "
+        f"∂E/∂{highlight} = {how} = {fmt(total)}   "
         f"(backward gives {highlight}.grad = {fmt(leaf.grad)})"
     )
     return look, lines
@@ -184,7 +188,11 @@ def lesson_graph_pages(
     footer = [part for line in legend for part in wrap(line, width, body_px(page))]
     name = title or f"the lesson's {board.lesson.name}"
     if highlight is not None:
-        name += f": ∂E/∂{highlight} is the sum over its red paths"
+        # the legend has a line per path and the total: two lines are one path
+        one = len(legend) == 2
+        name += f": ∂E/∂{highlight} is " + (
+            "the product along its red path" if one else "the sum over its red paths"
+        )
     fixed = bands(page, 2, len(footer), title_lines(page, [name]))
     views = tiles(board.layout, *view_size(page, fixed))
     images = []
