@@ -303,10 +303,11 @@ def _lesson_loop(
     model = lesson.network()
     rate = lesson.learning_rate
     say(f"training with gradient descent, a = {rate:g}, until E ≤ {LESSON_TARGET:g}:")
+    X, y = lesson.training_data()  # y's shape follows the model's: a number for one output
     history = fit(
         model,
-        [list(lesson.inputs)],
-        [list(lesson.targets)],
+        X,
+        y,
         loss=_lesson_loss(lesson),  # the lesson's E of the one sample
         optimizer=SGD(model.parameters(), lr=rate),
         target_loss=LESSON_TARGET,

@@ -380,3 +380,76 @@ def test_demo_says_when_a_lesson_has_no_learning_constant_threshold(tmp_path: Pa
     assert "Not for this lesson" in text and "λ_max" in text
     assert not (tmp_path / "out" / "learning-constant.png").exists()
     assert "skipped" in result.out and "learning-constant.png: not for this lesson" in result.out
+
+
+def test_demo_runs_a_lesson_with_one_output_neuron(tmp_path: Path) -> None:
+    """A 2–2–1 lesson: MLP returns the output Value itself, not a list of one. Every file is
+    written, and the console's numbers are the engine's, run here on Values built by hand
+    (no MLP, no Lesson): the gradient of E by backward and the gradient-descent loop."""
+    for module in ("pygraphviz", "matplotlib", "PIL"):
+        needs(module)
+    from autograd_mlp.teach.lesson import Lesson
+
+    x, t, rate = (1.0, -0.5), 1.0, 0.1
+    w1, b1, w2, b2 = [[0.3, -0.2], [0.1, 0.4]], [0.1, -0.1], [0.5, -0.6], 0.2
+    lesson = Lesson(
+        inputs=x,
+        targets=(t,),
+        layers=(
+            {"activation": "sigmoid", "weights": w1, "biases": b1},
+            {"activation": "linear", "weights": [w2], "biases": [b2]},
+        ),
+        learning_rate=rate,
+    )
+    result = run_demo(tmp_path / "out", "--lesson", str(lesson.save(tmp_path / "one.json")))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in result.folder.iterdir()) == sorted(FILES)
+    for name in FILES:
+        assert (result.folder / name).stat().st_size > 0, name
+
+    # the engine, directly: E = (t − y)², y = Σⱼ w2ⱼ·σ(Σᵢ w1ⱼᵢ·xᵢ + b1ⱼ) + b2
+    numbers = {f"L1.N{j + 1}.w{i + 1}": w1[j][i] for j in range(2) for i in range(2)}
+    numbers |= {"L1.N1.b": b1[0], "L1.N2.b": b1[1]}
+    numbers |= {"L2.N1.w1": w2[0], "L2.N1.w2": w2[1], "L2.N1.b": b2}
+
+    def engine_error(at: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+        p = {label: Value(v, label) for label, v in at.items()}
+        h = [
+            (p[f"L1.N{j}.w1"] * x[0] + p[f"L1.N{j}.w2"] * x[1] + p[f"L1.N{j}.b"]).sigmoid()
+            for j in (1, 2)
+        ]
+        y = p["L2.N1.w1"] * h[0] + p["L2.N1.w2"] * h[1] + p["L2.N1.b"]
+        return (t - y) ** 2, p
+
+    error, params = engine_error(numbers)
+    error.backward()
+    assert f"error E = {error.data:.6f}" in result.out
+    rows = {}
+    for line in result.out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] in numbers:
+            rows[parts[0]] = float(parts[2])  # the backward column
+    assert rows.keys() == numbers.keys()
+    for label, p in params.items():
+        assert rows[label] == pytest.approx(p.grad, abs=1e-10), label
+
+    # the lesson's loop: W' = W − a·∂E/∂W until E ≤ 1e-4
+    from autograd_mlp.demo import LESSON_TARGET
+
+    at, steps = dict(numbers), 0
+    while True:
+        e, p = engine_error(at)
+        if e.data <= LESSON_TARGET:
+            break
+        e.backward()
+        at = {label: v.data - rate * v.grad for label, v in p.items()}
+        steps += 1
+    assert f"error after {steps} steps E = {e.data:.6g} (stopped because of target_loss)" in (
+        result.out
+    )
+
+    # one path from L1.N1.w1 to E: the picture says product, not "sum over the 1 red paths"
+    svg = (result.folder / "lesson-graph.svg").read_text(encoding="utf-8")
+    grad = f"{params['L1.N1.w1'].grad:.4f}".replace("-", "−")
+    assert f"= the product along the one red path = {grad}" in svg
+    assert "path 1" in svg and "path 2" not in svg and "red paths" not in svg

@@ -21,8 +21,17 @@ from __future__ import annotations
 
 import math
 
+from autograd_mlp.engine import Value
 from autograd_mlp.optim import SGD
-from autograd_mlp.teach.lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_error, lesson_network
+from autograd_mlp.teach.lesson import (
+    DEFAULT_LESSON,
+    LESSON_LR,
+    LESSON_T,
+    LESSON_X,
+    Lesson,
+    lesson_error,
+    lesson_network,
+)
 from autograd_mlp.train import fit
 
 # The lesson's example (autograd_mlp/teach/lesson.py docstring).
@@ -140,3 +149,86 @@ def test_training_reaches_the_target_error_and_stops_there() -> None:
     assert isinstance(y, list)
     assert math.isclose(lesson_error(y).data, history.final_loss, rel_tol=1e-12)
     assert abs(y[0].data - t1) < 0.01 and abs(y[1].data - t2) < 0.01
+
+
+# ------------------------------------------------------------------------------------------------
+# A lesson with one output neuron: MLP returns the Value itself, not a list of one
+# ------------------------------------------------------------------------------------------------
+# A 2–2–1 network, sigmoid hidden, purelin output, E = (t − y)². With one output every hidden
+# neuron reaches E by one path: δⱼ = σ'(zⱼ)·W2ⱼ·δ, no sum over outputs.
+ONE_X = (1.0, -0.5)
+ONE_T = 1.0
+ONE_W1 = [[0.3, -0.2], [0.1, 0.4]]
+ONE_B1 = [0.1, -0.1]
+ONE_W2 = [0.5, -0.6]
+ONE_B2 = 0.2
+ONE_A = 0.1
+
+
+def one_output_lesson() -> Lesson:
+    return Lesson(
+        inputs=ONE_X,
+        targets=(ONE_T,),
+        layers=(
+            {"activation": "sigmoid", "weights": ONE_W1, "biases": ONE_B1},
+            {"activation": "linear", "weights": [ONE_W2], "biases": [ONE_B2]},
+        ),
+        learning_rate=ONE_A,
+    )
+
+
+def one_output_hand() -> tuple[float, float, dict[str, float]]:
+    """y, E and every ∂E/∂p of the 2–2–1 lesson by the delta rule in plain floats."""
+    z = [row[0] * ONE_X[0] + row[1] * ONE_X[1] + b for row, b in zip(ONE_W1, ONE_B1)]
+    # z₁ = 0.3 + 0.1 + 0.1 = 0.5,  z₂ = 0.1 − 0.2 − 0.1 = −0.2
+    h = [1.0 / (1.0 + math.exp(-zj)) for zj in z]
+    y = ONE_W2[0] * h[0] + ONE_W2[1] * h[1] + ONE_B2
+    d_out = -2.0 * (ONE_T - y)
+    d_hid = [h[j] * (1.0 - h[j]) * ONE_W2[j] * d_out for j in range(2)]
+    grads = {"L2.N1.w1": d_out * h[0], "L2.N1.w2": d_out * h[1], "L2.N1.b": d_out}
+    for j in range(2):
+        grads[f"L1.N{j + 1}.w1"] = d_hid[j] * ONE_X[0]
+        grads[f"L1.N{j + 1}.w2"] = d_hid[j] * ONE_X[1]
+        grads[f"L1.N{j + 1}.b"] = d_hid[j]
+    return y, (ONE_T - y) ** 2, grads
+
+
+def test_one_output_lesson_matches_the_hand_computation() -> None:
+    lesson = one_output_lesson()
+    model, y, error = lesson.backward()
+    assert isinstance(model(list(ONE_X)), Value)  # micrograd: one output is the Value itself
+    assert isinstance(y, list) and len(y) == 1  # the lesson always hands out a list
+    hand_y, hand_e, hand_grads = one_output_hand()
+    assert math.isclose(y[0].data, hand_y, rel_tol=1e-14)
+    assert math.isclose(error.data, hand_e, rel_tol=1e-14)
+    grads = {p.label: p.grad for p in model.parameters()}
+    assert grads.keys() == hand_grads.keys()
+    for label, g in hand_grads.items():
+        assert math.isclose(grads[label], g, rel_tol=1e-13, abs_tol=1e-15), label
+    assert [v.data for v in lesson.outputs_of(model)] == [y[0].data]
+
+
+def test_one_output_lesson_trains_with_fit() -> None:
+    """`Lesson.training_data` gives fit the target as a number when the model has one output
+    (a list [t] is refused by fit, as micrograd-style data has one number per sample)."""
+    lesson = one_output_lesson()
+    samples, targets = lesson.training_data()
+    assert samples == [list(ONE_X)] and targets == [ONE_T]
+    model = lesson.network()
+    history = fit(
+        model,
+        samples,
+        targets,
+        loss="sse",
+        optimizer=SGD(model.parameters(), lr=ONE_A),
+        max_steps=1,
+        progress=False,
+    )
+    _, hand_e, hand_grads = one_output_hand()
+    assert math.isclose(history.loss[0], hand_e, rel_tol=1e-14)
+    start = lesson.network()
+    for p, p0 in zip(model.parameters(), start.parameters()):
+        expected = p0.data - ONE_A * hand_grads[p.label]
+        assert math.isclose(p.data, expected, rel_tol=1e-13, abs_tol=1e-15), p.label
+    # two outputs: one list of targets per sample, as before
+    assert DEFAULT_LESSON.training_data() == ([list(LESSON_X)], [list(LESSON_T)])

@@ -273,17 +273,33 @@ class Lesson:
             raise ValueError(f"expected {len(self.targets)} outputs, got {len(outputs)}")
         return _error(outputs, self.targets, self.error)
 
+    def outputs_of(self, model: MLP) -> list[Value]:
+        """The outputs y of ``model`` on the lesson's input, always as a list, one per output.
+
+        `MLP` returns the Value itself when its last layer has one neuron (as micrograd does);
+        this is the one place a lesson turns that into ``[y1]``.
+        """
+        out = model(list(self.inputs))
+        return [out] if isinstance(out, Value) else list(out)
+
     def forward_of(self, model: MLP) -> Value:
         """E of ``model`` (this lesson's network, perhaps with changed weights) on the input."""
-        out = model(list(self.inputs))
-        return self.error_of([out] if isinstance(out, Value) else out)
+        return self.error_of(self.outputs_of(model))
 
     def forward(self) -> tuple[MLP, list[Value], Value]:
         """The network, its outputs y and its error E on the lesson's input (no backward yet)."""
         model = self.network()
-        out = model(list(self.inputs))
-        y = [out] if isinstance(out, Value) else out
+        y = self.outputs_of(model)
         return model, y, self.error_of(y)
+
+    def training_data(self) -> tuple[list[list[float]], list[float] | list[list[float]]]:
+        """The lesson's one sample as ``(X, y)`` for `autograd_mlp.train.fit`: ``X = [x]`` and
+        ``y = [t]``, where t is the one target as a number when the network has one output
+        (the model then returns a Value, not a list) and the list of targets otherwise."""
+        X = [list(self.inputs)]
+        if len(self.targets) == 1:
+            return X, [self.targets[0]]
+        return X, [list(self.targets)]
 
     def backward(self) -> tuple[MLP, list[Value], Value]:
         """`forward`, then ``E.backward()``: every parameter holds ∂E/∂p in ``.grad``."""

@@ -289,12 +289,6 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
     lesson = example.lesson
     start = lesson.network()  # fresh weights: the loop must not depend on the explained step
     params = start.parameters()
-    inputs = list(lesson.inputs)
-
-    def outputs() -> list[Value]:
-        out = start(inputs)
-        return [out] if isinstance(out, Value) else out
-
     errors: list[float] = []
     limit = max(1 + steps, 1)
     s = 0
@@ -302,14 +296,14 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
     while s < example.max_steps and (s < limit or reached is None):
         for p in params:
             p.grad = 0.0
-        e = lesson.error_of(outputs())
+        e = lesson.forward_of(start)
         e.backward()
         with no_grad():
             for p in params:
                 p.data -= lr * p.grad
         s += 1
         with no_grad():
-            e_after = lesson.error_of(outputs()).data
+            e_after = lesson.forward_of(start).data
         errors.append(e_after)
         if reached is None and e_after <= target:
             reached = s

@@ -696,8 +696,7 @@ def _train_lesson(
     shape: list[tuple[str, int]] | None = None
     stopped = f"the step limit ({steps})"
     for t in range(steps + 1):
-        out = model(list(lesson.inputs))
-        error = lesson.error_of(out)
+        error = lesson.forward_of(model)
         order = topological_order(error)
         this_shape = [(v._op, len(v._prev)) for v in order]
         if shape is None:
