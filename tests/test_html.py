@@ -238,6 +238,25 @@ def test_jupyter_shows_the_page_in_an_iframe_srcdoc() -> None:
     assert html.unescape(m.group(1)) == page
 
 
+def test_a_lesson_shows_its_own_page_inline() -> None:
+    # A Lesson in a notebook cell displays its page (the same bytes as lesson_page gives it),
+    # in an iframe srcdoc; to_html passes lesson_page's options through.
+    from tests.lessons import random_lesson
+
+    lesson = random_lesson(2)
+    page = lesson.to_html(steps=3)
+    assert isinstance(page, HtmlPage) and page == lesson_page(lesson, steps=3)
+    assert len(data_of(page)["train"]["steps"]) <= 1 + 3  # the start and 3 updates at most
+    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*></iframe>', lesson._repr_html_())
+    assert m is not None
+    shown = html.unescape(m.group(1))
+    assert shown == lesson_page(lesson)  # the default page, not the default lesson's
+    sizes = "–".join(str(n) for n in lesson.sizes)
+    assert f"The lesson's {sizes} network" in shown
+    with pytest.raises(ValueError, match="steps must be an int"):
+        lesson.to_html(steps=0)
+
+
 def test_the_command_line_writes_a_page(tmp_path: Path) -> None:
     out = tmp_path / "graph.html"
     command = ["render", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.8814", "-o", str(out)]

@@ -6,6 +6,8 @@ directory, so a notebook that only worked because of stale state in someone's se
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,25 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     if path.name == "rendering.ipynb":
         needs("pygraphviz")  # the renderer the inline SVG comes from on a machine without dot
         _check_rendering_outputs(nb)
+    if path.name == "backprop-in-class.ipynb":
+        _check_lesson_page_output(nb)
+
+
+def _check_lesson_page_output(nb: object) -> None:
+    """The Lesson cell displayed the lesson's page inline, whole, in an iframe srcdoc."""
+    from autograd_mlp.teach.lesson import DEFAULT_LESSON
+
+    shown = [
+        out["data"]["text/html"]
+        for cell in nb.cells  # type: ignore[attr-defined]
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "execute_result"
+        and out.get("data", {}).get("text/html", "").startswith("<iframe srcdoc=")
+    ]
+    assert len(shown) == 1
+    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*></iframe>', shown[0])
+    assert m is not None and html.unescape(m.group(1)) == DEFAULT_LESSON.to_html()
 
 
 def _check_rendering_outputs(nb: object) -> None:
