@@ -277,6 +277,111 @@ def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
     o.close()
 
 
+# What is on screen at one step, measured in the page: every box (a Value's rect, an
+# operation's ellipse) in the drawing's own units and on screen, every visible contribution card
+# and every other visible number on an arrow, on screen.
+MEASURE = """() => {
+  const rect = (r) => [r.left, r.top, r.right, r.bottom];
+  const shapes = [...document.querySelectorAll(
+    "g.node > rect:first-of-type, g.node > ellipse, g.node > polygon:first-of-type")];
+  const boxes = shapes.map((e) => [e.parentNode.id, rect(e.getBoundingClientRect())]);
+  const drawn = shapes.map((e) => {
+    const b = e.getBBox();
+    return [e.parentNode.id, [b.x, b.y, b.width, b.height].map((v) => v.toFixed(2)).join(",")];
+  });
+  const cards = [...document.querySelectorAll("g.edge rect.card")]
+    .filter((e) => e.getAttribute("display") !== "none")
+    .map((e) => [e.parentNode.id, rect(e.getBoundingClientRect())]);
+  const labels = [...document.querySelectorAll("g.edge text")]
+    .filter((e) => e.textContent.trim() !== "")
+    .map((e) => [e.parentNode.id, rect(e.getBoundingClientRect())]);
+  const live = [...document.querySelectorAll("g.edge.live")]
+    .filter((g) => g.querySelector("text"))
+    .map((g) => g.id);
+  const svg = rect(document.getElementById("lesson-svg").getBoundingClientRect());
+  return { boxes, drawn, cards, labels, live, svg };
+}"""
+
+
+def overlap(a: list[float], b: list[float], slack: float = 0.5) -> bool:
+    across = a[0] < b[2] - slack and b[0] < a[2] - slack
+    return across and a[1] < b[3] - slack and b[1] < a[3] - slack
+
+
+def check_cards_at_every_step(o: Opened) -> int:
+    """Step through the whole pass; at each step no contribution card covers a box, another
+    card or another arrow's number, every card lies inside the drawing, every live arrow that
+    carries a number shows its card, and no box has moved in the drawing. Returns the number
+    of cards checked."""
+    last = int(str(o.page.get_attribute("#slider", "max")))
+    first: dict[str, str] | None = None
+    checked = 0
+    for step in range(last + 1):
+        o.page.evaluate(
+            "s => { const e = document.getElementById('slider'); e.value = String(s);"
+            " e.dispatchEvent(new Event('input')); }",
+            step,
+        )
+        m = o.page.evaluate(MEASURE)
+        drawn = dict(m["drawn"])
+        if first is None:
+            first = drawn
+        assert drawn == first, f"a box moved in the drawing at step {step}"
+        assert sorted(e for e, _ in m["cards"]) == sorted(m["live"]), step
+        for edge, card in m["cards"]:
+            checked += 1
+            s = m["svg"]
+            assert s[0] <= card[0] and card[2] <= s[2] and s[1] <= card[1] and card[3] <= s[3]
+            for node, box in m["boxes"]:
+                assert not overlap(card, box), f"step {step}: the card of {edge} covers {node}"
+            for other, box in m["cards"] + m["labels"]:
+                if other != edge:
+                    assert not overlap(card, box), f"step {step}: {edge}'s card covers {other}'s"
+    return checked
+
+
+@pytest.mark.parametrize("which", ["small", "lesson"])
+def test_contribution_cards_cover_nothing_and_nothing_moves(
+    browser: Any, tmp_path: Path, which: str
+) -> None:
+    if which == "lesson":
+        from autograd_mlp.demo import write_lesson_page
+
+        path = write_lesson_page(tmp_path / "lesson.html")
+    else:
+        path = to_html(small()[0]).save(tmp_path / "small.html")
+    o = open_page(browser, path)
+    assert check_cards_at_every_step(o) > 0
+    o.close()
+
+
+def test_the_keyboards_place_and_the_active_box_are_visible(browser: Any, tmp_path: Path) -> None:
+    y, _ = small()
+    order = topological_order(y)
+    o = open_page(browser, to_html(y).save(tmp_path / "small.html"))
+    stroke = "el => getComputedStyle(el).stroke"
+    for _ in range(40):  # Tab from the buttons into the drawing, to the first Value box
+        o.page.keyboard.press("Tab")
+        if o.page.evaluate("document.activeElement.id") == "v0":
+            break
+    assert o.page.evaluate("document.activeElement.id") == "v0"
+    assert o.page.eval_on_selector("#v0 > rect", stroke) == "rgb(255, 191, 0)"
+    o.page.keyboard.press("Enter")  # asks the Value: its box is marked, the focus still shows
+    assert "asked" in str(o.page.get_attribute("#v0", "class"))
+    o.page.click("#mode-step")
+    o.page.click("#slider")
+    o.page.keyboard.press("End")  # the last backward step: through the first operation
+    i = next(k for k, v in enumerate(order) if v._prev)
+    assert o.page.eval_on_selector(f"#v{i} > rect", stroke) == "rgb(208, 49, 45)"
+    # changing the mode does not move the drawing on the screen
+    where = "() => document.getElementById('stage').getBoundingClientRect().top"
+    top = o.page.evaluate(where)
+    for mode in ("ask", "practise", "step"):
+        o.page.click(f"#mode-{mode}")
+        assert o.page.evaluate(where) == top, mode
+    o.close()
+
+
 def test_a_500_value_graph_stays_responsive(browser: Any, tmp_path: Path) -> None:
     v = Value(0.5, label="v0")
     for _ in range(99):  # 1 + 99·5 = 496 Values: a constant, ×, tanh, a constant, +

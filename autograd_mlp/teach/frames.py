@@ -36,6 +36,7 @@ __all__ = [
     "backward_frames",
     "backward_steps",
     "step_texts",
+    "contribution_card",
     "save_frames",
     "save_lesson_gif",
     "MAX_FRAMES",
@@ -177,6 +178,15 @@ def contribution_lines(step: Step, precision: int = 4) -> list[str]:
             line += f"   (complete: {_fmt(c.total, precision)})"
         lines.append(line)
     return lines
+
+
+def contribution_card(c: Contribution, precision: int = 4) -> list[str]:
+    """The contribution as the page writes it on its arrow: two short lines,
+    ``0.4502 × 1.0754`` over ``= 0.4841``."""
+    return [
+        f"{_factor(c.local, precision)} × {_factor(c.grad, precision)}",
+        f"= {_fmt(c.product, precision)}",
+    ]
 
 
 @dataclass(frozen=True)

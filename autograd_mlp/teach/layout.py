@@ -7,7 +7,11 @@ wide as the widest text any view will print in it:
 * the lesson graph: label, ``data …``, ``grad …``;
 * each backward frame: a partial gradient ``grad 0.2151`` with, below it, how many
   contributions are still to come (``+1 more to come``);
-* the worksheet: a blank ``grad ?12`` / ``data ?12``.
+* the worksheet: a blank ``grad ?12`` / ``data ?12``;
+
+and every arrow that carries a number as long as the longest text any view will print on it:
+the interactive page writes each contribution there at its backward step, as a card of two
+lines (``0.4502 × 1.0754`` over ``= 0.4841``), so that it covers no box.
 
 The result, a `LessonLayout`, carries the lesson, the network, its outputs, E (after
 ``backward()``) and the `Layout`. The interactive page reads ``lesson_layout().layout``:
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine import Value
+from ..engine import Value, topological_order
 from ..nn import MLP
 from ..viz.layout import Layout, Look, default_look, lay_out, render_svg
 from ..viz.pages import Size
@@ -87,21 +91,30 @@ def lesson_layout(
     *,
     precision: int = 4,
     reserve: Mapping[Value, Mapping[str, Sequence[str]]] | None = None,
+    edge_reserve: Mapping[str, Sequence[str]] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> LessonLayout:
     """Build ``lesson`` (default: the project's 3–2–2 lesson), run backward, lay it out once.
 
-    Room is reserved for every text of the backward frames and of a worksheet; ``reserve``
-    adds more (``{value: {"grad": ["grad 1.2345 …"]}}``).
+    Room is reserved for every text of the backward frames, of a worksheet and of the page
+    (each arrow's contribution card); ``reserve`` adds more
+    (``{value: {"grad": ["grad 1.2345 …"]}}``), ``edge_reserve`` more room on the arrows that
+    carry a number (by edge id, as `autograd_mlp.viz.layout.lay_out` takes it).
     """
-    from .frames import backward_steps, step_texts
+    from .frames import backward_steps, contribution_card, step_texts
 
     lesson = DEFAULT_LESSON if lesson is None else lesson
     if not isinstance(lesson, Lesson):
         raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
     model, outputs, error = lesson.backward()
     wanted: dict[Value, dict[str, list[str]]] = {}
+    index = {v: i for i, v in enumerate(topological_order(error))}
+    arrows: dict[str, list[str]] = {k: list(t) for k, t in (edge_reserve or {}).items()}
     for step in backward_steps(error):
+        for c in step.contributions:
+            if step.node is not None:
+                eid = f"e{index[step.node]}_{c.argument}"
+                arrows.setdefault(eid, []).append("\n".join(contribution_card(c, precision)))
         for v, rows in step_texts(step, precision).items():
             for row, text in rows.items():
                 if text:
@@ -112,7 +125,9 @@ def lesson_layout(
     for v, extra in (reserve or {}).items():
         for row, more in extra.items():
             wanted.setdefault(v, {}).setdefault(row, []).extend(more)
-    layout = lay_out(error, precision=precision, reserve=wanted, timeout=timeout)
+    layout = lay_out(
+        error, precision=precision, reserve=wanted, edge_reserve=arrows, timeout=timeout
+    )
     return LessonLayout(lesson, model, outputs, error, layout)
 
 

@@ -275,14 +275,18 @@ def _shared_svg(
     order: list[Value],
     names: list[str],
     snapshots: list[dict[str, Any]],
+    arrows: dict[str, list[str]],
     *,
     precision: int,
     lesson: Lesson | None,
     timeout: float | None,
 ) -> str:
     """The graph drawn on the shared layout (the one the lesson graph, the frames and the
-    worksheet use): every box reserves room for the numbers this page will print in it, the
-    numbers themselves are left out (the script writes them in)."""
+    worksheet use): every box reserves room for the numbers this page will print in it, and
+    every arrow that carries a number room for the longest text it will print (``arrows``, by
+    edge id: its local derivatives and its ``local × upstream = contribution``), so that a
+    contribution never covers a neighbouring box. The numbers themselves are left out (the
+    script writes them in)."""
     reserve: dict[Value, dict[str, list[str]]] = {}
     for i, v in enumerate(order):
         reserve[v] = {
@@ -299,9 +303,12 @@ def _shared_svg(
             precision=precision,
             timeout=timeout,
             reserve={v: reserve[m] for v, m in mine.items()},
+            edge_reserve=arrows,
         ).layout
     else:
-        layout = lay.lay_out(root, precision=precision, reserve=reserve, timeout=timeout)
+        layout = lay.lay_out(
+            root, precision=precision, reserve=reserve, edge_reserve=arrows, timeout=timeout
+        )
     look = lay.default_look(layout)
     for nid, rows in look.text.items():
         rows["data"] = "data"
@@ -468,6 +475,7 @@ def _numbers(
     events: list[list[list[Any]]] = [[] for _ in order]
     events[-1].append([seed_step, fmt(1.0), 0, 0, ""])
     contrib: dict[int, str] = {}
+    card: dict[int, list[str]] = {}
     edge_step: dict[int, int] = {}
     for i in reversed(ops):
         s = len(steps)
@@ -488,7 +496,9 @@ def _numbers(
             part = local * grad[i]
             grad[e.child] += part
             received[e.child] += 1
-            contrib[k] = f"{_factor(fmt(local))} × {_factor(fmt(grad[i]))} = {fmt(part)}"
+            product = f"{_factor(fmt(local))} × {_factor(fmt(grad[i]))}"
+            contrib[k] = f"{product} = {fmt(part)}"
+            card[k] = [product, f"= {fmt(part)}"]  # the same, on the arrow: two short lines
             edge_step[k] = s
             more = needed[e.child] - received[e.child]
             note = f"+{more} more to come" if more else ""
@@ -621,6 +631,7 @@ def _numbers(
         if not practise_only:
             row["step"] = edge_step.get(k, -1)
             row["contrib"] = contrib.get(k, "")
+            row["card"] = card.get(k, [])
         edge_rows.append(row)
     if practise_only:  # a worksheet: no gradient, no backward step that would show one
         steps = steps[:seed_step]
@@ -680,7 +691,7 @@ def _chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
         f"{html.escape(format_number(top, precision))}</text>"
         f'<text x="{width - pad}" y="{height - 8}" class="tick" text-anchor="end">step '
         f"{len(errors) - 1}</text>"
-        f'<text x="{pad}" y="{height - 8}" class="tick">0</text>'
+        f'<text x="{pad}" y="{height - 8}" class="tick">step 0</text>'
         f'<circle id="chart-dot" cx="{pts[0][0]:.1f}" cy="{pts[0][1]:.1f}" r="6"/></svg>'
     )
     return {"svg": svg, "dots": [[round(x, 1), round(y, 1)] for x, y in pts]}
@@ -798,6 +809,13 @@ def to_html(
         max(len(d) for snap in snapshots for d in snap["d"]),
         max(len(g) for snap in snapshots for g in snap["g"]),
     )
+    data = _numbers(root, order, edges, names, precision, practise_only)
+    # every text an arrow will show: its local derivative in each state, its contribution's
+    # card (two lines: local × upstream, = contribution)
+    arrows = {
+        row["id"]: [snap["l"][k] for snap in snapshots] + ["\n".join(row.get("card", []))]
+        for k, row in enumerate(data["edges"])
+    }
     lay = _shared_layout() if rankdir == "LR" else None  # the shared layout is left to right
     if lay is not None:
         svg = _shared_svg(
@@ -806,6 +824,7 @@ def to_html(
             order,
             names,
             snapshots,
+            arrows,
             precision=precision,
             lesson=_lesson,
             timeout=timeout,
@@ -826,7 +845,6 @@ def to_html(
         )
         # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
         view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3}
-    data = _numbers(root, order, edges, names, precision, practise_only)
     data["view"] = view
     heading = title if title is not None else f"Backpropagation through {names[-1]}"
     data["title"] = heading
@@ -906,6 +924,15 @@ def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> st
 <button type="button" id="mode-practise" aria-pressed="false">Practise</button>
 <button type="button" id="mode-train" aria-pressed="false" hidden>Train</button>
 </nav>
+</header>
+<div class="toolbar">
+<div id="stepper" class="stepper">
+<button type="button" id="prev" aria-label="previous step">◀ prev</button>
+<button type="button" id="play" aria-label="play">▶ play</button>
+<button type="button" id="next" aria-label="next step">next ▶</button>
+<input type="range" id="slider" min="0" max="0" value="0" aria-label="step">
+<span id="step-count" aria-live="polite"></span>
+</div>
 <div class="view">
 <button type="button" id="zoom-in" aria-label="zoom in">+</button>
 <button type="button" id="zoom-out" aria-label="zoom out">−</button>
@@ -913,13 +940,6 @@ def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> st
 <button type="button" id="zoom-read" aria-label="zoom to a readable size">readable</button>
 <button type="button" id="fullscreen" aria-label="full screen">full screen</button>
 </div>
-</header>
-<div id="stepper" class="stepper">
-<button type="button" id="prev" aria-label="previous step">◀ prev</button>
-<button type="button" id="play" aria-label="play">▶ play</button>
-<button type="button" id="next" aria-label="next step">next ▶</button>
-<input type="range" id="slider" min="0" max="0" value="0" aria-label="step">
-<span id="step-count" aria-live="polite"></span>
 </div>
 <main>
 <div id="stage" class="stage" aria-label="gradient graph: drag to pan, wheel to zoom">

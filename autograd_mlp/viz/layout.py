@@ -315,8 +315,9 @@ def lay_out(
     Each Value box has the rows label, data, grad (and note, when ``reserve`` gives one), each
     as wide as the widest text ``reserve[value][row]`` lists for it (besides the default texts),
     so no later picture needs more room. ``edge_reserve`` does the same for arrows' labels
-    (by edge id). Inputs come first, top to bottom in order (x1, x2, x3); in a neuron's box its
-    weights are stacked in order (w1, w2, w3, then b).
+    (by edge id; a text with line breaks reserves as many rows as it has lines). Inputs come
+    first, top to bottom in order (x1, x2, x3); in a neuron's box its weights are stacked in
+    order (w1, w2, w3, then b).
     """
     if not isinstance(root, Value):
         raise TypeError(f"lay_out expects a Value, got {type(root).__name__}")
@@ -361,8 +362,9 @@ def lay_out(
             label_box = None
             if _shows_local(v, k, clusters):
                 candidates = [format_number(v._local[k], precision), *edge_reserve.get(eid, ())]
-                lw = max(text_width(t) for t in candidates) * SLACK + 4
-                label_box = (math.ceil(lw), LINE)
+                lines = [t.split("\n") for t in candidates]
+                lw = max(text_width(t) for rows in lines for t in rows) * SLACK + 4
+                label_box = (math.ceil(lw), LINE * max(len(rows) for rows in lines))
             edges.append((eid, f"v{index[child]}", f"op{i}", label_box))
         edges.append((f"e{i}_out", f"op{i}", f"v{i}", None))
     source = _layout_dot(order, index, clusters, sizes, edges)
@@ -734,12 +736,14 @@ def _scene(layout: Layout, look: Look) -> list[tuple[str, str, list[_Shape]]]:
         text = look.edge_text.get(e.id)
         if e.label is not None and text and f"{e.id}-label" not in look.hidden:
             lx, ly, lw, lh = e.label
+            # the white patch under the number is cut to the number: the box reserved for the
+            # longest text this arrow shows in any view (the page's contribution cards) may be
+            # much larger, and would break the line for nothing
+            pw = min(lw, text_width(text, bold=hot) * SLACK + 4)
+            ph = min(lh, LINE)
+            patch = dict(x=lx + (lw - pw) / 2, y=ly + (lh - ph) / 2, w=pw, h=ph)
             shapes.append(
-                _Shape(
-                    "rect",
-                    e.id,
-                    dict(x=lx, y=ly, w=lw, h=lh, r=3, fill="white", stroke="none", sw=0),
-                )
+                _Shape("rect", e.id, dict(**patch, r=3, fill="white", stroke="none", sw=0))
             )
             shapes.append(
                 _Shape(

@@ -76,56 +76,81 @@
       // a local derivative is known once the forward pass has computed its operation
       if (state.mode === "step" && N[E[k].to].dataStep > s) text = "";
       const live = state.mode === "step" && E[k].step === s;
-      if (live) text = E[k].contrib;
-      setText(E[k].id + "-label", text);
       mark(E[k].id, "live", live);
-      anchor(k, live);
+      anchor(k, live, live ? E[k].contrib : text);
     }
   }
 
-  // A contribution is longer than the local derivative the label was laid out for: it is
-  // written to end where that number ended, so it grows away from the operation it points at.
-  const labelEnds = {};
-  function anchor(k, live) {
+  // Each arrow's number sits on a white patch over its line. On the shared layout the patch
+  // is a box reserved for the largest text the arrow will show: a live arrow's contribution,
+  // written as a card of two lines, "local × upstream" over "= contribution", centred where
+  // the number was, so that it covers no box. The patch is cut to the text shown: an arrow
+  // whose number is not known yet is drawn unbroken. (Graphviz's own layout reserves no such
+  // room: there the contribution is one line that ends where the local derivative ended, so it
+  // grows away from the operation.)
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const labelAt = {};
+  function anchor(k, live, text) {
     const t = $(E[k].id + "-label");
     if (!t) return;
-    if (!(k in labelEnds)) {
-      labelEnds[k] = [t.getAttribute("x"), t.getAttribute("text-anchor"), t.getBBox()];
-    }
-    const [x, how, box] = labelEnds[k];
     const g = $(E[k].id);
-    let card = $(E[k].id + "-card");
-    if (live) {
-      t.setAttribute("text-anchor", "end");
-      t.setAttribute("x", String(box.x + box.width));
-      g.parentNode.appendChild(g); // drawn last: no other arrow or box covers its numbers
-      // a card behind the text, so that it reads clearly over whatever it overlaps
-      if (!card) {
-        card = document.createElementNS("http://www.w3.org/2000/svg", "rect");
-        card.id = E[k].id + "-card";
-        card.setAttribute("class", "card");
-        t.parentNode.insertBefore(card, t);
+    if (!(k in labelAt)) {
+      const before = t.previousElementSibling;
+      const reserved = before && before.tagName === "rect" ? before : null;
+      let patch = reserved;
+      if (!patch) {
+        patch = document.createElementNS(SVGNS, "rect");
+        t.parentNode.insertBefore(patch, t);
       }
-      const b = t.getBBox();
-      card.setAttribute("x", String(b.x - 3));
-      card.setAttribute("y", String(b.y - 1));
-      card.setAttribute("width", String(b.width + 6));
-      card.setAttribute("height", String(b.height + 2));
-      card.setAttribute("rx", "3");
-    } else {
-      t.setAttribute("text-anchor", how || "start");
-      t.setAttribute("x", x);
-      if (card) card.remove();
+      patch.id = E[k].id + "-card";
+      patch.setAttribute("rx", "3");
+      labelAt[k] = [t.getAttribute("x"), t.getAttribute("text-anchor"), t.getBBox(), reserved];
     }
+    const [x, how, box, reserved] = labelAt[k];
+    const patch = $(E[k].id + "-card");
+    if (live) g.parentNode.appendChild(g); // drawn last: no other arrow or box covers it
+    const card = live && reserved ? E[k].card || [] : [];
+    if (card.length === 2) {
+      if (t.childElementCount !== 2 || t.textContent !== card.join("")) {
+        t.replaceChildren();
+        card.forEach((line, n) => {
+          const span = document.createElementNS(SVGNS, "tspan");
+          span.setAttribute("x", x);
+          span.setAttribute("dy", n === 0 ? "-0.65em" : "1.3em");
+          span.textContent = line;
+          t.append(span);
+        });
+      }
+    } else if (t.childElementCount || t.textContent !== text) {
+      t.textContent = text;
+    }
+    if (!reserved) {
+      t.setAttribute("text-anchor", live ? "end" : how || "start");
+      t.setAttribute("x", live ? String(box.x + box.width) : x);
+    }
+    patch.classList.toggle("card", live);
+    if (!t.textContent || (!reserved && !live)) {
+      patch.setAttribute("display", "none");
+      return;
+    }
+    const b = t.getBBox();
+    patch.removeAttribute("display");
+    patch.setAttribute("x", String(b.x - 3));
+    patch.setAttribute("y", String(b.y - 1));
+    patch.setAttribute("width", String(b.width + 6));
+    patch.setAttribute("height", String(b.height + 2));
   }
-  for (let k = 0; k < E.length; k++) anchor(k, false); // measured as Graphviz drew them
+  for (let k = 0; k < E.length; k++) {
+    const t = $(E[k].id + "-label");
+    anchor(k, false, t ? t.textContent : ""); // measured as it was drawn
+  }
 
   // -- step through ---------------------------------------------------------------------------
   function showStep() {
     clearMarks();
     const st = D.steps[state.step];
     if (st.node !== null) for (const id of nodeIds(st.node)) mark(id, "active", true);
-    if (st.node !== null && view.follow) focus(st.node, st.phase === "backward");
+    if (st.node !== null && view.follow) focus(st.node, N[st.node].isOp);
     setText("caption", st.caption);
     setText("step-count", "step " + state.step + " of " + (D.steps.length - 1));
     const detail = $("detail");
@@ -467,25 +492,47 @@
       return;
     }
     const st = D.steps[state.step];
-    focus(st.node === null ? st.focus || 0 : st.node, st.phase === "backward");
+    if (st.node === null) focus(st.focus || 0, false);
+    else focus(st.node, N[st.node].isOp);
   }
-  // Where each node's centre is on the canvas at scale 1, measured once before any zoom (a
-  // measurement during the camera's animated move would be off).
-  const centres = {};
+  // Where each node's box is on the canvas at scale 1 ([left, top, right, bottom]), measured
+  // once before any zoom (a measurement during the camera's animated move would be off).
+  const boxes = {};
   canvas.style.transform = "none";
   {
     const c = canvas.getBoundingClientRect();
     for (const g of svg.querySelectorAll("g.node")) {
       const r = g.getBoundingClientRect();
-      centres[g.id] = [r.left - c.left + r.width / 2, r.top - c.top + r.height / 2];
+      boxes[g.id] = [r.left - c.left, r.top - c.top, r.right - c.left, r.bottom - c.top];
     }
   }
+  // The camera looks at node i (its operation, for a step through it): at the operation with
+  // the boxes it reads and writes where they fit on the stage, else at the node alone; and
+  // never so far that the drawing's edge comes into view while more of it lies beyond the
+  // other side.
   function focus(i, onOp) {
-    const at = (onOp && centres["op" + i]) || centres["v" + i];
-    if (!at) return;
-    view.x = stage.clientWidth / 2 - at[0] * view.scale;
-    view.y = stage.clientHeight / 2 - at[1] * view.scale;
+    const main = (onOp && boxes["op" + i]) || boxes["v" + i];
+    if (!main) return;
+    let all = main;
+    if (onOp) {
+      for (const id of ["v" + i, ...N[i].into.map((k) => "v" + E[k].from)]) {
+        const b = boxes[id];
+        if (b) all = [Math.min(all[0], b[0]), Math.min(all[1], b[1]),
+          Math.max(all[2], b[2]), Math.max(all[3], b[3])];
+      }
+    }
+    view.x = look(main[0], main[2], all[0], all[2], stage.clientWidth, box.width);
+    view.y = look(main[1], main[3], all[1], all[3], stage.clientHeight, box.height);
     applyView();
+  }
+  // The offset along one axis that centres [lo, hi] (else [a, b]) in room, kept in bounds.
+  function look(a, b, lo, hi, room, size) {
+    const s = view.scale;
+    const drawn = size * unit * s;
+    if (drawn <= room) return (room - drawn) / 2;
+    const fits = (hi - lo) * s <= room - 40;
+    const at = fits ? (lo + hi) / 2 : (a + b) / 2;
+    return Math.min(0, Math.max(room - drawn, room / 2 - at * s));
   }
   function zoom(factor, cx, cy) {
     const x = cx === undefined ? stage.clientWidth / 2 : cx;
