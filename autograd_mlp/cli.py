@@ -147,13 +147,15 @@ def _add_demo(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         "demo",
         help="run the main job: the lesson's 3–2–2 network checked, trained, drawn and explained",
         description=(
-            "Run the main job: the lesson's 3–2–2 network (gradients from backward next to "
-            "central differences, then gradient descent to a target error), an MLP trained on "
-            "two moons, and a folder of teaching material: the worked example, the lesson's "
-            "gradient graph with a weight's chain-rule paths, the network diagram, the backward "
-            "pass as a GIF, a worksheet with its answer key, the training plot and the saved "
-            "model (loaded back and re-scored as a check). Files whose tool is missing (Graphviz, "
-            "matplotlib, Pillow) are skipped with a note."
+            "Run the main job: the lesson's network, the 3–2–2 one unless --lesson gives "
+            "another (gradients from backward next to central differences, then gradient "
+            "descent to a target error), an MLP trained on two moons, and a folder of teaching "
+            "material: the worked example, the lesson's gradient graph with a weight's "
+            "chain-rule paths, the network diagram, the backward pass as slides (PDF) and a "
+            "GIF, a worksheet with its answer key, the lesson's page for the browser, how big "
+            "the learning constant may be, the training plot and the saved model (loaded back "
+            "and re-scored as a check). Files whose tool is missing (Graphviz, matplotlib, "
+            "Pillow) are skipped with a note."
         ),
         epilog=f"example: autograd-mlp demo --out {DEFAULT_OUT}   (add --quick for a fast run)",
     )
