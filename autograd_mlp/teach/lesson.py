@@ -58,14 +58,11 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from .._files import write_atomic
 from ..engine import CONST, Value
 from ..nn import MLP
-
-if TYPE_CHECKING:
-    from ..viz.html import HtmlPage
 
 __all__ = [
     "Lesson",
@@ -359,10 +356,12 @@ class Lesson:
             title=data.get("title", ""),
         )
 
-    def to_html(self, **options: Any) -> HtmlPage:
+    def to_html(self, **options: Any) -> str:
         """This lesson's page, to step through, question, practise and train in a browser
         (`autograd_mlp.viz.html.lesson_page`, whose options it takes: ``steps``, ``lr``,
-        ``target``, ``precision``, ``title``). Save it with ``save(page, "lesson.html")``."""
+        ``target``, ``precision``, ``title``): an `HtmlPage`, a str that displays itself in
+        Jupyter. Save it with ``save(page, "lesson.html")``. (Typed as str: viz imports this
+        module, so this one names viz's types only inside its functions.)"""
         from ..viz.html import lesson_page
 
         return lesson_page(self, **options)
@@ -370,7 +369,9 @@ class Lesson:
     def _repr_html_(self) -> str:
         # In Jupyter a lesson shows its page inline, in an <iframe srcdoc=...>: it keeps
         # working in an exported notebook with no kernel (HtmlPage._repr_html_).
-        return self.to_html()._repr_html_()
+        from ..viz.html import lesson_page
+
+        return lesson_page(self)._repr_html_()
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the lesson as JSON to ``path`` (atomically: a failed write changes nothing)."""
