@@ -411,12 +411,13 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
         help="print the lesson's worked example step by step (3–2–2 network, one training step)",
         description=(
             "The classic backprop lesson, with the project's documented numbers or a lesson of "
-            "your own (--lesson FILE: one hidden layer, any sizes, activations and error "
-            "convention): forward pass, "
-            "error, gradients of W2 and b2, gradients of W1 and b1 as sums over two paths and "
-            "again layer by layer (backpropagation's δ recursion, with the count of "
-            "multiplications that makes it cheaper), the update W' = W − a·∂E/∂W, then the "
-            "error after more steps and the step at which a target error is reached."
+            "your own (--lesson FILE: any number of layers, sizes, activations and error "
+            "convention): the forward pass layer by layer, the error, the output layer's "
+            "gradients, each hidden layer's gradients as sums over paths (two for a weight of "
+            "the 3–2–2 example) and again layer by layer (backpropagation's δ recursion, with "
+            "the count of multiplications that makes it cheaper), the update "
+            "W' = W − a·∂E/∂W, then the error after more steps and the step at which a target "
+            "error is reached."
         ),
         epilog="example: autograd-mlp explain --format latex --latex-wrapper beamer > slides.tex\n"
         "also:    autograd-mlp explain --format markdown > docs/worked-example.md",

@@ -525,15 +525,18 @@ def test_cli_takes_a_lesson_file(tmp_path: Path) -> None:
             {"activation": "linear", "weights": [[0.5]], "biases": [0.0]},
         ],
     )
-    deep_path = deep.save(tmp_path / "deep.json")
+    deep_path = deep.save(tmp_path / "deep.json")  # two hidden layers: explained too
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["explain", "--lesson", str(deep_path), "--steps", "2"]) == 0
+    assert out.getvalue() == worked_example(lesson=deep, steps=2)
+    assert "two hidden layers" in out.getvalue() and "δ(L1.N1) = " in out.getvalue()
     bad = tmp_path / "bad.json"
     bad.write_text('{"inputs": [1], "targets": [1], "layers": [], "error": "sum"}', "utf-8")
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        assert main(["explain", "--lesson", str(deep_path)]) == 2
         assert main(["explain", "--lesson", str(bad)]) == 2
-    assert "one hidden layer" in err.getvalue() and "this lesson has 3 layers" in err.getvalue()
-    assert "layers" in err.getvalue().splitlines()[1]
+    assert "layers" in err.getvalue().splitlines()[0]
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
