@@ -85,6 +85,8 @@ def _cropped(body: str) -> list[str]:
 
 _HEADING = re.compile(r"^\\(section|subsection)\*\{(.*)\}\s*$")
 FRAME_HEIGHT = 190.0  # pt of a 16:9 frame's body (9 cm tall, less the title), with a margin
+TITLE_CHARS = 72  # characters of a frame title that fit on its one line
+TITLE_LINE = 16.0  # pt that a second line of the title takes from the body
 
 
 def _units(lines: list[str]) -> list[tuple[float, list[str]]]:
@@ -129,8 +131,10 @@ def _frames(body: str, title: str) -> list[str]:
     for heading, lines in sections:
         frames: list[list[str]] = [[]]
         used = 0.0
+        # a title longer than a line (with " (continued)") takes a second line of the frame
+        room = FRAME_HEIGHT - (TITLE_LINE if len(heading) + 12 > TITLE_CHARS else 0.0)
         for height, block in _units(lines):
-            if frames[-1] and used + height > FRAME_HEIGHT:
+            if frames[-1] and used + height > room:
                 frames.append([])
                 used = 0.0
             frames[-1] += [*block, ""]

@@ -1421,12 +1421,12 @@ def _tex(s: str) -> str:
     s = _PARTIAL.sub(
         lambda m: "\x00frac{\x00partial " + m.group(1) + "}{\x00partial " + m.group(2) + "}", s
     )
+    s = s.replace("²", "^{2}")  # first: y1² is y_{1}^{2} (a label ends before a ^)
     s = _LABEL.sub(lambda m: _tex_label(m.group()), s)
     s = re.sub(r"\btanh\b", "\x00tanh ", s)  # upright function names, not t·a·n·h
     s = re.sub(r"\brelu\b", "\x00operatorname{relu}", s)
     s = re.sub(r"e\^\(([^)]*)\)", r"e^{\1}", s)
     for a, b in (
-        ("²", "^{2}"),
         ("·", " \x00cdot "),
         ("−", "-"),
         ("σ", "\x00sigma"),
@@ -1494,19 +1494,66 @@ def _tex_prose(s: str) -> str:
 
 
 TABLE_ROWS = 11  # longer tables are set as two halves side by side, to fit a slide
+WIDE_TABLE_ROWS = 7  # rows of a half of a table wider than two columns, in a piece of it
+DISPLAY_ROWS = 6  # longer displays are continued in another one, to fit a slide
+
+
+ROW_WIDTH = 90  # the widest row (by `_width`) that fits an A4 page and a 16:9 slide
+_FRACTION = re.compile(r"∂(\S+?)/∂(\S+?)(?=\s|$|·)")
+
+
+_NODE_LABEL = re.compile(r"L\d+\.N\d+(?:\.[a-z]+\d*)?")
+
+
+def _width(s: str) -> int:
+    """How wide a line of our math is once set, roughly, in characters: a label such as
+    L1.N1.w1 (set upright) is 15 % wider than its characters, a fraction ∂A/∂B as wide as its
+    wider part, a · as two characters (measured against pdflatex's widths at 10 and 11 pt)."""
+    s = _NODE_LABEL.sub(lambda m: "x" * round(1.15 * len(m.group())), s)
+    s = _FRACTION.sub(lambda m: "x" * (max(len(m.group(1)), len(m.group(2))) + 1), s)
+    return len(s) + s.count("·")
+
+
+def _pieces(step: str, room: int) -> list[str]:
+    """``step`` cut into rows no wider than ``room`` where it can be: a term of its sum goes on
+    the row before if the whole term fits there, else it starts a row; a term wider than a
+    row is cut between its factors. A row after the first starts with the operator it was cut
+    at (``+ …`` or ``· …``)."""
+    if _width(step) <= room:
+        return [step]
+    pieces: list[str] = []
+    for n, term in enumerate(step.split(" + ")):
+        if n and _width(f"{pieces[-1]} + {term}") <= room:
+            pieces[-1] += f" + {term}"
+            continue
+        first, *factors = term.split("·")
+        row = f"+ {first}" if n else first
+        for factor in factors:
+            if _width(f"{row}·{factor}") <= room:
+                row += f"·{factor}"
+            else:
+                pieces.append(row)
+                row = f"· {factor}"
+        pieces.append(row)
+    return pieces
 
 
 def _eq_rows(eqs: list[tuple[str, str]]) -> list[list[str]]:
-    """An equation block as displays of aligned rows: one display per left-hand side, and one
-    row per ``= step`` so that no row is wider than a page (a display cannot break itself)."""
+    """An equation block as displays of aligned rows: one display per left-hand side, one
+    row per ``= step`` so that no row is wider than a page (a display cannot break itself),
+    and a step wider than `ROW_WIDTH` continued on further rows (`_pieces`)."""
     displays: list[list[str]] = []
+    room = ROW_WIDTH
     for lhs, rhs in eqs:
-        steps = rhs.split(" = ")
+        own_row = _width(lhs) > ROW_WIDTH // 2  # a wide lhs (a sum) on a row of its own
         if lhs:
-            displays.append([f"{_tex(lhs)} &= {_tex(steps[0])}"])
-        else:
-            displays[-1].append(f"&= {_tex(steps[0])}")
-        displays[-1] += [f"&= {_tex(step)}" for step in steps[1:]]
+            displays.append([f"&{_tex(lhs)}"] if own_row else [])
+            room = ROW_WIDTH - 4 - (0 if own_row else _width(lhs))  # 4: "= " and a \quad
+        for step in rhs.split(" = "):
+            first, *rest = _pieces(step, room)
+            start = f"{_tex(lhs)} &= " if lhs and not displays[-1] else "&= "
+            displays[-1].append(start + _tex(first))
+            displays[-1] += [r"&\quad " + _tex(piece) for piece in rest]
     return displays
 
 
@@ -1534,22 +1581,31 @@ def _write_latex(blocks: list[Block]) -> str:
         elif kind == "p":
             out += [_tex_prose(str(body)), ""]
         elif kind == "eq":
-            for rows in _eq_rows(body):  # type: ignore[arg-type]
-                out += [r"\[", r"\begin{aligned}"]
-                out += [line + r" \\" for line in rows[:-1]] + [rows[-1]]
-                out += [r"\end{aligned}", r"\]"]
+            for display in _eq_rows(body):  # type: ignore[arg-type]
+                # a display cannot break across slides: a long one is continued in the next
+                for start in range(0, len(display), DISPLAY_ROWS):
+                    rows = display[start : start + DISPLAY_ROWS]
+                    out += [r"\[", r"\begin{aligned}"]
+                    out += [line + r" \\" for line in rows[:-1]] + [rows[-1]]
+                    out += [r"\end{aligned}", r"\]"]
             out.append("")
         elif kind == "table":
             table: list[list[str]] = body  # type: ignore[assignment]
             head, rest = table[0], table[1:]
             if len(rest) <= TABLE_ROWS:
                 out += [*_tabular(table), ""]
-            else:
-                half = (len(rest) + 1) // 2
+                continue
+            # Two halves side by side, and a longer table in pieces that fit a slide: the
+            # halves of a table of more than two columns are too wide for a slide side by
+            # side, so there they stack, and a piece has only 2·WIDE_TABLE_ROWS rows.
+            piece = 2 * (TABLE_ROWS if len(head) <= 2 else WIDE_TABLE_ROWS)
+            for start in range(0, len(rest), piece):
+                part = rest[start : start + piece]
+                half = (len(part) + 1) // 2
                 out += [r"\begin{center}"]
-                out += _tabular([head, *rest[:half]])
-                out += [r"\quad"]
-                out += _tabular([head, *rest[half:]])
+                out += _tabular([head, *part[:half]])
+                if part[half:]:
+                    out += [r"\quad", *_tabular([head, *part[half:]])]
                 out += [r"\end{center}", ""]
     return "\n".join(out).rstrip() + "\n"
 
