@@ -1,5 +1,6 @@
-"""Random lessons for the tests: one hidden layer, random sizes, activations, numbers and error
-convention (seeded, so a failure names the lesson that caused it)."""
+"""Random lessons for the tests: random sizes, activations, numbers and error convention (seeded,
+so a failure names the lesson that caused it), with one hidden layer unless asked for another
+number of layers of weights."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ import random
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, Lesson
 
 
-def random_lesson(seed: int) -> Lesson:
+def random_lesson(seed: int, depth: int = 2) -> Lesson:
+    """``depth`` layers of weights: 1 is no hidden layer, 2 one hidden layer (the lessons
+    below), 3 two hidden layers..."""
     rng = random.Random(seed)
-    sizes = [rng.randint(2, 3), rng.randint(2, 3), rng.randint(1, 2)]
+    # drawn in this order (inputs, hidden layers, outputs): the one-hidden-layer lessons below
+    # keep the numbers they had before lessons could have other depths
+    sizes = [rng.randint(2, 3)]
+    sizes += [rng.randint(2, 3) for _ in range(depth - 1)]
+    sizes.append(rng.randint(1, 2))
 
     def num() -> float:
         return round(rng.uniform(-1.0, 1.0), 1) or 0.3
@@ -36,3 +43,14 @@ def random_lesson(seed: int) -> Lesson:
 
 LESSONS = [DEFAULT_LESSON, random_lesson(1), random_lesson(2), random_lesson(3)]
 LESSON_IDS = ["default", "random1", "random2", "random3"]
+
+# Other depths: no hidden layer (one layer of weights), two and three hidden layers. The seeds
+# are chosen so that together they have every activation, in hidden and output layers, and
+# every error convention (tests/test_worked.py checks that they do).
+_OTHER = [(1, 2), (1, 3), (1, 5), (1, 10), (3, 2), (3, 4), (3, 7), (3, 14), (4, 1)]  # depth, seed
+SHALLOW = [random_lesson(seed, depth) for depth, seed in _OTHER if depth == 1]
+DEEP = [random_lesson(seed, depth) for depth, seed in _OTHER if depth > 1]
+SHAPES = LESSONS + SHALLOW + DEEP
+SHAPE_IDS = LESSON_IDS + [
+    "-".join(map(str, random_lesson(seed, depth).sizes)) + f"-seed{seed}" for depth, seed in _OTHER
+]

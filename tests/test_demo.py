@@ -453,3 +453,56 @@ def test_demo_runs_a_lesson_with_one_output_neuron(tmp_path: Path) -> None:
     grad = f"{params['L1.N1.w1'].grad:.4f}".replace("-", "−")
     assert f"= the product along the one red path = {grad}" in svg
     assert "path 1" in svg and "path 2" not in svg and "red paths" not in svg
+
+
+_NO_HIDDEN_LAYER = {  # 2–1: one sigmoid output, E = ½·(t − y)²
+    "inputs": [1.0, -0.5],
+    "targets": [1.0],
+    "layers": [{"activation": "sigmoid", "weights": [[0.3, 0.8]], "biases": [0.1]}],
+    "learning_rate": 0.5,
+    "error": "half",
+}
+_TWO_HIDDEN_LAYERS = {  # 3–2–2–1: sigmoid, then tanh, then a linear output
+    "inputs": [1.0, 0.5, -1.0],
+    "targets": [0.5],
+    "layers": [
+        {
+            "activation": "sigmoid",
+            "weights": [[0.1, -0.2, 0.3], [0.4, 0.2, -0.5]],
+            "biases": [0.1, -0.1],
+        },
+        {"activation": "tanh", "weights": [[0.3, -0.6], [0.5, 0.2]], "biases": [0.0, 0.1]},
+        {"activation": "linear", "weights": [[0.7, -0.4]], "biases": [0.05]},
+    ],
+    "learning_rate": 0.1,
+}
+
+
+@pytest.mark.parametrize("data", [_NO_HIDDEN_LAYER, _TWO_HIDDEN_LAYERS], ids=["2-1", "3-2-2-1"])
+def test_demo_runs_a_lesson_with_no_or_two_hidden_layers(
+    tmp_path: Path, data: dict[str, object]
+) -> None:
+    """Every file is written, nothing skipped, and the worked example is this lesson's, with
+    the engine's numbers: E, and δ of every neuron (∂E/∂z from backward())."""
+    for module in ("pygraphviz", "matplotlib", "PIL"):
+        needs(module)
+    from autograd_mlp.engine import topological_order
+    from autograd_mlp.teach.lesson import Lesson
+
+    lesson = Lesson.from_dict(data)
+    result = run_demo(tmp_path / "out", "--lesson", str(lesson.save(tmp_path / "mine.json")))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in result.folder.iterdir()) == sorted(FILES)
+    for name in FILES:
+        assert (result.folder / name).stat().st_size > 0, name
+    assert "skipped" not in "\n".join(summary_of(result.out)).replace("0 skipped", "")
+
+    text = (result.folder / "worked-example.md").read_text(encoding="utf-8")
+    shape = "–".join(str(n) for n in lesson.sizes)
+    assert f"# The worked example: one training step of a {shape} network" in text
+    _, _, error = lesson.backward()
+    assert f"= {error.data:.4f}".replace("-", "−") in text
+    for v in topological_order(error):
+        if v.label.endswith(".z"):
+            delta = f"{v.grad:.4f}".replace("-", "−")
+            assert re.search(rf"δ\({re.escape(v.label[:-2])}\) = .*= {delta}$", text, re.M), v

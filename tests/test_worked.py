@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
+import random
 import re
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograd_mlp.cli import main
+from autograd_mlp.engine import Value, topological_order
 from autograd_mlp.teach.lesson import (
     LESSON_B1,
     LESSON_B2,
@@ -30,6 +33,7 @@ from autograd_mlp.teach.lesson import (
 )
 from autograd_mlp.teach.naming import round_half_away
 from autograd_mlp.teach.worked import (
+    MAX_PATHS_LISTED,
     compute_worked_example,
     multiplication_counts,
     worked_example,
@@ -37,7 +41,7 @@ from autograd_mlp.teach.worked import (
 )
 from tests.conftest import needs
 from tests.latex_tools import compile_latex, pdf_page_sizes
-from tests.lessons import LESSON_IDS, LESSONS
+from tests.lessons import DEEP, LESSON_IDS, LESSONS, SHALLOW, SHAPE_IDS, SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "worked-example.md"
@@ -425,60 +429,62 @@ def test_latex_rounded_and_fragment(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 
 
-def _plain_error(
-    lesson: Lesson, w1: list[list[float]], b1: list[float], w2: list[list[float]], b2: list[float]
-) -> float:
-    """E of the lesson with these weights, in plain floats (no engine)."""
+Layers = list[tuple[list[list[float]], list[float]]]  # each layer's weights and biases
+
+
+def _plain_error(lesson: Lesson, layers: Layers) -> float:
+    """E of the lesson with these weights and biases, in plain floats (no engine)."""
     act = {
         "sigmoid": sig,
         "tanh": math.tanh,
         "relu": lambda z: max(0.0, z),
         "linear": lambda z: z,
     }
-    f1, f2 = (act[layer.activation] for layer in lesson.layers)
-    x, t = lesson.inputs, lesson.targets
-    h = [f1(sum(w * xi for w, xi in zip(row, x)) + b) for row, b in zip(w1, b1)]
-    y = [f2(sum(w * hj for w, hj in zip(row, h)) + b) for row, b in zip(w2, b2)]
-    squares = sum((tk - yk) ** 2 for tk, yk in zip(t, y))
-    return {"sum": squares, "half": 0.5 * squares, "mean": squares / len(y)}[lesson.error]
+    h = list(lesson.inputs)
+    for spec, (w, b) in zip(lesson.layers, layers):
+        f = act[spec.activation]
+        h = [f(sum(wi * hi for wi, hi in zip(row, h)) + bj) for row, bj in zip(w, b)]
+    squares = sum((tk - yk) ** 2 for tk, yk in zip(lesson.targets, h))
+    return {"sum": squares, "half": 0.5 * squares, "mean": squares / len(h)}[lesson.error]
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+@pytest.mark.parametrize("lesson", SHAPES, ids=SHAPE_IDS)
 def test_a_lessons_gradients_both_ways_match_central_differences(lesson: Lesson) -> None:
     ex = compute_worked_example(lesson=lesson, steps=3)
-    w1 = [list(r) for r in lesson.layers[0].weights]
-    b1 = list(lesson.layers[0].biases)
-    w2 = [list(r) for r in lesson.layers[1].weights]
-    b2 = list(lesson.layers[1].biases)
-    params = (w1, b1, w2, b2)
-    assert ex.error == pytest.approx(_plain_error(lesson, *params), rel=1e-12)
+    layers = [([list(r) for r in spec.weights], list(spec.biases)) for spec in lesson.layers]
+    assert ex.error == pytest.approx(_plain_error(lesson, layers), rel=1e-12)
 
     def numeric(get: list[float], i: int) -> float:
         eps = 1e-6
         old = get[i]
         get[i] = old + eps
-        up = _plain_error(lesson, *params)
+        up = _plain_error(lesson, layers)
         get[i] = old - eps
-        down = _plain_error(lesson, *params)
+        down = _plain_error(lesson, layers)
         get[i] = old
         return (up - down) / (2 * eps)
 
-    for j, row in enumerate(w1):
-        for i in range(len(row)):
-            expected = numeric(row, i)
-            assert ex.grad_w1[j][i] == pytest.approx(expected, abs=1e-7)  # over paths
-            assert ex.rec_w1[j][i] == pytest.approx(expected, abs=1e-7)  # layer by layer
-        assert ex.delta_hidden[j] == pytest.approx(numeric(b1, j), abs=1e-7)
-    for k, row in enumerate(w2):
-        for j in range(len(row)):
-            assert ex.grad_w2[k][j] == pytest.approx(numeric(row, j), abs=1e-7)
-        assert ex.delta_out[k] == pytest.approx(numeric(b2, k), abs=1e-7)  # δₖ = ∂E/∂bₖ
+    for li, (w, b) in enumerate(layers):
+        for j, row in enumerate(w):
+            for i in range(len(row)):
+                expected = numeric(row, i)
+                assert ex.grads_w[li][j][i] == pytest.approx(expected, abs=1e-7)  # over paths
+                assert ex.rec_w[li][j][i] == pytest.approx(expected, abs=1e-7)  # layer by layer
+            assert ex.deltas[li][j] == pytest.approx(numeric(b, j), abs=1e-7)  # δ = ∂E/∂b
     text = worked_example(lesson=lesson, steps=3)
     assert f"learning constant a = {lesson.learning_rate:g}" in text
-    assert "6. The same gradients layer by layer" in text and "over the paths" in text
+    if len(layers) > 1:
+        assert "The same gradients layer by layer" in text and "over the paths" in text
+    else:  # no hidden layer: the one path per weight is all of it, with the output's δ
+        assert "There is no hidden layer, so this is the whole backward pass" in text
+        assert "layer by layer (backpropagation)" not in text and "δ(L1.N1) = " in text
 
 
-@pytest.mark.parametrize("lesson", LESSONS[1:], ids=LESSON_IDS[1:])
+@pytest.mark.parametrize(
+    "lesson",
+    [*LESSONS[1:], SHALLOW[0], DEEP[2], DEEP[-1]],
+    ids=[*LESSON_IDS[1:], "no-hidden-layer", "two-hidden-layers", "three-hidden-layers"],
+)
 def test_a_lessons_latex_compiles(lesson: Lesson, tmp_path: Path) -> None:
     tex = worked_example("latex", lesson=lesson, document="article")
     assert tex.isascii()  # every Unicode symbol (½, δ, σ, ′...) translated
@@ -585,3 +591,299 @@ def test_explain_does_not_import_numpy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------------------------------------------------
+# Any number of layers: every number printed is the engine's
+# ------------------------------------------------------------------------------------------------
+
+_NUM = r"−?\d+\.\d+(?:e[−+]\d+)?"
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def _last_number(text: str) -> float:
+    return _number(re.findall(_NUM, text)[-1])
+
+
+def _evaluate(step: str) -> float | None:
+    """A step of a derivation written in numbers only (0.3·(−1) + 0.1, (1 − (−0.28)²),
+    ½·(1 − 0.5)²), evaluated; None for a step with symbols in it (σ(0.9), ∂E/∂y1·h1)."""
+    step = step.strip()
+    if not re.fullmatch(r"[\d.()·+−²½/ ]+", step) or not re.search(r"\d", step):
+        return None
+    expr = step.replace("−", "-").replace("·", "*").replace("²", "**2").replace("½", "0.5")
+    value = eval(expr, {"__builtins__": {}})  # only digits and + - * / ** ( ): checked above
+    assert isinstance(value, (int, float))
+    return float(value)
+
+
+def test_the_lessons_of_other_depths_cover_every_activation_and_convention() -> None:
+    """The random lessons below are only a check of generality if they vary: every activation
+    in a hidden and in an output layer, every error convention, 1, 2, 3 and 4 layers."""
+    hidden = {spec.activation for lesson in SHAPES for spec in lesson.layers[:-1]}
+    outputs = {lesson.layers[-1].activation for lesson in SHAPES}
+    assert hidden == outputs == {"sigmoid", "tanh", "relu", "linear"}
+    assert {lesson.error for lesson in SHALLOW + DEEP} == {"sum", "half", "mean"}
+    assert {len(lesson.layers) for lesson in SHAPES} == {1, 2, 3, 4}
+
+
+class _Engine:
+    """One backward() of the lesson, read back by label: what every printed number must be."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        self.model, _, self.error = lesson.backward()
+        self.node = {v.label: v for v in topological_order(self.error) if v.label}
+        self.params = {p.label: p for p in self.model.parameters()}
+
+    def out(self, neuron: str) -> Value:
+        """A neuron's output node (its z itself in a linear layer): 'L2.N1'."""
+        return self.node.get(f"{neuron}.a", self.node[f"{neuron}.z"])
+
+    def derivative(self, neuron: str) -> float:
+        """f′(z) as the engine stored it on the edge z → f(z) (1 for a linear neuron)."""
+        a = self.node.get(f"{neuron}.a")  # a linear neuron has no f(z) node: its output is z
+        return 1.0 if a is None else a._local[0]
+
+    def input(self, li: int, i: int) -> float:
+        """Input i of layer li (0-based): x, or the output of neuron i of the layer below."""
+        return self.lesson.inputs[i] if li == 0 else self.out(f"L{li}.N{i + 1}").data
+
+    def error_after_update(self) -> float:
+        model = self.lesson.network()
+        for p in model.parameters():
+            old = self.params[p.label]
+            p.data = old.data - self.lesson.learning_rate * old.grad
+        return self.lesson.forward_of(model).data
+
+
+def _close(got: float, want: float, what: str, printed: bool = False) -> None:
+    # 1e-10 relative; a number printed with 12 decimals is off by up to 5e-13 besides
+    slack = 1e-12 if printed else 1e-14
+    assert abs(got - want) <= 1e-10 * abs(want) + slack, f"{what}: {got!r}, engine {want!r}"
+
+
+@pytest.mark.parametrize("lesson", SHAPES, ids=SHAPE_IDS)
+def test_every_number_of_the_worked_example_is_the_engines(lesson: Lesson) -> None:
+    """For lessons with 1 to 4 layers of weights: the forward pass, E, ∂E/∂y, every δ (the
+    engine's ∂E/∂z of each neuron), Σₖ wₖⱼ·δₖ (its ∂E/∂h), f′(z), every gradient over paths and
+    layer by layer, each path's product, the updated weights and E after the update agree with
+    one `Lesson.backward()` to 1e-10 relative -- as numbers, and as printed with 12 decimals."""
+    engine = _Engine(lesson)
+    node, params = engine.node, engine.params
+    ex = compute_worked_example(lesson=lesson, steps=2)
+    depth = len(lesson.layers)
+
+    # the numbers, layer by layer
+    _close(ex.error, engine.error.data, "E")
+    for li, spec in enumerate(lesson.layers):
+        for j in range(spec.size):
+            neuron = f"L{li + 1}.N{j + 1}"
+            _close(ex.z[li][j], node[f"{neuron}.z"].data, f"{neuron}.z")
+            _close(ex.a[li][j], engine.out(neuron).data, f"output of {neuron}")
+            _close(ex.df[li][j], engine.derivative(neuron), f"f′ of {neuron}")
+            _close(ex.deltas[li][j], node[f"{neuron}.z"].grad, f"δ({neuron})")
+            if li < depth - 1:
+                _close(ex.back_sums[li][j], engine.out(neuron).grad, f"Σ w·δ into {neuron}")
+            else:
+                _close(ex.dE_dy[j], engine.out(neuron).grad, f"∂E/∂y{j + 1}")
+            for i in range(spec.nin + 1):
+                label = f"{neuron}.b" if i == spec.nin else f"{neuron}.w{i + 1}"
+                grad = params[label].grad
+                by_paths = ex.grads_b[li][j] if i == spec.nin else ex.grads_w[li][j][i]
+                by_layer = ex.deltas[li][j] if i == spec.nin else ex.rec_w[li][j][i]
+                _close(by_paths, grad, f"∂E/∂{label} over paths")
+                _close(by_layer, grad, f"∂E/∂{label} layer by layer")
+                want = params[label].data - lesson.learning_rate * grad
+                _close(ex.new_params[label], want, f"{label} after the update")
+    _close(ex.error_after_update, engine.error_after_update(), "E after the update")
+
+    # each path's product, from the engine's own numbers along the path the text writes out
+    widths = [spec.size for spec in lesson.layers]
+    path_products: dict[str, list[float]] = {}
+    for li in range(depth - 1):
+        for j, row in enumerate(lesson.layers[li].weights):
+            for i in range(len(row) + 1):
+                label = f"L{li + 1}.N{j + 1}." + ("b" if i == len(row) else f"w{i + 1}")
+                path_products[label] = []
+                inp = 1.0 if i == len(row) else engine.input(li, i)
+                terms = ex.terms_b[li][j] if i == len(row) else ex.terms_w[li][j][i]
+                routes = list(itertools.product(*(range(w) for w in reversed(widths[li + 1 :]))))
+                assert len(terms) == len(routes) == ex.paths[li]
+                for route, term in zip(routes, terms):
+                    chain = (*route, j)  # a neuron of every layer, from the output down
+                    k = route[0]
+                    product = engine.out(f"L{depth}.N{k + 1}").grad
+                    product *= engine.derivative(f"L{depth}.N{k + 1}")
+                    for step in range(len(route)):
+                        m = depth - 1 - step  # the weight into layer m from layer m − 1
+                        upper, lower = chain[step], chain[step + 1]
+                        product *= lesson.layers[m].weights[upper][lower]
+                        product *= engine.derivative(f"L{m}.N{lower + 1}")
+                    _close(term, product * inp, f"a path of {label}, route {route}")
+                    path_products[label].append(product * inp)
+
+    # The text, with 12 decimals: every equation of these kinds ends in the engine's number, and
+    # every step of it written in numbers only (0.4502·0.5498, (1 − (−0.2835)²)) evaluates to it.
+    text = worked_example(lesson=lesson, steps=2, precision=12)
+    lines = text.splitlines()
+
+    def check(rhs: str, want: float, what: str) -> None:
+        _close(_last_number(rhs), want, what, printed=True)
+        for step in rhs.split(" = "):
+            value = _evaluate(step)
+            if value is not None:  # 12-decimal factors: a product is good to about 1e-11
+                assert abs(value - want) <= 1e-9 * max(1.0, abs(want)), (what, step, want)
+
+    deltas_seen, grads_seen, rows_seen, updates_seen = set(), set(), set(), set()
+    update_at = next(i for i, ln in enumerate(lines) if re.match(r"\d+\. The update", ln))
+    for n, line in enumerate(lines):
+        rhs = line.split(" = ", 1)[-1]
+        if m := re.match(r"\s*δ\((L\d+\.N\d+)\) = ", line):
+            check(rhs, node[f"{m[1]}.z"].grad, line)
+            deltas_seen.add(m[1])
+        elif m := re.match(r"\s*∂E/∂(L\d+\.N\d+\.(?:w\d+|b)) = ", line):
+            group = [rhs]  # the derivation goes on over the lines that start with "="
+            while n + len(group) < len(lines) and re.match(r"\s+= ", lines[n + len(group)]):
+                group.append(lines[n + len(group)].split("= ", 1)[1])
+            check(" = ".join(group), params[m[1]].grad, line)
+            if len(group) == 3:  # over paths: symbols, numbers, then products and their sum
+                products = path_products[m[1]]
+                written = group[1].split(" + ")  # each path's factors, in numbers
+                assert len(written) == len(products), line
+                for step, want in zip(written, products):
+                    got = _evaluate(step)
+                    assert got is not None, (line, step)
+                    assert abs(got - want) <= 1e-9 * max(1.0, abs(want)), (line, step, want)
+                if len(products) > 1:  # the products, printed, before their sum
+                    terms = group[2].split(" = ")[0].split(" + ")
+                    for term, want in zip(terms, products, strict=True):
+                        _close(_number(term.strip("()")), want, line, printed=True)
+            grads_seen.add(m[1])
+        elif m := re.match(r"\s*∂E/∂y(\d+) = ", line):
+            check(rhs, engine.out(f"L{depth}.N{m[1]}").grad, line)
+        elif m := re.match(r"\s*(L\d+\.N\d+)\.w(\d+)·δ\(L\d+\.N\d+\)(?: \+ \S+)* = ", line):
+            below = f"L{int(m[1][1:].split('.')[0]) - 1}.N{m[2]}"  # the neuron the weight leaves
+            check(rhs, engine.out(below).grad, line)
+        elif m := re.match(r"\s*\S+′\((L\d+\.N\d+)\.z\) = ", line):
+            check(rhs, engine.derivative(m[1]), line)
+        elif m := re.match(r"\s*(L\d+\.N\d+)\.(z|a) = ", line):
+            check(rhs, node[f"{m[1]}.{m[2]}"].data, line)
+        elif m := re.match(r"\s*([hy])(\d+) = ", line):
+            layer = depth if m[1] == "y" else 1
+            check(rhs, engine.out(f"L{layer}.N{m[2]}").data, line)
+        elif re.match(r"\s*E = ", line):
+            check(rhs, engine.error.data, line)
+        elif m := re.match(rf"\s*(L\d+\.N\d+\.(?:w\d+|b))\s+(\S+)\s+({_NUM})\s+({_NUM})$", line):
+            p = params[m[1]]
+            if n < update_at:  # the recursion's table: δⱼ·input, layer by layer, over paths
+                product = _evaluate(m[2])  # δⱼ·input
+                assert product is not None and abs(product - p.grad) <= 1e-9 * max(1, abs(p.grad))
+                check(m[3], p.grad, line)
+                check(m[4], p.grad, line)
+                rows_seen.add(m[1])
+            else:  # the update: W, ∂E/∂W, W' = W − a·∂E/∂W
+                check(m[2], p.data, line)
+                check(m[3], p.grad, line)
+                check(m[4], p.data - lesson.learning_rate * p.grad, line)
+                updates_seen.add(m[1])
+    after = re.search(rf"After the update above the error is E = ({_NUM}) \(from ({_NUM})\)", text)
+    assert after is not None
+    _close(_number(after[1]), engine.error_after_update(), "E after the update", printed=True)
+    _close(_number(after[2]), engine.error.data, "E", printed=True)
+    # ... and nothing was left out: every δ, every gradient derived, every row of both tables
+    neurons = {f"L{li + 1}.N{j + 1}" for li, w in enumerate(widths) for j in range(w)}
+    hidden = {label for label in params if int(label[1:].split(".")[0]) < depth}
+    assert deltas_seen == (neurons if depth > 1 else {f"L1.N{k + 1}" for k in range(widths[0])})
+    assert grads_seen == set(params) and updates_seen == set(params) and rows_seen == hidden
+
+
+def test_a_layer_with_too_many_paths_is_computed_layer_by_layer_only() -> None:
+    """A first-layer weight of a 1–2–5–4–1 network has 5·4·1 = 20 paths to E, more than
+    MAX_PATHS_LISTED: its gradients are not written out as sums (nor derived path by path), the
+    recursion gives them, and they are still the engine's."""
+    rng = random.Random(7)
+    sizes = [1, 2, 5, 4, 1]
+    layers = [
+        {
+            "activation": act,
+            "weights": [
+                [round(rng.uniform(-1, 1), 1) or 0.3 for _ in range(nin)] for _ in range(n)
+            ],
+            "biases": [0.1] * n,
+        }
+        for nin, n, act in zip(sizes, sizes[1:], ["tanh", "sigmoid", "tanh", "linear"])
+    ]
+    lesson = Lesson(inputs=[0.5], targets=[1.0], layers=layers)
+    ex = compute_worked_example(lesson=lesson, steps=1)
+    assert ex.paths == [20, 4, 1, 1] and MAX_PATHS_LISTED < 20
+    assert ex.listed == [False, True, True, True] and ex.terms_w[0] == []
+    engine = _Engine(lesson)
+    for j in range(2):
+        _close(ex.grads_w[0][j][0], engine.params[f"L1.N{j + 1}.w1"].grad, f"L1.N{j + 1}.w1")
+        _close(ex.grads_b[0][j], engine.params[f"L1.N{j + 1}.b"].grad, f"L1.N{j + 1}.b")
+    text = worked_example(lesson=lesson, steps=1)
+    assert (
+        "Layer 1: a weight reaches E through one of the 5 neurons of layer 2, then one of" in text
+    )
+    assert "20 paths (5·4)" in text and "more than 16 products for every parameter" in text
+    assert "∂E/∂L1.N1.w1 = " not in text and "∂E/∂L2.N1.w1 = " in text
+    assert re.search(r"L1\.N1\.w1 +\S+ +\S+ +not written out", text)
+    assert "three hidden layers" in text
+
+
+def test_counts_say_one_thing_not_one_things() -> None:
+    """Lessons of width 1 and a target reached in one update: '1 input', 'one path', '1
+    update', never '1 inputs', '1 layers', '1 paths', '1 updates'."""
+    plural = re.compile(
+        r"\b1 (?:layers|paths|updates|steps|inputs|neurons|outputs|terms|gradients|parameters|"
+        r"multiplications|further steps|output neurons|hidden neurons)\b|\bone paths\b"
+    )
+    for depth in (1, 2, 3, 4):
+        layers = [{"activation": "tanh", "weights": [[0.5]], "biases": [0.1]}] * depth
+        lesson = Lesson(inputs=[1.0], targets=[0.0], layers=layers, learning_rate=0.1)
+        for steps, target in ((1, 1.0), (0, 1e-300)):
+            text = worked_example(lesson=lesson, steps=steps, target=target, max_steps=1)
+            assert not plural.findall(text), (depth, plural.findall(text))
+            assert "1 input" in text and "1 output neuron" in text
+        assert "after 1 update." in worked_example(lesson=lesson, steps=1, target=1.0)
+        assert "within 1 update." in worked_example(
+            lesson=lesson, steps=0, target=1e-300, max_steps=1
+        )
+
+
+def test_multiplication_counts_of_deeper_networks_by_hand() -> None:
+    # 3–2–2–1, sigmoid then tanh hidden, linear output (the 3–2–2–1 lesson of the demo test).
+    # Layer 2 (1 path): a weight's path ∂E/∂y·w·(1 − h²)·h is 3 multiplications + 1 for h²,
+    # a bias's 3: 2 neurons · (2·4 + 3) = 22. Layer 1 (2 paths, through each neuron of layer
+    # 2): ∂E/∂y·w·(1 − h²)·w·h(1 − h)·x is 5 + 2 = 7, a bias's 6: 2 · 2 · (3·7 + 6) = 108.
+    # Over paths 22 + 108 = 130. Layer by layer: layer 2 per neuron 1 (w·δ) + 1 (h²) + 1 (δ)
+    # + 2 (δ·h) = 5, layer 1 per neuron 2 + 1 + 1 + 3 = 7: 2·5 + 2·7 = 24.
+    counts = multiplication_counts(3, [2, 2], 1, hidden_activation=["sigmoid", "tanh"])
+    assert counts == (130, 24)
+    # one hidden layer given as a list is the same as given as a number
+    assert multiplication_counts(3, [2], 2) == multiplication_counts(3, 2, 2) == (60, 14)
+    assert multiplication_counts(2, [], 1) == (0, 0)  # no hidden layer: nothing to count
+    with pytest.raises(ValueError, match="expected one activation or 2"):
+        multiplication_counts(3, [2, 2], 1, hidden_activation=["sigmoid"])
+    with pytest.raises(ValueError, match="each hidden layer size must be a positive int"):
+        multiplication_counts(3, [2, 0], 1)
+    # the text of the 3–2–2–1 lesson gives the same counts
+    lesson = Lesson(
+        inputs=[1.0, 0.5, -1.0],
+        targets=[0.5],
+        layers=[
+            {
+                "activation": "sigmoid",
+                "weights": [[0.1, -0.2, 0.3], [0.4, 0.2, -0.5]],
+                "biases": [0.1, -0.1],
+            },
+            {"activation": "tanh", "weights": [[0.3, -0.6], [0.5, 0.2]], "biases": [0.0, 0.1]},
+            {"activation": "linear", "weights": [[0.7, -0.4]], "biases": [0.05]},
+        ],
+    )
+    text = worked_example(lesson=lesson, steps=1)
+    assert "130 over the paths" in text and "24 layer by layer" in text
