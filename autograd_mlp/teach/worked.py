@@ -638,16 +638,17 @@ def _intro_blocks(doc: _Doc) -> list[Block]:
         )
         linear = [str(li + 1) for li in range(depth - 1) if acts[li] == "linear"]
         linear_note = (
-            f" (in the linear {'layer' if len(linear) == 1 else 'layers'} {_and(linear)}: the "
-            f"pre-activation itself, L{linear[0]}.Nj.z)"
+            f" (in the linear {'layer' if len(linear) == 1 else 'layers'} {_and(linear)} the "
+            f"output is the pre-activation itself, L{linear[0]}.N1.z)"
             if linear
             else ""
         )
         labels = (
             "L1.Nj.wi is the weight from input i to neuron j of layer 1, L2.Nj.wi from neuron i "
-            f"of layer 1 to neuron j of layer 2, {top}. A hidden neuron's pre-activation is "
-            f"labelled like L1.Nj.z and its output like L1.Nj.a{linear_note} (hⱼ in the "
-            f"formulas); yₖ = {y_name} is an output."
+            f"of layer 1 to neuron j of layer 2, {top}. A hidden neuron is named by its layer "
+            "and its number: neuron 1 of layer 2 computes the pre-activation L2.N1.z and the "
+            f"output L2.N1.a{linear_note}; the formulas call a hidden output hⱼ. "
+            f"yₖ = {y_name} is an output."
         )
     blocks.append(
         (
@@ -696,7 +697,7 @@ def _forward_blocks(doc: _Doc) -> list[Block]:
         sub = "ᵢ" if li == 0 else "ⱼ"
         rule = f"Σ{sub} w{sub}·{'x' if li == 0 else 'h'}{sub} + b"
         if li > 0 and doc.depth > 2:
-            rule += f", h{sub} the outputs of layer {li}"
+            rule += f", where the h{sub} are the outputs of layer {li}"
         if not top:
             who = "hidden neuron" if doc.depth == 2 else f"neuron of hidden layer {li + 1}"
             blocks.append(("p", f"Each {who}: z = {rule}, then {_HIDDEN_RULE[act]}."))
@@ -797,10 +798,11 @@ def _output_layer_blocks(doc: _Doc) -> list[Block]:
         blocks.append(
             (
                 "p",
-                "There is no hidden layer, so this is the whole backward pass. In the terms of "
-                "backpropagation (which a network with hidden layers continues layer by layer), "
-                f"δₖ = ∂E/∂zₖ of output k is ∂E/∂yₖ{d}, and ∂E/∂wₖᵢ = δₖ·xᵢ and ∂E/∂bₖ = δₖ are "
-                "the products above:",
+                "There is no hidden layer, so this is the whole backward pass: every weight has "
+                "the one path above. In the terms of backpropagation, output k's "
+                f"δₖ = ∂E/∂zₖ = ∂E/∂yₖ{d}, and the products above are ∂E/∂wₖᵢ = δₖ·xᵢ and "
+                "∂E/∂bₖ = δₖ (with hidden layers, δ would be passed down from here, layer by "
+                "layer):",
             )
         )
         blocks.append(_output_deltas(doc))
@@ -886,12 +888,13 @@ def _path_blocks(doc: _Doc) -> list[Block]:
         blocks.append(
             (
                 "p",
-                "A weight of a hidden layer reaches E once through each choice of one neuron in "
-                "every layer above it. Its gradient is the sum over these paths of the product "
-                "of the local derivatives along each, written from E down: ∂E/∂yₖ of the output "
-                f"the path ends at{out}, then for each layer it goes down through the weight "
-                f"it crosses and the derivative of the neuron below ({'; '.join(derivs)}), and "
-                "last the weight's input (1 for a bias).",
+                "A weight of a hidden layer reaches E along one path for each way of picking "
+                "one neuron in every layer above its own, up to an output. Its gradient is the "
+                "sum over these paths of the product of the local derivatives along each path, "
+                f"written from E down: ∂E/∂yₖ of the output where the path ends{out}; then, for "
+                "each layer the path comes down through, the weight of the edge it takes and "
+                "the derivative of the neuron that edge comes from "
+                f"({'; '.join(derivs)}); last the weight's own input (1 for a bias).",
             )
         )
     for li in reversed(range(depth - 1)):
@@ -1117,7 +1120,9 @@ def _recursion_blocks(doc: _Doc) -> list[Block]:
         if one
         else "then ∂E/∂wⱼᵢ = δⱼ·hᵢ, where hᵢ is the weight's input (xᵢ in layer 1), and "
         "∂E/∂bⱼ = δⱼ. The δ go from the top down: each layer needs only the δ of the layer "
-        "above it."
+        "above it. In matrix form, as textbooks write it: a hidden layer's δ is the transpose "
+        "of the next layer's weight matrix times the next layer's δ, multiplied neuron by "
+        "neuron by f′(z); a layer's weight gradient is its δ times the transpose of its input."
     )
     blocks.append(
         (
