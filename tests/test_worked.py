@@ -103,25 +103,25 @@ def test_forward_error_and_gradients_match_hand_algebra() -> None:
     ex = compute_worked_example()
     p = start()
     z, h, y, e = forward(p)
-    assert ex.z1 == pytest.approx(z, rel=1e-14)
-    assert ex.h == pytest.approx(h, rel=1e-14)
+    assert ex.z[0] == pytest.approx(z, rel=1e-14)
+    assert ex.a[0] == pytest.approx(h, rel=1e-14)
     assert ex.y == pytest.approx(y, rel=1e-14)
     assert ex.error == pytest.approx(e, rel=1e-14)
     # the documented numbers, by hand: z1 = 0.1 - 0.1 - 0.3 + 0.1 = -0.2, z2 = 0.4+0.1+0.5-0.1
     assert z == pytest.approx([-0.2, 0.9])
     gw1, gb1, gw2, gb2 = hand_gradients(p)
     assert ex.dE_dy == pytest.approx([-2 * (LESSON_T[k] - y[k]) for k in range(2)], rel=1e-14)
-    assert ex.grad_w2 == [pytest.approx(r, rel=1e-13) for r in gw2]
-    assert ex.grad_b2 == pytest.approx(gb2, rel=1e-13)
-    assert ex.grad_w1 == [pytest.approx(r, rel=1e-12) for r in gw1]
-    assert ex.grad_b1 == pytest.approx(gb1, rel=1e-12)
+    assert ex.grads_w[-1] == [pytest.approx(r, rel=1e-13) for r in gw2]
+    assert ex.grads_b[-1] == pytest.approx(gb2, rel=1e-13)
+    assert ex.grads_w[0] == [pytest.approx(r, rel=1e-12) for r in gw1]
+    assert ex.grads_b[0] == pytest.approx(gb1, rel=1e-12)
     # a first-layer gradient is the sum of two path terms, one through each output k
     d = ex.dE_dy
     for j in range(2):
         for i in range(3):
             terms = [d[k] * LESSON_W2[k][j] * h[j] * (1 - h[j]) * LESSON_X[i] for k in range(2)]
-            assert ex.terms_w1[j][i] == pytest.approx(terms, rel=1e-12)
-        assert ex.terms_b1[j] == pytest.approx(
+            assert ex.terms_w[0][j][i] == pytest.approx(terms, rel=1e-12)
+        assert ex.terms_b[0][j] == pytest.approx(
             [d[k] * LESSON_W2[k][j] * h[j] * (1 - h[j]) for k in range(2)], rel=1e-12
         )
 
@@ -156,10 +156,10 @@ def test_gradients_match_pytorch_float64() -> None:
     y = w2 @ torch.sigmoid(w1 @ x + b1) + b2
     ((t - y) ** 2).sum().backward()
     ex = compute_worked_example()
-    assert ex.grad_w1 == [pytest.approx(r, rel=1e-12) for r in w1.grad.tolist()]
-    assert ex.grad_b1 == pytest.approx(b1.grad.tolist(), rel=1e-12)
-    assert ex.grad_w2 == [pytest.approx(r, rel=1e-12) for r in w2.grad.tolist()]
-    assert ex.grad_b2 == pytest.approx(b2.grad.tolist(), rel=1e-12)
+    assert ex.grads_w[0] == [pytest.approx(r, rel=1e-12) for r in w1.grad.tolist()]
+    assert ex.grads_b[0] == pytest.approx(b1.grad.tolist(), rel=1e-12)
+    assert ex.grads_w[-1] == [pytest.approx(r, rel=1e-12) for r in w2.grad.tolist()]
+    assert ex.grads_b[-1] == pytest.approx(b2.grad.tolist(), rel=1e-12)
 
 
 def test_update_and_training_match_plain_float_gradient_descent() -> None:
@@ -191,10 +191,10 @@ def test_update_and_training_match_plain_float_gradient_descent() -> None:
 def test_every_number_is_printed() -> None:
     ex = compute_worked_example()
     text = worked_example()
-    numbers = [*ex.z1, *ex.h, *ex.y, ex.error, *ex.dE_dy]
-    numbers += [g for r in ex.grad_w2 for g in r] + ex.grad_b2
-    numbers += [g for r in ex.grad_w1 for g in r] + ex.grad_b1
-    numbers += [t for r in ex.terms_w1 for ts in r for t in ts]
+    numbers = [*ex.z[0], *ex.a[0], *ex.y, ex.error, *ex.dE_dy]
+    numbers += [g for r in ex.grads_w[-1] for g in r] + ex.grads_b[-1]
+    numbers += [g for r in ex.grads_w[0] for g in r] + ex.grads_b[0]
+    numbers += [t for r in ex.terms_w[0] for ts in r for t in ts]
     numbers += list(ex.new_params.values())
     for v in numbers:
         assert f"{v:.4f}".replace("-", "−") in text, v  # printed with a true minus
@@ -217,8 +217,8 @@ def test_round_reproduces_hand_rounding() -> None:
         prod = 1.0
         for local in (1.0, 2 * (LESSON_T[k] - y[k]), -1.0, LESSON_W2[k][0], h[0] * (1 - h[0]), 1.0):
             prod = r(prod * r(local))
-        assert ex.terms_w1[0][0][k] == prod
-    assert ex.grad_w1[0][0] == r(sum(ex.terms_w1[0][0]))
+        assert ex.terms_w[0][0][0][k] == prod
+    assert ex.grads_w[0][0][0] == r(sum(ex.terms_w[0][0][0]))
     text = worked_example(round_intermediate=4)
     assert "rounded to 4 decimals" in text and "the engine never rounds" in text
     assert "−0.21205813 exactly" in text
@@ -362,15 +362,15 @@ def test_recursion_gives_the_path_sums_with_its_numbers() -> None:
     _, h, y, _ = forward(start())
     # δ of the outputs: linear, so ∂E/∂yₖ = −2·(tₖ − yₖ); hidden: δⱼ = hⱼ(1 − hⱼ)·Σₖ wₖⱼ·δₖ
     d_out = [-2.0 * (LESSON_T[k] - y[k]) for k in range(2)]
-    assert ex.delta_out == pytest.approx(d_out, rel=1e-12)
+    assert ex.deltas[-1] == pytest.approx(d_out, rel=1e-12)
     for j in range(2):
         back = sum(LESSON_W2[k][j] * d_out[k] for k in range(2))
-        assert ex.back_sum[j] == pytest.approx(back, rel=1e-12)
-        assert ex.dsig[j] == pytest.approx(h[j] * (1 - h[j]), rel=1e-12)
-        assert ex.delta_hidden[j] == pytest.approx(h[j] * (1 - h[j]) * back, rel=1e-12)
+        assert ex.back_sums[0][j] == pytest.approx(back, rel=1e-12)
+        assert ex.df[0][j] == pytest.approx(h[j] * (1 - h[j]), rel=1e-12)
+        assert ex.deltas[0][j] == pytest.approx(h[j] * (1 - h[j]) * back, rel=1e-12)
         for i in range(3):
-            assert ex.rec_w1[j][i] == pytest.approx(ex.grad_w1[j][i], rel=1e-12)
-        assert ex.delta_hidden[j] == pytest.approx(ex.grad_b1[j], rel=1e-12)
+            assert ex.rec_w[0][j][i] == pytest.approx(ex.grads_w[0][j][i], rel=1e-12)
+        assert ex.deltas[0][j] == pytest.approx(ex.grads_b[0][j], rel=1e-12)
     text = worked_example()
     section = text.split("6. The same gradients layer by layer")[1].split("7. The update")[0]
     assert "δⱼ = σ′(zⱼ)·Σₖ wₖⱼ·δₖ" in section

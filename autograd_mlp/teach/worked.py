@@ -105,9 +105,7 @@ class WorkedExample:
     """All numbers of the worked example (exact unless ``round_intermediate`` is set).
 
     Lists per layer are indexed from the input side: ``weights[l]`` is layer l + 1 (labels
-    ``L{l+1}.N…``), the last one the output layer. The names of the one-hidden-layer example
-    are kept as properties (``w1``, ``h``, ``grad_w2``, ``delta_hidden``...): "1" is the first
-    layer, "2" and "out" the output layer, ``h`` the first layer's outputs.
+    ``L{l+1}.N…``), the last one the output layer.
     """
 
     lr: float
@@ -158,99 +156,10 @@ class WorkedExample:
         """Per layer: are its gradients written out as sums over paths?"""
         return [p <= MAX_PATHS_LISTED for p in self.paths]
 
-    # -- the names of the one-hidden-layer example: first layer, output layer ------------------
-
-    @property
-    def act1(self) -> str:
-        return self.activations[0]
-
-    @property
-    def act2(self) -> str:
-        return self.activations[-1]
-
-    @property
-    def w1(self) -> list[list[float]]:
-        return self.weights[0]
-
-    @property
-    def b1(self) -> list[float]:
-        return self.biases[0]
-
-    @property
-    def w2(self) -> list[list[float]]:
-        return self.weights[-1]
-
-    @property
-    def b2(self) -> list[float]:
-        return self.biases[-1]
-
-    @property
-    def z1(self) -> list[float]:
-        return self.z[0]
-
-    @property
-    def z2(self) -> list[float]:
-        return self.z[-1]
-
-    @property
-    def h(self) -> list[float]:
-        return self.a[0]
-
     @property
     def y(self) -> list[float]:
+        """The outputs (the last layer's a)."""
         return self.a[-1]
-
-    @property
-    def grad_w1(self) -> list[list[float]]:
-        return self.grads_w[0]
-
-    @property
-    def grad_b1(self) -> list[float]:
-        return self.grads_b[0]
-
-    @property
-    def grad_w2(self) -> list[list[float]]:
-        return self.grads_w[-1]
-
-    @property
-    def grad_b2(self) -> list[float]:
-        return self.grads_b[-1]
-
-    @property
-    def terms_w1(self) -> list[list[list[float]]]:
-        return self.terms_w[0]
-
-    @property
-    def terms_b1(self) -> list[list[float]]:
-        return self.terms_b[0]
-
-    @property
-    def dsig(self) -> list[float]:
-        return self.df[0]
-
-    @property
-    def dout(self) -> list[float]:
-        return self.df[-1]
-
-    @property
-    def delta_hidden(self) -> list[float]:
-        return self.deltas[0]
-
-    @property
-    def delta_out(self) -> list[float]:
-        return self.deltas[-1]
-
-    @property
-    def back_terms(self) -> list[list[float]]:
-        return self.back_products[0] if self.back_products else []
-
-    @property
-    def back_sum(self) -> list[float]:
-        return self.back_sums[0] if self.back_sums else []
-
-    @property
-    def rec_w1(self) -> list[list[float]]:
-        return self.rec_w[0]
 
 
 def _check(lr: object, steps: object, target: object, round_intermediate: object) -> None:
@@ -742,9 +651,9 @@ def _output_deltas(doc: _Doc) -> Block:
     for k in range(len(ex.y)):
         d_sym, d_num = doc.derivative(top, k)
         rhs = (
-            f"∂E/∂y{k + 1}·1 = {doc.n(ex.delta_out[k])}"
+            f"∂E/∂y{k + 1}·1 = {doc.n(ex.deltas[-1][k])}"
             if not d_sym
-            else f"∂E/∂y{k + 1}·{d_sym} = {doc.f(ex.dE_dy[k])}·{d_num} = {doc.n(ex.delta_out[k])}"
+            else f"∂E/∂y{k + 1}·{d_sym} = {doc.f(ex.dE_dy[k])}·{d_num} = {doc.n(ex.deltas[-1][k])}"
         )
         eqs.append((f"δ(L{top + 1}.N{k + 1})", rhs))
     return ("eq", eqs)
