@@ -54,3 +54,26 @@ SHAPES = LESSONS + SHALLOW + DEEP
 SHAPE_IDS = LESSON_IDS + [
     "-".join(map(str, random_lesson(seed, depth).sizes)) + f"-seed{seed}" for depth, seed in _OTHER
 ]
+
+
+# A 2–2–1 lesson (sigmoid hidden, purelin output, E = (t − y)²): MLP returns its one output as
+# the Value itself, not a list of one.
+ONE_X = (1.0, -0.5)
+ONE_T = 1.0
+ONE_W1 = [[0.3, -0.2], [0.1, 0.4]]
+ONE_B1 = [0.1, -0.1]
+ONE_W2 = [0.5, -0.6]
+ONE_B2 = 0.2
+ONE_A = 0.1
+
+
+def one_output_lesson() -> Lesson:
+    return Lesson(
+        inputs=ONE_X,
+        targets=(ONE_T,),
+        layers=(
+            {"activation": "sigmoid", "weights": ONE_W1, "biases": ONE_B1},
+            {"activation": "linear", "weights": [ONE_W2], "biases": [ONE_B2]},
+        ),
+        learning_rate=ONE_A,
+    )

@@ -390,19 +390,11 @@ def test_demo_runs_a_lesson_with_one_output_neuron(tmp_path: Path) -> None:
     (no MLP, no Lesson): the gradient of E by backward and the gradient-descent loop."""
     for module in ("pygraphviz", "matplotlib", "PIL"):
         needs(module)
-    from autograd_mlp.teach.lesson import Lesson
+    from tests.lessons import ONE_A, ONE_B1, ONE_B2, ONE_T, ONE_W1, ONE_W2, ONE_X, one_output_lesson
 
-    x, t, rate = (1.0, -0.5), 1.0, 0.1
-    w1, b1, w2, b2 = [[0.3, -0.2], [0.1, 0.4]], [0.1, -0.1], [0.5, -0.6], 0.2
-    lesson = Lesson(
-        inputs=x,
-        targets=(t,),
-        layers=(
-            {"activation": "sigmoid", "weights": w1, "biases": b1},
-            {"activation": "linear", "weights": [w2], "biases": [b2]},
-        ),
-        learning_rate=rate,
-    )
+    x, t, rate = ONE_X, ONE_T, ONE_A
+    w1, b1, w2, b2 = ONE_W1, ONE_B1, ONE_W2, ONE_B2
+    lesson = one_output_lesson()
     result = run_demo(tmp_path / "out", "--lesson", str(lesson.save(tmp_path / "one.json")))
     assert result.code == 0, result.err
     assert sorted(p.name for p in result.folder.iterdir()) == sorted(FILES)

@@ -28,11 +28,11 @@ from autograd_mlp.teach.lesson import (
     LESSON_LR,
     LESSON_T,
     LESSON_X,
-    Lesson,
     lesson_error,
     lesson_network,
 )
 from autograd_mlp.train import fit
+from tests.lessons import ONE_A, ONE_B1, ONE_B2, ONE_T, ONE_W1, ONE_W2, ONE_X, one_output_lesson
 
 # The lesson's example (autograd_mlp/teach/lesson.py docstring).
 x1, x2, x3 = 1.0, 0.5, -1.0
@@ -156,27 +156,6 @@ def test_training_reaches_the_target_error_and_stops_there() -> None:
 # ------------------------------------------------------------------------------------------------
 # A 2–2–1 network, sigmoid hidden, purelin output, E = (t − y)². With one output every hidden
 # neuron reaches E by one path: δⱼ = σ'(zⱼ)·W2ⱼ·δ, no sum over outputs.
-ONE_X = (1.0, -0.5)
-ONE_T = 1.0
-ONE_W1 = [[0.3, -0.2], [0.1, 0.4]]
-ONE_B1 = [0.1, -0.1]
-ONE_W2 = [0.5, -0.6]
-ONE_B2 = 0.2
-ONE_A = 0.1
-
-
-def one_output_lesson() -> Lesson:
-    return Lesson(
-        inputs=ONE_X,
-        targets=(ONE_T,),
-        layers=(
-            {"activation": "sigmoid", "weights": ONE_W1, "biases": ONE_B1},
-            {"activation": "linear", "weights": [ONE_W2], "biases": [ONE_B2]},
-        ),
-        learning_rate=ONE_A,
-    )
-
-
 def one_output_hand() -> tuple[float, float, dict[str, float]]:
     """y, E and every ∂E/∂p of the 2–2–1 lesson by the delta rule in plain floats."""
     z = [row[0] * ONE_X[0] + row[1] * ONE_X[1] + b for row, b in zip(ONE_W1, ONE_B1)]

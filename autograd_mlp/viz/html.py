@@ -496,9 +496,9 @@ def _numbers(
             part = local * grad[i]
             grad[e.child] += part
             received[e.child] += 1
-            product = f"{_factor(fmt(local))} × {_factor(fmt(grad[i]))}"
-            contrib[k] = f"{product} = {fmt(part)}"
-            card[k] = [product, f"= {fmt(part)}"]  # the same, on the arrow: two short lines
+            # on the arrow, two short lines; in the side panel, one
+            card[k] = [f"{_factor(fmt(local))} × {_factor(fmt(grad[i]))}", f"= {fmt(part)}"]
+            contrib[k] = " ".join(card[k])
             edge_step[k] = s
             more = needed[e.child] - received[e.child]
             note = f"+{more} more to come" if more else ""
