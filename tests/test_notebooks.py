@@ -46,18 +46,22 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         _check_lesson_page_output(nb)
 
 
+def _results(nb: object, mime: str) -> list[str]:
+    """What the cells' last expressions displayed as ``mime``, in order."""
+    return [
+        out["data"][mime]
+        for cell in nb.cells  # type: ignore[attr-defined]
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "execute_result" and mime in out.get("data", {})
+    ]
+
+
 def _check_lesson_page_output(nb: object) -> None:
     """The Lesson cell displayed the lesson's page inline, whole, in an iframe srcdoc."""
     from autograd_mlp.teach.lesson import DEFAULT_LESSON
 
-    shown = [
-        out["data"]["text/html"]
-        for cell in nb.cells  # type: ignore[attr-defined]
-        if cell.cell_type == "code"
-        for out in cell.get("outputs", [])
-        if out.get("output_type") == "execute_result"
-        and out.get("data", {}).get("text/html", "").startswith("<iframe srcdoc=")
-    ]
+    shown = [h for h in _results(nb, "text/html") if h.startswith("<iframe srcdoc=")]
     assert len(shown) == 1
     m = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*></iframe>', shown[0])
     assert m is not None and html.unescape(m.group(1)) == DEFAULT_LESSON.to_html()
@@ -65,13 +69,7 @@ def _check_lesson_page_output(nb: object) -> None:
 
 def _check_rendering_outputs(nb: object) -> None:
     """The graphs really displayed as inline SVG (not as the fallback text)."""
-    svgs = [
-        out["data"]["image/svg+xml"]
-        for cell in nb.cells  # type: ignore[attr-defined]
-        if cell.cell_type == "code"
-        for out in cell.get("outputs", [])
-        if out.get("output_type") == "execute_result" and "image/svg+xml" in out.get("data", {})
-    ]
+    svgs = _results(nb, "image/svg+xml")
     assert len(svgs) == 3
     assert all("<svg" in svg for svg in svgs)
     assert "layer 1 · neuron 2" in svgs[2]
