@@ -10,7 +10,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from .data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
+from ._version import __version__
 from .engine import (
     AnomalyError,
     Value,
@@ -20,12 +20,14 @@ from .engine import (
     register_rule,
     weighted_sum,
 )
-from .functional import grad, hessian, hvp
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .interop import from_torch, to_torch  # imports torch only when called
-from .losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
+from .engine.functional import grad, hessian, hvp
+from .engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .nn import MLP, Layer, Module, Neuron
-from .optim import SGD, Adam
+from .nn.data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
+from .nn.interop import from_torch, to_torch  # imports torch only when called
+from .nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
+from .nn.optim import SGD, Adam
+from .nn.train import History, fit
 from .teach import (  # the classroom tools; Graphviz and Pillow are imported only to render
     backward_frames,
     check,
@@ -35,13 +37,11 @@ from .teach import (  # the classroom tools; Graphviz and Pillow are imported on
     paths,
     save_frames,
 )
-from .train import History, fit
 from .viz import draw_graph, to_html  # DOT text / the lesson page; Graphviz runs only to render
 
 if TYPE_CHECKING:
-    from .fast import Trace, TraceError, trace
+    from .nn.fast import Trace, TraceError, trace
 
-__version__ = "0.1.0"
 
 # The fast path needs NumPy, which takes longer to import than the rest of the package; it is
 # loaded the first time one of its names is used (PEP 562), so `import autograd_mlp` and the
@@ -51,7 +51,7 @@ _LAZY = ("trace", "Trace", "TraceError")
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from . import fast
+        from .nn import fast
 
         return getattr(fast, name)
     raise AttributeError(f"module 'autograd_mlp' has no attribute {name!r}")

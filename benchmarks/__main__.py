@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 import autograd_mlp as am
-from autograd_mlp.fast import trace
+from autograd_mlp.nn.fast import trace
 
 from . import ceiling
 from . import workloads as w

@@ -18,8 +18,11 @@ from pathlib import Path
 
 from autograd_mlp import MLP, Value, draw_network, exercise
 from autograd_mlp._files import write_atomic
-from autograd_mlp.demo import lesson_backward, lesson_graph  # the graph `make demo` writes, too
-from autograd_mlp.expr import build
+from autograd_mlp.commands.demo import (  # the graph `make demo` writes, too
+    lesson_backward,
+    lesson_graph,
+)
+from autograd_mlp.engine.expr import build
 from autograd_mlp.teach.curvature import (
     lesson_curvature,
     plot_learning_constants,
@@ -56,7 +59,7 @@ def tanh_neuron() -> GradGraph:
 
 
 def lesson_highlight() -> GradGraph:
-    """The lesson graph that `make demo` writes (`autograd_mlp.demo.lesson_graph`)."""
+    """The lesson graph that `make demo` writes (`autograd_mlp.commands.demo.lesson_graph`)."""
     return lesson_graph(lesson_backward()[2])
 
 

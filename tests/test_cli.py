@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from autograd_mlp import MLP, __version__
-from autograd_mlp.cli import build_parser, main
+from autograd_mlp.commands.cli import build_parser, main
 
 SUBCOMMANDS = sorted(build_parser()[1])
 # The commands the README and the docs promise; each must be listed by --help once it exists.
@@ -188,12 +188,12 @@ def test_train_usage_errors(
 def test_train_refuses_a_run_past_the_size_limit_naming_the_estimate(
     args: list[str], words: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.data
+    import autograd_mlp.nn.data
 
     def no_data(*args: object, **kwargs: object) -> None:
         raise AssertionError("generated the data of a run it should refuse")
 
-    monkeypatch.setattr(autograd_mlp.data, "make_moons", no_data)
+    monkeypatch.setattr(autograd_mlp.nn.data, "make_moons", no_data)
     assert main(["train", *args]) == 2
     line = one_line(capsys.readouterr().err)
     assert "this run would need about" in line and words in line
@@ -203,7 +203,7 @@ def test_train_refuses_a_run_past_the_size_limit_naming_the_estimate(
 def test_no_size_limit_lets_a_big_run_go(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.cli as cli
+    import autograd_mlp.commands.cli as cli
 
     monkeypatch.setattr(cli, "_MAX_TRAIN_BYTES", 1000)  # this small run is now "too big"
     args = ["train", "--samples", "8", "--hidden", "2", "--steps", "2"]
@@ -216,12 +216,12 @@ def test_no_size_limit_lets_a_big_run_go(
 def test_train_save_into_a_missing_folder_fails_before_training(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.train
+    import autograd_mlp.nn.train
 
     def no_fit(*args: object, **kwargs: object) -> None:
         raise AssertionError("trained a model it cannot save")
 
-    monkeypatch.setattr(autograd_mlp.train, "fit", no_fit)
+    monkeypatch.setattr(autograd_mlp.nn.train, "fit", no_fit)
     for target, words in [
         (str(tmp_path / "missing" / "m.json"), "does not exist"),
         (str(tmp_path), "it is a folder"),
@@ -233,9 +233,9 @@ def test_train_save_into_a_missing_folder_fails_before_training(
 def test_train_interrupted_keeps_the_saved_model_and_writes_beside_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.train
+    import autograd_mlp.nn.train
 
-    real_fit = autograd_mlp.train.fit
+    real_fit = autograd_mlp.nn.train.fit
 
     def fit_with_ctrl_c(*args: Any, **kwargs: Any) -> Any:
         def callback(step: int, loss: float, model: object) -> None:
@@ -246,7 +246,7 @@ def test_train_interrupted_keeps_the_saved_model_and_writes_beside_it(
 
     target = tmp_path / "model.json"
     old = MLP(2, [2, 1], seed=7).save(target).read_bytes()
-    monkeypatch.setattr(autograd_mlp.train, "fit", fit_with_ctrl_c)
+    monkeypatch.setattr(autograd_mlp.nn.train, "fit", fit_with_ctrl_c)
     args = ["train", "--samples", "8", "--hidden", "2", "--steps", "50", "--save", str(target)]
     assert main(args) == 130
     err = capsys.readouterr().err
@@ -265,7 +265,7 @@ def test_set_names_are_read_like_the_expression(capsys: pytest.CaptureFixture[st
 def test_a_flat_sum_of_many_terms_is_not_too_deeply_nested(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from autograd_mlp.expr import ExpressionError, build
+    from autograd_mlp.engine.expr import ExpressionError, build
 
     root, leaves = build("+".join(["x"] * 2000), {"x": 1.0})
     root.backward()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mlp.cli import main
+from autograd_mlp.commands.cli import main
 from tests.conftest import needs
 
 NEURON = ["render", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.8814"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from autograd_mlp.data import (
+from autograd_mlp.nn.data import (
     make_blobs,
     make_circles,
     make_moons,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mlp.cli import main
-from autograd_mlp.demo import FILES, QUICK_STEPS
+from autograd_mlp.commands.cli import main
+from autograd_mlp.commands.demo import FILES, QUICK_STEPS
 from autograd_mlp.engine import Value
 from tests.conftest import needs
 
@@ -69,7 +69,7 @@ def summary_of(out: str) -> list[str]:
 
 def moons_accuracy(model: object) -> float:
     """The demo's dataset, scored here without the demo's code: sign of score == label."""
-    from autograd_mlp.data import make_moons
+    from autograd_mlp.nn.data import make_moons
 
     X, y = make_moons(n_samples=100, noise=0.1, seed=0, signed=True)
     right = 0
@@ -145,7 +145,7 @@ def test_worked_example_holds_the_lesson_numbers(demo: Run) -> None:
 def test_worksheet_is_a_printable_pdf_that_exercise_check_marks(demo: Run) -> None:
     """The demo's worksheet is the A4 PDF on the lesson's layout, and its sheet file marks the
     key's own answers right and a wrong one wrong (autograd-mlp exercise check)."""
-    from autograd_mlp.cli import main
+    from autograd_mlp.commands.cli import main
     from autograd_mlp.teach.exercise import load_sheet
 
     pdf = (demo.folder / "worksheet.pdf").read_bytes()
@@ -259,12 +259,12 @@ def test_without_renderer_and_matplotlib_files_are_skipped_and_the_demo_succeeds
 def test_an_unrelated_import_error_is_not_hidden_as_a_skip(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.plot
+    import autograd_mlp.viz.plot
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ImportError("cannot import name 'thing' from 'somewhere'", name="somewhere")
 
-    monkeypatch.setattr(autograd_mlp.plot, "plot_training", broken)
+    monkeypatch.setattr(autograd_mlp.viz.plot, "plot_training", broken)
     monkeypatch.setattr("autograd_mlp.viz.render.find_renderer", _raise_not_found)  # fast
     result = run_demo(tmp_path)
     assert result.code == 1
@@ -279,9 +279,9 @@ def test_an_unrelated_import_error_is_not_hidden_as_a_skip(
 def test_a_model_that_reloads_differently_fails_the_demo(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.io
+    import autograd_mlp.nn.io
 
-    real_load = autograd_mlp.io.load
+    real_load = autograd_mlp.nn.io.load
 
     def load_flipped(path: object, model_type: object) -> object:
         model = real_load(path, model_type)  # type: ignore[arg-type]
@@ -290,7 +290,7 @@ def test_a_model_that_reloads_differently_fails_the_demo(
             p.data = -p.data
         return model
 
-    monkeypatch.setattr(autograd_mlp.io, "load", load_flipped)
+    monkeypatch.setattr(autograd_mlp.nn.io, "load", load_flipped)
     monkeypatch.setattr("autograd_mlp.viz.render.find_renderer", _raise_not_found)  # fast
     result = run_demo(tmp_path)
     assert result.code == 1
@@ -428,7 +428,7 @@ def test_demo_runs_a_lesson_with_one_output_neuron(tmp_path: Path) -> None:
         assert rows[label] == pytest.approx(p.grad, abs=1e-10), label
 
     # the lesson's loop: W' = W − a·∂E/∂W until E ≤ 1e-4
-    from autograd_mlp.demo import LESSON_TARGET
+    from autograd_mlp.commands.demo import LESSON_TARGET
 
     at, steps = dict(numbers), 0
     while True:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mlp.cli import main
+from autograd_mlp.commands.cli import main
 from autograd_mlp.teach.lesson import (
     LESSON_B1,
     LESSON_B2,

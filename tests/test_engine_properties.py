@@ -21,7 +21,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_mlp.engine import Value, weighted_sum
-from autograd_mlp.gradcheck import gradcheck
+from autograd_mlp.engine.gradcheck import gradcheck
 
 EXAMPLES = settings(max_examples=40, deadline=None)
 H = 1e-6  # central-difference step: truncation O(h²) and rounding O(ε/h) both near 1e-10

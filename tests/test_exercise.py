@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from autograd_mlp import Value
-from autograd_mlp.cli import main
+from autograd_mlp.commands.cli import main
 from autograd_mlp.teach.exercise import (
     NO_GIVEAWAY_RULE,
     PAPER,
@@ -506,7 +506,7 @@ def test_the_lesson_sheet_on_the_shared_layout_gives_nothing_away(
 ) -> None:
     needs("pygraphviz")
     from autograd_mlp.teach.exercise import _layout_look
-    from autograd_mlp.teach.layout import lesson_layout
+    from autograd_mlp.teach.lesson_layout import lesson_layout
 
     board = lesson_layout(lesson)
     ex = exercise(board.error, hide=hide, count=6, seed=2)

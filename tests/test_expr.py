@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_mlp import Value
-from autograd_mlp.expr import ExpressionError, build, parse, variable_names
+from autograd_mlp.engine.expr import ExpressionError, build, parse, variable_names
 
 
 def test_builds_the_micrograd_neuron_with_named_leaves() -> None:

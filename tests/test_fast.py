@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_mlp import MLP, TraceError, Value, losses, trace
+from autograd_mlp import MLP, TraceError, Value, trace
+from autograd_mlp.nn import losses
 
 TOL = 1e-12
 
@@ -214,8 +215,8 @@ def test_bad_batch_shapes_are_named() -> None:
     ],
 )
 def test_fit_fast_follows_the_eager_fit(loss: str, labels: str, nout: int) -> None:
-    from autograd_mlp.optim import SGD
-    from autograd_mlp.train import fit
+    from autograd_mlp.nn.optim import SGD
+    from autograd_mlp.nn.train import fit
 
     rng = random.Random(4)
     xs = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(12)]
@@ -241,8 +242,8 @@ def test_batch_accuracy_judges_like_the_eager_loop() -> None:
     # The same outputs, judged by fit's eager rules and by the fast path's vectorised ones,
     # including the edge cases: a score of exactly 0 (wrong for hinge; predicts 0 for bce)
     # and a tie between two logits (the first wins).
-    from autograd_mlp.fast import accuracy
-    from autograd_mlp.train import _accuracy_argmax, _accuracy_logit, _accuracy_sign
+    from autograd_mlp.nn.fast import accuracy
+    from autograd_mlp.nn.train import _accuracy_argmax, _accuracy_logit, _accuracy_sign
 
     scores = [0.7, -0.2, 0.0, 1.5, -3.0, 0.0]
     signed, binary = [1.0, 1.0, -1.0, 1.0, -1.0, 1.0], [1, 0, 0, 1, 1, 1]

@@ -18,8 +18,8 @@ import pytest
 
 from autograd_mlp import MLP, Value, draw_graph
 from autograd_mlp._files import write_atomic
-from autograd_mlp.data import make_moons
-from autograd_mlp.train import fit
+from autograd_mlp.nn.data import make_moons
+from autograd_mlp.nn.train import fit
 from tests.conftest import needs
 
 
@@ -39,8 +39,8 @@ def _mode(path: Path) -> int:
 def test_plot_and_gif_are_readable_by_everyone(tmp_path: Path, umask_022: None) -> None:
     needs("matplotlib")
     needs("PIL")
-    from autograd_mlp.plot import plot_training
     from autograd_mlp.teach.frames import save_frames
+    from autograd_mlp.viz.plot import plot_training
 
     X, y = make_moons(n_samples=20, seed=0)
     model = MLP(2, [4, 1], seed=0)

@@ -14,7 +14,7 @@ import math
 import pytest
 
 from autograd_mlp.engine import Value, no_grad
-from autograd_mlp.gradcheck import GradcheckError, gradcheck, numerical_gradient
+from autograd_mlp.engine.gradcheck import GradcheckError, gradcheck, numerical_gradient
 
 
 def _wrong_square(a: Value, slope: float) -> Value:

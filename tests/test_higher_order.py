@@ -33,7 +33,8 @@ from autograd_mlp import (
     register_rule,
     weighted_sum,
 )
-from autograd_mlp.engine import Gate, Masked, rule_for
+from autograd_mlp.engine import rule_for
+from autograd_mlp.engine.value import Gate, Masked
 
 
 def _derivatives(f: Callable[[Value], Value], x0: float, order: int) -> list[float]:

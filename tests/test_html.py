@@ -16,7 +16,7 @@ import pytest
 
 from autograd_mlp import Value, draw_graph, to_html
 from autograd_mlp.engine import topological_order
-from autograd_mlp.teach.paths import path_sum, paths
+from autograd_mlp.engine.paths import path_sum, paths
 from autograd_mlp.viz import HtmlPage, format_number, save
 from autograd_mlp.viz.html import (
     MAX_PAGE_BYTES,
@@ -168,9 +168,9 @@ def test_fnv1a_gives_the_published_test_vectors() -> None:
 
 
 def test_the_lesson_page_trains_like_fit_and_stays_small() -> None:
-    from autograd_mlp.optim import SGD
+    from autograd_mlp.nn.optim import SGD
+    from autograd_mlp.nn.train import fit
     from autograd_mlp.teach.lesson import LESSON_LR, LESSON_T, LESSON_X, lesson_network
-    from autograd_mlp.train import fit
 
     page = lesson_page(steps=MAX_TRAIN_STEPS, target=0.0)  # the longest page: 500 steps
     assert len(page.encode("utf-8")) <= MAX_PAGE_BYTES
@@ -309,7 +309,7 @@ def test_the_teaching_commands_write_pages(tmp_path: Path) -> None:
     import contextlib
     import io
 
-    from autograd_mlp.cli import main
+    from autograd_mlp.commands.cli import main
     from autograd_mlp.teach.lesson import LayerSpec, Lesson
 
     lesson = Lesson(
@@ -358,7 +358,7 @@ def test_the_lesson_page_is_drawn_on_the_lessons_one_layout() -> None:
         assert 'class="graph"' in svg  # Graphviz's own group
         assert len(shapes) == len(nodes) + sum(1 for n in nodes if n["isOp"])
         return
-    from autograd_mlp.teach.layout import lesson_layout
+    from autograd_mlp.teach.lesson_layout import lesson_layout
 
     board = ET.fromstring(lesson_layout().svg())
     for g in board.iter("{http://www.w3.org/2000/svg}g"):

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_mlp import MLP, Value
-from autograd_mlp.interop import from_torch, to_torch
+from autograd_mlp.nn.interop import from_torch, to_torch
 from tests.conftest import needs
 
 ACTS = ("relu", "tanh", "sigmoid", "linear")

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-import autograd_mlp.io as io
+import autograd_mlp.nn.io as io
 from autograd_mlp import MLP
-from autograd_mlp.io import FORMAT, VERSION, load, load_state, save
+from autograd_mlp.nn.io import FORMAT, VERSION, load, load_state, save
 
 
 def weights(model: MLP) -> list[float]:
@@ -185,7 +185,7 @@ def no_label_lists(monkeypatch: Any) -> None:
     Listing them is the bug these tests are about: for the sizes below it takes hours or all
     memory, so the tests check that it never starts instead of timing it.
     """
-    import autograd_mlp.io as io
+    import autograd_mlp.nn.io as io
 
     def no_labels(nin: int, nouts: list[int]) -> list[str]:
         raise AssertionError(f"built the labels of a {nin} -> {nouts} network")

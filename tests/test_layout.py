@@ -10,8 +10,8 @@ import pytest
 
 from autograd_mlp import Value
 from autograd_mlp.teach.frames import backward_frames
-from autograd_mlp.teach.layout import LessonLayout, lesson_layout
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
+from autograd_mlp.teach.lesson_layout import LessonLayout, lesson_layout
 from autograd_mlp.viz.layout import (
     PAD_X,
     EdgeRoute,

@@ -238,7 +238,7 @@ def test_cli_lesson_option_reports_bad_file_as_usage_error(
 ) -> None:
     import argparse
 
-    from autograd_mlp.cli import UsageError, add_lesson_argument, lesson_from_args
+    from autograd_mlp.commands.cli import UsageError, add_lesson_argument, lesson_from_args
 
     parser = argparse.ArgumentParser()
     add_lesson_argument(parser)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 
 from autograd_mlp.engine import Value
-from autograd_mlp.optim import SGD
+from autograd_mlp.nn.optim import SGD
+from autograd_mlp.nn.train import fit
 from autograd_mlp.teach.lesson import (
     DEFAULT_LESSON,
     LESSON_LR,
@@ -31,7 +32,6 @@ from autograd_mlp.teach.lesson import (
     lesson_error,
     lesson_network,
 )
-from autograd_mlp.train import fit
 from tests.lessons import ONE_A, ONE_B1, ONE_B2, ONE_T, ONE_W1, ONE_W2, ONE_X, one_output_lesson
 
 # The lesson's example (autograd_mlp/teach/lesson.py docstring).

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_mlp import Value
-from autograd_mlp.gradcheck import numerical_gradient
-from autograd_mlp.losses import (
+from autograd_mlp.engine.gradcheck import numerical_gradient
+from autograd_mlp.nn.losses import (
     binary_cross_entropy,
     cross_entropy,
     get_loss,

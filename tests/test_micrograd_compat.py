@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from autograd_mlp.data import make_moons
+from autograd_mlp.nn.data import make_moons
 from tests.conftest import needs
 
 OURS = "from autograd_mlp import Value, MLP"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import autograd_mlp
 from autograd_mlp import MLP, Layer, Neuron, Value
 from autograd_mlp.engine import role
-from autograd_mlp.gradcheck import numerical_gradient
-from autograd_mlp.nn import ACTIVATIONS
+from autograd_mlp.engine.gradcheck import numerical_gradient
+from autograd_mlp.nn.modules import ACTIVATIONS
 from tests.conftest import needs
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from autograd_mlp import Value
-from autograd_mlp.optim import SGD, Adam
+from autograd_mlp.nn.optim import SGD, Adam
 from tests.conftest import needs
 
 START = [0.5, -1.5, 2.0]

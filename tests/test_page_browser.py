@@ -21,7 +21,7 @@ import pytest
 
 from autograd_mlp import Value, to_html
 from autograd_mlp.engine import topological_order
-from autograd_mlp.teach.paths import path_sum, paths
+from autograd_mlp.engine.paths import path_sum, paths
 from autograd_mlp.viz import format_number
 from autograd_mlp.viz.html import PRACTISE_DECIMALS
 from tests.conftest import IN_CI, needs
@@ -221,7 +221,7 @@ def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:
 
 
 def test_the_demo_lesson_page_in_class(browser: Any, tmp_path: Path) -> None:
-    from autograd_mlp.demo import lesson_backward, write_lesson_page
+    from autograd_mlp.commands.demo import lesson_backward, write_lesson_page
 
     path = write_lesson_page(tmp_path / "lesson.html")
     _, _, error = lesson_backward()
@@ -345,7 +345,7 @@ def test_contribution_cards_cover_nothing_and_nothing_moves(
     browser: Any, tmp_path: Path, which: str
 ) -> None:
     if which == "lesson":
-        from autograd_mlp.demo import write_lesson_page
+        from autograd_mlp.commands.demo import write_lesson_page
 
         path = write_lesson_page(tmp_path / "lesson.html")
     else:

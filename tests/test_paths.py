@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_mlp import MLP, Value
-from autograd_mlp.gradcheck import numerical_gradient
+from autograd_mlp.engine.gradcheck import numerical_gradient
+from autograd_mlp.engine.paths import count_paths, path_sum, paths
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
-from autograd_mlp.teach.paths import count_paths, path_sum, paths
 
 
 def _lesson() -> tuple[MLP, Value]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from autograd_mlp import MLP, Value
-from autograd_mlp.plot import decision_grid, plot_training
-from autograd_mlp.train import History
+from autograd_mlp.nn.train import History
+from autograd_mlp.viz.plot import decision_grid, plot_training
 from tests.conftest import needs
 
 X = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from autograd_mlp.cli import main
-from autograd_mlp.teach.layout import LessonLayout, lesson_graph_pages, lesson_layout
+from autograd_mlp.commands.cli import main
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
+from autograd_mlp.teach.lesson_layout import LessonLayout, lesson_graph_pages, lesson_layout
 from autograd_mlp.teach.slides import lesson_slides, save_slides
 from autograd_mlp.viz import format_number, pages
 from autograd_mlp.viz import layout as layout_module

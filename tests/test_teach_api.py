@@ -14,11 +14,11 @@ import pytest
 
 import autograd_mlp
 import autograd_mlp.teach as teach
+from autograd_mlp.engine.paths import paths
 from autograd_mlp.teach.exercise import check, exercise
 from autograd_mlp.teach.explain import explain
 from autograd_mlp.teach.frames import backward_frames, save_frames
 from autograd_mlp.teach.network import draw_network
-from autograd_mlp.teach.paths import paths
 from tests.conftest import needs
 from tests.test_docs import python_blocks
 
@@ -68,7 +68,7 @@ def test_import_loads_no_renderer_images_or_plots() -> None:
     "module",
     [
         "autograd_mlp.teach",
-        "autograd_mlp.teach.paths",
+        "autograd_mlp.engine.paths",
         "autograd_mlp.teach.explain",
         "autograd_mlp.teach.worked",
         "autograd_mlp.teach.network",
@@ -85,12 +85,12 @@ def test_each_module_imports_first_without_a_cycle(module: str) -> None:
 def test_modules_stay_importable_despite_the_shadowing_names() -> None:
     # teach.paths, teach.explain and teach.exercise are the functions after the re-export;
     # the modules' other names are still reached with from-imports.
+    from autograd_mlp.engine.paths import count_paths, path_sum
     from autograd_mlp.teach.exercise import Exercise
     from autograd_mlp.teach.explain import derive
-    from autograd_mlp.teach.paths import count_paths, path_sum
 
     assert callable(teach.paths) and teach.paths is paths
-    assert sys.modules["autograd_mlp.teach.paths"].count_paths is count_paths
+    assert sys.modules["autograd_mlp.engine.paths"].count_paths is count_paths
     assert all(callable(f) for f in (Exercise, derive, count_paths, path_sum))
 
 
@@ -157,9 +157,9 @@ def test_teaching_page_shows_what_its_code_prints(tmp_path: Path) -> None:
 def test_the_fast_path_loads_on_first_use() -> None:
     out = _run(
         "import sys, autograd_mlp\n"
-        "before = 'autograd_mlp.fast' in sys.modules\n"
+        "before = 'autograd_mlp.nn.fast' in sys.modules\n"
         "from autograd_mlp import Trace, TraceError, trace\n"
-        "from autograd_mlp.fast import trace as t2\n"
+        "from autograd_mlp.nn.fast import trace as t2\n"
         "print(before, trace is t2, issubclass(TraceError, Exception), Trace.__name__)"
     )
     assert out.split() == ["False", "True", "True", "Trace"]

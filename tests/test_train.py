@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from autograd_mlp import MLP, Value
-from autograd_mlp.data import make_blobs, make_moons
-from autograd_mlp.losses import mse
-from autograd_mlp.optim import SGD, Adam, Optimizer
-from autograd_mlp.train import History, fit
+from autograd_mlp.nn.data import make_blobs, make_moons
+from autograd_mlp.nn.losses import mse
+from autograd_mlp.nn.optim import SGD, Adam, Optimizer
+from autograd_mlp.nn.train import History, fit
 
 X4 = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 Y_AND = [0.0, 0.0, 0.0, 1.0]
@@ -405,7 +405,7 @@ def test_an_update_that_would_make_a_weight_non_finite_is_not_applied(
 def test_ctrl_c_while_the_fast_engine_traces_returns_a_history(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import autograd_mlp.fast as fast_module
+    import autograd_mlp.nn.fast as fast_module
 
     real_trace = fast_module.trace
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd_mlp.cli import main
+from autograd_mlp.commands.cli import main
 from autograd_mlp.engine import Value, topological_order
-from autograd_mlp.expr import build
+from autograd_mlp.engine.expr import build
 from autograd_mlp.teach.lesson import (
     LESSON_B1,
     LESSON_B2,
@@ -32,7 +32,6 @@ from autograd_mlp.teach.lesson import (
     LESSON_X,
     Lesson,
 )
-from autograd_mlp.teach.naming import round_half_away
 from autograd_mlp.teach.worked import (
     MAX_PATHS_LISTED,
     compute_worked_example,
@@ -40,6 +39,7 @@ from autograd_mlp.teach.worked import (
     worked_example,
     worked_example_markdown,
 )
+from autograd_mlp.viz.naming import round_half_away
 from tests.conftest import needs
 from tests.latex_tools import compile_latex, pdf_page_sizes
 from tests.lessons import DEEP, LESSON_IDS, LESSONS, SHALLOW, SHAPE_IDS, SHAPES
@@ -584,7 +584,7 @@ def test_explain_does_not_import_numpy() -> None:
     quick and NumPy-free."""
     code = (
         "import contextlib, io, sys\n"
-        "from autograd_mlp.cli import main\n"
+        "from autograd_mlp.commands.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         "    main(['explain'])\n"
         "assert '2/λ_max' in out.getvalue()\n"

@@ -12,12 +12,12 @@ Nothing here renders at import time: Graphviz (pygraphviz) and Pillow are import
 an image is written.
 """
 
+from ..engine.paths import paths
 from .exercise import check, exercise
 from .explain import explain
 from .frames import backward_frames, save_frames
 from .lesson import DEFAULT_LESSON, Lesson, lesson_error, lesson_network
 from .network import draw_network
-from .paths import paths
 
 __all__ = [
     "paths",

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .._files import write_atomic
 from ..engine import Value, topological_order
-from ..functional import grad, hessian
+from ..engine.functional import grad, hessian
 from .lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [

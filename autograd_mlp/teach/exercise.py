@@ -57,10 +57,10 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import write_atomic
 from ..engine import CONST, Value, role, topological_order
+from ..engine.paths import gradients
 from ..viz import GradGraph, draw_graph
 from ..viz import format_number as _fmt
-from .naming import NodeNames, local_rule, wrap
-from .paths import gradients
+from ..viz.naming import NodeNames, local_rule, wrap
 
 if TYPE_CHECKING:
     from ..viz.layout import Layout, Look

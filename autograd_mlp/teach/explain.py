@@ -24,8 +24,8 @@ import math
 from dataclasses import dataclass
 
 from ..engine import Value
-from .latex import check_document, wrap_document
-from .naming import (
+from ..engine.paths import DEFAULT_PATH_LIMIT, Path, paths
+from ..viz.naming import (
     NodeNames,
     Sym,
     check_decimals,
@@ -35,7 +35,7 @@ from .naming import (
     round_half_away,
     wrap,
 )
-from .paths import DEFAULT_PATH_LIMIT, Path, paths
+from .latex import check_document, wrap_document
 
 __all__ = ["explain", "FORMATS", "Derivation", "derive", "printed_decimals"]
 

@@ -31,7 +31,7 @@ from ..viz import GradGraph
 from ..viz import format_number as _fmt
 
 if TYPE_CHECKING:
-    from .layout import LessonLayout
+    from .lesson_layout import LessonLayout
 
 __all__ = ["draw_network", "network_page", "MAX_NETWORK_EDGES"]
 

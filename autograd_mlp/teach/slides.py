@@ -37,8 +37,8 @@ from ..viz.pages import (
     write_pdf,
 )
 from .frames import Frame, backward_frames, gif_bytes
-from .layout import LessonLayout, lesson_layout
 from .lesson import Lesson
+from .lesson_layout import LessonLayout, lesson_layout
 
 __all__ = ["Slide", "lesson_slides", "frame_slides", "save_slides", "pick_tile"]
 

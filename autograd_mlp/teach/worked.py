@@ -43,10 +43,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..engine import no_grad, topological_order
+from ..viz.naming import check_decimals, format_number, minus, round_half_away
 from .explain import FORMATS, derive, printed_decimals
 from .latex import check_document, wrap_document
 from .lesson import DEFAULT_LESSON, Lesson
-from .naming import check_decimals, format_number, minus, round_half_away
 
 __all__ = [
     "WorkedExample",

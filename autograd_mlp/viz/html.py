@@ -294,7 +294,7 @@ def _shared_svg(
             "grad": [f"grad {snap['g'][i]}" for snap in snapshots],
         }
     if lesson is not None:
-        board = importlib.import_module("autograd_mlp.teach.layout")
+        board = importlib.import_module("autograd_mlp.teach.lesson_layout")
         # the lesson's own graph (same structure, same ids): reserve by its Values
         theirs = board.lesson_layout(lesson, precision=precision, timeout=timeout)
         mine = dict(zip(topological_order(theirs.error), order))
@@ -390,7 +390,7 @@ def _stable_ids(
 def _final_grads(order: list[Value]) -> list[float]:
     """∂root/∂v for every v, by the recurrence backward() runs, as the frames and worksheets
     get them (`autograd_mlp.teach.paths.gradients`: no .grad read or changed)."""
-    from ..teach.paths import gradients
+    from ..engine.paths import gradients
 
     found = gradients(order)
     return [found[v] for v in order]
@@ -419,8 +419,8 @@ def _numbers(
     precision: int,
     practise_only: bool,
 ) -> dict[str, Any]:
-    from ..teach.naming import NodeNames, local_rule
-    from ..teach.paths import count_paths, path_sum, paths
+    from ..engine.paths import count_paths, path_sum, paths
+    from .naming import NodeNames, local_rule
 
     def fmt(x: float) -> str:
         return format_number(x, precision)
@@ -744,7 +744,7 @@ def _check_int(name: str, value: object, low: int, high: int) -> int:
 
 def _names(order: list[Value], root: Value) -> list[str]:
     """What the page calls each node: the label, else the naming of explain (x·w, op#3)."""
-    from ..teach.naming import NodeNames
+    from .naming import NodeNames
 
     symbols = NodeNames(root)
     return [symbols(v).text for v in order]

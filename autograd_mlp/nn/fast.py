@@ -42,8 +42,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import engine
-from .engine import INPUT, PARAM, Value, role, topological_order
+from ..engine import INPUT, PARAM, Value, role, topological_order
+from ..engine import value as engine
 
 __all__ = ["trace", "Trace", "TraceError"]
 

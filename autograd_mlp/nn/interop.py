@@ -34,7 +34,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .nn import MLP
+from .modules import MLP
 
 __all__ = ["to_torch", "from_torch", "SUPPORTED_LAYERS"]
 

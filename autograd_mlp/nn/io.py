@@ -47,8 +47,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, Union
 
-from ._files import file_kind, write_atomic
-from ._text import quote, shorten
+from .._files import file_kind, write_atomic
+from .._text import quote, shorten
 
 __all__ = ["save", "load", "load_state", "FORMAT", "VERSION", "MAX_LAYER_SIZE", "MAX_FILE_BYTES"]
 

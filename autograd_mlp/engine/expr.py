@@ -18,8 +18,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
-from ._text import quote, shorten
-from .engine import CONST, Value
+from .._text import quote, shorten
+from .value import CONST, Value
 
 __all__ = ["ExpressionError", "FUNCTIONS", "parse", "variable_names", "build"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from .engine import Value, is_grad_enabled, no_grad
+from .value import Value, is_grad_enabled, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_gradient"]
 

@@ -39,11 +39,11 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, Union
 
-from ._progress import shows_bars
-from ._text import quote
-from .engine import Value, no_grad
+from .._progress import shows_bars
+from .._text import quote
+from ..engine import Value, no_grad
 from .losses import LOSSES, binary_cross_entropy, cross_entropy, hinge
-from .nn import Module
+from .modules import Module
 from .optim import SGD, Optimizer
 
 __all__ = ["fit", "check_data", "History", "DEFAULT_LR", "DEFAULT_MAX_STEPS"]

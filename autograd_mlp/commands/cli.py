@@ -24,13 +24,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from ._text import quote, shorten
+from .._text import quote, shorten
+from .._version import __version__
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from .teach.lesson import Lesson
+    from ..teach.lesson import Lesson
 
 __all__ = [
     "main",
@@ -124,7 +124,7 @@ def lesson_from_args(args: argparse.Namespace, command: str) -> Lesson:
     A file that cannot be read or parsed is a usage error (exit 2) with one line that names
     the file and the field.
     """
-    from .teach.lesson import DEFAULT_LESSON, Lesson
+    from ..teach.lesson import DEFAULT_LESSON, Lesson
 
     path = getattr(args, "lesson", None)
     if path is None:
@@ -234,8 +234,8 @@ def _usage(command: str, exc: BaseException) -> UsageError:
 
 
 def _add_render(sub: argparse._SubParsersAction[_Parser]) -> Runner:
-    from .viz.dot import DEFAULT_MAX_NODES
-    from .viz.render import DEFAULT_TIMEOUT
+    from ..viz.dot import DEFAULT_MAX_NODES
+    from ..viz.render import DEFAULT_TIMEOUT
 
     p = sub.add_parser(
         "render",
@@ -316,8 +316,8 @@ def _parse_assignments(items: Sequence[str], command: str = "render") -> dict[st
 
 
 def _run_render(args: argparse.Namespace) -> int:
-    from .expr import ExpressionError, build, variable_names
-    from .viz import GraphTooLarge, RenderTimeout, draw_graph, save
+    from ..engine.expr import ExpressionError, build, variable_names
+    from ..viz import GraphTooLarge, RenderTimeout, draw_graph, save
 
     values = _parse_assignments(args.assignments)
     try:
@@ -364,7 +364,7 @@ def _run_render(args: argparse.Namespace) -> int:
         sys.stdout.write(graph.source)
         return 0
     if args.output.lower().endswith((".html", ".htm")):
-        from .viz.html import to_html
+        from ..viz.html import to_html
 
         try:
             page = to_html(
@@ -403,8 +403,8 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
-    from .teach.lesson import LESSON_LR
-    from .teach.worked import DEFAULT_STEPS, DEFAULT_TARGET
+    from ..teach.lesson import LESSON_LR
+    from ..teach.worked import DEFAULT_STEPS, DEFAULT_TARGET
 
     p = sub.add_parser(
         "explain",
@@ -461,7 +461,7 @@ def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> Runner:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    from .teach.worked import worked_example
+    from ..teach.worked import worked_example
 
     if args.round is not None and args.round < 1:
         raise UsageError(
@@ -592,10 +592,10 @@ def _run_exercise(args: argparse.Namespace) -> int:
         raise UsageError("exercise: --answer is for 'autograd-mlp exercise check SHEET'")
     from pathlib import Path
 
-    from ._files import write_atomic
-    from .expr import ExpressionError, build
-    from .teach.exercise import exercise, write_pdf
-    from .viz import save
+    from .._files import write_atomic
+    from ..engine.expr import ExpressionError, build
+    from ..teach.exercise import exercise, write_pdf
+    from ..viz import save
 
     if args.output is None:
         raise UsageError("exercise: -o FILE is required (a .pdf, .png or .svg)")
@@ -617,7 +617,7 @@ def _run_exercise(args: argparse.Namespace) -> int:
     if args.expression is None:
         if args.assignments:
             raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
-        from .teach.layout import lesson_layout
+        from ..teach.lesson_layout import lesson_layout
 
         lesson = lesson_from_args(args, "exercise")
         # the sheet is built on the graph the lesson's one layout was made from, so that its
@@ -671,7 +671,7 @@ def _run_exercise(args: argparse.Namespace) -> int:
 
 
 def _run_exercise_check(args: argparse.Namespace) -> int:
-    from .teach.exercise import check, load_sheet, parse_answers
+    from ..teach.exercise import check, load_sheet, parse_answers
 
     files = args.check_files
     if not files or len(files) > 2:
@@ -722,8 +722,8 @@ def _run_exercise_check(args: argparse.Namespace) -> int:
 def _exercise_page(args: argparse.Namespace, out: Path) -> int:
     """``exercise ... -o sheet.html``: the practice page, whose answers are checked on the spot
     and which holds no gradient (`autograd_mlp.viz.html.to_html` with ``practise_only``)."""
-    from .expr import ExpressionError, build
-    from .viz.html import to_html
+    from ..engine.expr import ExpressionError, build
+    from ..viz.html import to_html
 
     if args.hide != "grad" or args.count is not None:
         raise UsageError(
@@ -841,10 +841,10 @@ def _run_lesson(args: argparse.Namespace) -> int:
         print(f"wrote {lesson.save(out)}: edit it and pass it with --lesson")
         return 0
     if args.action == "graph":
-        from .teach.layout import save_lesson_graph
+        from ..teach.lesson_layout import save_lesson_graph
 
         if args.output.lower().endswith((".html", ".htm")):  # the lesson in the browser
-            from .viz.html import lesson_page
+            from ..viz.html import lesson_page
 
             print(f"wrote {lesson_page(lesson).save(args.output)}")
             return 0
@@ -861,10 +861,10 @@ def _run_lesson(args: argparse.Namespace) -> int:
         print(f"wrote {', '.join(str(p) for p in written)}")
         return 0
     if args.action == "network":
-        from ._files import write_atomic
-        from .teach.layout import lesson_layout
-        from .teach.network import network_page
-        from .viz.pages import png_bytes, write_pdf
+        from .._files import write_atomic
+        from ..teach.lesson_layout import lesson_layout
+        from ..teach.network import network_page
+        from ..viz.pages import png_bytes, write_pdf
 
         out = Path(args.output)
         if out.suffix.lower() not in (".png", ".pdf"):
@@ -878,7 +878,7 @@ def _run_lesson(args: argparse.Namespace) -> int:
             write_atomic(out, png_bytes(page))
         print(f"wrote {out}")
         return 0
-    from .teach.slides import save_slides
+    from ..teach.slides import save_slides
 
     if not 0.1 <= args.seconds <= 60:
         raise UsageError(f"lesson slides: --seconds must be from 0.1 to 60, got {args.seconds}")
@@ -1046,10 +1046,9 @@ def _add_train(sub: argparse._SubParsersAction[_Parser]) -> Runner:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from . import data
-    from .nn import MLP
-    from .optim import SGD, Adam
-    from .train import fit
+    from ..nn import MLP, data
+    from ..nn.optim import SGD, Adam
+    from ..nn.train import fit
 
     for name in ("samples", "steps"):
         if getattr(args, name) < 1:
@@ -1069,7 +1068,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
     save_to = None
     if args.save is not None:
-        from ._files import check_target
+        from .._files import check_target
 
         check_target(args.save)  # a missing folder or a bad target fails now, not after training
         save_to = Path(args.save)

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union, cast
 
-from .engine import CONST, USER_RULES, Gate, Local, Masked, Value, masked, relu_gate, rule_for
+from .value import CONST, USER_RULES, Gate, Local, Masked, Value, masked, relu_gate, rule_for
 
 __all__ = ["grad", "hessian", "hvp"]
 

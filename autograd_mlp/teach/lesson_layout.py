@@ -141,9 +141,9 @@ HIGHLIGHT = "L1.N1.w1"  # the first-layer weight whose paths the lesson graph dr
 def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[Look, list[str]]:
     """The lesson graph's look (every path from ``highlight`` to E in red) and its legend:
     one line per path with its product of local derivatives, then their sum and the grad."""
+    from ..engine.paths import paths
     from ..viz.dot import format_number as fmt
     from ..viz.layout import display_name
-    from .paths import paths
 
     layout = board.layout
     look = default_look(layout)

@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Union
 
-from .engine import Value
+from ..engine import Value
 
 __all__ = [
     "mse",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..engine import Value, topological_order
+from .value import Value, topological_order
 
 __all__ = ["Path", "count_paths", "paths", "path_sum", "gradients", "DEFAULT_PATH_LIMIT"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .engine import Value
+from ..engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 

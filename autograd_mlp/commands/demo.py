@@ -50,16 +50,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import io as model_io
-from ._files import write_atomic
-from ._progress import shows_bars
-from .engine import Value, no_grad
-from .nn import MLP
-from .teach.lesson import DEFAULT_LESSON, Lesson
-from .train import History
-from .viz import GradGraph, draw_graph
-from .viz import render as _render
-from .viz.render import RendererNotFound
+from .._files import write_atomic
+from .._progress import shows_bars
+from ..engine import Value, no_grad
+from ..nn import MLP
+from ..nn import io as model_io
+from ..nn.train import History
+from ..teach.lesson import DEFAULT_LESSON, Lesson
+from ..viz import GradGraph, draw_graph
+from ..viz import render as _render
+from ..viz.render import RendererNotFound
 
 __all__ = [
     "DemoResult",
@@ -169,7 +169,7 @@ class DemoResult:
 def lesson_backward() -> tuple[MLP, list[Value], Value]:
     """The lesson's network, its outputs y and its error E on the lesson's input, after
     ``E.backward()`` (so every parameter holds ∂E/∂p in ``.grad``)."""
-    from .teach.lesson import LESSON_X, lesson_error, lesson_network
+    from ..teach.lesson import LESSON_X, lesson_error, lesson_network
 
     model = lesson_network()
     y = model(list(LESSON_X))
@@ -195,7 +195,7 @@ def lesson_graph(error: Value | None = None) -> GradGraph:
 def write_lesson_page(path: Path, lesson: Lesson | None = None) -> Path:
     """demo-output/lesson.html: the lesson's graph (default the 3–2–2 one) as one interactive
     page (`autograd_mlp.viz.html.lesson_page`), with its train panel."""
-    from .viz.html import lesson_page
+    from ..viz.html import lesson_page
 
     return lesson_page(lesson).save(path)
 
@@ -203,7 +203,7 @@ def write_lesson_page(path: Path, lesson: Lesson | None = None) -> Path:
 def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
     """The fraction of samples whose score has the sign of their label (labels ±1), judged as
     `autograd_mlp.train.fit` judges the hinge loss."""
-    from .train import _accuracy_sign
+    from ..nn.train import _accuracy_sign
 
     with no_grad():
         scores = [model(list(xi)) for xi in X]  # one output neuron: each a Value
@@ -230,7 +230,7 @@ def run(
 
     ``lesson`` is the teacher's lesson (default: the project's 3–2–2 numbers); ``size`` the
     real size of the lesson's pictures ("projector", "a4" or "letter")."""
-    from .viz.pages import size_named
+    from ..viz.pages import size_named
 
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
@@ -264,7 +264,7 @@ def run(
 def _gradient_check(say: Callable[[str], None], lesson: Lesson = DEFAULT_LESSON) -> None:
     """The lesson network's outputs and error, then a table: each parameter's value, its
     gradient from backward() and a central-difference estimate; then the largest difference."""
-    from .gradcheck import numerical_gradient
+    from ..engine.gradcheck import numerical_gradient
 
     model, y, error = lesson.backward()
     params = model.parameters()
@@ -297,8 +297,8 @@ def _lesson_loop(
     say: Callable[[str], None], progress: bool, lesson: Lesson = DEFAULT_LESSON
 ) -> None:
     """The lesson's loop: W' = W − a·∂E/∂W from the lesson's weights until E ≤ the target."""
-    from .optim import SGD
-    from .train import fit
+    from ..nn.optim import SGD
+    from ..nn.train import fit
 
     model = lesson.network()
     rate = lesson.learning_rate
@@ -329,7 +329,7 @@ def _lesson_loss(lesson: Lesson) -> Any:
         return "mse"  # one sample: the mean over its K outputs
 
     def half(outputs: Any, targets: Any) -> Value:
-        from .losses import sse
+        from ..nn.losses import sse
 
         return sse(outputs, targets, half=True)
 
@@ -346,9 +346,9 @@ class _Moons:
 
 def _train_moons(say: Callable[[str], None], steps: int, progress: bool) -> _Moons:
     """An MLP(2, [16, 16, 1]) trained on two moons with the hinge loss (labels ±1) and Adam."""
-    from .data import make_moons
-    from .optim import Adam
-    from .train import fit
+    from ..nn.data import make_moons
+    from ..nn.optim import Adam
+    from ..nn.train import fit
 
     X, y = make_moons(n_samples=MOONS_SAMPLES, noise=MOONS_NOISE, seed=0, signed=True)
     model = MLP(2, [*MOONS_HIDDEN, 1], seed=0)
@@ -373,13 +373,13 @@ def _train_moons(say: Callable[[str], None], steps: int, progress: bool) -> _Moo
 def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], object]]:
     """The writers of the lesson's pictures, all on the lesson's one layout (computed on
     first use, so that without Graphviz each file is skipped with its note)."""
-    from .teach.exercise import Exercise, exercise
-    from .teach.exercise import write_pdf as write_sheet_pdf
-    from .teach.frames import gif_bytes
-    from .teach.layout import LessonLayout, lesson_layout, save_lesson_graph
-    from .teach.network import network_page
-    from .teach.slides import lesson_slides
-    from .viz.pages import png_bytes, write_pdf
+    from ..teach.exercise import Exercise, exercise
+    from ..teach.exercise import write_pdf as write_sheet_pdf
+    from ..teach.frames import gif_bytes
+    from ..teach.lesson_layout import LessonLayout, lesson_layout, save_lesson_graph
+    from ..teach.network import network_page
+    from ..teach.slides import lesson_slides
+    from ..viz.pages import png_bytes, write_pdf
 
     cache: dict[str, Any] = {}
 
@@ -441,14 +441,14 @@ def _write_files(
     """Write every file of `FILES` into ``result.folder``, skipping those whose tool is missing."""
     from tqdm import tqdm
 
-    from .plot import plot_training
-    from .teach.curvature import (
+    from ..teach.curvature import (
         Curvature,
         curvature_text,
         lesson_curvature,
         plot_learning_constants,
     )
-    from .teach.worked import worked_example
+    from ..teach.worked import worked_example
+    from ..viz.plot import plot_training
 
     # The Hessian of E at the given lesson's start, five constants run from there. A lesson
     # whose E has no upward curvature at its start has no threshold: say so instead.

@@ -11,10 +11,10 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._files import write_atomic
-from .engine import Value, no_grad
-from .nn import MLP
-from .train import History
+from .._files import write_atomic
+from ..engine import Value, no_grad
+from ..nn import MLP
+from ..nn.train import History
 
 __all__ = ["plot_training", "decision_grid"]
 
