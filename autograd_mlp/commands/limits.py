@@ -1,0 +1,104 @@
+"""How big a run may be: estimates made before the work starts, and refusals that say what to do.
+
+A command refuses what it cannot finish in reasonable time or memory *before* building it, with
+one line that gives the size, the limit and what to change. A refusal of this kind is a usage
+error (exit 2): `train`'s memory and time, estimated from the run's sizes
+(`estimate_training`); ``--no-size-limit`` runs it anyway.
+
+The costs per sample and parameter were measured on this project's 2-CPU machine
+(resource.getrusage, perf_counter; MLP(2, [h, h, 1]) on moons) and rounded up: eager, one
+step's graph holds about 70 bytes per (sample in the batch × parameter) and takes 1.5 µs for
+it; fast, the traced graph holds 2.5 KB per parameter and the replay 20 bytes and 0.1 µs per
+(sample × parameter); a generated sample, 300 bytes.
+"""
+
+from __future__ import annotations
+
+from .base import UsageError
+
+__all__ = [
+    "MAX_TRAIN_BYTES",
+    "MAX_TRAIN_SECONDS",
+    "estimate_training",
+    "check_training",
+    "size_text",
+    "duration_text",
+]
+
+MAX_TRAIN_BYTES = 2 * 10**9
+MAX_TRAIN_SECONDS = 3600.0
+_EAGER_BYTES, _EAGER_SECONDS = 70, 1.5e-6
+_FAST_BYTES_PER_PARAM, _FAST_BYTES, _FAST_SECONDS = 2500, 20, 1e-7
+_SAMPLE_BYTES = 300
+
+
+def estimate_training(
+    samples: int, batch: int, params: int, steps: int, fast: bool
+) -> tuple[int, float]:
+    """(bytes of memory, seconds) that a training run is expected to need, roughly.
+
+    Exact in integers, so that sizes of thousands of digits give a huge estimate, not an
+    OverflowError; the seconds are a float, infinite past what a float holds.
+    """
+    work = batch * params  # (sample × parameter) pairs in one step
+    if fast:
+        memory = _FAST_BYTES_PER_PARAM * params + _FAST_BYTES * work
+        seconds = _seconds(work * steps, _FAST_SECONDS)
+    else:
+        memory = _EAGER_BYTES * work
+        seconds = _seconds(work * steps, _EAGER_SECONDS)
+    return memory + _SAMPLE_BYTES * samples, seconds
+
+
+def _seconds(count: int, each: float) -> float:
+    try:
+        return count * each
+    except OverflowError:  # an int past the largest float
+        return float("inf")
+
+
+def check_training(
+    command: str,
+    *,
+    samples: int,
+    batch: int,
+    params: int,
+    steps: int,
+    fast: bool,
+    limits: tuple[int, float],
+    what: str,
+    advice: str,
+) -> None:
+    """Refuse a run whose estimate exceeds ``limits`` (bytes, seconds): a usage error that says
+    the estimate, ``what`` it is (the sizes, in the command's words), the limits and
+    ``advice`` (which options to change)."""
+    memory, seconds = estimate_training(samples, batch, params, steps, fast)
+    max_bytes, max_seconds = limits
+    if memory <= max_bytes and seconds <= max_seconds:
+        return
+    raise UsageError(
+        f"{command}: this run would need about {size_text(memory)} of memory and "
+        f"{duration_text(seconds)} ({what}); the limits are {size_text(max_bytes)} and "
+        f"{duration_text(max_seconds)}: {advice}"
+    )
+
+
+def size_text(n: float) -> str:
+    """Bytes as ``2 GB``, ``1.5 MB``, ``300 kB`` (three significant figures)."""
+    if n > 1e30:
+        return "more than 10³⁰ bytes"
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n / 1e3:.3g} kB"
+
+
+def duration_text(seconds: float) -> str:
+    """Seconds as ``1 hour``, ``2.5 minutes``, ``3.1e+12 days``."""
+    if seconds == float("inf"):
+        return "for ever"
+    for unit, scale in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
+        if seconds >= scale or unit == "second":
+            amount = f"{seconds / scale:.3g}"
+            return f"{amount} {unit}{'' if amount == '1' else 's'}"
+    raise AssertionError("unreachable")
