@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .arguments import (
     add_assignments,
@@ -25,6 +26,11 @@ from .arguments import (
     lesson_from_args,
 )
 from .base import Runner, Subparsers, UsageError, add_command, check_range, one_line, usage
+
+if TYPE_CHECKING:
+    from ..engine import Value
+    from ..teach.exercise import Exercise
+    from ..viz.layout import Layout
 
 __all__ = ["add"]
 
@@ -132,51 +138,62 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _worksheet(args: argparse.Namespace, out: Path) -> int:
-    """The worksheet ``out`` with its key and sheet beside it."""
-    from .._files import write_atomic
-    from ..teach.exercise import exercise, write_pdf
-    from ..viz import save
+    """The worksheet ``out`` with its key and sheet beside it, written all or nothing."""
+    from .._files import check_target, write_atomic, write_together
+    from ..teach.exercise import exercise
 
-    if args.expression is None:
-        if args.assignments:
-            raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
-        from ..teach.lesson_layout import lesson_layout
-
-        lesson = lesson_from_args(args, "exercise")
-        # the sheet is built on the graph the lesson's one layout was made from, so that its
-        # picture is the lesson graph every other picture of the lesson shows
-        board = lesson_layout(lesson, precision=args.precision)
-        root, layout = board.error, board.layout
-        title = f"Worksheet: {lesson.name}, {lesson.error_formula}"
-    else:
-        if args.lesson is not None:
-            raise UsageError("exercise: give an expression or --lesson FILE, not both")
-        root, _ = build_expression("exercise", args.expression, args.assignments)
-        layout = None
-        title = ""
+    key = out.with_name(out.stem + ".answers.md")
+    data = out.with_name(out.stem + ".sheet.json")
+    for target in (out, key, data):  # a missing folder or a read-only key fails now
+        check_target(target)
+    root, layout, title = _sheet_graph(args)
     try:
         ex = exercise(root, title=title, **{name: getattr(args, name) for name in _SHEET_OPTIONS})
     except (ValueError, TypeError) as exc:
         raise usage("exercise", exc) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    note = ""
-    if out.suffix.lower() == ".pdf":
-        shared = layout if args.hide != "local" else None  # its arrows may carry no number
-        printed = write_pdf(ex, out, size=args.size, layout=shared)
-        sheet = printed.path
-        note = f", {printed.pages} {args.size} pages"
-        if printed.picture_text_pt < 10:
-            note += (
-                f"; the picture's smallest text prints at {printed.picture_text_pt:.1f} pt, "
-                "too small to read: use a smaller expression"
-            )
-    else:
-        sheet = save(ex.graph, out)
-    key = out.with_name(out.stem + ".answers.md")
-    write_atomic(key, ex.answer_key("markdown").encode("utf-8"))
-    data = ex.save(out.with_name(out.stem + ".sheet.json"))
-    print(f"wrote {sheet} ({len(ex.blanks)} blanks{note}), the answer key {key} and {data}")
+    with write_together([out, key, data]) as (sheet_file, key_file, data_file):
+        note = _write_sheet(ex, sheet_file, args, layout)
+        write_atomic(key_file, ex.answer_key("markdown").encode("utf-8"))
+        ex.save(data_file)
+    print(f"wrote {out} ({len(ex.blanks)} blanks{note}), the answer key {key} and {data}")
     return 0
+
+
+def _sheet_graph(args: argparse.Namespace) -> tuple[Value, Layout | None, str]:
+    """The worksheet's graph: (its root, the lesson's one layout or None, the sheet's title)."""
+    if args.expression is not None:
+        if args.lesson is not None:
+            raise UsageError("exercise: give an expression or --lesson FILE, not both")
+        root, _ = build_expression("exercise", args.expression, args.assignments)
+        return root, None, ""
+    if args.assignments:
+        raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
+    from ..teach.lesson_layout import lesson_layout
+
+    lesson = lesson_from_args(args, "exercise")
+    # the sheet is built on the graph the lesson's one layout was made from, so that its
+    # picture is the lesson graph every other picture of the lesson shows
+    board = lesson_layout(lesson, precision=args.precision)
+    return board.error, board.layout, f"Worksheet: {lesson.name}, {lesson.error_formula}"
+
+
+def _write_sheet(ex: Exercise, path: Path, args: argparse.Namespace, layout: Layout | None) -> str:
+    """Write the sheet itself (.pdf, or the picture as .png or .svg); return a note on it."""
+    from ..teach.exercise import write_pdf
+    from ..viz import save
+
+    if path.suffix.lower() != ".pdf":
+        save(ex.graph, path)
+        return ""
+    shared = layout if args.hide != "local" else None  # its arrows may carry no number
+    printed = write_pdf(ex, path, size=args.size, layout=shared)
+    note = f", {printed.pages} {args.size} pages"
+    if printed.picture_text_pt < 10:
+        note += (
+            f"; the picture's smallest text prints at {printed.picture_text_pt:.1f} pt, "
+            "too small to read: use a smaller expression"
+        )
+    return note
 
 
 def _practice_page(args: argparse.Namespace, out: Path) -> int:

@@ -8,11 +8,21 @@ pass as numbered slides, one PDF and a GIF, into a folder.
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .arguments import add_lesson_argument, add_output, add_size_argument, lesson_from_args
-from .base import Parser, Runner, Subparsers, UsageError, add_command, check_range
+from .base import (
+    CommandFailed,
+    Parser,
+    Runner,
+    Subparsers,
+    UsageError,
+    add_command,
+    check_range,
+    make_folder,
+)
 
 if TYPE_CHECKING:
     from ..teach.lesson import Lesson
@@ -141,17 +151,24 @@ def _network(args: argparse.Namespace, lesson: Lesson) -> int:
 
 
 def _slides(args: argparse.Namespace, lesson: Lesson) -> int:
+    """The slides, their PDF and GIF, into the folder -o (created if missing), all or nothing:
+    the numbered slides of an earlier, longer run in the same folder are removed."""
+    from .._files import write_into
     from ..teach.slides import save_slides
 
     check_range("lesson slides", "--seconds", args.seconds, 0.1, 60)
-    written = save_slides(
-        args.output,
-        lesson,
-        size=args.size,
-        gif=args.gif,
-        loop=args.loop,
-        duration_ms=round(args.seconds * 1000),
-    )
+    problem = make_folder(args.output, "-o")
+    if problem is not None:
+        raise CommandFailed("lesson slides", problem)
+    with write_into(args.output, stale=_is_slide) as stage:
+        written = save_slides(
+            stage,
+            lesson,
+            size=args.size,
+            gif=args.gif,
+            loop=args.loop,
+            duration_ms=round(args.seconds * 1000),
+        )
     slides = [p for p in written if p.suffix == ".png"]
     rest = [p.name for p in written if p.suffix != ".png"]
     print(
@@ -159,6 +176,11 @@ def _slides(args: argparse.Namespace, lesson: Lesson) -> int:
         f"{', '.join(rest)} into {args.output}"
     )
     return 0
+
+
+def _is_slide(name: str) -> bool:
+    """A numbered slide as `autograd_mlp.teach.slides.save_slides` names them."""
+    return re.fullmatch(r"slide_\d+\.png", name) is not None
 
 
 _ACTIONS = {"init": _init, "graph": _graph, "network": _network, "slides": _slides}

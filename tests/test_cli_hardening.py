@@ -1,0 +1,144 @@
+"""The commands against the review of December 2026 (Part A): sets of files written all or
+nothing (N22), one rule for output folders (D17), runs refused before they start (N16, N23),
+messages that say what the user can do (N17, N23) and stay short however long the input
+(D11). Each test reproduces the review's case through `main()`, in-process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autograd_mlp.commands.cli import main
+from tests.conftest import needs
+
+NEURON = ["tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88"]
+
+
+def one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got:\n{stderr[:2000]}"
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# ------------------------------------------------------------------------------------------------
+# N22: a worksheet, its key and its sheet are written together or not at all
+# ------------------------------------------------------------------------------------------------
+
+
+def test_a_read_only_sheet_json_leaves_no_new_sheet_beside_the_old_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    needs("pygraphviz")
+    sheet = tmp_path / "F.sheet.json"
+    sheet.write_text('{"old": "the earlier exercise"}', encoding="utf-8")
+    sheet.chmod(0o444)
+    before = _files(tmp_path)
+    assert main(["exercise", *NEURON, "-o", str(tmp_path / "F.svg")]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert f"cannot write {sheet}" in line and "read-only" in line
+    assert _files(tmp_path) == before  # no F.svg, no F.answers.md beside the old sheet
+
+
+def test_a_failure_while_writing_the_set_keeps_the_earlier_worksheet_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    needs("pygraphviz")
+    out = tmp_path / "F.svg"
+    assert main(["exercise", *NEURON, "-o", str(out)]) == 0
+    capsys.readouterr()
+    before = _files(tmp_path)
+    assert set(before) == {"F.svg", "F.answers.md", "F.sheet.json"}
+
+    from autograd_mlp.teach.exercise import Exercise
+
+    def disk_full(self: Exercise, path: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Exercise, "save", disk_full)  # the last file of the three
+    again = ["exercise", "tanh(x*w + b)", "--set", "x=1.5", "w=-2", "b=0.7", "-o", str(out)]
+    assert main(again) == 1
+    assert "No space left on device" in one_line(capsys.readouterr().err)
+    assert _files(tmp_path) == before  # the new sheet and key did not replace the old ones
+
+
+def test_slides_over_a_longer_run_leave_no_stale_slide(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    needs("pygraphviz")
+    needs("PIL")
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    for k in range(64):  # an earlier run of a bigger lesson
+        (folder / f"slide_{k:02d}.png").write_bytes(b"old")
+    (folder / "notes.txt").write_text("the teacher's own", encoding="utf-8")
+    assert main(["lesson", "slides", "--no-gif", "-o", str(folder)]) == 0
+    out = capsys.readouterr().out
+    count = int(out.split()[1])  # "wrote 12 slides (slide_00.png … slide_11.png) and ..."
+    assert count < 64
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted(
+        [f"slide_{k:02d}.png" for k in range(count)] + ["slides.pdf", "notes.txt"]
+    )
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in folder.glob("slide_*.png"))
+
+
+# ------------------------------------------------------------------------------------------------
+# D17: one rule for output paths -- a FILE's folder must exist, a DIR is created
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["exercise", *NEURON],
+        ["render", *NEURON],
+        ["lesson", "graph"],
+        ["lesson", "network"],
+    ],
+    ids=["exercise", "render", "lesson-graph", "lesson-network"],
+)
+def test_a_file_in_a_missing_folder_is_refused_by_every_command(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "new" / "dir" / ("x.png" if "network" in command else "x.svg")
+    assert main([*command, "-o", str(target)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line == (
+        f"autograd-mlp: error: cannot write {target}: the folder {target.parent} does not exist"
+    )
+    assert list(tmp_path.iterdir()) == []  # no folder was created
+
+
+def test_slides_into_a_file_say_it_is_not_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("mine", encoding="utf-8")
+    assert main(["lesson", "slides", "-o", str(afile)]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line == f"autograd-mlp lesson slides: error: -o {afile}: it exists and is not a folder"
+    assert "Errno" not in line and afile.read_text(encoding="utf-8") == "mine"
+
+
+def test_slides_create_their_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    needs("pygraphviz")
+    needs("PIL")
+    folder = tmp_path / "new" / "slides"
+    assert main(["lesson", "slides", "--no-gif", "-o", str(folder)]) == 0
+    assert (folder / "slides.pdf").is_file() and (folder / "slide_00.png").is_file()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_no_staging_folder_is_left_when_a_set_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["exercise", "x", "--set", "x=1", "-o", str(tmp_path / "w.svg")]) == 2
+    assert os.listdir(tmp_path) == []
