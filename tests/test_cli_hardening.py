@@ -142,3 +142,52 @@ def test_no_staging_folder_is_left_when_a_set_is_refused(
 ) -> None:
     assert main(["exercise", "x", "--set", "x=1", "-o", str(tmp_path / "w.svg")]) == 2
     assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------------------------------------------------------
+# N16: demo --steps is estimated and refused as train's runs are
+# ------------------------------------------------------------------------------------------------
+
+
+def _no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training stands in for itself with an error, so that a run that should be refused fails
+    at once instead of running for hours."""
+    import autograd_mlp.nn.train
+
+    def fit(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("reached the training")
+
+    monkeypatch.setattr(autograd_mlp.nn.train, "fit", fit)
+
+
+@pytest.mark.parametrize(
+    ("steps", "words"),
+    [
+        ("99999999999999999999", "9.99e+19 steps on two moons"),  # the review's: hung past 60 s
+        ("100000", "1.4 hours (100,000 steps on two moons"),
+        ("9" * 4000, "9.99e+3999 steps"),
+    ],
+)
+def test_demo_refuses_a_training_estimated_past_the_limit(
+    steps: str,
+    words: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_training(monkeypatch)
+    out = tmp_path / "d"
+    assert main(["demo", "--steps", steps, "--out", str(out), "--no-progress"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("autograd-mlp demo: this run would need about") and words in line
+    assert "the limits are 2 GB and 1 hour" in line and "--no-size-limit" in line
+    assert len(line) < 400 and not out.exists()
+
+
+def test_demo_no_size_limit_lets_the_run_go(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_training(monkeypatch)
+    argv = ["demo", "--steps", "100000", "--out", str(tmp_path / "d"), "--no-progress"]
+    assert main([*argv, "--no-size-limit"]) == 1
+    assert "reached the training" in one_line(capsys.readouterr().err)

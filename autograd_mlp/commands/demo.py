@@ -44,12 +44,14 @@ in `autograd_mlp.commands.demo_output`; this module holds the job's steps and th
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._text import count
 from ..engine import Value
 from ..nn import MLP
 from ..teach.lesson import DEFAULT_LESSON, Lesson
@@ -66,6 +68,7 @@ from .demo_output import (
     write_files,
     write_lesson_page,
 )
+from .limits import MAX_TRAIN_BYTES, MAX_TRAIN_SECONDS, add_size_limit_option, check_training
 
 __all__ = [
     "DemoResult",
@@ -143,6 +146,7 @@ def add(sub: Subparsers) -> Runner:
         default=True,
         help="show progress bars on stderr (default: on)",
     )
+    add_size_limit_option(p)
     add_lesson_argument(p)
     add_size_argument(p)
     return _run_command
@@ -150,6 +154,8 @@ def add(sub: Subparsers) -> Runner:
 
 def _run_command(args: argparse.Namespace) -> int:
     check_range("demo", "--steps", args.steps, 1)
+    if not args.no_size_limit:
+        _check_size(args.steps)
     lesson = lesson_from_args(args, "demo")
     problem = make_folder(args.out, "--out")
     if problem is not None:
@@ -158,6 +164,26 @@ def _run_command(args: argparse.Namespace) -> int:
     if result.problem is not None:
         raise CommandFailed("demo", result.problem)
     return 0
+
+
+def _check_size(steps: int) -> None:
+    """Refuse a moons training estimated at more than an hour (or 2 GB), as `train` does."""
+    sizes = [2, *MOONS_HIDDEN, 1]
+    params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    check_training(
+        "demo",
+        samples=MOONS_SAMPLES,
+        batch=MOONS_SAMPLES,  # full batch
+        params=params,
+        steps=steps,
+        fast=False,
+        limits=(MAX_TRAIN_BYTES, MAX_TRAIN_SECONDS),
+        what=(
+            f"{count(steps)} step{'' if steps == 1 else 's'} on two moons, {MOONS_SAMPLES} "
+            f"samples, a model of {params} parameters"
+        ),
+        advice="use fewer --steps (or --quick), or --no-size-limit to run it anyway",
+    )
 
 
 # ------------------------------------------------------------------------------------------------

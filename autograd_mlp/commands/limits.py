@@ -2,8 +2,8 @@
 
 A command refuses what it cannot finish in reasonable time or memory *before* building it, with
 one line that gives the size, the limit and what to change. A refusal of this kind is a usage
-error (exit 2): `train`'s memory and time, estimated from the run's sizes
-(`estimate_training`); ``--no-size-limit`` runs it anyway.
+error (exit 2): the memory and time of the training in `train` and `demo`, estimated from the
+run's sizes (`estimate_training`); ``--no-size-limit`` runs it anyway.
 
 The costs per sample and parameter were measured on this project's 2-CPU machine
 (resource.getrusage, perf_counter; MLP(2, [h, h, 1]) on moons) and rounded up: eager, one
@@ -14,11 +14,14 @@ it; fast, the traced graph holds 2.5 KB per parameter and the replay 20 bytes an
 
 from __future__ import annotations
 
+import argparse
+
 from .base import UsageError
 
 __all__ = [
     "MAX_TRAIN_BYTES",
     "MAX_TRAIN_SECONDS",
+    "add_size_limit_option",
     "estimate_training",
     "check_training",
     "size_text",
@@ -30,6 +33,16 @@ MAX_TRAIN_SECONDS = 3600.0
 _EAGER_BYTES, _EAGER_SECONDS = 70, 1.5e-6
 _FAST_BYTES_PER_PARAM, _FAST_BYTES, _FAST_SECONDS = 2500, 20, 1e-7
 _SAMPLE_BYTES = 300
+
+
+def add_size_limit_option(p: argparse.ArgumentParser) -> None:
+    """Give a command ``--no-size-limit``: run even when the estimate exceeds the limits."""
+    p.add_argument(
+        "--no-size-limit",
+        action="store_true",
+        help=f"run even when the estimate exceeds the limits "
+        f"(about {size_text(MAX_TRAIN_BYTES)} of memory and {duration_text(MAX_TRAIN_SECONDS)})",
+    )
 
 
 def estimate_training(

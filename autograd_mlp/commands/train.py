@@ -14,7 +14,7 @@ from pathlib import Path
 from .._text import count
 from .arguments import add_choice
 from .base import CommandFailed, Runner, Subparsers, UsageError, add_command, check_range, usage
-from .limits import MAX_TRAIN_BYTES, MAX_TRAIN_SECONDS, check_training, duration_text, size_text
+from .limits import MAX_TRAIN_BYTES, MAX_TRAIN_SECONDS, add_size_limit_option, check_training
 
 __all__ = ["add"]
 
@@ -92,13 +92,7 @@ def add(sub: Subparsers) -> Runner:
         help="write the trained model to FILE (JSON); after Ctrl-C, FILE is kept as it was and "
         "the partly trained model goes to FILE's stem + .interrupted.json",
     )
-    p.add_argument(
-        "--no-size-limit",
-        action="store_true",
-        help=f"run even when the estimate exceeds the limits "
-        f"(about {size_text(_MAX_TRAIN_BYTES)} of memory and "
-        f"{duration_text(_MAX_TRAIN_SECONDS)})",
-    )
+    add_size_limit_option(p)
     p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
