@@ -6,6 +6,7 @@ messages that say what the user can do (N17, N23) and stay short however long th
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -191,3 +192,78 @@ def test_demo_no_size_limit_lets_the_run_go(
     argv = ["demo", "--steps", "100000", "--out", str(tmp_path / "d"), "--no-progress"]
     assert main([*argv, "--no-size-limit"]) == 1
     assert "reached the training" in one_line(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------------------------------------
+# N17: a lesson that loads but is too big to draw is refused the same way by every command
+# ------------------------------------------------------------------------------------------------
+
+
+def _lesson_file(folder: Path, sizes: list[int]) -> Path:
+    """A lesson of the given layer sizes (inputs first), small numbers, saved as JSON."""
+    from autograd_mlp.teach.lesson import Lesson
+
+    layers = [
+        {
+            "activation": "sigmoid",
+            "weights": [[round(0.1 * ((i + j) % 7) - 0.3, 1) for i in range(a)] for j in range(b)],
+            "biases": [0.1] * b,
+        }
+        for a, b in itertools.pairwise(sizes)
+    ]
+    lesson = Lesson(
+        inputs=[0.5] * sizes[0],
+        targets=[0.5] * sizes[-1],
+        layers=layers,
+        learning_rate=0.1,
+        error="sum",
+    )
+    return lesson.save(folder / ("-".join(map(str, sizes)) + ".json"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["lesson", "graph", "-o", "x.svg"],
+        ["lesson", "graph", "-o", "x.html"],
+        ["lesson", "network", "-o", "x.png"],
+        ["lesson", "slides", "-o", "slides"],
+        ["exercise", "-o", "x.pdf"],
+        ["demo", "--out", "out", "--no-progress"],
+    ],
+    ids=lambda c: " ".join(c[:2]) + (" " + c[-1] if c[0] == "lesson" else ""),
+)
+def test_a_lesson_too_big_to_draw_is_one_usage_error_that_says_what_to_do(
+    command: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the review's lesson: 16 inputs and 6 layers of 16, inside Lesson.load's limits
+    lesson = _lesson_file(tmp_path, [16] * 7)
+    monkeypatch.chdir(tmp_path)
+    _no_training(monkeypatch)  # the demo refuses before it trains, or fails at once
+    assert main([*command, "--lesson", str(lesson)]) == 2
+    line = one_line(capsys.readouterr().err)
+    name = " ".join(command[:2]) if command[0] == "lesson" else command[0]
+    assert line == (
+        f"autograd-mlp {name}: the lesson's 16–16–16–16–16–16–16 network is too big to draw: "
+        "its backward pass has 239 steps, and a picture of a lesson shows at most 199; use a "
+        "lesson with fewer layers or neurons (explain prints any lesson)"
+    )
+    assert sorted(os.listdir(tmp_path)) == [lesson.name]  # nothing was written
+
+
+def test_a_lesson_too_big_for_its_page_says_which_files_can_be_drawn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lesson = _lesson_file(tmp_path, [16, 16, 16, 4])  # 83 backward steps, 715 Values
+    argv = ["lesson", "graph", "--lesson", str(lesson), "-o", str(tmp_path / "x.html")]
+    assert main(argv) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "max_nodes" not in line and "pass " not in line
+    assert line.startswith("autograd-mlp lesson graph: the lesson's 16–16–16–4 network is too big")
+    assert "its graph has 715 Values, and a page shows at most 500" in line
+    assert line.endswith(
+        "use a lesson with fewer layers or neurons, or draw it as .svg, .png or .pdf"
+    )

@@ -68,7 +68,13 @@ from .demo_output import (
     write_files,
     write_lesson_page,
 )
-from .limits import MAX_TRAIN_BYTES, MAX_TRAIN_SECONDS, add_size_limit_option, check_training
+from .limits import (
+    MAX_TRAIN_BYTES,
+    MAX_TRAIN_SECONDS,
+    add_size_limit_option,
+    check_lesson_drawable,
+    check_training,
+)
 
 __all__ = [
     "DemoResult",
@@ -157,6 +163,7 @@ def _run_command(args: argparse.Namespace) -> int:
     if not args.no_size_limit:
         _check_size(args.steps)
     lesson = lesson_from_args(args, "demo")
+    check_lesson_drawable("demo", lesson, page=True)  # the demo draws every picture of it
     problem = make_folder(args.out, "--out")
     if problem is not None:
         raise CommandFailed("demo", problem)

@@ -26,6 +26,7 @@ from .arguments import (
     lesson_from_args,
 )
 from .base import Runner, Subparsers, UsageError, add_command, check_range, one_line, usage
+from .limits import check_lesson_drawable
 
 if TYPE_CHECKING:
     from ..engine import Value
@@ -171,6 +172,7 @@ def _sheet_graph(args: argparse.Namespace) -> tuple[Value, Layout | None, str]:
     from ..teach.lesson_layout import lesson_layout
 
     lesson = lesson_from_args(args, "exercise")
+    check_lesson_drawable("exercise", lesson)
     # the sheet is built on the graph the lesson's one layout was made from, so that its
     # picture is the lesson graph every other picture of the lesson shows
     board = lesson_layout(lesson, precision=args.precision)

@@ -23,6 +23,7 @@ from .base import (
     check_range,
     make_folder,
 )
+from .limits import check_lesson_drawable
 
 if TYPE_CHECKING:
     from ..teach.lesson import Lesson
@@ -111,16 +112,18 @@ def _init(args: argparse.Namespace, lesson: Lesson) -> int:
 def _graph(args: argparse.Namespace, lesson: Lesson) -> int:
     from ..teach.lesson_layout import save_lesson_graph
 
-    if args.output.lower().endswith((".html", ".htm")):  # the lesson in the browser
-        from ..viz.html import lesson_page
-
-        print(f"wrote {lesson_page(lesson).save(args.output)}")
-        return 0
-    if not args.output.lower().endswith((".svg", ".png", ".pdf")):
+    page = args.output.lower().endswith((".html", ".htm"))  # the lesson in the browser
+    if not page and not args.output.lower().endswith((".svg", ".png", ".pdf")):
         raise UsageError(
             f"lesson graph: -o {args.output}: the file name must end in .svg, .png or .pdf "
             "(or .html for the interactive page)"
         )
+    check_lesson_drawable("lesson graph", lesson, page=page)
+    if page:
+        from ..viz.html import lesson_page
+
+        print(f"wrote {lesson_page(lesson).save(args.output)}")
+        return 0
     highlight = None if args.highlight.lower() == "none" else args.highlight
     try:
         written = save_lesson_graph(args.output, lesson, size=args.size, highlight=highlight)
@@ -141,6 +144,7 @@ def _network(args: argparse.Namespace, lesson: Lesson) -> int:
         raise UsageError(
             f"lesson network: -o {args.output}: the file name must end in .png or .pdf"
         )
+    check_lesson_drawable("lesson network", lesson)
     page = network_page(lesson_layout(lesson), size=args.size)
     if out.suffix.lower() == ".pdf":
         write_pdf(out, [page], args.size)
@@ -157,6 +161,7 @@ def _slides(args: argparse.Namespace, lesson: Lesson) -> int:
     from ..teach.slides import save_slides
 
     check_range("lesson slides", "--seconds", args.seconds, 0.1, 60)
+    check_lesson_drawable("lesson slides", lesson)
     problem = make_folder(args.output, "-o")
     if problem is not None:
         raise CommandFailed("lesson slides", problem)

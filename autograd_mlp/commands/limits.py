@@ -3,7 +3,9 @@
 A command refuses what it cannot finish in reasonable time or memory *before* building it, with
 one line that gives the size, the limit and what to change. A refusal of this kind is a usage
 error (exit 2): the memory and time of the training in `train` and `demo`, estimated from the
-run's sizes (`estimate_training`); ``--no-size-limit`` runs it anyway.
+run's sizes (`estimate_training`); ``--no-size-limit`` runs it anyway. The pictures of a lesson
+(`check_lesson_drawable`): its backward pass, one slide or frame per step, and for its page the
+number of Values; no option raises these, so the message says to use a smaller lesson.
 
 The costs per sample and parameter were measured on this project's 2-CPU machine
 (resource.getrusage, perf_counter; MLP(2, [h, h, 1]) on moons) and rounded up: eager, one
@@ -15,8 +17,12 @@ it; fast, the traced graph holds 2.5 KB per parameter and the replay 20 bytes an
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from .base import UsageError
+
+if TYPE_CHECKING:
+    from ..teach.lesson import Lesson
 
 __all__ = [
     "MAX_TRAIN_BYTES",
@@ -26,6 +32,7 @@ __all__ = [
     "check_training",
     "size_text",
     "duration_text",
+    "check_lesson_drawable",
 ]
 
 MAX_TRAIN_BYTES = 2 * 10**9
@@ -115,3 +122,40 @@ def duration_text(seconds: float) -> str:
             amount = f"{seconds / scale:.3g}"
             return f"{amount} {unit}{'' if amount == '1' else 's'}"
     raise AssertionError("unreachable")
+
+
+# ------------------------------------------------------------------------------------------------
+# Pictures
+# ------------------------------------------------------------------------------------------------
+
+
+def check_lesson_drawable(command: str, lesson: Lesson, *, page: bool = False) -> None:
+    """Refuse a lesson too big for its pictures, before anything is built from it.
+
+    Every picture of a lesson is drawn on its one layout, which holds the texts of every
+    backward step (`autograd_mlp.teach.frames.MAX_FRAMES` frames at most: the seed and one
+    per operation); its page (``page=True``) also shows every Value, at most
+    `autograd_mlp.viz.dot.DEFAULT_MAX_NODES`. No command has an option to raise these limits,
+    so the message says what to change: the lesson.
+    """
+    from ..engine import topological_order
+    from ..teach.frames import MAX_FRAMES
+    from ..viz.dot import DEFAULT_MAX_NODES
+
+    _, _, error = lesson.forward()
+    order = topological_order(error)
+    steps = sum(1 for v in order if v._prev)
+    network = f"the lesson's {'–'.join(str(n) for n in lesson.sizes)} network"
+    if steps + 1 > MAX_FRAMES:
+        raise UsageError(
+            f"{command}: {network} is too big to draw: its backward pass has {steps:,} steps, "
+            f"and a picture of a lesson shows at most {MAX_FRAMES - 1}; use a lesson with "
+            "fewer layers or neurons (explain prints any lesson)"
+        )
+    if page and len(order) > DEFAULT_MAX_NODES:
+        instead = ", or draw it as .svg, .png or .pdf" if command == "lesson graph" else ""
+        raise UsageError(
+            f"{command}: {network} is too big for its page: its graph has {len(order):,} "
+            f"Values, and a page shows at most {DEFAULT_MAX_NODES}; use a lesson with fewer "
+            f"layers or neurons{instead}"
+        )
