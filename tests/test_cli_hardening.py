@@ -267,3 +267,117 @@ def test_a_lesson_too_big_for_its_page_says_which_files_can_be_drawn(
     assert line.endswith(
         "use a lesson with fewer layers or neurons, or draw it as .svg, .png or .pdf"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# N23: refusals that name the real cause, early
+# ------------------------------------------------------------------------------------------------
+
+
+def _sheet(tmp_path: Path) -> Path:
+    """A worksheet's sheet file (two blanks), made without drawing anything."""
+    from autograd_mlp.engine.expr import build
+    from autograd_mlp.teach.exercise import exercise
+
+    root, _ = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.88})
+    return exercise(root).save(tmp_path / "s.sheet.json")
+
+
+def test_answers_on_stdin_past_the_limit_are_refused_not_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    sheet = _sheet(tmp_path)
+    # the answer comes after the first 1,000,000 characters: it was cut off without a word
+    monkeypatch.setattr(sys, "stdin", io.StringIO("#" * 1_000_000 + "\n?1 = 1.002\n"))
+    assert main(["exercise", "check", str(sheet), "-"]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "the answers on stdin are longer than 1,000,000 characters" in line
+
+
+def test_an_answers_file_that_is_not_a_file_is_named_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = _sheet(tmp_path)
+    assert main(["exercise", "check", str(sheet), str(tmp_path)]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line == (
+        f"autograd-mlp exercise check: answers file {str(tmp_path)!r} is a folder, not a file"
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "values", "words"),
+    [
+        ("1e999*x", ["x=1"], "a number in the expression is inf (too large for a float)"),
+        ("exp(x)*2", ["x=1000"], "the result of exp is inf (too large for a float)"),
+        ("log(x)*2", ["x=-1"], "the result of log is nan (not a number)"),
+        ("x*2", ["x=1e999"], "--set x is inf (too large for a float)"),
+    ],
+)
+@pytest.mark.parametrize("suffix", [".svg", ".html"])
+def test_a_worksheet_of_an_expression_that_is_not_finite_says_which_value(
+    expression: str,
+    values: list[str],
+    words: str,
+    suffix: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # "exercise 1e999*x --set x=1" said "cannot convert float infinity to integer" (exit 1)
+    out = tmp_path / f"w{suffix}"
+    assert main(["exercise", expression, "--set", *values, "-o", str(out)]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith(f"autograd-mlp exercise: {words};") and "finite numbers" in line
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".html"])
+def test_a_huge_expression_is_refused_at_once_without_naming_a_missing_option(
+    suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    # the review's 9.6k characters and 2,400 Values took 58 s to say "pass max_nodes=2400"
+    terms = "+".join(f"x*w{i % 9}+{i % 13 + 1}" for i in range(800))
+    values = [f"w{i}={i + 1}" for i in range(9)]
+    started = time.perf_counter()
+    assert main(["exercise", terms, "--set", "x=1", *values, "-o", str(tmp_path / f"w{suffix}")])
+    seconds = time.perf_counter() - started
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("autograd-mlp exercise: the expression's graph has 3,209 Values, and")
+    assert line.endswith("shows at most 500: use a smaller expression")
+    assert "max_nodes" not in line
+    assert seconds < 10  # generous: counting the Values is linear and takes milliseconds
+
+
+def test_train_says_the_update_overflowed_not_the_loss(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # "--lr 1e308" said "the loss became 0.6897199023411995 after 0 steps"
+    assert main(["train", "--samples", "8", "--hidden", "2", "--lr", "1e308"]) == 1
+    captured = capsys.readouterr()
+    assert "(stopped because: diverged)" in captured.out
+    line = one_line(captured.err)
+    assert "the loss became" not in line
+    assert "update 1 would have made a weight inf or nan, so it was undone" in line
+    assert line.endswith("(training diverged): try a smaller --lr than 1e+308")
+
+
+@pytest.mark.parametrize(
+    ("noise", "words"),
+    [
+        ("1e308", "train: --noise 1e+308 is too large: sample "),
+        ("inf", "train: --noise must be a finite number, got inf"),
+        ("nan", "train: --noise must be a finite number, got nan"),
+    ],
+)
+def test_train_blames_a_noise_too_large_not_the_data(
+    noise: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "--noise 1e308" said "X[4][0] is inf: the data must be finite"
+    assert main(["train", "--noise", noise]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert words in line and "X[" not in line

@@ -10,6 +10,7 @@ parser; the reader next to it turns what was given into what the command uses, r
 from __future__ import annotations
 
 import argparse
+import math
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ __all__ = [
     "add_assignments",
     "parse_assignments",
     "build_expression",
+    "check_finite",
     "add_choice",
     "add_list",
     "add_expression",
@@ -155,6 +157,26 @@ def _listed(names: Sequence[str], most: int = 8) -> str:
         return "none"
     shown = ", ".join(shorten(name, 30) for name in names[:most])
     return shown if len(names) <= most else f"{shown} and {len(names) - most:,} more"
+
+
+def check_finite(command: str, root: Value, what: str) -> None:
+    """Refuse (usage error) a graph with a value that is not a finite number, naming the first
+    one in forward order: ``what`` (e.g. "a worksheet") cannot show or ask for inf or nan.
+    Linear in the graph's size."""
+    from ..engine import topological_order
+
+    for v in topological_order(root):
+        if math.isfinite(v.data):
+            continue
+        if not v._prev:  # a leaf: a variable set with --set, or a number written in the text
+            name = f"--set {shorten(v.label)}" if v.label else "a number in the expression"
+        else:
+            name = quote(v.label) if v.label else f"the result of {v._op}"
+        why = "too large for a float" if math.isinf(v.data) else "not a number"
+        raise UsageError(
+            f"{command}: {name} is {v.data} ({why}); {what} needs finite numbers: use smaller "
+            "ones, or values where every function is defined"
+        )
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,10 +10,13 @@
 from __future__ import annotations
 
 import argparse
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import file_kind
+from .._text import quote
 from .arguments import (
     add_assignments,
     add_choice,
@@ -23,10 +26,11 @@ from .arguments import (
     add_output,
     add_precision,
     build_expression,
+    check_finite,
     lesson_from_args,
 )
 from .base import Runner, Subparsers, UsageError, add_command, check_range, one_line, usage
-from .limits import check_lesson_drawable
+from .limits import check_graph_size, check_lesson_drawable
 
 if TYPE_CHECKING:
     from ..engine import Value
@@ -166,6 +170,8 @@ def _sheet_graph(args: argparse.Namespace) -> tuple[Value, Layout | None, str]:
         if args.lesson is not None:
             raise UsageError("exercise: give an expression or --lesson FILE, not both")
         root, _ = build_expression("exercise", args.expression, args.assignments)
+        check_graph_size("exercise", root, "a worksheet")  # before the slow choice of blanks
+        check_finite("exercise", root, "a worksheet")
         return root, None, ""
     if args.assignments:
         raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
@@ -209,6 +215,8 @@ def _practice_page(args: argparse.Namespace, out: Path) -> int:
             "--hide and --count apply to .png, .pdf and .svg worksheets"
         )
     root, _ = build_expression("exercise", args.expression, args.assignments)
+    check_graph_size("exercise", root, "a practice page")
+    check_finite("exercise", root, "a practice page")
     try:
         page = to_html(root, practise_only=True, precision=args.precision)
     except (ValueError, TypeError) as exc:
@@ -259,10 +267,25 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _read_answers(name: str) -> str:
-    """The text of the answers file ``name`` ("-": stdin), at most `MAX_ANSWERS_BYTES`."""
+    """The text of the answers file ``name`` ("-": stdin), at most `MAX_ANSWERS_BYTES`;
+    anything longer is refused, not cut."""
     if name == "-":
-        return sys.stdin.read(MAX_ANSWERS_BYTES)
+        text = sys.stdin.read(MAX_ANSWERS_BYTES + 1)
+        if len(text) > MAX_ANSWERS_BYTES:
+            raise ValueError(
+                f"the answers on stdin are longer than {MAX_ANSWERS_BYTES:,} characters (a "
+                "sheet's answers are a line each)"
+            )
+        return text
     source = Path(name)
-    if source.stat().st_size > MAX_ANSWERS_BYTES:
-        raise ValueError(f"answers file {name[:40]!r} is too large")
+    info = source.stat()
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block for ever
+        raise ValueError(
+            f"answers file {quote(name, 200)} is {file_kind(info.st_mode)}, not a file"
+        )
+    if info.st_size > MAX_ANSWERS_BYTES:
+        raise ValueError(
+            f"answers file {quote(name, 200)} is larger than {MAX_ANSWERS_BYTES:,} bytes (a "
+            "sheet's answers are a line each)"
+        )
     return source.read_text(encoding="utf-8")

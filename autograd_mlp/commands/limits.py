@@ -5,7 +5,9 @@ one line that gives the size, the limit and what to change. A refusal of this ki
 error (exit 2): the memory and time of the training in `train` and `demo`, estimated from the
 run's sizes (`estimate_training`); ``--no-size-limit`` runs it anyway. The pictures of a lesson
 (`check_lesson_drawable`): its backward pass, one slide or frame per step, and for its page the
-number of Values; no option raises these, so the message says to use a smaller lesson.
+number of Values; no option raises these, so the message says to use a smaller lesson. An
+expression for a worksheet or a practice page (`check_graph_size`): the Values drawn, counted
+before the sheet is built (choosing its blanks takes minutes for thousands of Values).
 
 The costs per sample and parameter were measured on this project's 2-CPU machine
 (resource.getrusage, perf_counter; MLP(2, [h, h, 1]) on moons) and rounded up: eager, one
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 from .base import UsageError
 
 if TYPE_CHECKING:
+    from ..engine import Value
     from ..teach.lesson import Lesson
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "size_text",
     "duration_text",
     "check_lesson_drawable",
+    "check_graph_size",
 ]
 
 MAX_TRAIN_BYTES = 2 * 10**9
@@ -159,3 +163,20 @@ def check_lesson_drawable(command: str, lesson: Lesson, *, page: bool = False) -
             f"Values, and a page shows at most {DEFAULT_MAX_NODES}; use a lesson with fewer "
             f"layers or neurons{instead}"
         )
+
+
+def check_graph_size(command: str, root: Value, what: str, *, most: int | None = None) -> int:
+    """Refuse an expression whose graph has more Values than ``what`` (e.g. "a worksheet")
+    draws (``most``, default `autograd_mlp.viz.dot.DEFAULT_MAX_NODES`), counted before anything
+    slow is built; return the count. Linear in the graph's size."""
+    from ..engine import topological_order
+    from ..viz.dot import DEFAULT_MAX_NODES
+
+    limit = DEFAULT_MAX_NODES if most is None else most
+    count = len(topological_order(root))
+    if count > limit:
+        raise UsageError(
+            f"{command}: the expression's graph has {count:,} Values, and {what} shows at most "
+            f"{limit}: use a smaller expression"
+        )
+    return count

@@ -8,6 +8,7 @@ that neither a run too big nor a file that cannot be written is found out at the
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -146,6 +147,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"train: --lr must be a positive number, got {args.lr}")
     if args.target_loss is not None and args.target_loss != args.target_loss:  # nan
         raise UsageError("train: --target-loss must be a number, got nan")
+    if args.noise is not None and not math.isfinite(args.noise):
+        raise UsageError(f"train: --noise must be a finite number, got {args.noise}")
 
 
 def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
@@ -161,6 +164,13 @@ def _dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
         X, y = getattr(data, f"make_{args.dataset}")(**kwargs)
     except (TypeError, ValueError) as exc:
         raise usage("train", exc) from None
+    # The generators are finite without noise: a sample that is not comes from --noise
+    for i, row in enumerate(X):
+        if not all(math.isfinite(x) for x in row):
+            raise UsageError(
+                f"train: --noise {args.noise:g} is too large: sample {i} of the data is not "
+                f"finite ({', '.join(f'{x:g}' for x in row)}); use a smaller --noise"
+            )
     return X, y
 
 
@@ -233,9 +243,17 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(f"saved the model to {model.save(save_to)}")
     if history.stopped_because == "diverged":
-        raise CommandFailed(
-            "train",
-            f"the loss became {history.final_loss} after {history.steps} steps (training "
-            f"diverged): try a smaller --lr than {args.lr}",
-        )
+        raise CommandFailed("train", _diverged(history.final_loss, history.steps, args.lr))
     return 130 if history.stopped_because == "interrupted" else 0
+
+
+def _diverged(loss: float, steps: int, lr: float) -> str:
+    """Why training stopped as "diverged": the loss itself, or (the loss still finite) the
+    next update, which would have made a weight inf or nan and was undone."""
+    advice = f"try a smaller --lr than {lr}"
+    if not math.isfinite(loss):
+        return f"the loss became {loss} after {steps} steps (training diverged): {advice}"
+    return (
+        f"update {steps + 1} would have made a weight inf or nan, so it was undone and "
+        f"training stopped after {steps} steps at loss {loss:.6g} (training diverged): {advice}"
+    )
