@@ -381,3 +381,57 @@ def test_train_blames_a_noise_too_large_not_the_data(
     assert main(["train", "--noise", noise]) == 2
     line = one_line(capsys.readouterr().err)
     assert words in line and "X[" not in line
+
+
+# ------------------------------------------------------------------------------------------------
+# D11: however long the input, the message is one short line
+# ------------------------------------------------------------------------------------------------
+
+_DIGITS = "9" * 4000  # under Python's 4,300-digit limit: argparse reads it as an int
+_LONG = "h" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["lesson", "graph", "--highlight", _LONG, "-o", "g.svg"], "is not a Value of the lesson"),
+        (["render", "x", "--set", _LONG + "=1"], "no variable"),
+        (["render", "x", "--set", "x=1", "--precision", "9" * 5000], "invalid int value"),
+        (["render", "x", "--set", "x=1", "--precision", _DIGITS], "an int of 4,000 digits"),
+        (["render", "x", "--set", "x=1", "--max-nodes", "-" + _DIGITS], "an int of 4,000 digits"),
+        (["exercise", "x*2", "--set", "x=1", "--count", "-" + _DIGITS, "-o", "a.svg"], "--count"),
+        (["train", "--hidden", _DIGITS], "a model of 3.99e+4000 parameters"),
+        (["train", "--hidden", "-" + _DIGITS], "--hidden sizes must be at least 1"),
+        (["train", "--steps", _DIGITS], "9.99e+3999 steps"),
+        (["train", "--samples", _DIGITS], "9.99e+3999 samples"),
+        (["explain", "--steps", _DIGITS], "--steps must be from 0 to 10000"),
+        (["demo", "--steps", "-" + _DIGITS], "--steps must be at least 1"),
+        # the expression language lists every name it misses: the command lists eight
+        (["render", "+".join(f"y{i}" for i in range(1500))], "y7 and 1,492 more (set them"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else None,
+)
+def test_a_huge_value_gives_a_short_message(
+    argv: list[str],
+    words: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    line = one_line(capsys.readouterr().err)
+    assert words in line and len(line) <= 600, line[:700]
+    assert os.listdir(tmp_path) == []
+
+
+def test_any_message_from_below_the_commands_is_cut_to_one_bounded_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from autograd_mlp.commands.base import MESSAGE_LIMIT, report
+
+    assert report(ValueError("a message from a lower layer " + "x" * 100_000)) == 1
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("autograd-mlp: error: a message from a lower layer xxx")
+    whole = len("autograd-mlp: error: a message from a lower layer ") + 100_000
+    assert line.endswith(f"… ({whole:,} characters)") and len(line) <= MESSAGE_LIMIT

@@ -31,6 +31,7 @@ __all__ = [
     "parse_assignments",
     "build_expression",
     "check_finite",
+    "listed",
     "add_choice",
     "add_list",
     "add_expression",
@@ -144,14 +145,21 @@ def build_expression(
         if unknown:
             raise UsageError(
                 f"{command}: --set {shorten(unknown[0])}: no variable {quote(unknown[0])} in "
-                f"the expression (its variables: {_listed(names)})"
+                f"the expression (its variables: {listed(names)})"
+            )
+        missing = [name for name in names if name not in values]
+        if missing:  # the expression language would list them all
+            many = len(missing) > 1
+            raise UsageError(
+                f"{command}: no value for variable{'s' if many else ''} {listed(missing)} "
+                f"(set {'them' if many else 'it'}, e.g. --set {shorten(missing[0])}=1.0)"
             )
         return build(expression, values, label=label)
     except ExpressionError as exc:
         raise usage(command, exc) from None
 
 
-def _listed(names: Sequence[str], most: int = 8) -> str:
+def listed(names: Sequence[str], most: int = 8) -> str:
     """``x, w, b``, or the first ``most`` names and how many more, for a message."""
     if not names:
         return "none"

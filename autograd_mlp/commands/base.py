@@ -166,7 +166,8 @@ def report(exc: BaseException) -> int:
         message, code = f"{PROG} {exc.command}: error: {one_line(exc)}", 1
     else:
         message, code = f"{PROG}: error: {one_line(exc)}", 1
-    print(shorten(message, MESSAGE_LIMIT), file=sys.stderr)
+    # room for the "… (12,345 characters)" that says how long the message was
+    print(shorten(message, MESSAGE_LIMIT - 30), file=sys.stderr)
     return code
 
 

@@ -139,6 +139,8 @@ def _run(args: argparse.Namespace) -> int:
             "(or .html for a practice page)"
         )
     check_range("exercise", "--precision", args.precision, 1, 12)
+    if args.count is not None:
+        check_range("exercise", "--count", args.count, 1)
     return _worksheet(args, out)
 
 

@@ -12,7 +12,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .arguments import add_lesson_argument, add_output, add_size_argument, lesson_from_args
+from .._text import quote
+from .arguments import (
+    add_lesson_argument,
+    add_output,
+    add_size_argument,
+    lesson_from_args,
+    listed,
+)
 from .base import (
     CommandFailed,
     Parser,
@@ -125,12 +132,29 @@ def _graph(args: argparse.Namespace, lesson: Lesson) -> int:
         print(f"wrote {lesson_page(lesson).save(args.output)}")
         return 0
     highlight = None if args.highlight.lower() == "none" else args.highlight
+    if highlight is not None:
+        _check_highlight(highlight, lesson)
     try:
         written = save_lesson_graph(args.output, lesson, size=args.size, highlight=highlight)
     except ValueError as exc:
         raise UsageError(f"lesson graph: {exc}") from None
     print(f"wrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def _check_highlight(highlight: str, lesson: Lesson) -> None:
+    """Refuse a --highlight that names no Value of the lesson's graph (quoted short)."""
+    from ..engine import topological_order
+
+    _, _, error = lesson.forward()
+    order = topological_order(error)
+    if any(v.label == highlight for v in order):
+        return
+    names = sorted(v.label for v in order if v.label and not v._prev)
+    raise UsageError(
+        f"lesson graph: --highlight {quote(highlight)} is not a Value of the lesson "
+        f"(try: {listed(names)}; or 'none')"
+    )
 
 
 def _network(args: argparse.Namespace, lesson: Lesson) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from .._text import count
 from .base import UsageError
 
 if TYPE_CHECKING:
@@ -108,9 +109,10 @@ def check_training(
 
 
 def size_text(n: float) -> str:
-    """Bytes as ``2 GB``, ``1.5 MB``, ``300 kB`` (three significant figures)."""
-    if n > 1e30:
-        return "more than 10³⁰ bytes"
+    """Bytes as ``2 GB``, ``1.5 MB``, ``300 kB`` (three significant figures); past a petabyte
+    as a count of bytes, ``3.99e+4002 bytes`` (an int too large for a float included)."""
+    if n >= 10**15:
+        return f"{count(int(n))} bytes"
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
         if n >= scale:
             return f"{n / scale:.3g} {unit}"
@@ -119,8 +121,8 @@ def size_text(n: float) -> str:
 
 def duration_text(seconds: float) -> str:
     """Seconds as ``1 hour``, ``2.5 minutes``, ``3.1e+12 days``."""
-    if seconds == float("inf"):
-        return "for ever"
+    if seconds == float("inf"):  # more than a float holds: 1.8e308 s
+        return "more than 10³⁰⁰ years"
     for unit, scale in (("day", 86400.0), ("hour", 3600.0), ("minute", 60.0), ("second", 1.0)):
         if seconds >= scale or unit == "second":
             amount = f"{seconds / scale:.3g}"

@@ -11,7 +11,7 @@ import argparse
 import sys
 import unicodedata
 
-from .._text import shorten
+from .._text import quote, shorten
 from .arguments import (
     add_assignments,
     add_choice,
@@ -77,7 +77,9 @@ def add(sub: Subparsers) -> Runner:
 def _check_options(args: argparse.Namespace) -> None:
     check_range("render", "--precision", args.precision, 0, 17)
     if args.max_nodes < 1:
-        raise UsageError(f"render: --max-nodes must be a positive number, got {args.max_nodes}")
+        raise UsageError(
+            f"render: --max-nodes must be a positive number, got {quote(args.max_nodes)}"
+        )
     if not args.timeout > 0:  # also nan
         raise UsageError(
             f"render: --timeout must be a positive number of seconds (inf: no limit), "
