@@ -407,7 +407,7 @@ _LONG = "h" * 100_000
         (["explain", "--steps", _DIGITS], "--steps must be from 0 to 10000"),
         (["demo", "--steps", "-" + _DIGITS], "--steps must be at least 1"),
         # the expression language lists every name it misses: the command lists eight
-        (["render", "+".join(f"y{i}" for i in range(1500))], "y7 and 1,492 more (set them"),
+        (["render", "+".join(f"y{i}" for i in range(1500))], "y7 and 1,492 more (e.g. --set y0"),
     ],
     ids=lambda value: value[0] if isinstance(value, list) else None,
 )

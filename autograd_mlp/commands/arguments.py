@@ -140,23 +140,26 @@ def build_expression(
 
     values = parse_assignments(assignments, command)
     try:
-        names = variable_names(expression)
-        unknown = [name for name in values if name not in names]
-        if unknown:
-            raise UsageError(
-                f"{command}: --set {shorten(unknown[0])}: no variable {quote(unknown[0])} in "
-                f"the expression (its variables: {listed(names)})"
-            )
-        missing = [name for name in names if name not in values]
-        if missing:  # the expression language would list them all
-            many = len(missing) > 1
-            raise UsageError(
-                f"{command}: no value for variable{'s' if many else ''} {listed(missing)} "
-                f"(set {'them' if many else 'it'}, e.g. --set {shorten(missing[0])}=1.0)"
-            )
+        _check_names(command, variable_names(expression), values)
         return build(expression, values, label=label)
     except ExpressionError as exc:
         raise usage(command, exc) from None
+
+
+def _check_names(command: str, names: Sequence[str], values: dict[str, float]) -> None:
+    """Every ``--set`` name is a variable of the expression, and every variable has a value;
+    each list in the message is bounded (the expression language would print them all)."""
+    for name in values:
+        if name not in names:
+            raise UsageError(
+                f"{command}: --set {shorten(name)}: no variable {quote(name)} in the expression "
+                f"(its variables: {listed(names)})"
+            )
+    missing = [name for name in names if name not in values]
+    if missing:
+        noun = "variables" if len(missing) > 1 else "variable"
+        example = f"--set {shorten(missing[0])}=1.0"
+        raise UsageError(f"{command}: no value for {noun} {listed(missing)} (e.g. {example})")
 
 
 def listed(names: Sequence[str], most: int = 8) -> str:
