@@ -14,12 +14,23 @@ A rename replaces whatever has the name, so the target is checked first, the way
 * the target's write permission is honoured: a file this process may not open for writing is
   refused, and so is a file with no write bit at all even for root (whom ``open`` would let
   through): a read-only model is read-only on purpose, as ``rm`` and editors also assume;
-* the new file keeps the old one's mode (and, where the system allows, its owner).
+* the new file keeps the old one's mode (and, where the system allows, its owner);
+* in a sticky folder (mode +t, like /tmp) only the owner of a file (or of the folder, or root)
+  may replace it by a rename; another user's file that this process may open for writing is
+  rewritten in place instead, as ``open(path, "w")`` would -- the one case where a reader could
+  see the file half-written.
 
-Temporary files are named ``.<name>.autograd_mlp-<pid>-<random>.tmp``. SIGTERM and SIGHUP
-during a write remove the temporary file before the process dies of the signal; SIGKILL cannot
-be caught, so each save first removes the temporary files of its target left behind by
-processes that no longer run.
+A *set* of files that belong together (a worksheet, its answer key and its sheet; a folder of
+slides) is written all or nothing: `write_together` and `write_into` let the writers write into
+a staging folder first, then put every file in place (renames, undone if one fails), so that a
+failure leaves every old file as it was. `write_into` also removes an earlier run's files that
+the new set does not have (slides 12 to 63 of an earlier, longer run).
+
+Temporary files are named ``.<name>.autograd_mlp-<pid>-<random>.tmp``, staging folders
+``.autograd_mlp-<pid>-<random>.staging``. SIGTERM and SIGHUP during a write remove them before
+the process dies of the signal; SIGKILL cannot be caught, so each save first removes the
+temporary files of its target (and the staging folders beside it) left behind by processes that
+no longer run.
 """
 
 from __future__ import annotations
@@ -28,16 +39,25 @@ import contextlib
 import errno
 import os
 import secrets
+import shutil
 import signal
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
 from ._text import shorten
 
-__all__ = ["write_atomic", "check_folder", "check_target", "TEMP_TAG"]
+__all__ = [
+    "write_atomic",
+    "write_together",
+    "write_into",
+    "check_folder",
+    "check_target",
+    "file_kind",
+    "TEMP_TAG",
+]
 
 TEMP_TAG = "autograd_mlp"  # in every temporary file's name, so that stale ones can be found
 _CAUGHT_SIGNALS = tuple(getattr(signal, s) for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s))
@@ -57,6 +77,9 @@ def write_atomic(target: str | os.PathLike[str], data: bytes) -> None:
     real = check_target(shown)
     try:
         old = os.stat(real) if os.path.lexists(real) else None
+        if old is not None and not _may_rename_over(real, old):
+            _rewrite_in_place(real, data)
+            return
         _remove_stale_temporaries(real)
     except OSError as exc:
         raise _write_error(exc, shown) from None
@@ -83,6 +106,190 @@ def write_atomic(target: str | os.PathLike[str], data: bytes) -> None:
             if isinstance(exc, OSError):
                 raise _write_error(exc, shown) from None
             raise
+
+
+# ------------------------------------------------------------------------------------------------
+# Sets of files: all or nothing
+# ------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def write_together(targets: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]]:
+    """Write the files ``targets`` all or nothing::
+
+        with write_together([sheet, key]) as (sheet_tmp, key_tmp):
+            write_pdf(..., sheet_tmp)          # any writer that takes a path
+            write_atomic(key_tmp, b"...")
+
+    Every target is checked first, as `write_atomic` checks one (a read-only or special file,
+    a missing folder: a one-line OSError before anything is written). The block writes each
+    file at the path yielded for it: the target's own name in a staging folder beside it.
+    When the block ends, every file is put in place of its target; if the block raises, or one
+    file cannot be put in place, no target changes (those already replaced are put back).
+    """
+    shown = [Path(t) for t in targets]
+    reals = [check_target(t) for t in shown]
+    for k, real in enumerate(reals):
+        if real in reals[:k]:
+            raise ValueError(f"cannot write {shorten(str(shown[k]), 200)} twice in one set")
+    with _staging({real.parent for real in reals}) as stages:
+        staged = [stages[real.parent] / real.name for real in reals]
+        yield staged
+        for path, target in zip(staged, shown):
+            if not path.is_file():  # a writer that wrote elsewhere: a bug, not a user's error
+                raise FileNotFoundError(f"cannot write {target}: nothing was written for it")
+        _commit(list(zip(staged, reals, shown)), [])
+
+
+@contextlib.contextmanager
+def write_into(
+    folder: str | os.PathLike[str], *, stale: Callable[[str], bool] | None = None
+) -> Iterator[Path]:
+    """Write files into the existing ``folder`` all or nothing, their names chosen by the
+    writers: the block writes them into the staging folder it is given; when it ends, each
+    replaces its namesake in ``folder`` (checked as `write_atomic` checks a target), and every
+    other regular file of ``folder`` whose name ``stale`` accepts is removed (an earlier run's
+    files that the new set does not have). As with `write_together`, a failure changes nothing.
+    """
+    where = Path(folder)
+    if not where.is_dir():
+        raise _write_error(NotADirectoryError(errno.ENOTDIR, "not a folder"), where / "x")
+    with _staging({where}) as stages:
+        stage = stages[where]
+        yield stage
+        names = sorted(entry.name for entry in os.scandir(stage) if entry.is_file())
+        entries = [(stage / name, check_target(where / name), where / name) for name in names]
+        old = []
+        if stale is not None:
+            for entry in os.scandir(where):
+                if entry.name not in names and stale(entry.name) and entry.is_file():
+                    old.append(Path(entry.path))
+        _commit(entries, old)
+
+
+@contextlib.contextmanager
+def _staging(folders: set[Path]) -> Iterator[dict[Path, Path]]:
+    """A new staging folder in each of ``folders``, removed with all it holds when the block
+    ends (also on SIGTERM/SIGHUP)."""
+    stages: dict[Path, Path] = {}
+    with _removed_on_termination() as temporaries:
+        try:
+            for folder in sorted(folders):
+                _remove_stale_stages(folder)
+                try:
+                    stages[folder] = _create_stage(folder)
+                except OSError as exc:
+                    raise _write_error(exc, folder / "x") from None
+                temporaries.append(stages[folder])
+            yield stages
+        finally:
+            for stage in stages.values():
+                shutil.rmtree(stage, ignore_errors=True)
+            temporaries.clear()
+
+
+def _create_stage(folder: Path) -> Path:
+    for _ in range(100):
+        stage = folder / f".{TEMP_TAG}-{os.getpid()}-{secrets.token_hex(4)}.staging"
+        try:
+            os.mkdir(stage, 0o700)  # private while it is written; its files get their own modes
+            return stage
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free staging folder name in {folder}")
+
+
+def _remove_stale_stages(folder: Path) -> None:
+    """Delete the staging folders in ``folder`` whose writer no longer runs (SIGKILL)."""
+    prefix = f".{TEMP_TAG}-"
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if not (entry.name.startswith(prefix) and entry.name.endswith(".staging")):
+                continue
+            pid_text = entry.name[len(prefix) :].split("-", 1)[0]
+            if pid_text.isdigit() and not _running(int(pid_text)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _commit(entries: list[tuple[Path, Path, Path]], remove: list[Path]) -> None:
+    """Put each staged file in place of its target and remove the files ``remove``, all or
+    nothing. ``entries`` are (staged file, real target, target as named). An old target is
+    first linked to a backup beside it, so that a failure part-way can put back what was
+    already replaced; the backups are deleted at the end.
+    """
+    done: list[tuple[Path, Path | None, bytes | None]] = []  # (target, backup, old bytes)
+    leftovers: list[Path] = []  # backups and copies, deleted whatever happens
+    try:
+        for staged, real, shown in entries:
+            try:
+                _put_in_place(staged, real, done, leftovers)
+            except OSError as exc:
+                raise _write_error(exc, shown) from None
+        for path in remove:
+            try:
+                done.append((path, _backup(path, leftovers), None))
+                os.unlink(path)
+            except OSError as exc:
+                raise _write_error(exc, path) from None
+    except BaseException:
+        for target, saved, old_bytes in reversed(done):
+            with contextlib.suppress(OSError):
+                if old_bytes is not None:
+                    _rewrite_in_place(target, old_bytes)
+                elif saved is not None:
+                    os.replace(saved, target)
+                else:
+                    os.unlink(target)  # it was new
+        raise
+    finally:
+        for path in leftovers:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _put_in_place(
+    staged: Path,
+    real: Path,
+    done: list[tuple[Path, Path | None, bytes | None]],
+    leftovers: list[Path],
+) -> None:
+    """One step of `_commit`: ``staged`` becomes ``real``; what undoes it goes into ``done``."""
+    if staged.parent.parent != real.parent:  # a symlink to a file elsewhere: copy it beside
+        fd, tmp = _create_temporary(real.parent, real.name)
+        leftovers.append(tmp)
+        with os.fdopen(fd, "wb") as f:
+            f.write(staged.read_bytes())
+            f.flush()
+            os.fsync(f.fileno())
+        staged = tmp
+    old = os.stat(real) if os.path.lexists(real) else None
+    if old is None:
+        os.replace(staged, real)
+        done.append((real, None, None))
+    elif not _may_rename_over(real, old):
+        old_bytes = real.read_bytes()
+        _rewrite_in_place(real, staged.read_bytes())
+        done.append((real, None, old_bytes))
+    else:
+        os.chmod(staged, stat.S_IMODE(old.st_mode))
+        _keep_owner(staged, old)
+        backup = _backup(real, leftovers)
+        os.replace(staged, real)
+        done.append((real, backup, None))
+
+
+def _backup(real: Path, leftovers: list[Path]) -> Path:
+    """A hard link to ``real`` beside it (a copy where links are not allowed), listed in
+    ``leftovers``: the old file, put back if the set cannot be completed."""
+    fd, backup = _create_temporary(real.parent, real.name)
+    leftovers.append(backup)
+    os.close(fd)
+    os.unlink(backup)  # the name was free; the link takes it
+    try:
+        os.link(real, backup)
+    except OSError:
+        shutil.copy2(real, backup)
+    return backup
 
 
 def check_target(target: str | os.PathLike[str]) -> Path:
@@ -121,6 +328,29 @@ def check_target(target: str | os.PathLike[str]) -> Path:
         reason = "the file is read-only (it has no write permission bit)"
         raise _refused(PermissionError, errno.EACCES, shown, reason)
     return real
+
+
+def _may_rename_over(real: Path, old: os.stat_result) -> bool:
+    """Whether a rename may replace the file ``real`` (whose stat is ``old``): in a sticky
+    folder only the file's owner, the folder's owner or root may (rename(2), EPERM)."""
+    if not hasattr(os, "geteuid"):
+        return True  # Windows: no sticky folders
+    folder = os.stat(real.parent)
+    if not folder.st_mode & stat.S_ISVTX:
+        return True
+    uid = os.geteuid()
+    return uid == 0 or uid in (old.st_uid, folder.st_uid)
+
+
+def _rewrite_in_place(real: Path, data: bytes) -> None:
+    """Write ``data`` over the existing file ``real`` as ``open(real, "wb")`` would, for a file
+    that may be written but not replaced (another user's, in a sticky folder). Without O_CREAT,
+    which Linux's fs.protected_regular refuses for such a file even where writing is allowed."""
+    fd = os.open(real, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _keep_owner(tmp: Path, old: os.stat_result) -> None:
@@ -205,8 +435,11 @@ def _removed_on_termination() -> Iterator[list[Path]]:
 
     def terminate(signum: int, frame: FrameType | None) -> None:
         for path in temporaries:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)  # a staging folder
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
         for sig in previous:
             signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), signum)  # the default action now: the process ends here
@@ -253,8 +486,16 @@ def _write_error(exc: OSError, target: Path) -> OSError:
         reason = f"{folder} is not a folder"
     elif isinstance(exc, IsADirectoryError):
         reason = "it is a folder"
-    elif isinstance(exc, PermissionError):
+    elif isinstance(exc, PermissionError) and not _writable_folder(folder):
         reason = f"no permission to write in {folder}"
+    elif isinstance(exc, PermissionError):  # the folder may be written: the file is the problem
+        reason = f"the system refused to replace it ({exc.strerror or 'permission denied'})"
     else:
         reason = exc.strerror or str(exc) or type(exc).__name__
     return _refused(type(exc), exc.errno or 0, target, reason)
+
+
+def _writable_folder(folder: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return os.access(folder if str(folder) else Path("."), os.W_OK | os.X_OK)
+    return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import reprlib
 
-__all__ = ["quote", "shorten", "QUOTE_LIMIT"]
+__all__ = ["quote", "shorten", "count", "QUOTE_LIMIT"]
 
 QUOTE_LIMIT = 60  # characters of user text in one quotation: enough to recognise it
 
@@ -39,6 +39,17 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
             return f"an int of {digits:,} digits"
     text = _LIMITED.repr(value)
     return shorten(text, limit)
+
+
+def count(n: int) -> str:
+    """A whole number for a message: ``1,234,567`` up to 15 digits, then ``9.99e+3999``
+    (its first three digits), so that no message prints thousands of digits."""
+    digits = _digits(n)
+    if digits <= 15:
+        return f"{n:,}"
+    lead = abs(n) // 10 ** (digits - 3)  # the first three digits, exactly
+    sign = "-" if n < 0 else ""
+    return f"{sign}{lead // 100}.{lead % 100:02d}e+{digits - 1}"
 
 
 def _digits(n: int) -> int:

@@ -203,7 +203,7 @@ def test_train_refuses_a_run_past_the_size_limit_naming_the_estimate(
 def test_no_size_limit_lets_a_big_run_go(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import autograd_mlp.commands.cli as cli
+    import autograd_mlp.commands.train as cli
 
     monkeypatch.setattr(cli, "_MAX_TRAIN_BYTES", 1000)  # this small run is now "too big"
     args = ["train", "--samples", "8", "--hidden", "2", "--steps", "2"]

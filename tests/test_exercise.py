@@ -412,6 +412,7 @@ def test_cli_writes_pdf_key_and_sheet_then_checks_answers(tmp_path: Path) -> Non
     needs("pygraphviz")
     needs("matplotlib")
     pdf = tmp_path / "ws" / "sheet.pdf"
+    pdf.parent.mkdir()  # a FILE's folder must exist, as for render -o (review 2026-12, D17)
     code, out, err = _run(
         [
             "exercise",

@@ -5,6 +5,7 @@ a save (SIGTERM removes it, the next save removes one SIGKILL left)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograd_mlp import MLP, Value, draw_graph
-from autograd_mlp._files import write_atomic
+from autograd_mlp._files import write_atomic, write_into, write_together
 from autograd_mlp.nn.data import make_moons
 from autograd_mlp.nn.train import fit
 from tests.conftest import needs
@@ -211,3 +212,179 @@ def test_a_name_the_system_refuses_is_one_short_line(tmp_path: Path) -> None:
         write_atomic(long_name, b"data")
     assert len(str(info.value)) < 400 and "cannot write" in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------------------------
+# A sticky folder (D2's corner): another user's file that open() may write is written, and a
+# refusal there does not blame the folder (review 2026-12, D2)
+# ------------------------------------------------------------------------------------------------
+
+
+def _as_another_user_in_a_sticky_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A 0666 file of user 4242 in a 1777 folder, seen by user 4343. The tests run as root, for
+    whom the kernel allows everything, so the user is stood in for (os.geteuid) and so is the
+    kernel's refusal to rename over the file (EPERM, rename(2) in a sticky folder)."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    path = folder / "m.json"
+    path.write_bytes(b"old")
+    path.chmod(0o666)
+    os.chown(path, 4242, 4242)
+    monkeypatch.setattr(os, "geteuid", lambda: 4343)
+    real_replace = os.replace
+
+    def sticky_replace(src: object, dst: object) -> None:
+        if Path(str(dst)) == path:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", sticky_replace)
+    return path
+
+
+def test_another_users_writable_file_in_a_sticky_folder_is_written_as_open_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _as_another_user_in_a_sticky_folder(tmp_path, monkeypatch)
+    inode = path.stat().st_ino
+    write_atomic(path, b"new content")
+    assert path.read_bytes() == b"new content"
+    after = path.stat()
+    assert (after.st_ino, after.st_uid, _mode(path)) == (inode, 4242, 0o666)  # rewritten in place
+    assert sorted(p.name for p in path.parent.iterdir()) == ["m.json"]
+
+
+def test_a_refusal_in_a_folder_that_may_be_written_does_not_blame_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.json"
+    path.write_bytes(b"old")
+
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "replace", refuse)  # e.g. an immutable file (chattr +i)
+    with pytest.raises(PermissionError) as info:
+        write_atomic(path, b"new")
+    message = str(info.value)
+    assert "no permission to write in" not in message
+    assert (
+        message
+        == f"cannot write {path}: the system refused to replace it (Operation not permitted)"
+    )
+    assert path.read_bytes() == b"old"
+
+
+# ------------------------------------------------------------------------------------------------
+# Sets of files are written all or nothing (review 2026-12, N22)
+# ------------------------------------------------------------------------------------------------
+
+
+def _three(tmp_path: Path) -> list[Path]:
+    paths = [tmp_path / "sheet.pdf", tmp_path / "sheet.answers.md", tmp_path / "sheet.sheet.json"]
+    for path in paths:
+        path.write_bytes(b"old " + path.name.encode())
+    return paths
+
+
+def _contents(paths: list[Path]) -> list[bytes]:
+    return [p.read_bytes() for p in paths]
+
+
+def test_a_set_is_written_together(tmp_path: Path) -> None:
+    paths = _three(tmp_path)
+    paths.append(tmp_path / "new.txt")
+    with write_together(paths) as staged:
+        assert [s.name for s in staged] == [p.name for p in paths]
+        assert all(s.parent != tmp_path for s in staged)  # written beside, not over, the targets
+        for k, s in enumerate(staged):
+            write_atomic(s, b"new %d" % k)
+        assert _contents(paths[:3]) == [b"old " + p.name.encode() for p in paths[:3]]
+    assert _contents(paths) == [b"new 0", b"new 1", b"new 2", b"new 3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_a_read_only_member_of_a_set_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    paths = _three(tmp_path)
+    paths[2].chmod(0o444)  # the review's read-only F.sheet.json
+    before = _contents(paths)
+    with pytest.raises(PermissionError, match="read-only"), write_together(paths) as staged:
+        raise AssertionError(f"wrote {staged} although one target cannot be written")
+    assert _contents(paths) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_a_set_whose_writer_fails_changes_nothing(tmp_path: Path) -> None:
+    paths = _three(tmp_path)
+    before = _contents(paths)
+    with pytest.raises(ValueError, match="the writer failed"), write_together(paths) as staged:
+        write_atomic(staged[0], b"new")
+        raise ValueError("the writer failed")
+    assert _contents(paths) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_a_set_that_fails_half_way_through_its_renames_is_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _three(tmp_path)
+    paths.insert(1, tmp_path / "brand-new.txt")
+    before = _contents([paths[0], *paths[2:]])
+    real_replace = os.replace
+
+    def fail_on_the_last(src: object, dst: object) -> None:
+        if Path(str(dst)) == paths[-1]:
+            raise OSError(errno.EIO, "Input/output error")
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", fail_on_the_last)
+    failed = pytest.raises(OSError, match=f"cannot write {paths[-1]}: Input/output error")
+    with failed, write_together(paths) as staged:
+        for s in staged:
+            write_atomic(s, b"new")
+    assert _contents([paths[0], *paths[2:]]) == before  # the first was replaced, then put back
+    assert not paths[1].exists()  # and the new file removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths if p.exists())
+
+
+def test_a_folder_written_again_loses_the_stale_files_of_a_longer_run(tmp_path: Path) -> None:
+    def is_slide(name: str) -> bool:
+        return re.fullmatch(r"slide_\d+\.png", name) is not None
+
+    for k in range(64):
+        (tmp_path / f"slide_{k:02d}.png").write_bytes(b"old")
+    (tmp_path / "notes.txt").write_bytes(b"the teacher's")
+    with write_into(tmp_path, stale=is_slide) as stage:
+        for k in range(12):
+            write_atomic(stage / f"slide_{k:02d}.png", b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"slide_{k:02d}.png" for k in range(12)] + ["notes.txt"]
+    )
+    assert {p.read_bytes() for p in tmp_path.glob("slide_*")} == {b"new"}
+
+
+def test_a_folder_write_that_fails_keeps_the_earlier_run(tmp_path: Path) -> None:
+    for k in range(3):
+        (tmp_path / f"slide_{k:02d}.png").write_bytes(b"old")
+    (tmp_path / "slide_01.png").chmod(0o444)
+    refused = pytest.raises(PermissionError, match="read-only")
+    with refused, write_into(tmp_path, stale=lambda name: name.startswith("slide_")) as stage:
+        write_atomic(stage / "slide_00.png", b"new")
+        write_atomic(stage / "slide_01.png", b"new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"slide_{k:02d}.png" for k in range(3)]
+    assert {p.read_bytes() for p in tmp_path.iterdir()} == {b"old"}
+
+
+def test_a_staging_folder_left_by_sigkill_is_removed_by_the_next_set(tmp_path: Path) -> None:
+    pid_max = int(Path("/proc/sys/kernel/pid_max").read_text()) if Path("/proc").is_dir() else 2**22
+    dead = tmp_path / f".autograd_mlp-{pid_max + 1}-0000.staging"  # no process has this pid
+    dead.mkdir()
+    (dead / "sheet.pdf").write_bytes(b"half")
+    live = tmp_path / f".autograd_mlp-{os.getppid()}-0000.staging"  # our parent runs
+    live.mkdir()
+    with write_together([tmp_path / "a.txt"]) as (staged,):
+        write_atomic(staged, b"a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "a.txt"])
