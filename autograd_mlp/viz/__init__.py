@@ -15,23 +15,23 @@ True
 
 from .dot import (
     DEFAULT_MAX_NODES,
+    GradGraph,
     GraphTooLarge,
     draw_graph,
     format_number,
     node_ids,
     op_symbol,
 )
+from .files import save
 from .html import HtmlPage, lesson_page, to_html
 from .paths import DEFAULT_MAX_PATHS, PathSummary
 from .render import (
     FORMATS,
     INSTALL_HINT,
-    GradGraph,
     RendererNotFound,
     RenderTimeout,
     find_renderer,
     render_bytes,
-    save,
 )
 
 __all__ = [

@@ -29,16 +29,20 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from ..engine import CONST, INPUT, PARAM, Value, topological_order
 from ..engine import role as leaf_role
+from .files import _pages, save
 from .paths import DEFAULT_MAX_PATHS, PathSummary, path_summary
-from .render import GradGraph, _brief
+from .render import DEFAULT_TIMEOUT, Digraph
+from .render.errors import brief as _brief
 
 __all__ = [
     "draw_graph",
@@ -249,6 +253,30 @@ class GraphTooLarge(ValueError):
             f"Draw {smaller}, or pass {option}{self.needed} or more to draw it anyway "
             f"(layout may take minutes)."
         )
+
+
+class GradGraph(Digraph):
+    """The ``graphviz.Digraph`` that ``draw_graph`` returns: rendered through the seam to
+    Graphviz (`autograd_mlp.viz.render.Digraph`), and knowing the Value it draws."""
+
+    # Set by draw_graph; documented there.
+    root_id: str = ""
+    root_value: Value | None = None  # the Value drawn: to_html and save(..., "x.html") use it
+    value_count: int = 0
+    node_count: int = 0
+    collapsed: bool = False
+    path_summary: PathSummary | None = None
+
+    def save_as(
+        self, path: str | os.PathLike[str], *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> Path:
+        """Write this graph to an .svg/.png/.pdf/.dot file (see `autograd_mlp.viz.save`)."""
+        return save(self, path, timeout=timeout)
+
+    def to_html(self, **options: Any) -> Any:
+        """The interactive lesson page of this graph's root (see `autograd_mlp.to_html`); it
+        displays inline in Jupyter and saves with ``save(page, "lesson.html")``."""
+        return _pages().make(self, **options)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -59,16 +59,17 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import check_folder, write_atomic
 from ..engine import CONST, INPUT, PARAM, Value, role, topological_order
-from . import render as _render_module
+from . import files as _files_module
 from .dot import (
     DEFAULT_MAX_NODES,
     DEFAULT_MAX_PATHS,
+    GradGraph,
     GraphTooLarge,
     draw_graph,
     format_number,
     op_symbol,
 )
-from .render import DEFAULT_TIMEOUT, GradGraph, render_bytes
+from .render import DEFAULT_TIMEOUT, render_bytes
 
 if TYPE_CHECKING:
     from ..teach.lesson import Lesson
@@ -145,7 +146,7 @@ def save_html(page: object, path: str | os.PathLike[str]) -> Path:
 
 
 # save(..., "x.html") and GradGraph.to_html in render, which cannot import this module back
-_render_module._PageMaker.save = save_html
+_files_module._PageMaker.save = save_html
 
 
 # ------------------------------------------------------------------------------------------------
@@ -967,4 +968,4 @@ def _document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> st
 """
 
 
-_render_module._PageMaker.make = to_html
+_files_module._PageMaker.make = to_html

@@ -35,20 +35,16 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
-import json
 import math
 import re
-import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..engine import CONST, INPUT, PARAM, Value, role, topological_order
-from . import render as _render
 from .dot import ROLES, format_number, op_symbol
-from .render import _CHILD, DEFAULT_TIMEOUT, RendererNotFound, _run
+from .render import DEFAULT_TIMEOUT, layout_json
 
 __all__ = [
     "Layout",
@@ -368,7 +364,7 @@ def lay_out(
             edges.append((eid, f"v{index[child]}", f"op{i}", label_box))
         edges.append((f"e{i}_out", f"op{i}", f"v{i}", None))
     source = _layout_dot(order, index, clusters, sizes, edges)
-    data = _graphviz_json(source, timeout)
+    data = layout_json(source, timeout=timeout).data
     return _read_layout(data, order, index, clusters, rows_of, labels, root, precision)
 
 
@@ -484,23 +480,6 @@ def _param_order(label: str) -> tuple[int, int]:
     if name.startswith("w") and name[1:].isdigit():
         return (0, int(name[1:]))
     return (1, 0)
-
-
-def _graphviz_json(source: str, timeout: float | None) -> dict[str, Any]:
-    """Graphviz's layout of ``source`` as its JSON output, through the renderer chain."""
-    renderer = _render.find_renderer()  # looked up at call time (tests replace it)
-    if renderer == "dot":
-        dot = shutil.which("dot")
-        assert dot is not None
-        data = _run([dot, "-Tjson"], source, timeout, "dot", True)
-    elif renderer == "pygraphviz":
-        path = json.dumps([p for p in sys.path if isinstance(p, str)])
-        child = [sys.executable, "-c", _CHILD, "json", path]
-        data = _run(child, source, timeout, "pygraphviz", True)
-    else:
-        raise RendererNotFound()
-    result: dict[str, Any] = json.loads(data.decode("utf-8"))
-    return result
 
 
 def _points(
