@@ -23,7 +23,7 @@ from autograd_mlp import Value, to_html
 from autograd_mlp.engine import topological_order
 from autograd_mlp.engine.paths import path_sum, paths
 from autograd_mlp.viz import format_number
-from autograd_mlp.viz.html import PRACTISE_DECIMALS
+from autograd_mlp.viz.page_numbers import PRACTISE_DECIMALS
 from tests.conftest import IN_CI, needs
 
 CHROMIUM = os.environ.get("AUTOGRAD_MLP_CHROMIUM", "/usr/bin/chromium")

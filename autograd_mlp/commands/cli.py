@@ -364,7 +364,7 @@ def _run_render(args: argparse.Namespace) -> int:
         sys.stdout.write(graph.source)
         return 0
     if args.output.lower().endswith((".html", ".htm")):
-        from ..viz.html import to_html
+        from ..viz import to_html
 
         try:
             page = to_html(
@@ -721,9 +721,9 @@ def _run_exercise_check(args: argparse.Namespace) -> int:
 
 def _exercise_page(args: argparse.Namespace, out: Path) -> int:
     """``exercise ... -o sheet.html``: the practice page, whose answers are checked on the spot
-    and which holds no gradient (`autograd_mlp.viz.html.to_html` with ``practise_only``)."""
+    and which holds no gradient (`autograd_mlp.viz.to_html` with ``practise_only``)."""
     from ..engine.expr import ExpressionError, build
-    from ..viz.html import to_html
+    from ..viz import to_html
 
     if args.hide != "grad" or args.count is not None:
         raise UsageError(
@@ -844,7 +844,7 @@ def _run_lesson(args: argparse.Namespace) -> int:
         from ..teach.lesson_layout import save_lesson_graph
 
         if args.output.lower().endswith((".html", ".htm")):  # the lesson in the browser
-            from ..viz.html import lesson_page
+            from ..teach.lesson_page import lesson_page
 
             print(f"wrote {lesson_page(lesson).save(args.output)}")
             return 0

@@ -16,7 +16,7 @@ lines (``0.4502 × 1.0754`` over ``= 0.4841``), so that it covers no box.
 The result, a `LessonLayout`, carries the lesson, the network, its outputs, E (after
 ``backward()``) and the `Layout`. The interactive page reads ``lesson_layout().layout``:
 
->>> from autograd_mlp.teach.layout import lesson_layout
+>>> from autograd_mlp.teach.lesson_layout import lesson_layout
 >>> board = lesson_layout()                                     # doctest: +SKIP
 >>> board.layout.nodes["v3"].label, board.layout.to_dict()["nodes"]["v3"]["x"]  # doctest: +SKIP
 ('x1', 0.0)
@@ -90,16 +90,17 @@ def lesson_layout(
     lesson: Lesson | None = None,
     *,
     precision: int = 4,
-    reserve: Mapping[Value, Mapping[str, Sequence[str]]] | None = None,
+    reserve: Mapping[int, Mapping[str, Sequence[str]]] | None = None,
     edge_reserve: Mapping[str, Sequence[str]] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> LessonLayout:
     """Build ``lesson`` (default: the project's 3–2–2 lesson), run backward, lay it out once.
 
     Room is reserved for every text of the backward frames, of a worksheet and of the page
-    (each arrow's contribution card); ``reserve`` adds more
-    (``{value: {"grad": ["grad 1.2345 …"]}}``), ``edge_reserve`` more room on the arrows that
-    carry a number (by edge id, as `autograd_mlp.viz.layout.lay_out` takes it).
+    (each arrow's contribution card); ``reserve`` adds more, by the Value's topological index
+    (``{3: {"grad": ["grad 1.2345 …"]}}``: the box ``v3``; the lesson's graph is built here,
+    so a caller names its Values by their place), ``edge_reserve`` more room on the arrows
+    that carry a number (by edge id, as `autograd_mlp.viz.layout.lay_out` takes it).
     """
     from .frames import backward_steps, contribution_card, step_texts
 
@@ -108,7 +109,8 @@ def lesson_layout(
         raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
     model, outputs, error = lesson.backward()
     wanted: dict[Value, dict[str, list[str]]] = {}
-    index = {v: i for i, v in enumerate(topological_order(error))}
+    order = topological_order(error)
+    index = {v: i for i, v in enumerate(order)}
     arrows: dict[str, list[str]] = {k: list(t) for k, t in (edge_reserve or {}).items()}
     for step in backward_steps(error):
         for c in step.contributions:
@@ -122,7 +124,8 @@ def lesson_layout(
     for v in wanted:
         for row, blanks in BLANK_RESERVE.items():
             wanted[v].setdefault(row, []).extend(blanks)
-    for v, extra in (reserve or {}).items():
+    for i, extra in (reserve or {}).items():
+        v = order[i]
         for row, more in extra.items():
             wanted.setdefault(v, {}).setdefault(row, []).extend(more)
     layout = lay_out(

@@ -10,30 +10,38 @@ never leaves half an image behind.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from .._files import check_folder, write_atomic
+from ..engine import Value
+from .dot import DotGraph
+from .expression_page import to_html
+from .page_kit import HtmlPage, write_page
 from .render import DEFAULT_TIMEOUT, FORMATS, check_target, dot_source, render_bytes
 from .render.targets import quoted
 
-__all__ = ["save"]
+__all__ = ["save", "save_html"]
 
 
-class _PageMaker:
-    """How `save` and `GradGraph.to_html` reach the page: `autograd_mlp.viz.html` (which
-    imports this module, so this one may not import it back) registers its functions here
-    when it is imported, and the package always imports it."""
-
-    make: Callable[..., Any] | None = None
-    save: Callable[[object, Path], Path] | None = None
-
-
-def _pages() -> Any:
-    if _PageMaker.make is None or _PageMaker.save is None:
-        raise RuntimeError("autograd_mlp.viz.html is not loaded: import autograd_mlp.viz first")
-    return _PageMaker
+def save_html(page: object, path: str | os.PathLike[str]) -> Path:
+    """Write ``page`` to an .html file: an `HtmlPage`/str is written as it is, a `Value` or a
+    graph from ``draw_graph`` becomes ``to_html(...)``, anything with a ``to_html()`` method (a
+    `autograd_mlp.teach.Lesson`) is asked for its page. Atomic: a temporary file, then a
+    rename."""
+    if isinstance(page, str):
+        text = str(page)
+    elif isinstance(page, (Value, DotGraph)):
+        text = to_html(page)
+    elif callable(getattr(page, "to_html", None)):
+        text = page.to_html()  # type: ignore[attr-defined]
+        if not isinstance(text, str):
+            raise TypeError(f"{type(page).__name__}.to_html() must return a str, got {text!r}")
+    else:
+        raise TypeError(
+            f"cannot make an HTML page from {type(page).__name__}: expected a Value, a graph "
+            f"from draw_graph, a Lesson, a page from to_html, or an object with a to_html() method"
+        )
+    return write_page(text, path)
 
 
 def save(
@@ -48,12 +56,15 @@ def save(
     ext = target.suffix.lower().lstrip(".")
     if ext in ("html", "htm"):  # the page, for a graph or a Value
         check_target(target)
-        written: Path = _pages().save(graph, target)
-        return written
+        return save_html(graph, target)
     if ext not in ("dot", "gv", *FORMATS):
         raise ValueError(
             f"cannot tell the image format from {quoted(path)}: use a file name ending in "
             f".svg, .png, .pdf or .dot (or .html for the lesson page)"
+        )
+    if isinstance(graph, HtmlPage):
+        raise TypeError(
+            f"save: a page from to_html is HTML: write it to a .html file, not {quoted(path)}"
         )
     check_target(target)  # before a render that may take seconds
     check_folder(target)
