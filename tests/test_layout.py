@@ -19,9 +19,9 @@ from autograd_mlp.viz.layout import (
     NodeBox,
     crossings,
     lay_out,
-    render_svg,
-    text_width,
 )
+from autograd_mlp.viz.measure import text_width
+from autograd_mlp.viz.paint import render_svg
 from tests.conftest import needs
 
 SVG = "{http://www.w3.org/2000/svg}"

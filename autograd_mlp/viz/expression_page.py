@@ -32,7 +32,7 @@ from typing import Any
 
 from ..engine import Value, topological_order
 from .dot import DEFAULT_MAX_NODES, DotGraph, GraphTooLarge
-from .layout import FONT_SIZE
+from .measure import FONT_SIZE
 from .naming import NodeNames
 from .page_kit import HtmlPage, chart, document
 from .page_numbers import edges_of, page_names, page_numbers, snapshot

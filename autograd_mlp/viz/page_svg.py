@@ -28,8 +28,9 @@ from typing import Any
 
 from ..engine import Value
 from .dot import DotGraph, dot_graph, op_symbol
-from .layout import Layout, default_look, lay_out, render_svg
+from .layout import Layout, lay_out
 from .page_numbers import Edge
+from .paint import default_look, render_svg
 from .render import render_bytes
 
 __all__ = ["graphviz_svg", "shared_svg", "LayoutMaker", "NBSP"]
