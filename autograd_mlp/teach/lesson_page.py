@@ -20,7 +20,7 @@ from ..engine import Value, topological_order
 from ..viz.dot import format_number
 from ..viz.expression_page import TrainPanel, graph_page
 from ..viz.layout import Layout
-from ..viz.page_kit import HtmlPage
+from ..viz.page_kit import MAX_PAGE_BYTES, HtmlPage, PageTooLarge, json_for_script
 from ..viz.page_numbers import snapshot
 from .lesson import DEFAULT_LESSON, Lesson
 from .lesson_layout import lesson_layout
@@ -78,11 +78,13 @@ def lesson_page(
     target: float = 1e-4,
     precision: int = 4,
     title: str | None = None,
+    max_bytes: int = MAX_PAGE_BYTES,
 ) -> HtmlPage:
     """The page of a lesson (default: the 3–2–2 network of `autograd_mlp.teach.lesson`): its
     gradient graph clustered by neuron, plus a train panel of ``steps`` precomputed
     gradient-descent updates (at most `MAX_TRAIN_STEPS`) with the lesson's learning constant
-    (or ``lr``), stopping early at E ≤ ``target``."""
+    (or ``lr``), stopping early at E ≤ ``target``. A page larger than ``max_bytes`` is refused
+    with `autograd_mlp.viz.page_kit.PageTooLarge`, which says how many steps would fit."""
     if lesson is None:
         lesson = DEFAULT_LESSON
     if not isinstance(lesson, Lesson):
@@ -109,11 +111,36 @@ def lesson_page(
         return board.layout
 
     sizes = "–".join(str(n) for n in lesson.sizes)
-    return graph_page(
-        error,
-        title=title or f"The lesson's {sizes} network: backpropagation step by step",
-        precision=precision,
-        cluster="neuron",
-        train=training,
-        lay_out_with=lay_out_lesson,
-    )
+
+    def page(training: TrainPanel, limit: int) -> HtmlPage:
+        return graph_page(
+            error,
+            title=title or f"The lesson's {sizes} network: backpropagation step by step",
+            precision=precision,
+            cluster="neuron",
+            max_bytes=limit,
+            train=training,
+            lay_out_with=lay_out_lesson,
+        )
+
+    try:
+        return page(training, max_bytes)
+    except PageTooLarge as too_big:  # most of a lesson page is its training steps
+        if len(training.snapshots) < 2:
+            raise
+        # The page with its first state only, then as many steps as the room left holds (each
+        # its numbers, and a point on the chart: under 40 bytes).
+        first = TrainPanel(training.lr, training.snapshots[:1], training.errors[:1], "")
+        room = max_bytes - len(page(first, 10**12).encode("utf-8"))
+        fits = 0
+        for snap in training.snapshots[1:]:
+            room -= len(json_for_script(snap).encode("utf-8")) + 40
+            if room < 0:
+                break
+            fits += 1
+        if fits < 1:
+            raise
+        advice = f"pass fewer training steps (steps={fits} would fit)"
+        raise PageTooLarge(
+            "lesson_page", too_big.size, too_big.limit, advice, at_least=too_big.at_least
+        ) from None

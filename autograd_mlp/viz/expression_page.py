@@ -34,7 +34,7 @@ from ..engine import Value, topological_order
 from .dot import DEFAULT_MAX_NODES, DotGraph, GraphTooLarge
 from .measure import FONT_SIZE
 from .naming import NodeNames
-from .page_kit import HtmlPage, chart, document
+from .page_kit import MAX_PAGE_BYTES, HtmlPage, chart, check_size, document, json_for_script
 from .page_numbers import edges_of, page_names, page_numbers, snapshot
 from .page_svg import LayoutMaker, graphviz_svg, shared_svg
 from .render import DEFAULT_TIMEOUT
@@ -73,6 +73,7 @@ def to_html(
     practise_only: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     timeout: float | None = DEFAULT_TIMEOUT,
+    max_bytes: int = MAX_PAGE_BYTES,
 ) -> HtmlPage:
     """One self-contained HTML page to step through, question and practise ``root``'s backprop.
 
@@ -85,9 +86,11 @@ def to_html(
     shown), ``rankdir`` ("LR" or "TB"), ``cluster`` ("neuron"/"layer" boxes for ``nn`` graphs),
     ``practise_only`` (a worksheet page with no gradients in it), ``max_nodes`` (draw_graph's
     size guard: a bigger graph is refused with `GraphTooLarge`, a ValueError saying how big it
-    is), ``timeout``
-    (seconds Graphviz may take). Gradients are computed from the stored local derivatives by
-    backward()'s recurrence, so the page is right whether or not ``backward()`` has run.
+    is), ``timeout`` (seconds Graphviz may take), ``max_bytes`` (a page larger than this, 2 MB
+    by default, is refused with `autograd_mlp.viz.page_kit.PageTooLarge`, a ValueError saying
+    how large; its data grows linearly with the graph, about 1 kB a Value). Gradients are
+    computed from the stored local derivatives by backward()'s recurrence, so the page is right
+    whether or not ``backward()`` has run.
     """
     return graph_page(
         root,
@@ -98,6 +101,7 @@ def to_html(
         practise_only=practise_only,
         max_nodes=max_nodes,
         timeout=timeout,
+        max_bytes=max_bytes,
     )
 
 
@@ -111,6 +115,7 @@ def graph_page(
     practise_only: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     timeout: float | None = DEFAULT_TIMEOUT,
+    max_bytes: int = MAX_PAGE_BYTES,
     train: TrainPanel | None = None,
     lay_out_with: LayoutMaker | None = None,
 ) -> HtmlPage:
@@ -127,6 +132,7 @@ def graph_page(
         raise TypeError(f"to_html expects a Value as root, got {type(root).__name__}")
     precision = _check_int("precision", precision, 0, 17)
     max_nodes = _check_int("max_nodes", max_nodes, 1, 100_000)
+    max_bytes = _check_int("max_bytes", max_bytes, 1, 10**12)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {type(title).__name__}")
     if practise_only not in (True, False):
@@ -141,7 +147,8 @@ def graph_page(
         raise too_big
     index = {v: i for i, v in enumerate(order)}
     edges = edges_of(order, index)
-    names = page_names(NodeNames(root), order)
+    symbols = NodeNames(root)
+    names = page_names(symbols, order)
     snapshots = [snapshot(order, precision)]
     if train is not None:
         snapshots += train.snapshots
@@ -149,7 +156,16 @@ def graph_page(
         max(len(d) for snap in snapshots for d in snap["d"]),
         max(len(g) for snap in snapshots for g in snap["g"]),
     )
-    data = page_numbers(root, order, edges, names, precision, practise_only)
+    data = page_numbers(root, order, edges, names, precision, practise_only, symbols)
+    shown: dict[str, Any] | None = None  # the train panel's data
+    if train is not None and not practise_only:
+        shown = {"lr": f"{train.lr:g}", "stopped": train.stopped, "steps": train.snapshots}
+    # Refused before Graphviz runs when the numbers alone are too many.
+    advice = "draw a smaller part of the graph (a page steps through every Value)"
+    numbers = len(json_for_script(data).encode("utf-8"))
+    if shown is not None:
+        numbers += len(json_for_script(shown).encode("utf-8"))
+    check_size(numbers, max_bytes, "to_html", advice, at_least=True)
     # every text an arrow will show: its local derivative in each state, its contribution's
     # card (two lines: local × upstream, = contribution)
     arrows = {
@@ -186,13 +202,11 @@ def graph_page(
     data["view"] = view
     heading = title if title is not None else f"Backpropagation through {names[-1]}"
     data["title"] = heading
-    if train is not None and not practise_only:
-        data["train"] = {
-            "lr": f"{train.lr:g}",
-            "stopped": train.stopped,
-            "steps": train.snapshots,
-        }
+    plot = ""
+    if train is not None and shown is not None:
         drawn = chart(train.errors, precision)
-        data["train"]["dots"] = drawn["dots"]
-        return HtmlPage(document(heading, svg, data, drawn["svg"]))
-    return HtmlPage(document(heading, svg, data))
+        data["train"] = {**shown, "dots": drawn["dots"]}
+        plot = drawn["svg"]
+    page = HtmlPage(document(heading, svg, data, plot))
+    check_size(len(page.encode("utf-8")), max_bytes, "to_html", advice)
+    return page

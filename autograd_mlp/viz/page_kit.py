@@ -32,6 +32,8 @@ from .dot import format_number
 __all__ = [
     "HtmlPage",
     "MAX_PAGE_BYTES",
+    "PageTooLarge",
+    "check_size",
     "document",
     "json_for_script",
     "asset",
@@ -40,6 +42,31 @@ __all__ = [
 ]
 
 MAX_PAGE_BYTES = 2_000_000  # a page must stay small enough to mail and to load at once
+
+
+class PageTooLarge(ValueError):
+    """A page would be larger than its limit (``max_bytes``, `MAX_PAGE_BYTES` by default).
+
+    ``size`` is the page's size in bytes (``at_least`` when it was refused before it was
+    finished, from the part already made), ``limit`` the limit. The message says what to do:
+    ``advice`` (draw less), or pass a larger ``max_bytes``."""
+
+    def __init__(self, what: str, size: int, limit: int, advice: str, *, at_least: bool = False):
+        self.size = size
+        self.limit = limit
+        self.at_least = at_least
+        much = f"{'at least ' if at_least else ''}{size / 1e6:.1f} MB ({size:,} bytes)"
+        super().__init__(
+            f"{what}: the page would be {much}, more than max_bytes={limit:,} (a page must stay "
+            f"small enough to mail and to open at once); {advice}, or pass max_bytes={size:,} "
+            f"or more to write it anyway"
+        )
+
+
+def check_size(size: int, limit: int, what: str, advice: str, *, at_least: bool = False) -> None:
+    """Raise `PageTooLarge` when ``size`` bytes are more than ``limit``."""
+    if size > limit:
+        raise PageTooLarge(what, size, limit, advice, at_least=at_least)
 
 
 class HtmlPage(str):

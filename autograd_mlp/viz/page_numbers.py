@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine import CONST, INPUT, PARAM, Value, role
-from ..engine.paths import count_paths, gradients, path_sum, paths
+from ..engine.paths import gradients
 from .dot import DEFAULT_MAX_PATHS, format_number, op_symbol
 from .naming import NodeNames, local_rule
 
@@ -116,6 +117,76 @@ def snapshot(order: list[Value], precision: int) -> dict[str, Any]:
     }
 
 
+_COUNT_CAP = 10**15 + 1  # path counts stop here (they can grow as 2ⁿ): "more than 10¹⁵"
+
+
+@dataclass
+class _PathTree:
+    """The chain-rule paths from each node up to the root, shared where they share their top.
+
+    ``count[i]``: how many paths lead from node i to the root (at most `_COUNT_CAP`). Every node
+    with at most ``limit`` paths has each of them as an entry of one tree rooted at the root:
+    entry t is the path of entry ``parent[t]`` extended down by the arrow ``edge[t]`` (an index
+    into the page's edges) to node ``node[t]``; ``product[t]`` is the product of the local
+    derivatives along it, multiplied from the root down as `autograd_mlp.engine.paths.paths`
+    does. ``listed[i]`` are node i's entries in the order of `paths` (from the root down, each
+    node's first input first); empty when i has more than ``limit`` paths. A path is stored as
+    one entry, not as the list of its nodes, so the page stays linear in the size of the graph
+    (a chain's leaves have paths as long as the chain)."""
+
+    count: list[int]
+    parent: list[int]
+    edge: list[int]
+    node: list[int]
+    product: list[float]
+    listed: list[list[int]]
+
+
+def _path_tree(
+    order: list[Value], edges: list[Edge], into: list[list[int]], limit: int = DEFAULT_MAX_PATHS
+) -> _PathTree:
+    n = len(order)
+    count = [0] * n
+    count[n - 1] = 1
+    for i in reversed(range(n)):  # a node's users come after it in the order: counted already
+        for k in into[i]:
+            child = edges[k].child
+            count[child] = min(count[child] + count[i], _COUNT_CAP)
+    tree = _PathTree(count, [-1], [-1], [n - 1], [1.0], [[] for _ in range(n)])
+    entries: list[list[int]] = [[] for _ in range(n)]  # every node's entries, as made
+    entries[n - 1] = [0]
+    children: list[list[int]] = [[]]
+    for i in reversed(range(n)):
+        if count[i] > limit:
+            continue
+        v = order[i]
+        for t in entries[i]:
+            for k in into[i]:  # in argument order
+                child = edges[k].child
+                if count[child] > limit:
+                    continue
+                tree.parent.append(t)
+                tree.edge.append(k)
+                tree.node.append(child)
+                tree.product.append(tree.product[t] * v._local[edges[k].slot])
+                children.append([])
+                children[t].append(len(tree.parent) - 1)
+                entries[child].append(len(tree.parent) - 1)
+    # Depth-first from the root, first argument first: the order in which `paths` lists them.
+    rank = [0] * len(tree.parent)
+    stack = [0]
+    seen = 0
+    while stack:
+        t = stack.pop()
+        rank[t] = seen
+        seen += 1
+        stack.extend(reversed(children[t]))
+    for i in range(n):
+        if count[i] <= limit:
+            tree.listed[i] = sorted(entries[i], key=rank.__getitem__)
+    return tree
+
+
 def page_numbers(
     root: Value,
     order: list[Value],
@@ -123,18 +194,23 @@ def page_numbers(
     names: list[str],
     precision: int,
     practise_only: bool,
+    symbols: NodeNames | None = None,
 ) -> dict[str, Any]:
+    """The page's JSON data for the graph of ``root`` (``order`` its topological order,
+    ``edges`` its arrows, ``names`` what the page calls each node, ``symbols`` the naming they
+    came from): nodes, arrows, steps, chain rules, paths, practise checks (see the module
+    docstring). Linear in the size of the graph."""
+
     def fmt(x: float) -> str:
         return format_number(x, precision)
 
-    index = {v: i for i, v in enumerate(order)}
     final = final_grads(order)
     uses: list[list[int]] = [[] for _ in order]
     into: list[list[int]] = [[] for _ in order]
     for k, e in enumerate(edges):
         uses[e.child].append(k)
         into[e.out].append(k)
-    symbols = NodeNames(root)
+    symbols = symbols if symbols is not None else NodeNames(root)
     rname = names[-1]
 
     # -- the steps: forward (leaves, then each op in topological order), then backward --------
@@ -233,31 +309,17 @@ def page_numbers(
         )
         return {"formula": formula, "terms": terms, "sum": fmt(final[i])}
 
-    edge_at = {(e.child, e.out, e.slot): k for k, e in enumerate(edges)}
+    tree = _path_tree(order, edges, into)
 
     def leaf_paths(i: int) -> dict[str, Any]:
-        leaf = order[i]
-        n = count_paths(root, leaf)
-        if n == 0:
-            return {"count": 0, "paths": [], "sum": fmt(0.0), "grad": fmt(final[i])}
-        if n > DEFAULT_MAX_PATHS:
-            return {"count": n, "paths": [], "sum": fmt(final[i]), "grad": fmt(final[i])}
-        found = paths(root, leaf)
-        listed = []
-        for p in found:
-            steps_of_path = zip(p.nodes, p.nodes[1:], p.slots)
-            ks = [edge_at[(index[a], index[b], slot)] for a, b, slot in steps_of_path]
-            listed.append(
-                {
-                    "names": " → ".join(names[index[u]] for u in p.nodes),
-                    "factors": " × ".join(_factor(fmt(x)) for x in p.locals) or "1",
-                    "product": fmt(p.product),
-                    "edges": ks,
-                    "ops": [index[u] for u in p.nodes[1:]],
-                    "nodes": [index[u] for u in p.nodes],
-                }
-            )
-        return {"count": n, "paths": listed, "sum": fmt(path_sum(found)), "grad": fmt(final[i])}
+        n = tree.count[i]
+        listed = tree.listed[i]
+        if not listed:  # too many to list: their sum is the gradient
+            more = {"countText": f"more than {_COUNT_CAP - 1:,}"} if n >= _COUNT_CAP else {}
+            return {"count": n, **more, "paths": [], "sum": fmt(final[i]), "grad": fmt(final[i])}
+        products = [tree.product[t] for t in listed]
+        rows = [{"product": fmt(x), "at": t} for x, t in zip(products, listed)]
+        return {"count": n, "paths": rows, "sum": fmt(math.fsum(products)), "grad": fmt(final[i])}
 
     def op_rule(i: int) -> dict[str, Any]:
         v = order[i]
@@ -340,6 +402,9 @@ def page_numbers(
     return {
         "precision": precision,
         "root": len(order) - 1,
+        # each listed path is an entry of this tree: [the entry it extends towards the root, the
+        # arrow it adds] (the root's own entry is [-1, -1]); the script walks it to draw a path
+        "pathTree": [] if practise_only else [[p, k] for p, k in zip(tree.parent, tree.edge)],
         "nodes": nodes,
         "edges": edge_rows,
         "steps": steps,
