@@ -10,6 +10,7 @@ ours points down and is in layout units (1 unit = 1 pt = 1 CSS px at scale 1).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -64,9 +65,25 @@ def place(
     edges: list[Edge],
     timeout: float | None,
 ) -> Placement:
-    """Lay out boxes of ``sizes`` (by node id) joined by ``edges`` with Graphviz, once."""
+    """Lay out boxes of ``sizes`` (by node id) joined by ``edges`` with Graphviz, once.
+    Graphviz's answer is checked: every box and every arrow asked for must be in it."""
     source = boxes_dot(order, index, clusters, sizes, edges)
-    return read_placement(layout_json(source, timeout=timeout))
+    answer = layout_json(source, timeout=timeout)
+    placed = read_placement(answer)
+    missing = [nid for nid in sizes if nid not in placed.boxes]
+    routed = {r.id for r in placed.routes}
+    missing += [eid for eid, _, _, _ in edges if eid not in routed]
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5:,} more" if len(missing) > 5 else ""
+        )
+        said = f"; Graphviz said: {answer.messages}" if answer.messages else ""
+        raise RuntimeError(
+            f"Graphviz ({answer.renderer}) left {len(missing):,} of the "
+            f"{len(sizes) + len(edges):,} boxes and arrows it was asked to place out of its "
+            f"layout ({shown}){said}"
+        )
+    return placed
 
 
 def _inches(units: float) -> str:
@@ -138,15 +155,13 @@ def boxes_dot(
         layers.setdefault(key.rsplit("_N", 1)[0], []).extend(params)
     for params in layers.values():
         if len(params) > 1:
-            chain = " -> ".join(f"v{index[p]}" for p in params)
-            lines.append(f"\t{{ rank=same {chain} [style=invis] }}")
+            lines.append(_same_rank_chain([f"v{index[p]}" for p in params]))
     # Weights one column right of the inputs: the inputs' arrows then enter each neuron's box
     # from the left instead of climbing past a neighbour's box.
     for v in rest:
         lines.extend("\t" + line for line in node_line(v))
     if len(inputs) > 1:
-        chain = " -> ".join(f"v{index[v]}" for v in inputs)
-        lines.append(f"\t{{ rank=same {chain} [style=invis] }}")
+        lines.append(_same_rank_chain([f"v{index[v]}" for v in inputs]))
     # Likewise a later layer's weights one column right of the outputs of the layer before:
     # its neurons then sit beside the earlier ones instead of above and below them.
     for members in grouped.values():
@@ -169,6 +184,15 @@ def boxes_dot(
         lines.append(f"\t{src} -> {dst} [{' '.join(attrs)}]")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _same_rank_chain(ids: list[str]) -> str:
+    """Nodes kept in one column in this order by invisible edges, one edge per statement:
+    Graphviz's parser keeps a whole ``a -> b -> c -> ...`` statement on its stack, and one of
+    some 2,500 nodes (the weights of MLP(50, [50, 1])'s first layer) overflows it ("memory
+    exhausted"): the rest of the file is then dropped, with exit status 0."""
+    edges = " ".join(f"{a} -> {b} [style=invis]" for a, b in itertools.pairwise(ids))
+    return f"\t{{ rank=same {edges} }}"
 
 
 def natural(text: str) -> tuple[Any, ...]:
@@ -226,8 +250,19 @@ def _floats(text: str, count: int) -> list[float]:
 def read_placement(answer: GraphvizLayout) -> Placement:
     """Graphviz's JSON layout as a `Placement`: node boxes by name (from their centre and size),
     neuron boxes (``cluster_*``) with their titles, and the routes of the arrows that have an
-    id (the invisible ones that order the columns have none)."""
-    data = answer.data
+    id (the invisible ones that order the columns have none). A layout that cannot be read (a
+    field missing or not a number) is a RuntimeError that says so and quotes Graphviz."""
+    try:
+        return _read(answer.data)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        said = f"; Graphviz said: {answer.messages}" if answer.messages else ""
+        problem = f"no {exc}" if isinstance(exc, KeyError) else str(exc) or type(exc).__name__
+        raise RuntimeError(
+            f"Graphviz ({answer.renderer}) wrote a layout that cannot be read ({problem}){said}"
+        ) from None
+
+
+def _read(data: dict[str, Any]) -> Placement:
     x0, y0, x1, y1 = _floats(data["bb"], 4)
     height = y1 - y0
     objects: list[dict[str, Any]] = data.get("objects", [])
