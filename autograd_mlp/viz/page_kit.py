@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 
 from .._files import check_folder, write_atomic
 from .dot import format_number
+from .measure import visible
 
 __all__ = [
     "HtmlPage",
@@ -97,13 +99,15 @@ def write_page(text: str, path: str | os.PathLike[str]) -> Path:
     return target
 
 
+_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+
+
 def json_for_script(data: object) -> str:
     """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
-    (so ``</script>`` and ``<!--`` cannot appear) and no U+2028/U+2029 line separators."""
+    (so ``</script>`` and ``<!--`` cannot appear), no U+2028/U+2029 line separators, and no lone
+    surrogate (which UTF-8 cannot write): each is written as its ``\\uXXXX`` escape."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char in ("<", ">", "&", "\u2028", "\u2029"):
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def asset(name: str) -> str:
@@ -155,13 +159,13 @@ def document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
-<title>{html.escape(title)}</title>
+<title>{html.escape(visible(title))}</title>
 <style>
 {css}</style>
 </head>
 <body>
 <header>
-<h1 id="title">{html.escape(title)}</h1>
+<h1 id="title">{html.escape(visible(title))}</h1>
 <nav class="modes" aria-label="mode">
 <button type="button" id="mode-step" aria-pressed="true">Step through</button>
 <button type="button" id="mode-ask" aria-pressed="false">Ask a node</button>

@@ -79,7 +79,9 @@ def _factor(text: str) -> str:
 
 
 def page_names(names: NodeNames, order: list[Value]) -> list[str]:
-    """What the page calls each node: the label, else the naming of explain (x·w, op#3)."""
+    """What the page calls each node: the label, else the naming of explain (x·w, op#3). The
+    data keeps a label exactly as it is (the script writes it as text); the drawing prints it
+    as a picture can (`autograd_mlp.viz.measure.visible`)."""
     return [names(v).text for v in order]
 
 
@@ -201,6 +203,9 @@ def page_numbers(
     came from): nodes, arrows, steps, chain rules, paths, practise checks (see the module
     docstring). Linear in the size of the graph."""
 
+    if symbols is None:
+        symbols = NodeNames(root)
+
     def fmt(x: float) -> str:
         return format_number(x, precision)
 
@@ -210,7 +215,6 @@ def page_numbers(
     for k, e in enumerate(edges):
         uses[e.child].append(k)
         into[e.out].append(k)
-    symbols = symbols if symbols is not None else NodeNames(root)
     rname = names[-1]
 
     # -- the steps: forward (leaves, then each op in topological order), then backward --------

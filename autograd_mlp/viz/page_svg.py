@@ -29,6 +29,7 @@ from typing import Any
 from ..engine import Value
 from .dot import DotGraph, dot_graph, op_symbol
 from .layout import Layout, lay_out
+from .measure import visible
 from .page_numbers import Edge
 from .paint import default_look, render_svg
 from .render import render_bytes
@@ -126,6 +127,11 @@ def shared_svg(
     return _stable_ids(svg, order, [], names, titled=True)
 
 
+def _symbol(v: Value) -> str:
+    """The op of ``v`` as the page prints it (an op of the user's own is untrusted text)."""
+    return visible(op_symbol(v._op))
+
+
 def _stable_ids(
     svg: str, order: list[Value], edges: list[Edge], names: list[str], *, titled: bool = False
 ) -> str:
@@ -144,10 +150,10 @@ def _stable_ids(
             i = int(m.group(2))
             g.set("tabindex", "0")
             g.set("role", "button")
-            what = "Value" if m.group(1) == "v" else f"operation {op_symbol(order[i]._op)} of"
-            g.set("aria-label", f"ask the {what} {names[i]}")
+            what = "Value" if m.group(1) == "v" else f"operation {_symbol(order[i])} of"
+            g.set("aria-label", f"ask the {what} {visible(names[i])}")
             tip = ET.Element(f"{{{_SVG_NS}}}title")
-            tip.text = names[i]
+            tip.text = visible(names[i])
             g.insert(0, tip)
     for g in [] if titled else tree.iter(f"{{{_SVG_NS}}}g"):
         cls = g.get("class")
@@ -165,14 +171,15 @@ def _stable_ids(
             g.set("tabindex", "0")
             g.set("role", "button")
             if m.group(1) == "v":
-                g.set("aria-label", f"ask the Value {names[i]}")
-                title.text = names[i]
+                g.set("aria-label", f"ask the Value {visible(names[i])}")
+                title.text = visible(names[i])
                 if len(texts) >= 2:
                     texts[-2].set("id", f"v{i}-data")
                     texts[-1].set("id", f"v{i}-grad")
             else:
-                g.set("aria-label", f"ask the operation {op_symbol(order[i]._op)} of {names[i]}")
-                title.text = f"{op_symbol(order[i]._op)} → {names[i]}"
+                name = visible(names[i])
+                g.set("aria-label", f"ask the operation {_symbol(order[i])} of {name}")
+                title.text = f"{_symbol(order[i])} → {name}"
         else:
             m = re.fullmatch(r"op(\d+)->v(\d+)", name)
             if m is not None:

@@ -23,7 +23,7 @@ from typing import Any
 from .dot import ROLES, format_number
 from .layout import LINE, PAD_Y, SLACK, Layout, bezier, default_texts
 from .layout_graphviz import CLUSTER_FONT, natural
-from .measure import FONT_SIZE, font, text_width
+from .measure import FONT_SIZE, font, text_width, visible
 
 __all__ = [
     "Look",
@@ -269,7 +269,7 @@ def _svg_shape(s: _Shape) -> str:
     return (
         f'<text{ident} x="{a["x"]:.2f}" y="{a["y"]:.2f}" font-size="{a["size"]:.1f}"'
         f'{weight} text-anchor="{a["anchor"]}" fill="{a["fill"]}">'
-        f"{html.escape(a['text'], quote=False)}</text>"
+        f"{html.escape(visible(a['text']), quote=False)}</text>"
     )
 
 
@@ -432,7 +432,7 @@ def draw_text(
     """Text with its baseline at ``at`` (as SVG places it)."""
     draw.text(
         at,
-        text,
+        visible(text),
         font=font(size, bold),
         fill=fill,
         anchor={"start": "ls", "middle": "ms", "end": "rs"}[anchor],
