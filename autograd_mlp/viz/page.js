@@ -399,15 +399,31 @@
     showGraph();
     input.focus();
   }
+  // A typed answer as a number: "−0.5" and "0,5" are read too, and inf, ∞ and nan as words.
+  function typedNumber(typed) {
+    const t = typed.trim().replace(/−/g, "-").replace(",", ".").toLowerCase();
+    if (/^[+-]?(inf|infinity|∞)$/.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+    if (t === "nan") return NaN;
+    const x = t === "" ? NaN : Number(t);
+    return Number.isNaN(x) ? null : x;
+  }
+  // The text Python hashed for the same number (page_numbers._answer_text): fixed decimals,
+  // from 1e21 on the first digits as toExponential writes them (Python writes them alike).
+  function answerText(x, decimals) {
+    if (Number.isNaN(x)) return "nan";
+    if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+    if (Math.abs(x) >= 1e21) return x.toExponential(decimals);
+    const text = x.toFixed(decimals);
+    return Number(text) === 0 ? text.replace("-", "") : text;
+  }
   function answer(item, typed) {
     const P = state.practise;
-    const x = Number(typed.trim().replace(/−/g, "-").replace(",", "."));
-    if (typed.trim() === "" || !Number.isFinite(x)) {
-      showPractise("type a number, e.g. -0.125");
+    const x = typedNumber(typed);
+    if (x === null) {
+      showPractise("type a number, e.g. -0.125 (or inf, nan)");
       return;
     }
-    let text = x.toFixed(D.practise.decimals);
-    if (Number(text) === 0) text = text.replace("-", "");
+    const text = answerText(x, D.practise.decimals);
     if (item.hashes.includes(fnv1a(D.practise.salt + text))) {
       P.right += 1;
       const shown = D.practiseOnly ? text : N[item.node].grad;

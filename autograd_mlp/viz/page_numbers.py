@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ..engine import CONST, INPUT, PARAM, Value, role
@@ -54,16 +55,40 @@ def fnv1a(text: str) -> str:
     return f"{h:08x}"
 
 
+# From 10²¹ on, a number written with fixed decimals has more digits than it has precision,
+# and JavaScript writes it in exponent form anyway: there an answer is its first digits.
+_EXPONENT_FROM = 1e21
+
+
 def _answer_text(x: float, decimals: int) -> str:
-    """``x`` to ``decimals`` decimals as the page rounds a typed answer (no minus on zero)."""
+    """``x`` as the page writes a typed answer before checking it (page.js ``answerText``): to
+    ``decimals`` decimals (no minus on zero); from 10²¹ on with ``decimals`` decimals of its
+    first digit, as JavaScript's ``toExponential`` writes it (``5.185e+21``); ``inf``,
+    ``-inf`` and ``nan`` as they are."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if abs(x) >= _EXPONENT_FROM:
+        digits, exponent = f"{x:.{decimals}e}".split("e")
+        return f"{digits}e{int(exponent):+d}"  # e+21, as JavaScript writes it (Python: e+21)
     text = f"{x:.{decimals}f}"
     return text.lstrip("-") if float(text) == 0.0 else text
 
 
 def _accepted(x: float, decimals: int) -> list[str]:
-    unit = 10.0**-decimals
-    centre = round(x, decimals)
-    return sorted({_answer_text(centre + k * unit, decimals) for k in (-1, 0, 1)})
+    """The answers marked right: ``x`` as `_answer_text` writes it, and its two neighbours one
+    unit away in the last decimal written."""
+    if not math.isfinite(x):
+        return [_answer_text(x, decimals)]
+    unit = Decimal(1).scaleb(-decimals)
+    if abs(x) >= _EXPONENT_FROM:
+        digits, exponent = f"{x:.{decimals}e}".split("e")
+        near = [float(f"{Decimal(digits) + k * unit}e{exponent}") for k in (-1, 0, 1)]
+    else:
+        centre = round(x, decimals)
+        near = [centre + k * float(unit) for k in (-1, 0, 1)]
+    return sorted({_answer_text(v, decimals) for v in near})
 
 
 def _kind(v: Value, root: Value) -> str:
@@ -420,7 +445,8 @@ def page_numbers(
             "tolerance": (
                 f"answers are checked to {PRACTISE_DECIMALS} decimals: type the gradient "
                 f"rounded to {PRACTISE_DECIMALS} decimals; one unit off in the last decimal "
-                f"(±{10.0**-PRACTISE_DECIMALS:g}) still counts as right"
+                f"(±{10.0**-PRACTISE_DECIMALS:g}) still counts as right. From 10²¹ on, type its "
+                f"first digits (5.185e21); inf, −inf and nan as they are"
             ),
             "items": practise,
         },
