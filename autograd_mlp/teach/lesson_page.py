@@ -13,6 +13,7 @@ E ≤ 1e-4); `autograd_mlp.viz.page_kit.MAX_PAGE_BYTES` (2 MB) is checked by the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,12 +40,17 @@ def _check_int(name: str, value: object, low: int, high: int) -> int:
 def _train_lesson(
     lesson: Lesson, steps: int, lr: float, target: float, precision: int
 ) -> TrainPanel:
-    """Gradient descent W' = W − a·∂E/∂W on the lesson's network, one snapshot per step."""
+    """Gradient descent W' = W − a·∂E/∂W on the lesson's network, one snapshot per step.
+
+    It stops, like `autograd_mlp.fit`, at the first of: ``steps`` updates, E ≤ ``target``, or
+    divergence -- E no longer finite (that state is the last one shown), or an update that
+    would make a weight inf or nan (not made: the weights shown last are all finite)."""
     model = lesson.network()
     snapshots: list[dict[str, Any]] = []
     errors: list[float] = []
     shape: list[tuple[str, int]] | None = None
     stopped = f"the step limit ({steps})"
+    too_large = f"the learning constant a = {lr:g} is too large"
     for t in range(steps + 1):
         error = lesson.forward_of(model)
         order = topological_order(error)
@@ -60,14 +66,37 @@ def _train_lesson(
         snap["E"] = format_number(error.data, precision)
         snapshots.append(snap)
         errors.append(error.data)
+        if not math.isfinite(error.data):
+            stopped = f"divergence: E became {snap['E']} at step {t} ({too_large})"
+            break
         if error.data <= target:
             stopped = f"the target error (E ≤ {target:g})"
             break
         if t == steps:
             break
-        for p in model.parameters():
-            p.data -= lr * p.grad
+        params = model.parameters()
+        new = [p.data - lr * p.grad for p in params]
+        if not all(math.isfinite(x) for x in new):
+            stopped = f"divergence: step {t + 1} would make a weight inf or nan ({too_large})"
+            break
+        for p, x in zip(params, new):
+            p.data = x
     return TrainPanel(lr, snapshots, errors, stopped)
+
+
+def _learning_rate(lr: object) -> float:
+    """``lr`` as a float: a positive finite number (an int of any size, a bool not)."""
+    good = isinstance(lr, (int, float)) and not isinstance(lr, bool)
+    if good:
+        try:
+            rate = float(lr)  # type: ignore[arg-type]
+        except OverflowError:  # an int past the floats
+            good = False
+        else:
+            good = math.isfinite(rate) and rate > 0
+    if not good:
+        raise ValueError(f"lr must be a positive finite number, got {lr!r:.60}")
+    return rate
 
 
 def lesson_page(
@@ -83,20 +112,21 @@ def lesson_page(
     """The page of a lesson (default: the 3–2–2 network of `autograd_mlp.teach.lesson`): its
     gradient graph clustered by neuron, plus a train panel of ``steps`` precomputed
     gradient-descent updates (at most `MAX_TRAIN_STEPS`) with the lesson's learning constant
-    (or ``lr``), stopping early at E ≤ ``target``. A page larger than ``max_bytes`` is refused
-    with `autograd_mlp.viz.page_kit.PageTooLarge`, which says how many steps would fit."""
+    (or ``lr``, a positive finite number), stopping early at E ≤ ``target`` or where training
+    diverges (as `autograd_mlp.fit` does). The heading is ``title``, else the lesson's (its
+    ``title``, else its shape: "The lesson's 3–2–2 network: ..."), as on the lesson's pictures.
+    A page larger than ``max_bytes`` is refused with `autograd_mlp.viz.page_kit.PageTooLarge`,
+    which says how many steps would fit."""
     if lesson is None:
         lesson = DEFAULT_LESSON
     if not isinstance(lesson, Lesson):
         raise TypeError(f"lesson_page expects a Lesson or None, got {type(lesson).__name__}")
     steps = _check_int("steps", steps, 1, MAX_TRAIN_STEPS)
-    rate = lesson.learning_rate if lr is None else lr
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    rate = _learning_rate(lesson.learning_rate if lr is None else lr)
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not target >= 0:
         raise ValueError(f"target must be a number ≥ 0, got {target!r}")
     _, _, error = lesson.forward()
-    training = _train_lesson(lesson, steps, float(rate), float(target), precision)
+    training = _train_lesson(lesson, steps, rate, float(target), precision)
     index = {v: i for i, v in enumerate(topological_order(error))}
 
     def lay_out_lesson(
@@ -110,12 +140,10 @@ def lesson_page(
         )
         return board.layout
 
-    sizes = "–".join(str(n) for n in lesson.sizes)
-
     def page(training: TrainPanel, limit: int) -> HtmlPage:
         return graph_page(
             error,
-            title=title or f"The lesson's {sizes} network: backpropagation step by step",
+            title=title or f"The lesson's {lesson.name}: backpropagation step by step",
             precision=precision,
             cluster="neuron",
             max_bytes=limit,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -117,13 +118,20 @@ def asset(name: str) -> str:
 
 def chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
     """The train panel's chart: E after each step as a small SVG line (``svg``), and where the
-    marker sits at each step (``dots``): the positions are computed here, not by the script."""
+    marker sits at each step (``dots``): the positions are computed here, not by the script.
+    The scale is set by the finite values; an E that is inf or nan (training diverged) is drawn
+    at the top edge."""
     width, height, pad = 480.0, 200.0, 36.0
-    top = max(errors) if errors else 1.0
+    finite = [e for e in errors if math.isfinite(e)]
+    top = max(finite) if finite else 1.0
     top = top if top > 0 else 1.0
+
+    def share(e: float) -> float:
+        return e / top if math.isfinite(e) else 1.0
+
     n = max(len(errors) - 1, 1)
     pts = [
-        (pad + (width - 2 * pad) * t / n, height - pad - (height - 2 * pad) * e / top)
+        (pad + (width - 2 * pad) * t / n, height - pad - (height - 2 * pad) * share(e))
         for t, e in enumerate(errors)
     ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
