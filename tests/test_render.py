@@ -751,3 +751,18 @@ def test_an_html_page_is_not_taken_for_dot_text(tmp_path: Path, no_renderer: Non
         with pytest.raises(ValueError, match=r"expected DOT text .*got (an HTML page|markup)"):
             call()
     assert not list(tmp_path.iterdir())
+
+
+def test_saving_a_page_as_an_image_says_it_is_a_page(tmp_path: Path) -> None:
+    """N23 as reported: save(to_html(y), "p.svg")."""
+    needs("pygraphviz")
+    from autograd_mlp import to_html
+
+    x = Value(2.0, label="x")
+    y = (x * x).tanh()
+    page = to_html(y)
+    for name in ("p.svg", "p.png", "p.dot"):
+        with pytest.raises(TypeError, match=rf"a page from to_html is HTML: .*{name}'$"):
+            save(page, tmp_path / name)
+    assert not list(tmp_path.iterdir())
+    assert save(page, tmp_path / "p.html").read_text(encoding="utf-8") == page
