@@ -101,7 +101,7 @@ def _record_children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         calls.append(list(cmd))
         return real_popen(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "Popen", popen)  # the module render.py calls
+    monkeypatch.setattr(subprocess, "Popen", popen)  # the module viz/render/process.py calls
     return calls
 
 
