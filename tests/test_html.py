@@ -1,6 +1,7 @@
-"""The lesson page's Python side (`autograd_mlp.viz.html`): one offline document whose numbers
-are the engine's, whose labels cannot break out, whose practice answers are not in it, and
-which every way of saving writes. The page's behaviour in a browser: tests/test_page_browser.py.
+"""The page's Python side (`autograd_mlp.viz.to_html`, `autograd_mlp.teach.lesson_page`): one
+offline document whose numbers are the engine's, whose labels cannot break out, whose practice
+answers are not in it, and which every way of saving writes. The page's behaviour in a browser:
+tests/test_page_browser.py.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ import pytest
 from autograd_mlp import Value, draw_graph, to_html
 from autograd_mlp.engine import topological_order
 from autograd_mlp.engine.paths import path_sum, paths
+from autograd_mlp.teach import lesson_page
+from autograd_mlp.teach.lesson_page import MAX_TRAIN_STEPS
 from autograd_mlp.viz import HtmlPage, format_number, save
-from autograd_mlp.viz.html import (
-    MAX_PAGE_BYTES,
-    MAX_TRAIN_STEPS,
-    PRACTISE_DECIMALS,
-    fnv1a,
-    lesson_page,
-)
+from autograd_mlp.viz.page_kit import MAX_PAGE_BYTES
+from autograd_mlp.viz.page_numbers import PRACTISE_DECIMALS, fnv1a
 from tests.conftest import needs
 
 NASTY = 'x</script><!--<img src=x onerror="window.__xss=1">&amp;"\u2028\''
@@ -337,9 +335,8 @@ def test_the_teaching_commands_write_pages(tmp_path: Path) -> None:
 
 
 def test_the_lesson_page_is_drawn_on_the_lessons_one_layout() -> None:
+    import importlib.util
     import xml.etree.ElementTree as ET
-
-    from autograd_mlp.viz import html as page_module
 
     page = lesson_page(steps=3)
     svg = page[page.index("<svg") : page.index("</svg>") + len("</svg>")]
@@ -352,7 +349,7 @@ def test_the_lesson_page_is_drawn_on_the_lessons_one_layout() -> None:
         for g in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g")
         if re.fullmatch(r"(v|op)\d+", g.get("id") or "")
     }
-    layout = page_module._shared_layout()
+    layout = importlib.util.find_spec("autograd_mlp.viz.layout")
     if layout is None:  # this version has no shared layout: draw_graph's Graphviz drawing
         nodes = data_of(page)["nodes"]
         assert 'class="graph"' in svg  # Graphviz's own group

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from autograd_mlp import Value
+from autograd_mlp.engine import topological_order
 from autograd_mlp.teach.frames import backward_frames
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
 from autograd_mlp.teach.lesson_layout import LessonLayout, lesson_layout
@@ -19,9 +20,9 @@ from autograd_mlp.viz.layout import (
     NodeBox,
     crossings,
     lay_out,
-    render_svg,
-    text_width,
 )
+from autograd_mlp.viz.measure import text_width
+from autograd_mlp.viz.paint import render_svg
 from tests.conftest import needs
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -173,3 +174,98 @@ def test_lay_out_refuses_a_non_value() -> None:
     with pytest.raises(TypeError, match="expects a Value"):
         lay_out(3.0)  # type: ignore[arg-type]
     assert re.match(r"<svg", render_svg(Layout(1, 1, {}, (), {}, {}), header=["t"]))
+
+
+# ------------------------------------------------------------------------------------------------
+# Graphviz's answer, checked (review N12)
+# ------------------------------------------------------------------------------------------------
+
+
+def _mlp_50_50_1() -> Value:
+    import random
+
+    from autograd_mlp import MLP
+
+    rng = random.Random(0)
+    model = MLP(50, [50, 1])
+    out = model([Value(rng.uniform(-1, 1), label=f"x{i}") for i in range(1, 51)])
+    assert isinstance(out, Value)
+    return out
+
+
+def test_a_layer_of_2550_weights_is_laid_out_whole() -> None:
+    """N12: to_html of MLP(50, [50, 1]) (2,752 Values) raised KeyError: 'v2751'. Its 2,550
+    first-layer weights were one ``a -> b -> ...`` statement, which overflows Graphviz's parser
+    ("memory exhausted"): it dropped the rest of the file and exited 0. Now every box is placed;
+    the page, at 2,752 Values over its 2 MB, is refused at once saying so."""
+    needs("pygraphviz")
+    from autograd_mlp import to_html
+    from autograd_mlp.viz.page_kit import PageTooLarge
+
+    out = _mlp_50_50_1()
+    layout = lay_out(out, timeout=120)
+    order = topological_order(out)
+    assert len(order) == 2752
+    assert len(layout.nodes) == len(order) + sum(1 for v in order if v._prev)
+    assert len(layout.edges) == sum(len(v._prev) + 1 for v in order if v._prev)
+    # each neuron's 51 parameters stacked in one column, in order (w1 ... w50, b)
+    first = [_by_label(layout, f"L1.N1.w{i}") for i in range(1, 51)] + [
+        _by_label(layout, "L1.N1.b")
+    ]
+    assert len({round(n.cx, 1) for n in first}) == 1
+    assert [n.cy for n in first] == sorted(n.cy for n in first)
+    with pytest.raises(PageTooLarge, match="to_html: the page would be at least"):
+        to_html(out, max_nodes=100_000, timeout=60)
+
+
+def _by_label(layout: Layout, label: str) -> NodeBox:
+    (nid,) = [nid for v, nid in layout.ids.items() if v.label == label]
+    return layout.nodes[nid]
+
+
+def test_a_layout_missing_boxes_is_a_clear_error_quoting_graphviz(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever Graphviz leaves out is named, with what Graphviz said, not a KeyError."""
+    from autograd_mlp.viz.layout_graphviz import place, read_placement
+    from autograd_mlp.viz.render import GraphvizLayout
+
+    x = Value(1.0, label="x")
+    y = x * 2.0
+    order = topological_order(y)
+    index = {v: i for i, v in enumerate(order)}
+    answer = GraphvizLayout(
+        {"bb": "0,0,100,50", "objects": [{"name": "v0", "pos": "10,10", "width": "0.5"}]},
+        "Error: memory exhausted in line 3 near 'v1'",
+        "pygraphviz",
+    )
+    with pytest.raises(RuntimeError) as err:
+        read_placement(answer)
+    assert str(err.value) == (
+        "Graphviz (pygraphviz) wrote a layout that cannot be read (no 'height'); Graphviz said: "
+        "Error: memory exhausted in line 3 near 'v1'"
+    )
+    answer.data["objects"][0]["height"] = "0.5"
+    placed = read_placement(answer)
+    assert placed.boxes == {"v0": (-8.0, 22.0, 36.0, 36.0)} and placed.routes == []
+    # the whole way, with a Graphviz that answers like that
+    import autograd_mlp.viz.layout_graphviz as asker
+
+    sizes = {"v0": (40.0, 30.0), "v1": (40.0, 30.0), "v2": (40.0, 30.0), "op2": (34.0, 34.0)}
+    edges = [
+        ("e2_0", "v0", "op2", None),
+        ("e2_1", "v1", "op2", None),
+        ("e2_out", "op2", "v2", None),
+    ]
+    real = asker.layout_json
+    try:
+        asker.layout_json = lambda source, timeout: answer  # type: ignore[assignment]
+        with pytest.raises(RuntimeError) as err:
+            place(order, index, {v: "" for v in order}, sizes, edges, None)
+    finally:
+        asker.layout_json = real  # type: ignore[assignment]
+    assert str(err.value) == (
+        "Graphviz (pygraphviz) left 6 of the 7 boxes and arrows it was asked to place out of its "
+        "layout (v1, v2, op2, e2_0, e2_1 and 1 more); Graphviz said: Error: memory exhausted in "
+        "line 3 near 'v1'"
+    )

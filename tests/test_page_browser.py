@@ -10,6 +10,7 @@ temporary folder (``pytest --basetemp=DIR`` keeps them where you can look at the
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from autograd_mlp import Value, to_html
 from autograd_mlp.engine import topological_order
 from autograd_mlp.engine.paths import path_sum, paths
 from autograd_mlp.viz import format_number
-from autograd_mlp.viz.html import PRACTISE_DECIMALS
+from autograd_mlp.viz.page_numbers import PRACTISE_DECIMALS
 from tests.conftest import IN_CI, needs
 
 CHROMIUM = os.environ.get("AUTOGRAD_MLP_CHROMIUM", "/usr/bin/chromium")
@@ -203,6 +204,46 @@ def test_practise_checks_answers_and_hints(browser: Any, tmp_path: Path) -> None
             assert shown == f"grad {format_number(first.grad)}"
         assert o.text(f"#v{i - 1}-grad") == "grad ?"  # the next one is asked
         o.close()
+
+
+@pytest.mark.parametrize(
+    ("grad", "typed"),
+    [
+        (math.exp(50), ["5.185e21", "5.1847e+21", "5184705528587072464087"]),  # e^50
+        (-1.142e26, ["-1.142e26", "−1.1420e+26", "-1.141e26"]),  # one unit off counts too
+        (math.inf, ["inf", "Infinity", "∞"]),  # exp(1000) overflows
+        (-math.inf, ["-inf", "−∞"]),
+        (math.nan, ["nan", "NaN"]),  # inf − inf
+    ],
+    ids=["e^50", "-1.142e26", "inf", "-inf", "nan"],
+)
+def test_practise_accepts_huge_and_infinite_gradients(
+    browser: Any, tmp_path: Path, grad: float, typed: list[str]
+) -> None:
+    """N10: an answer was compared as x.toFixed(3), which is "1e+22" from 10²¹ on while Python
+    wrote 22 digits, and inf and nan could not be typed at all: a practise-only page then had
+    no way past that gradient. y = a·w with a = the gradient: ∂y/∂w = a, asked first."""
+    a = Value(grad, label="a")
+    w = Value(1.0, label="w")
+    y = a * w
+    y.label = "y"
+    path = to_html(y, practise_only=True).save(tmp_path / "huge.html")
+    for answer in typed:
+        o = open_page(browser, path)
+        assert o.text("#caption").endswith("∂y/∂w = ?")
+        o.page.fill("#answer", answer)
+        o.page.click("#check")
+        assert o.text("#message").startswith("right"), (answer, o.text("#message"))
+        o.page.fill("#answer", "1")  # ∂y/∂a = w
+        o.page.click("#check")
+        assert o.text("#caption") == "practice done: every gradient entered"
+        assert o.text("#score") == "score: 2 right, 0 wrong"
+        o.close()
+    o = open_page(browser, path)  # and a wrong answer is still wrong
+    o.page.fill("#answer", "-inf" if grad > 0 or math.isnan(grad) else "inf")
+    o.page.click("#check")
+    assert o.text("#message").startswith("not quite")
+    o.close()
 
 
 def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from autograd_mlp import Value
+from autograd_mlp._files import write_atomic
 from autograd_mlp.viz import (
     GradGraph,
     RendererNotFound,
@@ -33,7 +34,7 @@ from autograd_mlp.viz import (
     save,
 )
 from autograd_mlp.viz import render as render_module
-from autograd_mlp.viz.render import DEFAULT_TIMEOUT, RenderTimeout, write_atomic
+from autograd_mlp.viz.render import DEFAULT_TIMEOUT, RenderTimeout
 from tests.conftest import needs
 
 MAGIC = {"svg": b"<svg", "png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
@@ -100,7 +101,7 @@ def _record_children(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         calls.append(list(cmd))
         return real_popen(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "Popen", popen)  # the module render.py calls
+    monkeypatch.setattr(subprocess, "Popen", popen)  # the module viz/render/process.py calls
     return calls
 
 
@@ -722,3 +723,46 @@ def test_a_broken_dot_is_a_clear_error_and_nothing_is_saved(
     with pytest.raises(RuntimeError, match=re.escape(message)):
         save(small_graph(), target)
     assert not target.exists() and [p.name for p in tmp_path.iterdir()] == ["bin"]
+
+
+def test_a_timeout_too_large_for_a_float_means_no_limit(
+    no_dot: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """D13's corner: timeout=10**400 (an int no float can hold) raised OverflowError. Like
+    math.inf it means no limit, in a child."""
+    needs("pygraphviz")
+    calls = _record_children(monkeypatch)
+    assert render_bytes(small_graph(), "svg", timeout=10**400).startswith(b"<?xml")
+    assert save(small_graph(), tmp_path / "g.svg", timeout=10**400).stat().st_size > 0
+    assert len(calls) == 2 and all(c[0] == sys.executable for c in calls)
+    with pytest.raises(ValueError, match=r"timeout must be a positive number.*got -\d+"):
+        render_bytes(small_graph(), "svg", timeout=-(10**400))
+
+
+def test_an_html_page_is_not_taken_for_dot_text(tmp_path: Path, no_renderer: None) -> None:
+    """N23: save(to_html(y), "p.svg") gave Graphviz's "syntax error in line 1 near '>'". A page
+    (or any markup) is refused before a renderer is looked for, saying what it is."""
+    page = "<!DOCTYPE html>\n<html lang='en'><body>a page</body></html>\n"
+    for call in (
+        lambda: save(page, tmp_path / "p.svg"),
+        lambda: save(page, tmp_path / "p.dot"),
+        lambda: render_bytes("  <svg xmlns='http://www.w3.org/2000/svg'/>", "png"),
+    ):
+        with pytest.raises(ValueError, match=r"expected DOT text .*got (an HTML page|markup)"):
+            call()
+    assert not list(tmp_path.iterdir())
+
+
+def test_saving_a_page_as_an_image_says_it_is_a_page(tmp_path: Path) -> None:
+    """N23 as reported: save(to_html(y), "p.svg")."""
+    needs("pygraphviz")
+    from autograd_mlp import to_html
+
+    x = Value(2.0, label="x")
+    y = (x * x).tanh()
+    page = to_html(y)
+    for name in ("p.svg", "p.png", "p.dot"):
+        with pytest.raises(TypeError, match=rf"a page from to_html is HTML: .*{name}'$"):
+            save(page, tmp_path / name)
+    assert not list(tmp_path.iterdir())
+    assert save(page, tmp_path / "p.html").read_text(encoding="utf-8") == page

@@ -13,8 +13,8 @@ from autograd_mlp.commands.cli import main
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
 from autograd_mlp.teach.lesson_layout import LessonLayout, lesson_graph_pages, lesson_layout
 from autograd_mlp.teach.slides import lesson_slides, save_slides
-from autograd_mlp.viz import format_number, pages
-from autograd_mlp.viz import layout as layout_module
+from autograd_mlp.viz import format_number, measure, pages
+from autograd_mlp.viz import paint as paint_module
 from autograd_mlp.viz.pages import SIZES, cut_by, tiles, view_size
 from tests.conftest import needs
 
@@ -46,18 +46,18 @@ class _Recorder:
         self.sizes: list[float] = []
         # text, left edge, right edge, size, width of the image it is drawn on
         self.texts: list[tuple[str, float, float, float, int]] = []
-        original = layout_module.draw_text
+        original = paint_module.draw_text
 
         def record(draw: Any, at: tuple[float, float], text: str, size: float, *a: Any) -> None:
             self.sizes.append(size)
             bold = bool(a[0]) if a else False
             anchor = a[2] if len(a) > 2 else "start"
-            width = layout_module.text_width(text, size, bold)
+            width = measure.text_width(text, size, bold)
             left = {"start": at[0], "middle": at[0] - width / 2, "end": at[0] - width}[anchor]
             self.texts.append((text, left, left + width, size, draw.im.size[0]))
             original(draw, at, text, size, *a)
 
-        monkeypatch.setattr(layout_module, "draw_text", record)
+        monkeypatch.setattr(paint_module, "draw_text", record)
         monkeypatch.setattr(pages, "draw_text", record)
 
 

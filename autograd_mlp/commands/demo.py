@@ -26,7 +26,7 @@ worksheet.pdf            an A4 exercise on the same layout: six gradients blanke
                          write, the answer key with its working on its own page
 worksheet.sheet.json     the sheet's blanks and key, for ``autograd-mlp exercise check``
 worksheet.answers.md     its answer key, with the chain-rule working for each blank
-lesson.html              the lesson in the browser: step, ask, practise, train (`viz.html`)
+lesson.html              the lesson in the browser: step, ask, practise, train (`teach.lesson_page`)
 moons-model.json         the trained moons MLP (`autograd_mlp.io`, versioned JSON)
 moons-training.png       its loss curve and decision boundary (`autograd_mlp.plot`)
 learning-constant.md     how big a learning constant is too big: the Hessian, 2/λ_max, runs

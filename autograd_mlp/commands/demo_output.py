@@ -129,8 +129,8 @@ class Moons:
 
 def write_lesson_page(path: Path, lesson: Lesson | None = None) -> Path:
     """demo-output/lesson.html: the lesson's graph (default the 3–2–2 one) as one interactive
-    page (`autograd_mlp.viz.html.lesson_page`), with its train panel."""
-    from ..viz.html import lesson_page
+    page (`autograd_mlp.teach.lesson_page`), with its train panel."""
+    from ..teach.lesson_page import lesson_page
 
     return lesson_page(lesson).save(path)
 

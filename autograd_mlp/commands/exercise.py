@@ -208,8 +208,8 @@ def _write_sheet(ex: Exercise, path: Path, args: argparse.Namespace, layout: Lay
 
 def _practice_page(args: argparse.Namespace, out: Path) -> int:
     """``exercise ... -o sheet.html``: the practice page, whose answers are checked on the spot
-    and which holds no gradient (`autograd_mlp.viz.html.to_html` with ``practise_only``)."""
-    from ..viz.html import to_html
+    and which holds no gradient (`autograd_mlp.viz.to_html` with ``practise_only``)."""
+    from ..viz import to_html
 
     if args.hide != "grad" or args.count is not None:
         raise UsageError(

@@ -127,7 +127,7 @@ def _graph(args: argparse.Namespace, lesson: Lesson) -> int:
         )
     check_lesson_drawable("lesson graph", lesson, page=page)
     if page:
-        from ..viz.html import lesson_page
+        from ..teach.lesson_page import lesson_page
 
         print(f"wrote {lesson_page(lesson).save(args.output)}")
         return 0

@@ -122,7 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     try:
         if args.output.lower().endswith(_PAGES):
-            from ..viz.html import to_html
+            from ..viz import to_html
 
             page = to_html(
                 root,

@@ -1,5 +1,5 @@
 """Teaching backpropagation: the lesson's worked example, chain-rule paths, explanations,
-network diagrams, backward-pass frames and exercises.
+network diagrams, backward-pass frames, exercises and the lesson page.
 
 The functions a teacher calls are re-exported here and at the top level
 (``from autograd_mlp import paths, explain, draw_network, backward_frames, save_frames,
@@ -17,6 +17,7 @@ from .exercise import check, exercise
 from .explain import explain
 from .frames import backward_frames, save_frames
 from .lesson import DEFAULT_LESSON, Lesson, lesson_error, lesson_network
+from .lesson_page import lesson_page
 from .network import draw_network
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "lesson_error",
     "lesson_network",
     "Lesson",
+    "lesson_page",
     "DEFAULT_LESSON",
 ]

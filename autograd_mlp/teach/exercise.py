@@ -63,7 +63,8 @@ from ..viz import format_number as _fmt
 from ..viz.naming import NodeNames, local_rule, wrap
 
 if TYPE_CHECKING:
-    from ..viz.layout import Layout, Look
+    from ..viz.layout import Layout
+    from ..viz.paint import Look
 
 __all__ = [
     "Blank",
@@ -959,7 +960,7 @@ def _too_small(images: list[Any], text_w: float, paper_h: float, row: float, ex:
 def _layout_look(ex: Exercise, layout: Layout) -> Look:
     """What the sheet prints, on the shared layout: the blanks, the given numbers, and for a
     value or local-derivative sheet no gradients (and on a value sheet no arrow numbers)."""
-    from ..viz.layout import default_look
+    from ..viz.paint import default_look
 
     look = default_look(layout)
     missing = [v for v in topological_order(ex.root) if v not in layout.ids]

@@ -18,16 +18,20 @@ drawing them changes no ``.grad``. `save_frames` writes numbered images and an a
 
 from __future__ import annotations
 
+import bisect
 import io
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .._files import check_folder, write_atomic
 from ..engine import Value, topological_order
 from ..viz.dot import format_number as _fmt
-from ..viz.layout import Layout, Look, default_look, display_name, lay_out, render_png, render_svg
+from ..viz.layout import Layout, lay_out
+from ..viz.naming import board_names, display_name
+from ..viz.paint import Look, default_look, render_png, render_svg
 
 __all__ = [
     "Frame",
@@ -36,6 +40,7 @@ __all__ = [
     "backward_frames",
     "backward_steps",
     "step_texts",
+    "reserve_texts",
     "contribution_card",
     "save_frames",
     "save_lesson_gif",
@@ -64,7 +69,12 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Step:
-    """The state of the backward pass after ``index`` steps (0: the seed)."""
+    """The state of the backward pass after ``index`` steps (0: the seed).
+
+    ``grad`` and ``received`` are read-only views of that state (every Value's gradient so far,
+    and how many of its ``needed`` contributions it has): all the steps of one backward pass
+    share one record of what changed when, so making them all takes time and memory linear in
+    the size of the graph. ``names`` are the Values' board names, made once for the graph."""
 
     index: int
     total: int
@@ -74,14 +84,20 @@ class Step:
     received: Mapping[Value, int]
     needed: Mapping[Value, int]
     contributions: tuple[Contribution, ...]
+    names: Mapping[Value, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def name(self, v: Value) -> str:
+        """``v``'s board name (`autograd_mlp.viz.naming.board_names`)."""
+        found = self.names.get(v)
+        return found if found is not None else display_name(v)
 
     @property
     def caption(self) -> str:
-        root = display_name(self.root)
+        root = self.name(self.root)
         if self.node is None:
             return f"step 0/{self.total}: seed ∂{root}/∂{root} = 1"
         return (
-            f"step {self.index}/{self.total}: backward through {display_name(self.node)}: "
+            f"step {self.index}/{self.total}: backward through {self.name(self.node)}: "
             f"each input gets local × {_fmt(self.grad[self.node])}"
         )
 
@@ -95,8 +111,55 @@ def _pending_uses(order: list[Value]) -> dict[Value, int]:
     return uses
 
 
+class _History:
+    """What the backward pass did to each Value, in order: at which steps its gradient changed,
+    to what, and how many contributions it had then. Every step's state is read from it."""
+
+    def __init__(self, order: list[Value]) -> None:
+        self.order = order
+        self.steps: dict[Value, list[int]] = {v: [] for v in order}
+        self.grads: dict[Value, list[float]] = {v: [] for v in order}
+        self.counts: dict[Value, list[int]] = {v: [] for v in order}
+
+    def record(self, step: int, v: Value, grad: float, received: int) -> None:
+        self.steps[v].append(step)
+        self.grads[v].append(grad)
+        self.counts[v].append(received)
+
+    def last(self, v: Value, step: int) -> int:
+        """The index of ``v``'s last change at or before ``step``, or -1 (none yet)."""
+        return bisect.bisect_right(self.steps[v], step) - 1
+
+
+_T = TypeVar("_T", int, float)
+
+
+class _StateAt(Mapping[Value, _T]):
+    """Every Value's gradient (or count of contributions) after step ``step``: its last record
+    at or before that step, ``blank`` before its first."""
+
+    def __init__(
+        self, history: _History, step: int, records: dict[Value, list[_T]], blank: _T
+    ) -> None:
+        self._history = history
+        self._step = step
+        self._records: dict[Value, list[_T]] = records
+        self._blank: _T = blank
+
+    def __getitem__(self, v: Value) -> _T:
+        k = self._history.last(v, self._step)  # a KeyError for a Value not in the graph
+        return self._records[v][k] if k >= 0 else self._blank
+
+    def __iter__(self) -> Iterator[Value]:
+        return iter(self._history.order)
+
+    def __len__(self) -> int:
+        return len(self._history.order)
+
+
 def backward_steps(root: Value, *, max_frames: int = MAX_FRAMES) -> list[Step]:
-    """Every step of the backward pass from ``root``, the seed first (no ``.grad`` changes)."""
+    """Every step of the backward pass from ``root``, the seed first (no ``.grad`` changes).
+    Linear in the size of the graph (the steps share one record of the pass)."""
     if not isinstance(root, Value):
         raise TypeError(f"backward_frames expects a Value, got {type(root).__name__}: {root!r}")
     order = topological_order(root)
@@ -108,17 +171,27 @@ def backward_steps(root: Value, *, max_frames: int = MAX_FRAMES) -> list[Step]:
             f"pass max_frames={len(ops) + 1}"
         )
     needed = _pending_uses(order)
+    names = board_names(order)
+    history = _History(order)
     grad = {v: 0.0 for v in order}
     received = {v: 0 for v in order}
     grad[root] = 1.0
+    history.record(0, root, 1.0, 0)
     total = len(ops)
-    steps = [Step(0, total, None, root, dict(grad), dict(received), needed, ())]
+
+    def step(k: int, node: Value | None, given: tuple[Contribution, ...]) -> Step:
+        grads = _StateAt(history, k, history.grads, 0.0)
+        counts = _StateAt(history, k, history.counts, 0)
+        return Step(k, total, node, root, grads, counts, needed, given, names)
+
+    steps = [step(0, None, ())]
     for k, node in enumerate(ops, 1):
         given = []
         for arg, (child, local) in enumerate(zip(node._prev, node._local)):
             product = local * grad[node]
             grad[child] += product
             received[child] += 1
+            history.record(k, child, grad[child], received[child])
             given.append(
                 Contribution(
                     child,
@@ -131,7 +204,7 @@ def backward_steps(root: Value, *, max_frames: int = MAX_FRAMES) -> list[Step]:
                     needed[child],
                 )
             )
-        steps.append(Step(k, total, node, root, dict(grad), dict(received), needed, tuple(given)))
+        steps.append(step(k, node, tuple(given)))
     return steps
 
 
@@ -140,15 +213,36 @@ def step_texts(step: Step, precision: int = 4) -> dict[Value, dict[str, str]]:
     partial ones printed with how many contributions are still to come, the rest blank."""
     out: dict[Value, dict[str, str]] = {}
     for v, g in step.grad.items():
-        got, need = step.received[v], step.needed[v]
-        if v is step.root or (got == need and got > 0):
-            out[v] = {"grad": f"grad {_fmt(g, precision)}", "note": ""}
-        elif got > 0:
-            more = need - got
-            out[v] = {"grad": f"grad {_fmt(g, precision)}", "note": f"+{more} more to come"}
-        else:
-            out[v] = {"grad": "", "note": ""}
+        out[v] = _rows(g, step.received[v], step.needed[v], v is step.root, precision)
     return out
+
+
+def _rows(g: float, got: int, need: int, is_root: bool, precision: int) -> dict[str, str]:
+    """A box's grad and note rows, for a gradient ``g`` with ``got`` of ``need`` parts in."""
+    if is_root or (got == need and got > 0):
+        return {"grad": f"grad {_fmt(g, precision)}", "note": ""}
+    if got > 0:
+        return {"grad": f"grad {_fmt(g, precision)}", "note": f"+{need - got} more to come"}
+    return {"grad": "", "note": ""}
+
+
+def reserve_texts(steps: list[Step], precision: int = 4) -> dict[Value, dict[str, list[str]]]:
+    """Every text a box's rows show in any of ``steps`` (the union of their `step_texts`, blanks
+    left out): what a layout must make room for. A box changes only when its Value receives a
+    contribution, so this reads the contributions, not every box at every step: linear."""
+    wanted: dict[Value, dict[str, list[str]]] = {}
+
+    def add(v: Value, rows: dict[str, str]) -> None:
+        for row, text in rows.items():
+            if text:
+                wanted.setdefault(v, {}).setdefault(row, []).append(text)
+
+    for step in steps:
+        if step.node is None:  # the seed: the root's gradient
+            add(step.root, _rows(step.grad[step.root], 0, 0, True, precision))
+        for c in step.contributions:
+            add(c.input, _rows(c.total, c.received, c.needed, c.input is step.root, precision))
+    return wanted
 
 
 def _factor(x: float, precision: int) -> str:
@@ -157,9 +251,8 @@ def _factor(x: float, precision: int) -> str:
     return f"({s})" if s.startswith("−") else s
 
 
-def _grad_of(v: Value) -> str:
+def _grad_of(v: Value, name: str) -> str:
     """``L1.N1.w1.grad``, or ``(t1 − L2.N1.z).grad`` for a name built from its inputs."""
-    name = display_name(v)
     return f"{name}.grad" if v.label or " " not in name else f"({name}).grad"
 
 
@@ -168,7 +261,7 @@ def contribution_lines(step: Step, precision: int = 4) -> list[str]:
     lines = []
     for c in step.contributions:
         line = (
-            f"{_grad_of(c.input)} += {_factor(c.local, precision)} × "
+            f"{_grad_of(c.input, step.name(c.input))} += {_factor(c.local, precision)} × "
             f"{_factor(c.grad, precision)} = {_fmt(c.product, precision)}"
         )
         if c.received < c.needed:
@@ -243,16 +336,6 @@ def frame_look(step: Step, layout: Layout, precision: int = 4) -> Look:
     return look
 
 
-def _reserve(steps: list[Step], precision: int) -> dict[Value, dict[str, list[str]]]:
-    wanted: dict[Value, dict[str, list[str]]] = {}
-    for step in steps:
-        for v, rows in step_texts(step, precision).items():
-            for row, text in rows.items():
-                if text:
-                    wanted.setdefault(v, {}).setdefault(row, []).append(text)
-    return wanted
-
-
 def backward_frames(
     root: Value,
     *,
@@ -269,7 +352,7 @@ def backward_frames(
         raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
     steps = backward_steps(root, max_frames=max_frames)
     if layout is None:
-        layout = lay_out(root, precision=precision, reserve=_reserve(steps, precision))
+        layout = lay_out(root, precision=precision, reserve=reserve_texts(steps, precision))
     elif root not in layout.ids:
         raise ValueError("layout= is the layout of another graph: lay out this root's graph")
     for step in steps:

@@ -358,18 +358,18 @@ class Lesson:
 
     def to_html(self, **options: Any) -> str:
         """This lesson's page, to step through, question, practise and train in a browser
-        (`autograd_mlp.viz.html.lesson_page`, whose options it takes: ``steps``, ``lr``,
+        (`autograd_mlp.teach.lesson_page`, whose options it takes: ``steps``, ``lr``,
         ``target``, ``precision``, ``title``): an `HtmlPage`, a str that displays itself in
         Jupyter. Save it with ``save(page, "lesson.html")``. (Typed as str: viz imports this
         module, so this one names viz's types only inside its functions.)"""
-        from ..viz.html import lesson_page
+        from .lesson_page import lesson_page
 
         return lesson_page(self, **options)
 
     def _repr_html_(self) -> str:
         # In Jupyter a lesson shows its page inline, in an <iframe srcdoc=...>: it keeps
         # working in an exported notebook with no kernel (HtmlPage._repr_html_).
-        from ..viz.html import lesson_page
+        from .lesson_page import lesson_page
 
         return lesson_page(self)._repr_html_()
 

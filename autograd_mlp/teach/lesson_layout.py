@@ -16,7 +16,7 @@ lines (``0.4502 × 1.0754`` over ``= 0.4841``), so that it covers no box.
 The result, a `LessonLayout`, carries the lesson, the network, its outputs, E (after
 ``backward()``) and the `Layout`. The interactive page reads ``lesson_layout().layout``:
 
->>> from autograd_mlp.teach.layout import lesson_layout
+>>> from autograd_mlp.teach.lesson_layout import lesson_layout
 >>> board = lesson_layout()                                     # doctest: +SKIP
 >>> board.layout.nodes["v3"].label, board.layout.to_dict()["nodes"]["v3"]["x"]  # doctest: +SKIP
 ('x1', 0.0)
@@ -33,8 +33,9 @@ from typing import Any
 
 from ..engine import Value, topological_order
 from ..nn import MLP
-from ..viz.layout import Layout, Look, default_look, lay_out, render_svg
+from ..viz.layout import Layout, lay_out
 from ..viz.pages import Size
+from ..viz.paint import Look, default_look, render_svg
 from ..viz.render import DEFAULT_TIMEOUT
 from .lesson import DEFAULT_LESSON, Lesson
 
@@ -90,39 +91,42 @@ def lesson_layout(
     lesson: Lesson | None = None,
     *,
     precision: int = 4,
-    reserve: Mapping[Value, Mapping[str, Sequence[str]]] | None = None,
+    reserve: Mapping[int, Mapping[str, Sequence[str]]] | None = None,
     edge_reserve: Mapping[str, Sequence[str]] | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> LessonLayout:
     """Build ``lesson`` (default: the project's 3–2–2 lesson), run backward, lay it out once.
 
     Room is reserved for every text of the backward frames, of a worksheet and of the page
-    (each arrow's contribution card); ``reserve`` adds more
-    (``{value: {"grad": ["grad 1.2345 …"]}}``), ``edge_reserve`` more room on the arrows that
-    carry a number (by edge id, as `autograd_mlp.viz.layout.lay_out` takes it).
+    (each arrow's contribution card); ``reserve`` adds more, by the Value's topological index
+    (``{3: {"grad": ["grad 1.2345 …"]}}``: the box ``v3``; the lesson's graph is built here,
+    so a caller names its Values by their place), ``edge_reserve`` more room on the arrows
+    that carry a number (by edge id, as `autograd_mlp.viz.layout.lay_out` takes it).
     """
-    from .frames import backward_steps, contribution_card, step_texts
+    from .frames import backward_steps, contribution_card, reserve_texts
 
     lesson = DEFAULT_LESSON if lesson is None else lesson
     if not isinstance(lesson, Lesson):
         raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
     model, outputs, error = lesson.backward()
     wanted: dict[Value, dict[str, list[str]]] = {}
-    index = {v: i for i, v in enumerate(topological_order(error))}
+    order = topological_order(error)
+    index = {v: i for i, v in enumerate(order)}
     arrows: dict[str, list[str]] = {k: list(t) for k, t in (edge_reserve or {}).items()}
-    for step in backward_steps(error):
+    steps = backward_steps(error)
+    for step in steps:
         for c in step.contributions:
             if step.node is not None:
                 eid = f"e{index[step.node]}_{c.argument}"
                 arrows.setdefault(eid, []).append("\n".join(contribution_card(c, precision)))
-        for v, rows in step_texts(step, precision).items():
-            for row, text in rows.items():
-                if text:
-                    wanted.setdefault(v, {}).setdefault(row, []).append(text)
+    for v, rows in reserve_texts(steps, precision).items():
+        for row, texts in rows.items():
+            wanted.setdefault(v, {}).setdefault(row, []).extend(texts)
     for v in wanted:
         for row, blanks in BLANK_RESERVE.items():
             wanted[v].setdefault(row, []).extend(blanks)
-    for v, extra in (reserve or {}).items():
+    for i, extra in (reserve or {}).items():
+        v = order[i]
         for row, more in extra.items():
             wanted.setdefault(v, {}).setdefault(row, []).extend(more)
     layout = lay_out(
@@ -143,7 +147,7 @@ def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[
     one line per path with its product of local derivatives, then their sum and the grad."""
     from ..engine.paths import paths
     from ..viz.dot import format_number as fmt
-    from ..viz.layout import display_name
+    from ..viz.naming import board_names
 
     layout = board.layout
     look = default_look(layout)
@@ -151,9 +155,10 @@ def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[
         return look, []
     leaf = next((v for v in layout.ids if v.label == highlight), None)
     if leaf is None:
-        names = ", ".join(sorted(v.label for v in layout.ids if v.label and not v._prev))
-        raise ValueError(f"highlight={highlight!r} is not a Value of the lesson (try: {names})")
+        known = ", ".join(sorted(v.label for v in layout.ids if v.label and not v._prev))
+        raise ValueError(f"highlight={highlight!r} is not a Value of the lesson (try: {known})")
     found = paths(board.error, leaf)
+    names = board_names(topological_order(board.error))
     lines = []
     for k, p in enumerate(found, 1):
         for a, b, slot in zip(p.nodes, p.nodes[1:], p.slots):
@@ -162,8 +167,7 @@ def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[
         look.highlight.add(layout.ids[p.nodes[-1]])
         factors = " × ".join(f"({fmt(x)})" if x < 0 else fmt(x) for x in p.locals)
         lines.append(
-            f"path {k}: {' → '.join(display_name(v) for v in p.nodes)}:   "
-            f"{factors} = {fmt(p.product)}"
+            f"path {k}: {' → '.join(names[v] for v in p.nodes)}:   {factors} = {fmt(p.product)}"
         )
     total = sum(p.product for p in found)
     if len(found) == 1:  # e.g. one hidden layer and one output: nothing to add up

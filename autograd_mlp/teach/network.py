@@ -10,7 +10,7 @@ readers tell apart) and edge width its magnitude, so the strong connections stan
 any number is read.
 
 `network_page(board, size=...)` draws the same figure for a class, at a real size (projector or
-paper), on the lesson's one layout (`autograd_mlp.teach.layout`): each input where its box is
+paper), on the lesson's one layout (`autograd_mlp.teach.lesson_layout`): each input where its box is
 in the gradient graph, each neuron at the centre of its neuron box, so the two views line up.
 
 This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_graph`` is the
@@ -244,8 +244,10 @@ def network_page(
     error convention."""
     from PIL import Image, ImageDraw
 
-    from ..viz.layout import FONT_SIZE, LINE, TEXT, draw_text, text_width
+    from ..viz.layout import LINE
+    from ..viz.measure import FONT_SIZE, text_width
     from ..viz.pages import TITLE_RATIO, body_px, size_named
+    from ..viz.paint import TEXT, draw_text
 
     page = size_named(size)
     body = body_px(page)
@@ -403,7 +405,8 @@ def network_page(
 
 
 def _radius(rows: Sequence[tuple[str, str]], width: Any) -> float:
-    from ..viz.layout import FONT_SIZE, LINE
+    from ..viz.layout import LINE
+    from ..viz.measure import FONT_SIZE
 
     widest = max(float(width(t, FONT_SIZE, k == 0)) for k, (t, _) in enumerate(rows))
     # The corners of the block of text must be inside the circle, not only its middle.

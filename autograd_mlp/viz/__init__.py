@@ -1,4 +1,4 @@
-"""Gradient graphs as images: `draw_graph` builds the DOT text, `save` renders it.
+"""Drawing: gradient graphs as DOT, pictures and interactive pages. Knows nothing of lessons.
 
 >>> from autograd_mlp import Value
 >>> from autograd_mlp.viz import draw_graph
@@ -8,39 +8,49 @@
 >>> "digraph" in draw_graph(y).source
 True
 
-`dot` builds graphs (no Graphviz needed), `paths` finds the chain-rule paths it highlights, and
-`render` runs the renderer chain (``dot`` on PATH, else pygraphviz's bundled Graphviz, else
-`RendererNotFound` with the install hint). Imports go one way: dot → render → paths.
+Where things are (imports go one way, down this list):
+
+* `render` -- the one seam to Graphviz: DOT text in, a picture (svg/png/pdf) or a layout
+  (Graphviz's JSON) out; backends ``dot`` on PATH, pygraphviz, (viz.js in the browser);
+* `paths` (chain-rule paths for the highlight legend), `naming` (names of nodes), `dot`
+  (a graph of Values as DOT text);
+* `layout` (one layout of a graph, asked of Graphviz once: `layout_graphviz`), `paint`
+  (that layout painted as SVG or PNG), `measure` (text widths), `pages` (projector and paper
+  sizes);
+* `page_kit` (the HTML shell of an interactive page), `page_numbers` and `page_svg` (what a
+  graph's page holds), `expression_page` (`to_html`);
+* `files` (`save`, by extension), `draw` (`draw_graph` and the `GradGraph` it returns);
+* `plot` (training curves, matplotlib).
 """
 
 from .dot import (
     DEFAULT_MAX_NODES,
     GraphTooLarge,
-    draw_graph,
     format_number,
     node_ids,
     op_symbol,
 )
-from .html import HtmlPage, lesson_page, to_html
+from .draw import GradGraph, draw_graph
+from .expression_page import to_html
+from .files import save, save_html
+from .page_kit import HtmlPage
 from .paths import DEFAULT_MAX_PATHS, PathSummary
 from .render import (
     FORMATS,
     INSTALL_HINT,
-    GradGraph,
     RendererNotFound,
     RenderTimeout,
     find_renderer,
     render_bytes,
-    save,
 )
 
 __all__ = [
     "draw_graph",
     "node_ids",
     "to_html",
-    "lesson_page",
     "HtmlPage",
     "save",
+    "save_html",
     "render_bytes",
     "find_renderer",
     "GradGraph",

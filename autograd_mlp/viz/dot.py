@@ -33,15 +33,17 @@ import re
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from ..engine import CONST, INPUT, PARAM, Value, topological_order
 from ..engine import role as leaf_role
 from .paths import DEFAULT_MAX_PATHS, PathSummary, path_summary
-from .render import GradGraph, _brief
+from .render import Digraph
+from .render.errors import brief as _brief
 
 __all__ = [
-    "draw_graph",
+    "dot_graph",
+    "DotGraph",
     "node_ids",
     "GraphTooLarge",
     "PathSummary",
@@ -251,6 +253,23 @@ class GraphTooLarge(ValueError):
         )
 
 
+class DotGraph(Digraph):
+    """A gradient graph as DOT text: a ``graphviz.Digraph`` rendered through the seam to
+    Graphviz (`autograd_mlp.viz.render.Digraph`) that knows the Value it draws.
+    `dot_graph` makes one; ``draw_graph`` returns its subclass `autograd_mlp.viz.GradGraph`."""
+
+    # Set by dot_graph; documented at draw_graph.
+    root_id: str = ""
+    root_value: Value | None = None  # the Value drawn: to_html and save(..., "x.html") use it
+    value_count: int = 0
+    node_count: int = 0
+    collapsed: bool = False
+    path_summary: PathSummary | None = None
+
+
+G = TypeVar("G", bound=DotGraph)
+
+
 # ------------------------------------------------------------------------------------------------
 # Stable ids
 # ------------------------------------------------------------------------------------------------
@@ -308,7 +327,7 @@ def _find_neurons(order: list[Value]) -> dict[Value, _Neuron]:
 # ------------------------------------------------------------------------------------------------
 
 
-def draw_graph(
+def dot_graph(
     root: Value,
     *,
     rankdir: Literal["LR", "TB", "RL", "BT"] = "LR",
@@ -325,46 +344,11 @@ def draw_graph(
     node_text: NodeText | None = None,
     node_attrs: NodeAttrs | None = None,
     edge_text: EdgeText | None = None,
-) -> GradGraph:
-    """Draw the graph that produced ``root``: Values, operations and local derivatives.
-
-    Returns a `GradGraph` (a ``graphviz.Digraph``): ``.source`` is the DOT text, and in Jupyter
-    it displays inline as SVG. Save it with ``autograd_mlp.viz.save(graph, "graph.svg")``.
-
-    Options:
-        rankdir: "LR" draws inputs on the left, "TB" on top.
-        precision: decimals printed for data, grad and local derivatives.
-        show_grad: print the grad cell.
-        show_local: print the local derivative on every arrow (True), on none (False), or
-            ("auto", the default) on every arrow except, in a clustered drawing, the arrows
-            that bring a neuron its inputs from outside its box: there ∂z/∂xᵢ = wᵢ, the data of
-            the weight box beside it, and a dozen numbers on crossing arrows cannot be told
-            apart. Arrows on a highlighted path always keep their numbers.
-        cluster: "neuron" or "layer" boxes around the Values built by ``autograd_mlp.nn``
-            (labels ``L1.N2.*``), titled "layer 1 · neuron 2". Neurons are drawn in order
-            (neuron 1 above neuron 2) with their weights in order inside them.
-        highlight: a Value (or the label of exactly one Value) in the graph. Every chain-rule
-            path from it to the root is drawn bold, and the legend lists each path's product of
-            local derivatives and their sum next to its ``.grad`` (after ``root.backward()``
-            they are equal). Past ``max_paths`` paths only their number and sum are listed, and
-            a path of more than 12 Values is listed by its ends. Finding them takes time linear
-            in the size of the graph.
-        max_nodes: above this many Values the graph is drawn with each neuron collapsed into
-            one node; if it is still too big a `GraphTooLarge` (a ValueError) says how big and
-            what to do.
-        collapse: True/False forces collapsing neurons on/off; None decides by ``max_nodes``.
-        legend: draw the colour key (and the path legend when highlighting), and a note on
-            what inf and nan mean when the drawing prints one.
-        title: a line of text above the graph.
-
-    Hooks (for building frames and exercises on top of the drawing), each called per node:
-        node_text(value) -> {"label"|"data"|"grad": text} overrides what a box prints
-            (``{"grad": "?"}`` hides a gradient);
-        node_attrs(value) -> extra Graphviz attributes for that Value's node
-            (``{"penwidth": "3", "color": "red"}``), each written as a quoted string whose
-            text Graphviz shows as given (an ``xlabel`` of ``"<b>"`` prints ``<b>``);
-        edge_text(input, output, argument_index) -> text replacing that arrow's number.
-    """
+    cls: type[G],
+) -> G:
+    """``root``'s gradient graph as a ``cls`` (a `DotGraph`): the work of ``draw_graph``, whose
+    docstring (`autograd_mlp.viz.draw.draw_graph`) explains every option. The page of a graph
+    drawn top to bottom uses it too, without the methods of the graph a user gets."""
     if not isinstance(root, Value):
         raise TypeError(
             f"draw_graph expects a Value as root, got {type(root).__name__}: {_brief(root)}"
@@ -454,7 +438,7 @@ def draw_graph(
         # crossing minimisation would otherwise shuffle neurons and weights, which all cross
         # equally (every input feeds every neuron), into an arbitrary order.
         graph_attr["mclimit"] = "0.01"
-    graph = GradGraph(
+    graph = cls(
         name="gradient_graph",
         graph_attr=graph_attr,
         node_attr={"fontname": FONT, "fontsize": "12", "fontcolor": TEXT},

@@ -1,4 +1,13 @@
-"""Readable names for the nodes of a graph, in plain text and in LaTeX.
+"""Readable names for the nodes of a graph: on the board, in plain text and in LaTeX.
+
+Two namings, each made in one pass over the topological order, every name built from its
+inputs' names made before it (linear in the size of the graph, and no recursion, however
+deep the graph or however often a node is reused):
+
+* `board_names`: what a box of a picture is titled (`display_name` for one Value): the label,
+  else the expression that made it (``t1 − L2.N1.z``, ``(t1 − L2.N1.z)²``) while it stays
+  short, else the op (``the × node``); a constant prints as its number.
+* `NodeNames`, below: the names of a derivation.
 
 A derivation on the board needs a name for every node on a path. Labelled Values use their
 label (the nn scheme gives ``L1.N1.w1``, ``L1.N1.z``, ``L1.N1.a``, ``E``). Unlabelled
@@ -17,8 +26,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from ..engine import CONST, Value, role, topological_order
+from .dot import format_number as format_value
+from .dot import op_symbol
 
 __all__ = [
+    "board_names",
+    "display_name",
     "Sym",
     "NodeNames",
     "local_rule",
@@ -31,6 +44,47 @@ __all__ = [
 ]
 
 MAX_NAME = 24  # longer expressions fall back to op#index: a name must fit in a table cell
+MAX_BOARD_NAME = 22  # characters: a longer name on the board is replaced by the op's name
+_INFIX = {"+": "+", "-": "−", "*": "·", "/": "/"}
+
+
+def board_names(order: list[Value]) -> dict[Value, str]:
+    """The board name of every Value of ``order``, a topological order (every Value after its
+    inputs, as `autograd_mlp.engine.topological_order` gives it). One pass: each name is made
+    from its inputs' names, already made, so the time is linear in the size of the graph."""
+    names: dict[Value, str] = {}
+    for v in order:
+        names[v] = _board_name(v, names)
+    return names
+
+
+def display_name(v: Value) -> str:
+    """A Value's name as the board writes it: its label, else built from its inputs'
+    (``t1 − L2.N1.z``, ``(t1 − L2.N1.z)²``), else its op (``the × node``). Linear in the size of
+    ``v``'s graph; to name many Values of one graph, make `board_names` once."""
+    return board_names(topological_order(v))[v]
+
+
+def _board_name(v: Value, names: dict[Value, str]) -> str:
+    if v.label:
+        return v.label
+    if not v._prev:
+        return "const" if role(v) == CONST else format_value(v.data)
+    args = [names[c] for c in v._prev]
+    if v._op in _INFIX and len(args) == 2:
+        text = f"{args[0]} {_INFIX[v._op]} {args[1]}"
+    elif v._op.startswith("**") and len(args) == 1:
+        symbol = op_symbol(v._op)  # x², x^0.5
+        power = symbol[1:] if symbol.startswith("x") else v._op[2:]
+        text = f"({args[0]}){power}"
+    elif len(args) == 1:
+        text = f"{op_symbol(v._op)}({args[0]})"
+    else:
+        text = ""
+    if not text or len(text) > MAX_BOARD_NAME:
+        return f"the {op_symbol(v._op)} node"
+    return text
+
 
 _SUPERSCRIPTS = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
 

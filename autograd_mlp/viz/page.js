@@ -271,25 +271,42 @@
     if (n.paths) showPaths(n);
   }
 
+  // A listed path is an entry of D.pathTree, [the entry it extends towards the root, the
+  // arrow it adds]: walking the entries up to the root gives its arrows, leaf first. Its
+  // product comes from Python; here only names and numbers already on the page are joined.
+  function pathArrows(t) {
+    const arrows = [];
+    for (let at = t; D.pathTree[at][0] !== -1; at = D.pathTree[at][0]) arrows.push(D.pathTree[at][1]);
+    return arrows;
+  }
+  function factor(text) {
+    return text.startsWith("−") ? "(" + text + ")" : text;
+  }
   function showPaths(n) {
     const P = n.paths;
     const detail = $("detail");
+    const count = P.countText || String(P.count);
     detail.append(
-      el("h2", "", P.count + " chain-rule path" + (P.count === 1 ? "" : "s") + " to the root"),
+      el("h2", "", count + " chain-rule path" + (P.count === 1 ? "" : "s") + " to the root"),
     );
     const list = el("ol", "paths");
     for (const p of P.paths) {
+      const arrows = pathArrows(p.at);
+      const names = [n.name, ...arrows.map((k) => N[E[k].to].name)];
+      const factors = arrows.map((k) => factor(E[k].local)).join(" × ") || "1";
       const li = el("li", "path");
-      li.append(el("span", "path-names", p.names + ": "));
-      li.append(el("span", "path-factors", p.factors + " = "));
+      li.append(el("span", "path-names", names.join(" → ") + ": "));
+      li.append(el("span", "path-factors", factors + " = "));
       li.append(el("b", "path-product", p.product));
       list.append(li);
-      for (const k of p.edges) mark(E[k].id, "onpath", true);
-      for (const j of p.ops) {
+      mark("v" + E[arrows[0]].from, "onpath", true); // the leaf (a listed path has an arrow)
+      for (const k of arrows) {
+        const j = E[k].to;
+        mark(E[k].id, "onpath", true);
         mark("op" + j, "onpath", true);
         mark("e" + j + "_out", "onpath", true);
+        mark("v" + j, "onpath", true);
       }
-      for (const j of p.nodes) mark("v" + j, "onpath", true);
     }
     detail.append(list);
     if (P.count > P.paths.length) {
@@ -382,15 +399,31 @@
     showGraph();
     input.focus();
   }
+  // A typed answer as a number: "−0.5" and "0,5" are read too, and inf, ∞ and nan as words.
+  function typedNumber(typed) {
+    const t = typed.trim().replace(/−/g, "-").replace(",", ".").toLowerCase();
+    if (/^[+-]?(inf|infinity|∞)$/.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+    if (t === "nan") return NaN;
+    const x = t === "" ? NaN : Number(t);
+    return Number.isNaN(x) ? null : x;
+  }
+  // The text Python hashed for the same number (page_numbers._answer_text): fixed decimals,
+  // from 1e21 on the first digits as toExponential writes them (Python writes them alike).
+  function answerText(x, decimals) {
+    if (Number.isNaN(x)) return "nan";
+    if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+    if (Math.abs(x) >= 1e21) return x.toExponential(decimals);
+    const text = x.toFixed(decimals);
+    return Number(text) === 0 ? text.replace("-", "") : text;
+  }
   function answer(item, typed) {
     const P = state.practise;
-    const x = Number(typed.trim().replace(/−/g, "-").replace(",", "."));
-    if (typed.trim() === "" || !Number.isFinite(x)) {
-      showPractise("type a number, e.g. -0.125");
+    const x = typedNumber(typed);
+    if (x === null) {
+      showPractise("type a number, e.g. -0.125 (or inf, nan)");
       return;
     }
-    let text = x.toFixed(D.practise.decimals);
-    if (Number(text) === 0) text = text.replace("-", "");
+    const text = answerText(x, D.practise.decimals);
     if (item.hashes.includes(fnv1a(D.practise.salt + text))) {
       P.right += 1;
       const shown = D.practiseOnly ? text : N[item.node].grad;

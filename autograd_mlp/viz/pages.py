@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .._files import write_atomic
-from .layout import FONT_SIZE, TEXT, Layout, Look, draw_text, paint, text_width
+from .layout import Layout
+from .measure import FONT_SIZE, text_width
+from .paint import TEXT, Look, draw_text, paint
 
 __all__ = [
     "Size",
