@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -410,3 +411,81 @@ def test_numpy_kernels_agree_on_special_values_and_to_one_ulp(op: str) -> None:
 def test_exact_must_be_a_bool() -> None:
     with pytest.raises(TypeError, match="exact must be True or False, got 'yes'"):
         trace(lambda x: x, 0.0, exact="yes")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------
+# Compiling is linear in the graph's size (review 2026-12, Part C §5)
+# ------------------------------------------------------------------------------------------------
+
+
+def _best_of(repeat: int, work: Any) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _timed(work: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = work()
+    return time.perf_counter() - start, result
+
+
+def test_tracing_a_long_sum_takes_linear_time() -> None:
+    """W6's L2 term, α·Σ p² over every weight, is one chain of additions. Fusing it into one
+    n-ary sum walked the chain again from every '+' (n²/2 steps: 15 s at 4,417 weights, ~8
+    minutes at 20,000). Now each node is visited a few times: measured against the eager
+    forward and backward of the same function, so a loaded machine slows both alike."""
+    ps = [Value(math.sin(i), label=f"p{i}") for i in range(20_000)]
+
+    def l2() -> Value:
+        return 1e-4 * sum(p * p for p in ps)  # type: ignore[return-value]
+
+    eager = _best_of(3, lambda: l2().backward())
+    elapsed, step = _timed(lambda: trace(l2))
+    assert elapsed < 20 * eager + 0.5, (elapsed, eager)  # quadratic would be ~10,000x
+    for p in ps:
+        p.grad = 0.0
+    total = step()
+    assert total == pytest.approx(1e-4 * math.fsum(p.data * p.data for p in ps), rel=1e-12)
+    assert all(p.grad == 2e-4 * p.data for p in ps[:100])  # ∂(α p²)/∂p = 2αp, by hand
+
+
+def test_tracing_wide_neurons_and_many_outputs_takes_linear_time() -> None:
+    """micrograd's neuron, Σ wᵢxᵢ + b as a chain of additions, was n^1.5 (a chain of H per
+    neuron, H² neurons' worth of walking: 3.2 s for MLP(2, [128, 128, 1])); and a function
+    with K outputs sorted the shared graph once per output (K·n)."""
+    rng = random.Random(5)
+    width = 200
+    ws = [[Value(rng.uniform(-1, 1)) for _ in range(width)] for _ in range(width)]
+    first = [[Value(rng.uniform(-1, 1)) for _ in range(2)] for _ in range(width)]
+
+    def net(x: list[Value]) -> list[Value]:
+        h = [sum((w * xi for w, xi in zip(row, x)), Value(0.0)).relu() for row in first]
+        return [sum((w * hi for w, hi in zip(row, h)), Value(0.0)) for row in ws]  # type: ignore[misc]
+
+    def eager() -> None:
+        out = net([Value(0.5), Value(-0.5)])
+        sum(out, Value(0.0)).backward()
+
+    reference = _best_of(3, eager)
+    elapsed, step = _timed(lambda: trace(net, [0.5, -0.5]))
+    assert elapsed < 20 * reference + 0.5, (elapsed, reference)
+    assert step.n_outputs == width
+    x = np.array([[0.5, -0.5], [1.0, 2.0]])
+    expected = [[v.data for v in net([Value(a), Value(b)])] for a, b in x]
+    _close(list(step.forward(x).ravel()), list(np.ravel(expected)))
+
+
+def test_tracing_a_deep_chain_does_not_recurse() -> None:
+    # 60,000 operations deep: any recursion over the graph would hit Python's limit
+    def chain(x: Value) -> Value:
+        for _ in range(20_000):
+            x = (x * 1.0001 + 0.0001).tanh()
+        return x
+
+    step = trace(chain, 0.3, exact=True)  # the C library's tanh, as the engine: bit for bit
+    value = step.forward(np.array([0.3, -0.7]))
+    assert list(value[:, 0]) == [chain(Value(0.3)).data, chain(Value(-0.7)).data]

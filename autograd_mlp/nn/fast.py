@@ -48,6 +48,7 @@ from ..engine import value as engine
 __all__ = ["trace", "Trace", "TraceError"]
 
 Array = NDArray[np.float64]
+_Gather = tuple[NDArray[np.intp], NDArray[np.intp]]  # rows, and the slots summed into each
 
 
 class TraceError(ValueError):
@@ -87,14 +88,34 @@ def _record(fn: Callable[..., object], example: tuple[object, ...]) -> tuple[lis
     inputs: list[Value] = []
     args = [_wrap(arg, inputs) for arg in example]
     outputs = _outputs(fn(*args))
+    return inputs, outputs, _order(outputs)
+
+
+def _order(outputs: list[Value]) -> list[Value]:
+    """Every node the outputs depend on, inputs before outputs: one iterative depth-first
+    search from all outputs together (each node is visited once, however many outputs share
+    it). For one output this is `topological_order`: the post-order of a recursive search
+    following each node's inputs in order, the order the engine's backward walks."""
+    if len(outputs) == 1:
+        return topological_order(outputs[0])
     order: list[Value] = []
-    seen: set[Value] = set()
+    visited: set[int] = set()
     for out in outputs:
-        for node in topological_order(out):
-            if node not in seen:
-                seen.add(node)
+        if id(out) in visited:
+            continue
+        visited.add(id(out))
+        stack = [(out, iter(out._prev))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child._prev)))
+                    break  # descend; this node's loop resumes where it stopped
+            else:
+                stack.pop()
                 order.append(node)
-    return inputs, outputs, order
+    return order
 
 
 def _structure(inputs: list[Value], order: list[Value]) -> list[tuple[object, ...]]:
@@ -178,7 +199,7 @@ class _Group:
         width = self.terms.shape[1] if kind == "sum" else len(operands)
         self.slots: list[tuple[Any, ...] | None] = [None] * width
         self.plain = True  # no operand has a push to a slot
-        self.gather: tuple[NDArray[np.intp], NDArray[np.intp]] | None = None
+        self.gather: list[_Gather] | None = None
 
     def set_slots(self, j: int, nodes: list[int], ids: list[int]) -> None:
         rows = self.terms[:, j] if self.kind == "sum" else np.asarray(self.rows[j], np.intp)
@@ -239,6 +260,11 @@ class Trace:
         def absorbed(c: Value) -> bool:  # a '+' whose only use is another '+': fused into it
             return c._op == "+" and bool(c._prev) and uses[id(c)] == 1
 
+        # The '+' nodes that are the left operand, and only use, of another '+': inner links
+        # of a chain. The chain is walked once, from its last '+' (walking it again from every
+        # link would be quadratic in its length: 15 s for W6's L2 term over 4,417 weights).
+        inner = {id(v._prev[0]) for v in order if v._op == "+" and v._prev and absorbed(v._prev[0])}
+
         # Operands of each node after fusing left-leaning '+' chains ((t₀ + t₁) + t₂) + ...: a
         # left-to-right list of terms, added in that order as the engine adds them. A '+' on
         # the right (a + (b + c)) is not fused: its own sum rounds differently. ``pusher``
@@ -246,9 +272,8 @@ class Trace:
         # engine (the order of those passes is replayed, see `_order_pushes`).
         operands: dict[int, list[Value]] = {}
         pusher: dict[int, list[tuple[Value, int]]] = {}
-        skip: set[int] = set()
         for v in order:
-            if not v._prev:
+            if not v._prev or id(v) in inner:
                 continue
             if v._op == "+":
                 terms: list[tuple[Value, Value, int]] = []
@@ -259,7 +284,6 @@ class Trace:
                     if not absorbed(left):
                         terms.append((left, node, 0))
                         break
-                    skip.add(id(left))
                     node = left
                 terms.reverse()  # walked right-to-left: restore left-to-right order
                 operands[id(v)] = [t for t, _, _ in terms]
@@ -269,7 +293,7 @@ class Trace:
         level: dict[int, int] = {id(v): 0 for v in order if not v._prev}
         groups: dict[tuple[object, ...], list[Value]] = {}
         for v in order:
-            if not v._prev or id(v) in skip:
+            if not v._prev or id(v) in inner:
                 continue
             ops = operands[id(v)]
             level[id(v)] = lv = 1 + max(level[id(c)] for c in ops)
@@ -290,7 +314,6 @@ class Trace:
                     "graph (fit(..., fast=False)), or write the op with the engine's operations"
                 )
             groups.setdefault(key, []).append(v)
-        del skip
         # Rows: inputs, then other leaves, then each group's outputs consecutively.
         row: dict[int, int] = {}
         for v in [*inputs, *leaves]:
@@ -368,11 +391,22 @@ class Trace:
         for (gi, j), (nodes, ids) in to_slot.items():
             self._groups[gi].set_slots(j, nodes, ids)
 
-        def table(rows: list[int], start: list[int]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-            lists = [start + [s for _, s in sorted(slots_of[r])] for r in rows]
-            width = max(len(x) for x in lists)
-            padded = [x + [n_slots] * (width - len(x)) for x in lists]
-            return np.asarray(rows, dtype=np.intp), np.asarray(padded, dtype=np.intp)
+        def table(rows: list[int], start: list[int]) -> list[_Gather]:
+            # Rows are summed in tables padded with −0.0 (x + −0.0 = x for every x). One table
+            # per power of two of width, so padding at most doubles a table: one row with n
+            # slots among m rows with 3 costs 3m + n, not m·n.
+            buckets: dict[int, tuple[list[int], list[list[int]]]] = {}
+            for r in rows:
+                ids = start + [s for _, s in sorted(slots_of[r])]
+                rows_of, lists = buckets.setdefault((len(ids) - 1).bit_length(), ([], []))
+                rows_of.append(r)
+                lists.append(ids)
+            plans = []
+            for rows_of, lists in buckets.values():
+                width = max(len(x) for x in lists)
+                padded = [x + [n_slots] * (width - len(x)) for x in lists]
+                plans.append((np.asarray(rows_of, np.intp), np.asarray(padded, np.intp)))
+            return plans
 
         for g in self._groups:
             rows = [r for r in range(g.out.start, g.out.stop) if r in ordered_rows]
@@ -505,11 +539,11 @@ class Trace:
 # ------------------------------------------------------------------------------------------------
 
 
-def _gather(grads: Array, slots: Array, plan: tuple[NDArray[np.intp], NDArray[np.intp]]) -> None:
+def _gather(grads: Array, slots: Array, plans: list[_Gather]) -> None:
     """Sum each row's slots left to right, in the engine's order (accumulate is sequential,
     where a reduction may add pairwise)."""
-    rows, table = plan
-    grads[rows] = np.add.accumulate(slots[table], axis=1)[:, -1]
+    for rows, table in plans:
+        grads[rows] = np.add.accumulate(slots[table], axis=1)[:, -1]
 
 
 def _elementwise(f: Callable[..., float], *arrays: Array) -> Array:
