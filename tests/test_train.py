@@ -6,6 +6,7 @@ import math
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -420,6 +421,53 @@ def test_ctrl_c_while_the_fast_engine_traces_returns_a_history(
     assert (h.stopped_because, h.steps) == ("interrupted", 0)
     assert [p.data for p in model.parameters()] == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# A fresh interpreter whose first import of NumPy is interrupted: a finder on sys.meta_path
+# presses Ctrl-C when NumPy asks for the module named in argv[1]. Measured with NumPy 2.4: a
+# Ctrl-C as numpy._core._exceptions is imported (after the compiled core has loaded) makes every
+# later import fail with "cannot load module more than once per process"; one as
+# numpy._array_api_info is imported leaves a NumPy without numpy.ma.
+_CTRL_C_IN_NUMPY_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    pressed = False
+
+    def find_spec(self, name, path, target=None):
+        if name == sys.argv[1] and not CtrlC.pressed:
+            CtrlC.pressed = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from autograd_mlp import MLP
+from autograd_mlp.nn.train import fit
+
+assert "numpy" not in sys.modules
+X, y = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 0.0, 0.0, 1.0]
+first = fit(MLP(2, [3, 1], seed=0), X, y, max_steps=5, progress=False, fast=True)
+second = fit(MLP(2, [3, 1], seed=0), X, y, max_steps=5, progress=False, fast=True)
+print(CtrlC.pressed, first.stopped_because, first.steps, second.stopped_because, second.steps)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("module", ["numpy._core._exceptions", "numpy._array_api_info"])
+def test_ctrl_c_while_fit_first_imports_numpy_leaves_the_fast_path_working(module: str) -> None:
+    """Review N15: a Ctrl-C while fit(fast=True) imported NumPy for the first time returned
+    "interrupted", and every later fit(fast=True) in the process raised ImportError. Now the
+    interrupt waits until NumPy is imported whole, then stops that fit as any Ctrl-C does."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_IN_NUMPY_IMPORT, module],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # pressed: the Ctrl-C did come during the import (else this NumPy imports other modules)
+    assert done.stdout.split() == ["True", "interrupted", "0", "max_steps", "5"]
 
 
 @pytest.mark.parametrize("fast", [False, True])

@@ -37,18 +37,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from numpy.typing import NDArray
-
+from .._optional import has_numpy, require_numpy
 from ..engine import INPUT, PARAM, Value, role, topological_order
 from ..engine import value as engine
 
-__all__ = ["trace", "Trace", "TraceError"]
+# NumPy is an extra (``pip install "autograd_mlp[fast]"``). Without it this module still
+# imports, so that ``from autograd_mlp import *`` works in the core install; `trace` then
+# raises an ImportError that names the extra.
+if TYPE_CHECKING or has_numpy():
+    import numpy as np
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
-_Gather = tuple[NDArray[np.intp], NDArray[np.intp]]  # rows, and the slots summed into each
+    Array = NDArray[np.float64]
+    _Gather = tuple[NDArray[np.intp], NDArray[np.intp]]  # rows, and the slots summed into each
+
+__all__ = ["trace", "Trace", "TraceError"]
 
 
 class TraceError(ValueError):
@@ -744,13 +750,17 @@ _BACKWARD: dict[str, Callable[[_Group, Array, Array, Array, Array], None]] = {
 # ------------------------------------------------------------------------------------------------
 
 
-@np.errstate(all="ignore")  # IEEE results (a loss of inf when training diverges), no warnings
 def loss_and_grad(
     out: Array, targets: object, loss: str, reduction: str = "mean"
 ) -> tuple[float, Array]:
     """(loss value, ∂loss/∂out) for outputs of shape (batch, outputs)."""
     if reduction not in ("mean", "sum"):
         raise ValueError(f"loss: reduction must be 'mean' or 'sum', got {reduction!r}")
+    with np.errstate(all="ignore"):  # IEEE results (a loss of inf when training diverges)
+        return _loss_and_grad(out, targets, loss, reduction)
+
+
+def _loss_and_grad(out: Array, targets: object, loss: str, reduction: str) -> tuple[float, Array]:
     if loss == "cross_entropy":
         k = np.asarray(targets)
         if k.shape != (len(out),) or not np.issubdtype(k.dtype, np.integer):
@@ -817,6 +827,7 @@ def trace(fn: Callable[..., object], *example: object, exact: bool = False) -> T
     powers other than 2, 3, −1, −2 and ±0.5, rare in networks, always are).
     Matrix products and the batch totals of leaf gradients add in their own order.
     """
+    require_numpy("trace (the fast path, also fit(fast=True))")
     if not callable(fn):
         raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
     if type(exact) is not bool:

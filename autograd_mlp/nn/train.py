@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, Union
 
+from .._optional import require_numpy
 from .._progress import shows_bars
 from .._text import quote
 from ..engine import Value, no_grad
@@ -393,6 +394,12 @@ def fit(
     bar = None
     try:
         hold.install()  # before any work: from here on, Ctrl-C ends in a returned history
+        if fast:
+            # NumPy's first import, held against Ctrl-C until it is whole: an import broken
+            # off half-way cannot be redone in this process (review N15), so the interrupt
+            # is raised after it, and stops this fit like any other
+            with hold:
+                _import_fast()
         check_data(model, X, y, loss)
         if fast:
             batch = _fast_batches(model, X, y, loss, optimizer)
@@ -510,6 +517,13 @@ def _eager_batches(
     return batch
 
 
+def _import_fast() -> None:
+    """Import `autograd_mlp.nn.fast` and NumPy on first use (the eager loop never loads NumPy,
+    an extra); ImportError naming the extra when NumPy is not installed."""
+    require_numpy("fit(fast=True)")
+    from . import fast  # noqa: F401
+
+
 def _fast_batches(
     model: Module,
     X: Sequence[Sequence[float]],
@@ -518,7 +532,7 @@ def _fast_batches(
     optimizer: Optimizer,
 ) -> Batch:
     """Batches replayed by ``autograd_mlp.fast``: one traced graph, run on the whole batch."""
-    import numpy as np  # imported here, as fast is: the eager loop never loads NumPy
+    import numpy as np  # both already imported by `_import_fast`
 
     from . import fast
 
