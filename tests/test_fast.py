@@ -177,6 +177,34 @@ def test_replay_sees_parameter_updates() -> None:
     assert not np.allclose(first, second)
 
 
+def test_leaves_can_come_from_an_array_and_gradients_go_to_one() -> None:
+    # A loop that keeps its parameters in an array: forward(leaves=) reads them from there,
+    # backward(add_to_grad=False) returns the totals without touching .grad.
+    model = MLP(2, [4, 3, 1], seed=2)
+    step = trace(model, [0.0, 0.0])
+    params = model.parameters()
+    assert step.leaves == params  # an MLP's leaves are listed as its parameters
+    x = np.array([[0.5, -0.5], [1.0, 2.0], [-1.5, 0.25]])
+    model.zero_grad()
+    out = step.forward(x)
+    totals = step.backward(np.ones_like(out))
+    by_values = [p.grad for p in params]
+    assert list(totals) == by_values
+    shifted = np.array([p.data for p in params]) * 0.5
+    model.zero_grad()
+    out2 = step.forward(x, leaves=shifted)
+    totals2 = step.backward(np.ones_like(out2), add_to_grad=False)
+    assert all(p.grad == 0.0 for p in params)  # untouched
+    for p, value in zip(params, shifted):
+        p.data = float(value)
+    _close(list(out2[:, 0]), [model(list(row)).data for row in x])  # type: ignore[union-attr]
+    step.forward(x)
+    _close(list(totals2), list(step.backward(np.ones_like(out2), add_to_grad=False)))
+    # (4·3 + 3·5 + 1·4 = 31 parameters)
+    with pytest.raises(ValueError, match=r"leaves must hold 31 numbers .* shape \(3,\)"):
+        step.forward(x, leaves=[1.0, 2.0, 3.0])
+
+
 def test_data_dependent_graph_is_detected() -> None:
     def f(x: Value) -> Value:
         return x * 2.0 if x.data > 0 else x * x  # Python control flow on a value

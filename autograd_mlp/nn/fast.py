@@ -192,13 +192,8 @@ class _Group:
         if kind == "sum":  # operands[t][j]: term j of node t (all nodes have k terms)
             self.terms = np.asarray(operands, dtype=np.intp)
             self.terms_repeat = _repeats(self.terms)
-        if kind == "matmul":  # operands: [shared x rows, weight rows (g×k), bias rows]
-            self.x = _index(operands[0])
-            self.x_repeat = _repeats(self.x)
-            self.w = np.asarray(operands[1], dtype=np.intp)
-            self.w_repeat = _repeats(self.w)
-            self.b = _index(operands[2])
-            self.b_repeat = _repeats(self.b)
+        if kind == "matmul":
+            self._matmul(*operands)
         # Pushes that go to slots (see `Trace._order_pushes`), per operand: (nodes of the
         # group whose contribution goes to a slot, those slots, the other nodes and their
         # rows, whether those rows repeat). None: every push of the operand is a plain add.
@@ -206,6 +201,46 @@ class _Group:
         self.slots: list[tuple[Any, ...] | None] = [None] * width
         self.plain = True  # no operand has a push to a slot
         self.gather: list[_Gather] | None = None
+
+    def _matmul(self, x_rows: list[int], w_leaves: list[list[int]], bias: list[Any]) -> None:
+        """z = W·x + b for the g neurons of a layer: x is k shared rows, W the g×k weights (by
+        their place among the leaves), b the biases (leaves too, or rows when computed)."""
+        self.x = _index(x_rows)
+        self.x_repeat = _repeats(self.x)
+        self.w = np.asarray(w_leaves, dtype=np.intp).reshape(len(w_leaves), len(x_rows))
+        self.w_repeat = _repeats(self.w)
+        self.bias_rows = bias[0] == "rows"
+        self.b = _index(bias[1]) if self.bias_rows else np.asarray(bias[1], dtype=np.intp)
+        self.b_repeat = _repeats(self.b)
+        # An MLP's leaves are numbered as its parameters are listed, each neuron's weights
+        # then its bias: [W | b] is then one block of the leaf vector, read and updated
+        # through views (no copy, no index arrays) at every replay.
+        self.block: tuple[int, int, int] | None = None
+        if not self.bias_rows:
+            both = np.concatenate([self.w, np.asarray(self.b, np.intp)[:, None]], axis=1)
+            start = int(both.flat[0])
+            if np.array_equal(both.ravel(), np.arange(start, start + both.size)):
+                self.block = (start, start + both.size, both.shape[1])
+
+    def weights(self, leaves: Array) -> tuple[Array, Array | None]:
+        """W (g×k) and the leaf biases (g; None when they are rows) from the leaf values."""
+        if self.block is not None:
+            start, stop, width = self.block
+            both = leaves[start:stop].reshape(-1, width)
+            return both[:, :-1], both[:, -1]
+        return leaves[self.w], None if self.bias_rows else leaves[self.b]
+
+    def add_weight_grads(self, leaf_grads: Array, dw: Array, db: Array) -> None:
+        """Add ∂/∂W (g×k) and, for leaf biases, ∂/∂b (g) to the leaves' gradient totals."""
+        if self.block is not None:
+            start, stop, width = self.block
+            both = leaf_grads[start:stop].reshape(-1, width)  # a view: adds in place
+            both[:, :-1] += dw
+            both[:, -1] += db
+            return
+        _scatter_add(leaf_grads, self.w, dw, self.w_repeat)
+        if not self.bias_rows:
+            _scatter_add(leaf_grads, self.b, db, self.b_repeat)
 
     def set_slots(self, j: int, nodes: list[int], ids: list[int]) -> None:
         rows = self.terms[:, j] if self.kind == "sum" else np.asarray(self.rows[j], np.intp)
@@ -234,8 +269,18 @@ class _Group:
             _scatter_add(grads, rows, contribution[plain], repeats)
 
 
+# The number of inputs each built-in op takes (Σwx+b: any odd number, pairs and a bias). An op
+# made by hand with Value(..., _op=...) under a built-in name but another count is refused.
+_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "**": 2, "**c": 1, "neg": 1, "exp": 1, "log": 1}
+_ARITY |= {"tanh": 1, "sigmoid": 1, "relu": 1}
+
+
 class Trace:
-    """A compiled replay of the graph of ``fn`` for one example. Create with `trace`."""
+    """A compiled replay of the graph of ``fn`` for one example. Create with `trace`.
+
+    ``leaves`` lists the graph's leaves that are not inputs (parameters, constants): the
+    order of the arrays that `forward` can take (``leaves=``) and `backward` returns.
+    """
 
     def __init__(
         self, fn: Callable[..., object], example: tuple[object, ...], exact: bool = False
@@ -254,116 +299,164 @@ class Trace:
     def _compile(
         self, inputs: list[Value], outputs: list[Value], order: list[Value], exact: bool
     ) -> None:
-        input_ids = {id(v) for v in inputs}
-        leaves = [v for v in order if not v._prev and id(v) not in input_ids]
-        uses: dict[int, int] = {}
-        for v in order:
-            for c in v._prev:
-                uses[id(c)] = uses.get(id(c), 0) + 1
-        for v in outputs:
-            uses[id(v)] = uses.get(id(v), 0) + 1
+        # Nodes are numbered by their place in ``order`` (inputs before outputs); each node's
+        # inputs are read once, as numbers, and every step below is one pass over them.
+        at = {id(v): i for i, v in enumerate(order)}
+        kids = [tuple(at[id(c)] for c in v._prev) for v in order]
+        ops = [v._op for v in order]
+        is_input = [False] * len(order)
+        for v in inputs:
+            if id(v) in at:
+                is_input[at[id(v)]] = True
+        is_leaf = [not k and not i for k, i in zip(kids, is_input)]
+        out_nodes = [at[id(v)] for v in outputs]
+        uses = [0] * len(order)
+        for k in kids:
+            for c in k:
+                uses[c] += 1
+        for o in out_nodes:
+            uses[o] += 1
+        for i, (op, k) in enumerate(zip(ops, kids)):
+            arity = _ARITY.get(_base_op(op))
+            if k and (len(k) != arity if arity else op == "Σwx+b" and len(k) % 2 == 0):
+                raise TraceError(
+                    f"trace: node {order[i]!r} is an op {op!r} with {len(k)} inputs; the "
+                    "batched replay knows that op with other inputs only; use the eager engine"
+                )
 
-        def absorbed(c: Value) -> bool:  # a '+' whose only use is another '+': fused into it
-            return c._op == "+" and bool(c._prev) and uses[id(c)] == 1
-
-        # The '+' nodes that are the left operand, and only use, of another '+': inner links
-        # of a chain. The chain is walked once, from its last '+' (walking it again from every
-        # link would be quadratic in its length: 15 s for W6's L2 term over 4,417 weights).
-        inner = {id(v._prev[0]) for v in order if v._op == "+" and v._prev and absorbed(v._prev[0])}
-
-        # Operands of each node after fusing left-leaning '+' chains ((t₀ + t₁) + t₂) + ...: a
-        # left-to-right list of terms, added in that order as the engine adds them. A '+' on
-        # the right (a + (b + c)) is not fused: its own sum rounds differently. ``pusher``
-        # keeps, for every term, the '+' node and operand that pass it its gradient in the
-        # engine (the order of those passes is replayed, see `_order_pushes`).
-        operands: dict[int, list[Value]] = {}
-        pusher: dict[int, list[tuple[Value, int]]] = {}
-        for v in order:
-            if not v._prev or id(v) in inner:
+        # A '+' whose only use is as the left operand of another '+' is an inner link of a
+        # chain ((t₀ + t₁) + t₂) + ...: the chain is fused into one sum of its terms, added
+        # left to right as the engine adds them, and walked once, from its last '+' (walking
+        # it again from every link would be quadratic in its length). A '+' on the right
+        # (a + (b + c)) is not fused: its own sum rounds differently.
+        inner = {
+            k[0]
+            for op, k in zip(ops, kids)
+            if op == "+" and k and ops[k[0]] == "+" and kids[k[0]] and uses[k[0]] == 1
+        }
+        # Operands of each computed node after fusing. ``pusher`` keeps, for every term, the
+        # '+' node and operand that pass it its gradient in the engine (the order of those
+        # passes is replayed, see `_order_pushes`).
+        operands: dict[int, list[int]] = {}
+        pusher: dict[int, list[tuple[int, int]]] = {}
+        level = [0] * len(order)
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i, (op, k) in enumerate(zip(ops, kids)):
+            if not k or i in inner:
                 continue
-            if v._op == "+":
-                terms: list[tuple[Value, Value, int]] = []
-                node = v
+            if op == "+":
+                terms: list[tuple[int, int, int]] = []
+                node = i
                 while True:  # iterative: a chain of 10⁵ additions must not recurse
-                    left, right = node._prev
+                    left, right = kids[node]
                     terms.append((right, node, 1))
-                    if not absorbed(left):
+                    if left not in inner:
                         terms.append((left, node, 0))
                         break
                     node = left
                 terms.reverse()  # walked right-to-left: restore left-to-right order
-                operands[id(v)] = [t for t, _, _ in terms]
-                pusher[id(v)] = [(u, i) for _, u, i in terms]
+                args = operands[i] = [t for t, _, _ in terms]
+                pusher[i] = [(u, j) for _, u, j in terms]
             else:
-                operands[id(v)] = list(v._prev)
-        level: dict[int, int] = {id(v): 0 for v in order if not v._prev}
-        groups: dict[tuple[object, ...], list[Value]] = {}
-        for v in order:
-            if not v._prev or id(v) in inner:
-                continue
-            ops = operands[id(v)]
-            level[id(v)] = lv = 1 + max(level[id(c)] for c in ops)
-            if v._op == "+":
-                key: tuple[object, ...] = (lv, "sum", len(ops))
-            elif v._op == "Σwx+b":
-                ws, xs = ops[0:-1:2], ops[1:-1:2]
-                if all(not w._prev and id(w) not in input_ids for w in ws):
-                    key = (lv, "matmul", tuple(id(x) for x in xs))
+                args = operands[i] = list(k)
+            level[i] = lv = 1 + max(level[c] for c in args)
+            if op == "+":
+                key: tuple[object, ...] = (lv, "sum", len(args))
+            elif op == "Σwx+b":
+                ws, xs, b = args[0:-1:2], args[1:-1:2], args[-1]
+                if all(is_leaf[w] for w in ws):  # weights are parameters: a matrix product
+                    key = (lv, "matmul", tuple(xs), is_leaf[b])
                 else:
-                    key = (lv, "wsum", len(ops))
-            elif _base_op(v._op) in _FORWARD_OPS:
-                key = (lv, "op", v._op)
+                    key = (lv, "wsum", len(args))
+            elif _base_op(op) in _FORWARD_OPS:
+                key = (lv, "op", op)
             else:
                 raise TraceError(
-                    f"trace: the batched replay has no NumPy form of the operation {v._op!r} "
+                    f"trace: the batched replay has no NumPy form of the operation {op!r} "
                     "(an op made with Value(..., _op=...)); use the eager engine for this "
                     "graph (fit(..., fast=False)), or write the op with the engine's operations"
                 )
-            groups.setdefault(key, []).append(v)
-        # Rows: inputs, then other leaves, then each group's outputs consecutively.
-        row: dict[int, int] = {}
-        for v in [*inputs, *leaves]:
-            row[id(v)] = len(row)
+            groups.setdefault(key, []).append(i)
         ordered = sorted(groups.items(), key=lambda item: int(item[0][0]))  # type: ignore[call-overload]
+
+        # The leaves (parameters, constants) live in one vector, read once per replay; the
+        # weights and biases of matrix products first, neuron by neuron, which for an MLP is
+        # the order of model.parameters(). Only leaves read elementwise (by an op, a sum, or
+        # as a product's x) also get a row of batch width.
+        leaf_of: dict[int, int] = {}
+        for key, nodes in ordered:
+            if key[1] == "matmul":
+                for i in nodes:
+                    for w in operands[i][0:-1:2]:
+                        leaf_of.setdefault(w, len(leaf_of))
+                    if key[3]:
+                        leaf_of.setdefault(operands[i][-1], len(leaf_of))
+        for i, leaf in enumerate(is_leaf):
+            if leaf:
+                leaf_of.setdefault(i, len(leaf_of))
+        self.leaves: list[Value] = [order[i] for i in sorted(leaf_of, key=leaf_of.__getitem__)]
+        wide: set[int] = {o for o in out_nodes if is_leaf[o]}
+        for key, nodes in ordered:
+            for i in nodes:
+                args = operands[i]
+                if key[1] == "matmul":
+                    args = args[1:-1:2]  # W and leaf biases are read from the vector
+                wide.update(c for c in args if is_leaf[c])
+        broadcast = sorted(wide, key=leaf_of.__getitem__)
+
+        # Rows: inputs, leaves read elementwise, then each group's outputs consecutively.
+        row: dict[int, int] = {}
+        for n, v in enumerate(inputs):
+            if id(v) in at:
+                row[at[id(v)]] = n
+        for n, c in enumerate(broadcast, start=len(inputs)):
+            row[c] = n
+        n_rows = len(inputs) + len(broadcast)
         for _, nodes in ordered:
-            for v in nodes:
-                row[id(v)] = len(row)
-        self._leaves = leaves
-        self._leaf_rows = slice(len(inputs), len(inputs) + len(leaves))
-        self._n_rows = len(row)
-        self._out_rows = np.asarray([row[id(v)] for v in outputs], dtype=np.intp)
+            for i in nodes:
+                row[i] = n_rows
+                n_rows += 1
+        self._n_rows = n_rows
+        self._wide_rows = slice(len(inputs), len(inputs) + len(broadcast))
+        self._wide_leaves = _index([leaf_of[c] for c in broadcast])
+        self._out_rows = np.asarray([row[o] for o in out_nodes], dtype=np.intp)
         self._out_repeat = _repeats(self._out_rows)  # fn returned the same Value twice
         self._groups: list[_Group] = []
         # Every gradient pass ("push") of the engine's backward, as (target row, when, group,
         # operand, node in the group): the engine walks the nodes in reverse topological order
-        # (position in ``order``, last first) and each node's inputs in order.
-        position = {id(v): i for i, v in enumerate(order)}
+        # (place in ``order``, last first) and each node's inputs in order.
         pushes: list[tuple[int, tuple[int, int], int, int, int]] = []
         unordered: set[int] = {int(r) for r in self._out_rows}  # seeded rows: plain adds
         for gi, (key, nodes) in enumerate(ordered):
-            out = [row[id(v)] for v in nodes]
-            ops_of = [operands[id(v)] for v in nodes]
+            out = [row[i] for i in nodes]
+            ops_of = [operands[i] for i in nodes]
             kind = str(key[1])
             if kind == "matmul":
-                x_rows = [row[id(x)] for x in ops_of[0][1:-1:2]]
-                w_rows = [[row[id(w)] for w in ops[0:-1:2]] for ops in ops_of]
-                b_rows = [row[id(ops[-1])] for ops in ops_of]
-                self._groups.append(_Group(kind, "Σwx+b", out, [x_rows, w_rows, b_rows]))
-            elif kind == "sum":
-                self._groups.append(
-                    _Group(kind, "+", out, [[row[id(c)] for c in ops] for ops in ops_of])
-                )
+                x_rows = [row[x] for x in ops_of[0][1:-1:2]]
+                w_leaves = [[leaf_of[w] for w in args[0:-1:2]] for args in ops_of]
+                if key[3]:
+                    bias: list[Any] = ["leaves", [leaf_of[args[-1]] for args in ops_of]]
+                else:
+                    b_rows = [row[args[-1]] for args in ops_of]
+                    bias = ["rows", b_rows]
+                    unordered.update(b_rows)
+                unordered.update(x_rows)  # summed inside the product: no order to replay
+                self._groups.append(_Group(kind, "Σwx+b", out, [x_rows, w_leaves, bias]))
+                continue
+            if kind == "sum":
+                group = _Group(kind, "+", out, [[row[c] for c in args] for args in ops_of])
             else:
                 arity = len(ops_of[0])
-                cols = [[row[id(ops[j])] for ops in ops_of] for j in range(arity)]
-                self._groups.append(_Group(kind, nodes[0]._op, out, cols, exact))
-            for i, (v, ops) in enumerate(zip(nodes, ops_of)):
-                for j, c in enumerate(ops):
-                    if kind in ("matmul", "wsum"):  # summed inside the product: no order
-                        unordered.add(row[id(c)])
+                cols = [[row[args[j]] for args in ops_of] for j in range(arity)]
+                group = _Group(kind, ops[nodes[0]], out, cols, exact)
+            self._groups.append(group)
+            for n, (i, args) in enumerate(zip(nodes, ops_of)):
+                for j, c in enumerate(args):
+                    if kind == "wsum":  # added with np.add.at: no order to replay
+                        unordered.add(row[c])
                         continue
-                    u, k = pusher[id(v)][j] if kind == "sum" else (v, j)
-                    pushes.append((row[id(c)], (-position[id(u)], k), gi, j, i))
+                    u, operand = pusher[i][j] if kind == "sum" else (i, j)
+                    pushes.append((row[c], (-u, operand), gi, j, n))
         self._order_pushes(pushes, unordered)
 
     def _order_pushes(
@@ -417,7 +510,7 @@ class Trace:
         for g in self._groups:
             rows = [r for r in range(g.out.start, g.out.stop) if r in ordered_rows]
             g.gather = table(rows, []) if rows else None  # from c₁ itself, as −0.0 + c₁ is
-        first = [r for r in range(self._leaf_rows.stop) if r in ordered_rows]
+        first = [r for r in range(self._wide_rows.stop) if r in ordered_rows]
         self._gather_leaves = table(first, [n_slots + 1]) if first else None  # leaves: +0.0
 
     # -- replay -----------------------------------------------------------------------------
@@ -449,26 +542,49 @@ class Trace:
         out: Array = np.concatenate(columns, axis=1).T.copy()
         return out
 
-    def forward(self, *batch: object) -> Array:
-        """Every output for every example, shape (batch, outputs). Keeps what backward needs."""
+    def forward(self, *batch: object, leaves: object = None) -> Array:
+        """Every output for every example, shape (batch, outputs). Keeps what backward needs.
+
+        The leaves' values are read from their ``.data``, or, given ``leaves`` (one number per
+        `Trace.leaves`, in that order), from that array: a training loop that keeps its
+        parameters in an array then has no per-parameter Python work. The array is read
+        again by `backward`: change it only after.
+        """
         x = self._batch(batch)
         if not self._checked:
             self._check(batch, x.shape[1])
+        return self._run(x, self._leaf_values(leaves))
+
+    def _leaf_values(self, leaves: object) -> Array:
+        if leaves is None:
+            return np.fromiter((v.data for v in self.leaves), np.float64, len(self.leaves))
+        values = np.asarray(leaves, dtype=np.float64)
+        if values.shape != (len(self.leaves),):
+            raise ValueError(
+                f"trace replay: leaves must hold {len(self.leaves)} numbers (one per "
+                f"Trace.leaves), got an array of shape {values.shape}"
+            )
+        return values
+
+    def _run(self, x: Array, leaves: Array) -> Array:
+        """The forward pass on inputs ``x`` (rows × examples) and leaf values ``leaves``."""
         n = x.shape[1]
         values = np.empty((self._n_rows, n))
         values[: self.n_inputs] = x
-        leafvals = np.fromiter((v.data for v in self._leaves), np.float64, len(self._leaves))
-        values[self._leaf_rows] = leafvals[:, None]
+        values[self._wide_rows] = leaves[self._wide_leaves][:, None]
         with np.errstate(all="ignore"):  # IEEE results (inf, nan) as the engine gives them
             for g in self._groups:
-                values[g.out] = _FORWARD[g.kind](g, values)
-        self._values = values
+                values[g.out] = _FORWARD[g.kind](g, values, leaves)
+        self._values, self._leaf_array = values, leaves
         out: Array = values[self._out_rows].T.copy()
         return out
 
-    def backward(self, grad_outputs: Array) -> None:
-        """Add Σ over the batch of d(Σ grad_outputs·outputs)/d(leaf) to every leaf's ``.grad``."""
-        values = self._values
+    def backward(self, grad_outputs: Array, *, add_to_grad: bool = True) -> Array:
+        """Σ over the batch of d(Σ grad_outputs·outputs)/d(leaf), one number per
+        `Trace.leaves`; added to every leaf's ``.grad`` unless ``add_to_grad`` is False.
+        The gradients with respect to the inputs, per example, are left in ``input_grads``.
+        """
+        values, leaves = self._values, self._leaf_array
         n = values.shape[1]
         grad_outputs = np.asarray(grad_outputs, dtype=np.float64).reshape(n, self.n_outputs)
         # The engine starts computed gradients at −0.0 and leaves at +0.0. Here all start at
@@ -476,7 +592,7 @@ class Trace:
         # it is multiplied into, and those vanish in the +0.0 a leaf starts from (+0 + −0 =
         # +0), so what the replay reports (input and leaf gradients) is the same bit for bit.
         grads = np.zeros_like(values)
-        totals = np.zeros(self._n_rows)  # batch totals for weights used by matrix products
+        leaf_grads = np.zeros(len(self.leaves))  # batch totals, one per leaf
         slots = np.empty((self._n_slots + 2, n))
         slots[self._n_slots] = -0.0
         slots[self._n_slots + 1] = 0.0
@@ -485,13 +601,15 @@ class Trace:
             for g in reversed(self._groups):
                 if g.gather is not None:
                     _gather(grads, slots, g.gather)
-                _BACKWARD[g.kind](g, values, grads, totals, slots)
+                _BACKWARD[g.kind](g, values, grads, leaf_grads, slots, leaves)
             if self._gather_leaves is not None:
                 _gather(grads, slots, self._gather_leaves)
-            leaf_grads = grads[self._leaf_rows].sum(axis=1) + totals[self._leaf_rows]
-        for v, d in zip(self._leaves, leaf_grads.tolist()):
-            v.grad += d
+            leaf_grads[self._wide_leaves] += grads[self._wide_rows].sum(axis=1)
+        if add_to_grad:
+            for v, d in zip(self.leaves, leaf_grads.tolist()):
+                v.grad += d
         self.input_grads = grads[: self.n_inputs].T.copy()  # d/d(inputs), per example
+        return leaf_grads
 
     def __call__(self, *batch: object) -> float:
         """Σ over the batch of the function's (scalar) value; adds its gradient to ``.grad``."""
@@ -606,7 +724,7 @@ def _sigmoid(a: Array, exact: bool = False) -> Array:
     return np.where(a >= 0.0, pos, e / (1.0 + e))
 
 
-def _fwd_op(g: _Group, v: Array) -> Array:
+def _fwd_op(g: _Group, v: Array, leaves: Array) -> Array:
     a = v[g.args[0]]
     b = v[g.args[1]] if len(g.args) > 1 else a
     return _FORWARD_OPS[_base_op(g.op)](a, b, g)
@@ -674,20 +792,24 @@ def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tupl
     return (go * (n * _scalar_power(a, n - 1.0)),)
 
 
-def _bwd_op(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
+def _bwd_op(
+    g: _Group, v: Array, grads: Array, leaf_grads: Array, slots: Array, leaves: Array
+) -> None:
     a = v[g.args[0]]
     b = v[g.args[1]] if len(g.args) > 1 else a
     for j, contribution in enumerate(_contributions(g, a, b, v[g.out], grads[g.out])):
         g.push(j, grads, slots, contribution)
 
 
-def _fwd_sum(g: _Group, v: Array) -> Array:
+def _fwd_sum(g: _Group, v: Array, leaves: Array) -> Array:
     # ((t₀ + t₁) + t₂) + ...: in the engine's order (a reduction could add pairwise)
     out: Array = np.add.accumulate(v[g.terms], axis=1)[:, -1]
     return out
 
 
-def _bwd_sum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
+def _bwd_sum(
+    g: _Group, v: Array, grads: Array, leaf_grads: Array, slots: Array, leaves: Array
+) -> None:
     go = grads[g.out]  # ∂(Σ terms)/∂term = 1 for every term
     if g.plain:
         shape = (*g.terms.shape, v.shape[1])
@@ -697,22 +819,26 @@ def _bwd_sum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> 
         g.push(j, grads, slots, go)
 
 
-def _fwd_matmul(g: _Group, v: Array) -> Array:
-    w = v[g.w, 0]  # weights are leaves: the same in every column
-    out: Array = w @ v[g.x] + v[g.b]  # z = W·x + b for every neuron of the layer at once
+def _fwd_matmul(g: _Group, v: Array, leaves: Array) -> Array:
+    w, b = g.weights(leaves)  # weights are leaves: the same in every column
+    out: Array = w @ v[g.x]  # z = W·x + b for every neuron of the layer at once
+    out += v[g.b] if b is None else b[:, None]
     return out
 
 
-def _bwd_matmul(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
+def _bwd_matmul(
+    g: _Group, v: Array, grads: Array, leaf_grads: Array, slots: Array, leaves: Array
+) -> None:
     go = grads[g.out]
-    w = v[g.w, 0]
+    w, b = g.weights(leaves)
     _scatter_add(grads, g.x, w.T @ go, g.x_repeat)  # ∂z/∂x = W
-    dw = go @ v[g.x].T  # ∂z/∂W = x, summed over the batch by the product
-    _scatter_add(totals, g.w, dw, g.w_repeat)
-    _scatter_add(grads, g.b, go, g.b_repeat)  # ∂z/∂b = 1
+    # ∂z/∂W = x and ∂z/∂b = 1, summed over the batch (by the product, and by the sum)
+    if b is None:
+        _scatter_add(grads, g.b, go, g.b_repeat)
+    g.add_weight_grads(leaf_grads, go @ v[g.x].T, go.sum(axis=1))
 
 
-def _fwd_wsum(g: _Group, v: Array) -> Array:
+def _fwd_wsum(g: _Group, v: Array, leaves: Array) -> Array:
     rows = np.asarray(g.rows[:-1], dtype=np.intp)  # (2k, g): w₁, x₁, w₂, x₂, ...
     vals = v[rows]
     # b + w₁x₁ + w₂x₂ + ..., added in this order as the engine does
@@ -721,7 +847,9 @@ def _fwd_wsum(g: _Group, v: Array) -> Array:
     return out
 
 
-def _bwd_wsum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) -> None:
+def _bwd_wsum(
+    g: _Group, v: Array, grads: Array, leaf_grads: Array, slots: Array, leaves: Array
+) -> None:
     go = grads[g.out]
     rows = np.asarray(g.rows[:-1], dtype=np.intp)
     vals = v[rows]
@@ -731,13 +859,13 @@ def _bwd_wsum(g: _Group, v: Array, grads: Array, totals: Array, slots: Array) ->
     _scatter_add(grads, g.args[-1], go, g.args_repeat[-1])
 
 
-_FORWARD: dict[str, Callable[[_Group, Array], Array]] = {
+_FORWARD: dict[str, Callable[[_Group, Array, Array], Array]] = {
     "op": _fwd_op,
     "sum": _fwd_sum,
     "matmul": _fwd_matmul,
     "wsum": _fwd_wsum,
 }
-_BACKWARD: dict[str, Callable[[_Group, Array, Array, Array, Array], None]] = {
+_BACKWARD: dict[str, Callable[[_Group, Array, Array, Array, Array, Array], None]] = {
     "op": _bwd_op,
     "sum": _bwd_sum,
     "matmul": _bwd_matmul,
