@@ -224,6 +224,15 @@ def test_an_op_of_the_users_own_is_refused_at_trace_time() -> None:
         trace(lambda a: softplus(a[0]) * 2, [0.0])
 
 
+def test_a_built_in_op_name_with_other_inputs_is_refused_at_trace_time() -> None:
+    # Value(..., _op="*") made by hand with three inputs: the replay's '*' multiplies two
+    def triple(x: Value) -> Value:
+        return Value(x.data**3, "", (x, x, x), (1.0, 1.0, 1.0), "*")
+
+    with pytest.raises(TraceError, match=r"op '\*' with 3 inputs"):
+        trace(triple, 2.0)
+
+
 def test_bad_batch_shapes_are_named() -> None:
     step = trace(MLP(2, [1], seed=0), [0.0, 0.0])
     with pytest.raises(ValueError, match=r"shape \(batch, \*\(2,\)\)"):

@@ -399,6 +399,118 @@ def test_an_update_that_would_make_a_weight_non_finite_is_not_applied(
 
 
 # ------------------------------------------------------------------------------------------------
+# fit(fast=True) keeps SGD's and Adam's weights in arrays (review 2026-12, Part C §6)
+# ------------------------------------------------------------------------------------------------
+
+OPTIMIZERS: dict[str, Callable[[list[Value], type], Optimizer]] = {
+    "sgd": lambda ps, kind: kind(ps, lr=0.1),
+    "momentum": lambda ps, kind: kind(ps, lr=0.05, momentum=0.9),
+    "nesterov+decay": lambda ps, kind: kind(ps, lr=0.05, momentum=0.8, nesterov=True,
+                                            weight_decay=0.01),
+    "adam": lambda ps, kind: kind(ps, lr=0.01),
+    "adam+decay": lambda ps, kind: kind(ps, lr=0.02, betas=(0.8, 0.9), weight_decay=0.1),
+}  # fmt: skip
+
+
+class _OwnSGD(SGD):
+    """A subclass: fit(fast=True) runs its own step() on the Values (it could change it)."""
+
+
+class _OwnAdam(Adam):
+    """As _OwnSGD."""
+
+
+def _two_moons_runs(
+    name: str, **kwargs: Any
+) -> tuple[MLP, MLP, Optimizer, Optimizer, list[History]]:
+    """The same fast fit twice: the optimizer's update on arrays, and its own step()."""
+    X, y = make_moons(60, noise=0.1, seed=3)
+    runs: list[tuple[MLP, Optimizer, History]] = []
+    base = Adam if name.startswith("adam") else SGD
+    own = _OwnAdam if base is Adam else _OwnSGD
+    for kind in (base, own):
+        model = MLP(2, [8, 8, 1], seed=4)
+        opt = OPTIMIZERS[name](model.parameters(), kind)
+        h = fit(model, X, y, loss="bce", optimizer=opt, batch_size=16, progress=False, fast=True,
+                **kwargs)  # fmt: skip
+        runs.append((model, opt, h))
+    (a, opt_a, h_a), (b, opt_b, h_b) = runs
+    return a, b, opt_a, opt_b, [h_a, h_b]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_the_array_update_is_the_optimizers_own_bit_for_bit(name: str) -> None:
+    # The update on arrays does per element what SGD.step / Adam.step do, in the same order:
+    # the same weights, gradients and optimizer state, to the last bit, after 20 steps.
+    a, b, opt_a, opt_b, (h_a, h_b) = _two_moons_runs(name, max_steps=20)
+    assert h_a.loss == h_b.loss and h_a.accuracy == h_b.accuracy
+    assert (h_a.steps, h_a.stopped_because) == (h_b.steps, h_b.stopped_because) == (20, "max_steps")
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.grad for p in a.parameters()] == [p.grad for p in b.parameters()]
+    if isinstance(opt_a, Adam):
+        assert (opt_a.t, opt_a._m, opt_a._v) == (opt_b.t, opt_b._m, opt_b._v)  # type: ignore[attr-defined]
+    else:
+        assert opt_a._velocity == opt_b._velocity  # type: ignore[attr-defined]
+
+
+def test_the_array_path_stops_at_a_target_as_the_eager_loop() -> None:
+    # At the target no backward runs: .grad keeps the step before's gradient, as eager's does.
+    a, b, _, _, (h_a, h_b) = _two_moons_runs("momentum", target_loss=0.45, max_steps=500)
+    assert h_a.stopped_because == h_b.stopped_because == "target_loss"
+    assert h_a.loss == h_b.loss and len(h_a.loss) == h_a.steps + 1
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.grad for p in a.parameters()] == [p.grad for p in b.parameters()]
+
+
+def test_a_callback_sees_the_weights_and_its_changes_are_kept() -> None:
+    # The weights live in arrays during fit: before each callback they are written to the
+    # Values (the callback sees the step's result), and read back after it (it may set some).
+    seen: dict[str, list[list[float]]] = {"fast": [], "eager": []}
+    models = {}
+    for engine in ("eager", "fast"):
+        model = MLP(2, [3, 1], activation="tanh", seed=0)
+
+        def clip(step: int, loss: float, m: Any, engine: str = engine) -> None:
+            seen[engine].append([p.data for p in m.parameters()])
+            for p in m.parameters():  # a weight clip, as some training loops do
+                p.data = max(-0.3, min(0.3, p.data))
+
+        fit(model, X4, Y_AND, optimizer=Adam(model.parameters(), lr=0.1), max_steps=6,
+            callback=clip, progress=False, fast=engine == "fast")  # fmt: skip
+        models[engine] = model
+    for fast_step, eager_step in zip(seen["fast"], seen["eager"], strict=True):
+        assert fast_step == pytest.approx(eager_step, abs=1e-12)
+    assert max(abs(p.data) for p in models["fast"].parameters()) <= 0.3
+    assert [p.data for p in models["fast"].parameters()] == pytest.approx(
+        [p.data for p in models["eager"].parameters()], abs=1e-12
+    )
+
+
+def test_an_optimizer_over_some_weights_and_others_outside_the_model() -> None:
+    # SGD over the last layer only, plus a Value the model never uses: the other weights stay
+    # as they were, the unused one moves by its weight decay alone (its gradient is 0), and
+    # the fixed weights still collect their gradients in .grad, as in the eager loop.
+    results = []
+    for fast in (False, True):
+        model = MLP(2, [4, 1], seed=5)
+        stray = Value(2.0, label="stray")
+        last = model.layers[-1].parameters()
+        opt = SGD([*last, stray], lr=0.1, weight_decay=0.5)
+        first_before = [p.data for p in model.layers[0].parameters()]
+        fit(model, X4, Y_AND, optimizer=opt, max_steps=4, progress=False, fast=fast)
+        assert [p.data for p in model.layers[0].parameters()] == first_before
+        decayed = 2.0
+        for _ in range(4):  # by hand: p ← p − lr·(0 + λ·p), as SGD computes it
+            decayed -= 0.1 * (0.0 + 0.5 * decayed)
+        assert stray.data == decayed and stray.grad == 0.0
+        results.append(([p.data for p in model.parameters()], [p.grad for p in model.parameters()]))
+    (eager_data, eager_grad), (fast_data, fast_grad) = results
+    assert fast_data == pytest.approx(eager_data, abs=1e-12)
+    assert fast_grad == pytest.approx(eager_grad, abs=1e-12)
+    assert any(g != 0.0 for g in fast_grad[:12])  # the first layer's gradients, accumulated
+
+
+# ------------------------------------------------------------------------------------------------
 # Ctrl-C while fit starts up or winds down (reliability review D15)
 # ------------------------------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from .._optional import has_numpy, require_numpy
 from ..engine import INPUT, PARAM, Value, role, topological_order
 from ..engine import value as engine
+from .optim import SGD, Adam
 
 # NumPy is an extra (``pip install "autograd_mlp[fast]"``). Without it this module still
 # imports, so that ``from autograd_mlp import *`` works in the core install; `trace` then
@@ -569,15 +570,24 @@ class Trace:
     def _run(self, x: Array, leaves: Array) -> Array:
         """The forward pass on inputs ``x`` (rows × examples) and leaf values ``leaves``."""
         n = x.shape[1]
-        values = np.empty((self._n_rows, n))
+        values = self._buffer("values", (self._n_rows, n))
         values[: self.n_inputs] = x
         values[self._wide_rows] = leaves[self._wide_leaves][:, None]
         with np.errstate(all="ignore"):  # IEEE results (inf, nan) as the engine gives them
             for g in self._groups:
-                values[g.out] = _FORWARD[g.kind](g, values, leaves)
+                _FORWARD[g.kind](g, values, leaves, values[g.out])
         self._values, self._leaf_array = values, leaves
         out: Array = values[self._out_rows].T.copy()
         return out
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
+        """An array of ``shape`` kept from the last replay of that batch size (a new one
+        costs the system's page faults and zeroing at every step)."""
+        buffers: dict[str, Array] = self.__dict__.setdefault("_buffers", {})
+        array = buffers.get(name)
+        if array is None or array.shape != shape:
+            array = buffers[name] = np.empty(shape)
+        return array
 
     def backward(self, grad_outputs: Array, *, add_to_grad: bool = True) -> Array:
         """Σ over the batch of d(Σ grad_outputs·outputs)/d(leaf), one number per
@@ -591,7 +601,8 @@ class Trace:
         # +0.0 (calloc'd, free): the sign of a zero gradient only decides the sign of the zeros
         # it is multiplied into, and those vanish in the +0.0 a leaf starts from (+0 + −0 =
         # +0), so what the replay reports (input and leaf gradients) is the same bit for bit.
-        grads = np.zeros_like(values)
+        grads = self._buffer("grads", values.shape)
+        grads.fill(0.0)
         leaf_grads = np.zeros(len(self.leaves))  # batch totals, one per leaf
         slots = np.empty((self._n_slots + 2, n))
         slots[self._n_slots] = -0.0
@@ -724,10 +735,13 @@ def _sigmoid(a: Array, exact: bool = False) -> Array:
     return np.where(a >= 0.0, pos, e / (1.0 + e))
 
 
-def _fwd_op(g: _Group, v: Array, leaves: Array) -> Array:
+def _fwd_op(g: _Group, v: Array, leaves: Array, out: Array) -> None:
     a = v[g.args[0]]
+    if g.op == "relu":
+        _relu(a, out)
+        return
     b = v[g.args[1]] if len(g.args) > 1 else a
-    return _FORWARD_OPS[_base_op(g.op)](a, b, g)
+    out[...] = _FORWARD_OPS[_base_op(g.op)](a, b, g)
 
 
 def _fwd_power(a: Array, g: _Group) -> Array:
@@ -747,10 +761,22 @@ _FORWARD_OPS: dict[str, Callable[[Array, Array, _Group], Array]] = {
     "log": lambda a, b, g: _log(a, g.exact),
     "tanh": lambda a, b, g: _tanh(a, g.exact),
     "sigmoid": lambda a, b, g: _sigmoid(a, g.exact),
-    # a where a is not negative (relu(−0) = −0 and relu(nan) = nan, as the engine), else +0;
-    # np.maximum(a, 0) would give +0 at −0
-    "relu": lambda a, b, g: np.where(a < 0.0, 0.0, a),
+    "relu": lambda a, b, g: _relu(a, np.empty_like(a)),
 }
+
+
+def _relu(a: Array, out: Array) -> Array:
+    """a where a is not negative (relu(−0) = −0 and relu(nan) = nan, as the engine), else +0;
+    into ``out``.
+
+    np.maximum is branch-free (np.where on data of random sign is several times slower: the
+    processor mispredicts its branches) and right everywhere except at −0, where it gives +0;
+    those are copied from ``a`` when there are any."""
+    np.maximum(a, 0.0, out=out)
+    zero = a == 0.0
+    if zero.any():
+        np.copyto(out, a, where=zero)
+    return out
 
 
 def _base_op(op: str) -> str:
@@ -785,7 +811,13 @@ def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tupl
     if op == "sigmoid":
         return (go * (out * (1.0 - out)),)  # dσ = σ(1 − σ)
     if op == "relu":  # go where a > 0 or a is nan (slope 1), a selected +0 where a ≤ 0
-        return (np.where(a <= 0.0, 0.0, go),)
+        keep = ~(a <= 0.0)
+        if np.isfinite(go).all():
+            # go·1 or go·0: a product has no branch to mispredict. go·0 may be −0, where the
+            # engine selects +0: the sign of a zero gradient never reaches what the replay
+            # reports (see Trace.backward)
+            return (go * keep,)
+        return (np.where(keep, go, 0.0),)  # +0, not inf·0 = nan, under inf or nan
     n = float(op[2:])  # '**c': d aⁿ = n·aⁿ⁻¹; for n = 0 a selected +0
     if n == 0.0:
         return (np.zeros_like(go),)
@@ -801,10 +833,9 @@ def _bwd_op(
         g.push(j, grads, slots, contribution)
 
 
-def _fwd_sum(g: _Group, v: Array, leaves: Array) -> Array:
+def _fwd_sum(g: _Group, v: Array, leaves: Array, out: Array) -> None:
     # ((t₀ + t₁) + t₂) + ...: in the engine's order (a reduction could add pairwise)
-    out: Array = np.add.accumulate(v[g.terms], axis=1)[:, -1]
-    return out
+    out[...] = np.add.accumulate(v[g.terms], axis=1)[:, -1]
 
 
 def _bwd_sum(
@@ -819,11 +850,10 @@ def _bwd_sum(
         g.push(j, grads, slots, go)
 
 
-def _fwd_matmul(g: _Group, v: Array, leaves: Array) -> Array:
+def _fwd_matmul(g: _Group, v: Array, leaves: Array, out: Array) -> None:
     w, b = g.weights(leaves)  # weights are leaves: the same in every column
-    out: Array = w @ v[g.x]  # z = W·x + b for every neuron of the layer at once
+    np.matmul(w, v[g.x], out=out)  # z = W·x + b for every neuron of the layer at once
     out += v[g.b] if b is None else b[:, None]
-    return out
 
 
 def _bwd_matmul(
@@ -838,13 +868,12 @@ def _bwd_matmul(
     g.add_weight_grads(leaf_grads, go @ v[g.x].T, go.sum(axis=1))
 
 
-def _fwd_wsum(g: _Group, v: Array, leaves: Array) -> Array:
+def _fwd_wsum(g: _Group, v: Array, leaves: Array, out: Array) -> None:
     rows = np.asarray(g.rows[:-1], dtype=np.intp)  # (2k, g): w₁, x₁, w₂, x₂, ...
     vals = v[rows]
     # b + w₁x₁ + w₂x₂ + ..., added in this order as the engine does
     terms = np.concatenate([v[g.args[-1]][None], vals[0::2] * vals[1::2]])
-    out: Array = np.add.accumulate(terms, axis=0)[-1]
-    return out
+    out[...] = np.add.accumulate(terms, axis=0)[-1]
 
 
 def _bwd_wsum(
@@ -859,7 +888,7 @@ def _bwd_wsum(
     _scatter_add(grads, g.args[-1], go, g.args_repeat[-1])
 
 
-_FORWARD: dict[str, Callable[[_Group, Array, Array], Array]] = {
+_FORWARD: dict[str, Callable[[_Group, Array, Array, Array], None]] = {
     "op": _fwd_op,
     "sum": _fwd_sum,
     "matmul": _fwd_matmul,
@@ -933,6 +962,189 @@ def accuracy(out: Array, targets: object, loss: str) -> float | None:
     if loss in ("bce", "binary_cross_entropy"):  # labels 0/1: a positive logit predicts 1
         return float(np.mean((out[:, 0] > 0.0) == (t >= 0.5)))
     return None
+
+
+# ------------------------------------------------------------------------------------------------
+# fit(fast=True): training steps with the parameters kept in arrays
+# ------------------------------------------------------------------------------------------------
+
+
+class _ArrayUpdate:
+    """`SGD`'s or `Adam`'s update (autograd_mlp.nn.optim) on arrays: the same operations on
+    every element, in the same order, so the weights are those of the optimizer's own loop,
+    bit for bit. The hyperparameters (lr, momentum, ...) are read from the optimizer at every
+    step, as its own ``step()`` reads them; its state (SGD's velocity, Adam's moments) is kept
+    in arrays and written back to it by `store`."""
+
+    def __init__(self, optimizer: SGD | Adam) -> None:
+        self.optimizer = optimizer
+        self.load()
+
+    @staticmethod
+    def supports(optimizer: object) -> bool:
+        """SGD and Adam themselves (a subclass may change the update: it runs its own)."""
+        if type(optimizer) is SGD:
+            started = [b is not None for b in optimizer._velocity]
+            return all(started) or not any(started)
+        return type(optimizer) is Adam
+
+    def load(self) -> None:
+        """Read the optimizer's state into arrays."""
+        opt = self.optimizer
+        if isinstance(opt, SGD):
+            started = opt._velocity and opt._velocity[0] is not None
+            self.velocity = np.array(opt._velocity, dtype=np.float64) if started else None
+        else:
+            self.m = np.array(opt._m, dtype=np.float64)
+            self.v = np.array(opt._v, dtype=np.float64)
+
+    def store(self) -> None:
+        """Write the state back, as the optimizer's own steps would have left it."""
+        opt = self.optimizer
+        if isinstance(opt, SGD):
+            if self.velocity is not None:
+                opt._velocity = list(self.velocity.tolist())
+        else:
+            opt._m, opt._v = self.m.tolist(), self.v.tolist()
+
+    def step(self, w: Array, g: Array) -> None:
+        """Update the weights ``w`` in place from their gradients ``g``."""
+        opt = self.optimizer
+        if isinstance(opt, SGD):
+            lr, mu, wd = opt.lr, opt.momentum, opt.weight_decay
+            if wd != 0.0:
+                g = g + wd * w
+            if mu != 0.0:
+                b = g.copy() if self.velocity is None else mu * self.velocity + g
+                self.velocity = b
+                g = g + mu * b if opt.nesterov else b
+            w -= lr * g
+            return
+        opt.t += 1
+        beta1, beta2 = opt.betas
+        bias1 = 1.0 - beta1**opt.t  # Python floats, as in Adam.step
+        bias2_sqrt = math.sqrt(1.0 - beta2**opt.t)
+        step_size = opt.lr / bias1
+        if opt.weight_decay != 0.0:
+            g = g + opt.weight_decay * w
+        self.m = beta1 * self.m + (1.0 - beta1) * g
+        self.v = beta2 * self.v + (1.0 - beta2) * g * g
+        w -= step_size * self.m / (np.sqrt(self.v) / bias2_sqrt + opt.eps)
+
+
+class FitSteps:
+    """The steps of ``fit(fast=True)`` with an `SGD` or `Adam`: the weights, their gradients
+    and the optimizer's state are arrays for the whole of `fit`, so a step does no Python work
+    per parameter (reading every ``.data``, adding to every ``.grad``, zeroing them and the
+    optimizer's loop were most of a step's time from a hidden width of about 32 on). `sync`
+    writes them back to the Values and the optimizer (fit does it when it returns, and before
+    each call of a callback), `reload` reads them again (after a callback, which may change
+    weights). Create with `FitSteps.create`, which gives None for another optimizer.
+    """
+
+    def __init__(
+        self,
+        step: Trace,
+        update: _ArrayUpdate,
+        params: list[Value],
+        model_params: list[Value],
+        inputs: Array,
+        targets: Array,
+        loss: str,
+        reduction: str,
+    ) -> None:
+        self.step, self.update, self.params = step, update, params
+        self.inputs, self.rows = inputs, np.ascontiguousarray(inputs.T)  # one row per input
+        self.targets, self.loss, self.reduction = targets, loss, reduction
+        leaf_at = {id(v): j for j, v in enumerate(step.leaves)}
+        mine = [i for i, p in enumerate(params) if id(p) in leaf_at]
+        self._all_in_graph = len(mine) == len(params)
+        self._params_in = _index(mine)  # the optimizer's parameters that are leaves ...
+        self._leaves_in = _index([leaf_at[id(params[i])] for i in mine])  # ... and where
+        taken = {leaf_at[id(params[i])] for i in mine}
+        self._others = [v for j, v in enumerate(step.leaves) if j not in taken]
+        self._other_rows = np.asarray([leaf_at[id(v)] for v in self._others], dtype=np.intp)
+        self._other_grads = np.zeros(len(self._others))
+        opt_ids = {id(p) for p in params}
+        self._fixed = [p for p in model_params if id(p) not in opt_ids]
+        self._grad_out: Array | None = None
+        self.reload()
+
+    @classmethod
+    def create(
+        cls,
+        step: Trace,
+        optimizer: object,
+        model_params: list[Value],
+        inputs: Array,
+        targets: Array,
+        loss: str,
+        reduction: str,
+    ) -> FitSteps | None:
+        """The steps for ``optimizer``, or None when it is not an `SGD` or `Adam` (another
+        optimizer runs its own ``step()`` on the Values) or lists a parameter twice."""
+        if not _ArrayUpdate.supports(optimizer):
+            return None
+        opt: SGD | Adam = optimizer  # type: ignore[assignment]  # (checked just above)
+        if len({id(p) for p in opt.params}) != len(opt.params):
+            return None
+        update = _ArrayUpdate(opt)
+        return cls(step, update, opt.params, model_params, inputs, targets, loss, reduction)
+
+    def reload(self) -> None:
+        """Read the weights, gradients, other leaves and optimizer state from their owners."""
+        self.w = np.fromiter((p.data for p in self.params), np.float64, len(self.params))
+        self.g = np.fromiter((p.grad for p in self.params), np.float64, len(self.params))
+        self.leaf_values = self.step._leaf_values(None)
+        # weights the optimizer does not update: fit's finite check covers them too
+        self._fixed_finite = all(math.isfinite(p.data) for p in self._fixed)
+        self.update.load()
+
+    def sync(self) -> None:
+        """Write the weights, gradients and optimizer state back to the Values and optimizer."""
+        for p, w, g in zip(self.params, self.w.tolist(), self.g.tolist()):
+            p.data = w
+            p.grad = g
+        # leaves the optimizer does not own accumulate their gradients, as in the eager loop
+        for v, d in zip(self._others, self._other_grads.tolist()):
+            v.grad += d
+        self._other_grads[:] = 0.0
+        self.update.store()
+
+    def batch(self, start: int, stop: int) -> tuple[float, float | None]:
+        """The loss and accuracy of samples [start, stop); keeps what `backward` needs."""
+        if not self.step._checked:
+            self.step._check((self.inputs[start:stop],), stop - start)
+        self.leaf_values[self._leaves_in] = self.w[self._params_in]
+        out = self.step._run(self.rows[:, start:stop], self.leaf_values)
+        targets = self.targets[start:stop]
+        value, self._grad_out = loss_and_grad(out, targets, self.loss, self.reduction)
+        return value, accuracy(out, targets, self.loss)
+
+    def backward(self) -> None:
+        """The gradient of the last batch's loss, in place of the last (zero_grad, then
+        backward, as the eager loop does)."""
+        assert self._grad_out is not None, "backward() before batch()"
+        totals = self.step.backward(self._grad_out, add_to_grad=False)
+        if not self._all_in_graph:
+            self.g[:] = 0.0
+        # + 0.0: a gradient starts at +0.0 and the totals are added to it (−0.0 becomes +0.0)
+        self.g[self._params_in] = totals[self._leaves_in] + 0.0
+        self._other_grads += totals[self._other_rows]
+
+    def apply(self) -> bool:
+        """One update of every weight, or none: False (the update undone) when a weight would
+        become inf or nan."""
+        before = self.w.copy()
+        with np.errstate(all="ignore"):
+            self.update.step(self.w, self.g)
+        if self._fixed_finite and bool(np.isfinite(self.w).all()):
+            return True
+        self.w[:] = before
+        return False
+
+    def zero_grad(self) -> None:
+        self.g[:] = 0.0
 
 
 def trace(fn: Callable[..., object], *example: object, exact: bool = False) -> Trace:
