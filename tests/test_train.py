@@ -510,6 +510,59 @@ def test_an_optimizer_over_some_weights_and_others_outside_the_model() -> None:
     assert any(g != 0.0 for g in fast_grad[:12])  # the first layer's gradients, accumulated
 
 
+# BLAS threads (review 2026-12, Part C §6: with two BLAS threads on a busy two-core machine the
+# fast path ran 15 to 50 times slower than with one). Each case runs in a fresh interpreter,
+# since BLAS reads its thread count once, when NumPy loads.
+_BLAS_THREADS = """
+import os, sys
+if sys.argv[1] == "numpy first":
+    import numpy
+from threadpoolctl import threadpool_info
+from autograd_mlp import MLP
+from autograd_mlp.nn.train import fit
+
+def blas_threads():
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+before = blas_threads() if "numpy" in sys.modules else None
+during = []
+fit(MLP(2, [3, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], max_steps=2, progress=False,
+    fast=True, callback=lambda *args: during.append(blas_threads()))
+print(os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("MKL_NUM_THREADS"), before,
+      during, blas_threads())
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "variables", "expected"),
+    [
+        # the fast path imports NumPy: it asks for one BLAS thread before BLAS loads
+        ("fresh", {}, "1 1 None [1, 1] 1"),
+        # the user's own thread count is kept (threadpoolctl limits it to one during fit)
+        ("fresh", {"OPENBLAS_NUM_THREADS": "2"}, "2 None None [1, 1] 2"),
+        # NumPy imported first: nothing set; one thread during fit, BLAS's own count after
+        ("numpy first", {}, "None None {n} [1, 1] {n}"),
+    ],
+    ids=["fresh", "user-set", "numpy-first"],
+)
+def test_the_fast_path_trains_with_one_blas_thread(
+    case: str, variables: dict[str, str], expected: str
+) -> None:
+    from conftest import needs
+
+    needs("threadpoolctl")
+    from autograd_mlp.nn.fast import BLAS_THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES} | variables
+    done = subprocess.run([sys.executable, "-c", _BLAS_THREADS, case], capture_output=True,
+                          text=True, timeout=120, env=env, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    words = done.stdout.split(maxsplit=2)
+    # BLAS's own count is the machine's (1 on a one-core machine: then "after" shows nothing)
+    own = words[2].split()[0] if case == "numpy first" else ""
+    assert done.stdout.strip() == expected.format(n=own)
+
+
 # ------------------------------------------------------------------------------------------------
 # Ctrl-C while fit starts up or winds down (reliability review D15)
 # ------------------------------------------------------------------------------------------------

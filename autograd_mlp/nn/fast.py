@@ -35,8 +35,12 @@ vectorised form instead of tracing them.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
-from collections.abc import Callable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._optional import has_numpy, require_numpy
@@ -44,10 +48,50 @@ from ..engine import INPUT, PARAM, Value, role, topological_order
 from ..engine import value as engine
 from .optim import SGD, Adam
 
+# BLAS threads. The replay's matrix products are small (a layer's weights times a batch), and
+# with several BLAS threads on a busy machine they ran up to 50 times slower than with one
+# (the threads wait for each other and for cores: review 2026-12, Part C §6). The variables
+# that set the thread count of the BLAS libraries NumPy is built with (OpenBLAS in NumPy's
+# wheels, MKL, Apple's Accelerate, and OpenMP's, which OpenBLAS also reads):
+BLAS_THREAD_VARIABLES = (
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "GOTO_NUM_THREADS",
+    "OMP_NUM_THREADS",
+)
+
+
+def _one_blas_thread_by_default() -> bool:
+    """When NumPy is not imported yet and none of `BLAS_THREAD_VARIABLES` is set, set the
+    first three to 1 before importing it: BLAS reads them once, when it loads. True if set.
+    (A process that imported NumPy first, or set one of them, keeps its own choice.)"""
+    if "numpy" in sys.modules or any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+        return False
+    for name in BLAS_THREAD_VARIABLES[:3]:
+        os.environ[name] = "1"
+    return True
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the block with NumPy's BLAS on one thread, when threadpoolctl is installed (it is
+    not a dependency); without it, the thread count stays as it is. ``fit(fast=True)`` trains
+    inside this; use it around a loop of your own over `Trace` replays."""
+    try:
+        threadpoolctl = importlib.import_module("threadpoolctl")
+    except ImportError:
+        yield
+        return
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 # NumPy is an extra (``pip install "autograd_mlp[fast]"``). Without it this module still
 # imports, so that ``from autograd_mlp import *`` works in the core install; `trace` then
 # raises an ImportError that names the extra.
 if TYPE_CHECKING or has_numpy():
+    BLAS_SET_TO_ONE_THREAD = _one_blas_thread_by_default()
     import numpy as np
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -55,7 +99,7 @@ if TYPE_CHECKING:
     Array = NDArray[np.float64]
     _Gather = tuple[NDArray[np.intp], NDArray[np.intp]]  # rows, and the slots summed into each
 
-__all__ = ["trace", "Trace", "TraceError"]
+__all__ = ["trace", "Trace", "TraceError", "one_blas_thread"]
 
 
 class TraceError(ValueError):

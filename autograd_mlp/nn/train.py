@@ -31,6 +31,7 @@ of a batch's loss and gradients differs, so stopping rules, callback and Ctrl-C 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import signal
@@ -437,9 +438,11 @@ def fit(
         # a fraction of a limit that is only a safety net.
         total = min(limits) if limits and target_loss is None else None
         bar = _progress_bar(progress, total)
-        history.stopped_because = _loop(
-            model, engine, n, size, epochs, max_steps, target_loss, history, bar, callback, hold
-        )
+        with _blas_threads(fast):
+            history.stopped_because = _loop(
+                model, engine, n, size, epochs, max_steps, target_loss, history, bar, callback,
+                hold,
+            )  # fmt: skip
     except KeyboardInterrupt:
         hold.stopping()
         history.stopped_because = "interrupted"
@@ -560,6 +563,16 @@ def _import_fast() -> None:
     an extra); ImportError naming the extra when NumPy is not installed."""
     require_numpy("fit(fast=True)")
     from . import fast  # noqa: F401
+
+
+def _blas_threads(fast: bool) -> contextlib.AbstractContextManager[None]:
+    """The fast engine trains with NumPy's BLAS on one thread (when threadpoolctl can set it;
+    see `autograd_mlp.nn.fast.one_blas_thread`)."""
+    if not fast:
+        return contextlib.nullcontext()
+    from .fast import one_blas_thread
+
+    return one_blas_thread()
 
 
 def _fast_engine(
