@@ -246,6 +246,10 @@ class _Group:
         self.slots: list[tuple[Any, ...] | None] = [None] * width
         self.plain = True  # no operand has a push to a slot
         self.gather: list[_Gather] | None = None
+        # operands whose rows get one contribution, from here: written, not added (see
+        # `Trace._mark_direct`)
+        self.direct = [False] * width
+        self.direct_x = False
 
     def _matmul(self, x_rows: list[int], w_leaves: list[list[int]], bias: list[Any]) -> None:
         """z = W·x + b for the g neurons of a layer: x is k shared rows, W the g×k weights (by
@@ -303,7 +307,9 @@ class _Group:
         """Add the contributions (one row per node of the group) of operand ``j``."""
         plan = self.slots[j]
         if plan is None:
-            if self.kind == "sum":
+            if self.direct[j]:
+                grads[self.args[j]] = contribution
+            elif self.kind == "sum":
                 _scatter_add(grads, self.terms[:, j], contribution, self.terms_repeat)
             else:
                 _scatter_add(grads, self.args[j], contribution, self.args_repeat[j])
@@ -503,6 +509,48 @@ class Trace:
                     u, operand = pusher[i][j] if kind == "sum" else (i, j)
                     pushes.append((row[c], (-u, operand), gi, j, n))
         self._order_pushes(pushes, unordered)
+        self._mark_direct()
+
+    def _mark_direct(self) -> None:
+        """Find the operands whose gradient rows receive one contribution, from this group
+        alone: their backward writes the contribution in place instead of adding it to a
+        zero (a pass and a temporary array less). 0 + c and c differ only when c is −0.0,
+        and the sign of a zero gradient never reaches a leaf's total (see `backward`); input
+        rows, reported per example, always add."""
+        incoming = np.zeros(self._n_rows, dtype=np.intp)
+        np.add.at(incoming, self._out_rows, 1)
+        for g in self._groups:
+            if g.kind == "matmul":
+                np.add.at(incoming, np.arange(self._n_rows)[g.x], 1)  # one W.T @ go per group
+                if g.bias_rows:
+                    np.add.at(incoming, np.arange(self._n_rows)[g.b], 1)
+            elif g.kind == "sum":
+                np.add.at(incoming, g.terms.ravel(), 1)
+            else:
+                for rows in g.rows:
+                    np.add.at(incoming, np.asarray(rows, np.intp), 1)
+
+        def direct(index: slice | NDArray[np.intp]) -> bool:
+            return (
+                isinstance(index, slice)
+                and index.start >= self.n_inputs
+                and bool(np.all(incoming[index] == 1))
+            )
+
+        written = np.zeros(self._n_rows, dtype=bool)  # rows a direct write fills entirely
+        for g in self._groups:
+            if g.kind == "matmul":
+                g.direct_x = direct(g.x)
+                if g.direct_x:
+                    written[g.x] = True
+            elif g.kind == "op":
+                g.direct = [plan is None and direct(index) for plan, index in zip(g.slots, g.args)]
+                for is_direct, index in zip(g.direct, g.args):
+                    if is_direct:
+                        written[index] = True
+        # Only the other rows start from zero at each backward pass: runs of them as slices.
+        edges = np.flatnonzero(np.diff(np.concatenate([[True], written, [True]]).astype(np.int8)))
+        self._zeroed = [slice(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2])]
 
     def _order_pushes(
         self, pushes: list[tuple[int, tuple[int, int], int, int, int]], unordered: set[int]
@@ -646,7 +694,8 @@ class Trace:
         # it is multiplied into, and those vanish in the +0.0 a leaf starts from (+0 + −0 =
         # +0), so what the replay reports (input and leaf gradients) is the same bit for bit.
         grads = self._buffer("grads", values.shape)
-        grads.fill(0.0)
+        for rows in self._zeroed:  # the rest is written by its one contribution
+            grads[rows] = 0.0
         leaf_grads = np.zeros(len(self.leaves))  # batch totals, one per leaf
         slots = np.empty((self._n_slots + 2, n))
         slots[self._n_slots] = -0.0
@@ -855,23 +904,34 @@ def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tupl
     if op == "sigmoid":
         return (go * (out * (1.0 - out)),)  # dσ = σ(1 − σ)
     if op == "relu":  # go where a > 0 or a is nan (slope 1), a selected +0 where a ≤ 0
-        keep = ~(a <= 0.0)
-        if np.isfinite(go).all():
-            # go·1 or go·0: a product has no branch to mispredict. go·0 may be −0, where the
-            # engine selects +0: the sign of a zero gradient never reaches what the replay
-            # reports (see Trace.backward)
-            return (go * keep,)
-        return (np.where(keep, go, 0.0),)  # +0, not inf·0 = nan, under inf or nan
+        return (_relu_backward(a, go, np.empty_like(go)),)
     n = float(op[2:])  # '**c': d aⁿ = n·aⁿ⁻¹; for n = 0 a selected +0
     if n == 0.0:
         return (np.zeros_like(go),)
     return (go * (n * _scalar_power(a, n - 1.0)),)
 
 
+def _relu_backward(a: Array, go: Array, out: Array) -> Array:
+    """go where a > 0 or a is nan (slope 1), a selected +0 where a ≤ 0; into ``out``.
+
+    As go·1 or go·0: a product has no branch to mispredict. go·0 may be −0 where the engine
+    selects +0 (the sign of a zero gradient never reaches what the replay reports, see
+    Trace.backward), and is nan where go is inf or nan: then, seen by a sum that is not
+    finite, the selection is made with np.where."""
+    keep = ~(a <= 0.0)
+    np.multiply(go, keep, out=out)
+    if not math.isfinite(out.sum()):
+        np.copyto(out, np.where(keep, go, 0.0))
+    return out
+
+
 def _bwd_op(
     g: _Group, v: Array, grads: Array, leaf_grads: Array, slots: Array, leaves: Array
 ) -> None:
     a = v[g.args[0]]
+    if g.op == "relu" and g.direct[0]:  # written straight into the input's gradient rows
+        _relu_backward(a, grads[g.out], grads[g.args[0]])
+        return
     b = v[g.args[1]] if len(g.args) > 1 else a
     for j, contribution in enumerate(_contributions(g, a, b, v[g.out], grads[g.out])):
         g.push(j, grads, slots, contribution)
@@ -905,7 +965,10 @@ def _bwd_matmul(
 ) -> None:
     go = grads[g.out]
     w, b = g.weights(leaves)
-    _scatter_add(grads, g.x, w.T @ go, g.x_repeat)  # ∂z/∂x = W
+    if g.direct_x:  # ∂z/∂x = W
+        np.matmul(w.T, go, out=grads[g.x])
+    else:
+        _scatter_add(grads, g.x, w.T @ go, g.x_repeat)
     # ∂z/∂W = x and ∂z/∂b = 1, summed over the batch (by the product, and by the sum)
     if b is None:
         _scatter_add(grads, g.b, go, g.b_repeat)
