@@ -3,9 +3,12 @@
 The eager engine builds a fresh graph for every example and walks it edge by edge in Python.
 For a network that graph has the same *shape* for every example; only the numbers change. So
 we record it once (`trace`), compile it into a short list of vectorised NumPy operations, and
-run that list over a whole batch at once: one row per node, one column per example.
+run that list over a whole batch at once: one row per node, one column per example. Leaves
+that are not inputs (parameters, constants) are one vector, read once per replay. NumPy is the
+``fast`` extra: without it this module imports, and `trace` says which extra to install.
 
-Compiling regroups the nodes so that there are few NumPy calls:
+Compiling is linear in the graph's size (every node is visited a few times, never by
+recursion) and regroups the nodes so that there are few NumPy calls:
 
 * nodes are grouped by *level* (longest path from a leaf) and operation: nodes of one group do
   not depend on each other, so one NumPy call computes them all;
@@ -31,6 +34,11 @@ values, and raises `TraceError` if they differ. A branch that the two examples h
 the same way is not detected: such functions must not be traced. The library's losses branch on
 values (stable softplus, softmax shifted by its maximum), so `Trace.loss` implements them in
 vectorised form instead of tracing them.
+
+`FitSteps` are the steps of ``fit(fast=True)`` with SGD or Adam: the weights, gradients and
+optimizer state stay in arrays for the whole of `fit`, so a step does no Python work per
+parameter. `one_blas_thread` keeps NumPy's matrix products on one BLAS thread (see
+`BLAS_THREAD_VARIABLES`).
 """
 
 from __future__ import annotations
