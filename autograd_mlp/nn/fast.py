@@ -351,6 +351,7 @@ class Trace:
         self.n_outputs = len(outputs)
         self._structure = _structure(inputs, order)
         self._checked = False
+        self._buffers: dict[str, Array] = {}  # arrays kept from one replay to the next
         self._compile(inputs, outputs, order, exact)
 
     # -- compilation -------------------------------------------------------------------------
@@ -683,10 +684,9 @@ class Trace:
     def _buffer(self, name: str, shape: tuple[int, ...]) -> Array:
         """An array of ``shape`` kept from the last replay of that batch size (a new one
         costs the system's page faults and zeroing at every step)."""
-        buffers: dict[str, Array] = self.__dict__.setdefault("_buffers", {})
-        array = buffers.get(name)
+        array = self._buffers.get(name)
         if array is None or array.shape != shape:
-            array = buffers[name] = np.empty(shape)
+            array = self._buffers[name] = np.empty(shape)
         return array
 
     def backward(self, grad_outputs: Array, *, add_to_grad: bool = True) -> Array:
