@@ -7,10 +7,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# `make demo` installs only what the main job needs (rendering and plots); `make test` adds the
-# tools every check needs (PyTorch for the parity tests, micrograd, pytest, the docs builder).
+# `make demo` installs only what the main job needs (rendering and plots; `plot` brings NumPy,
+# which the demo's learning-constant lesson needs too); `make test` adds the tools every check
+# needs (NumPy for the fast path, PyTorch for the parity tests, micrograd, pytest, the docs
+# builder). The core itself needs neither NumPy nor any extra (tools/wheel_check.py --core).
 DEMO_EXTRAS := render,plot
-TEST_EXTRAS := dev,torch,render,plot,bench
+TEST_EXTRAS := dev,fast,torch,render,plot,bench
 CREATED := $(VENV)/.created
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed

@@ -23,7 +23,7 @@ import numpy as np
 import autograd_mlp as am
 from autograd_mlp.nn.fast import trace
 
-from . import ceiling
+from . import ceiling, fastpath
 from . import workloads as w
 from .timing import interleaved, once
 
@@ -76,16 +76,17 @@ def w1_w6(rounds: int, rows: list[Row], mg: Any) -> None:
     l_fast = model_trace.loss(X, targets=Y, loss="hinge") + reg_trace()
     _check_same("W6 fast vs eager", l_ours.data, l_fast, g_ours, [p.grad for p in params], 1e-12)
 
-    def fast_step() -> float:
-        ours_fast.zero_grad()
-        loss = fast_model.loss(X, targets=Y, loss="hinge") + fast_reg()
-        w.sgd(fast_params, w.LR)
-        return loss
-
-    ours_fast = w.our_model_like(init)
-    fast_params = ours_fast.parameters()
-    fast_model = trace(ours_fast, [0.0, 0.0])
-    fast_reg = trace(lambda: w.ALPHA * sum(p * p for p in fast_params))
+    # Timed as fit(fast=True) trains: the weights in arrays, SGD with weight decay 2α (descent
+    # on the hinge plus α·Σp², the L2 term), checked against one eager W1 step first.
+    stepped, eager_stepped = w.our_model_like(init), w.our_model_like(init)
+    one = fastpath.engine_step(stepped, xs, ys)
+    one()
+    one.sync()  # type: ignore[attr-defined]
+    w.our_step(eager_stepped, xs, ys)()
+    _check_same("W6 fast step vs eager step", 0.0, 0.0,
+                [p.data for p in eager_stepped.parameters()],
+                [p.data for p in stepped.parameters()], 1e-12)  # fmt: skip
+    fast_step = fastpath.engine_step(w.our_model_like(init), xs, ys)
     # The hand-written step skips the backward pass of every sample whose hinge is inactive, so
     # it gets cheaper as its weights train (about 2.5x within 30 steps), while a graph engine
     # does the same work at every step: it starts each call from the initial weights instead,
@@ -339,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{head}  ratio (micrograd ÷ this) / note")
     for r in rows:
         print(f"{r[0]:{widths[0]}}  {r[1]:{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    if wanted("W6"):  # the fast path by width, in a process of its own (benchmarks/fastpath.py)
+        print()
+        print(fastpath.table(args.quick))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -176,6 +177,34 @@ def test_replay_sees_parameter_updates() -> None:
     assert not np.allclose(first, second)
 
 
+def test_leaves_can_come_from_an_array_and_gradients_go_to_one() -> None:
+    # A loop that keeps its parameters in an array: forward(leaves=) reads them from there,
+    # backward(add_to_grad=False) returns the totals without touching .grad.
+    model = MLP(2, [4, 3, 1], seed=2)
+    step = trace(model, [0.0, 0.0])
+    params = model.parameters()
+    assert step.leaves == params  # an MLP's leaves are listed as its parameters
+    x = np.array([[0.5, -0.5], [1.0, 2.0], [-1.5, 0.25]])
+    model.zero_grad()
+    out = step.forward(x)
+    totals = step.backward(np.ones_like(out))
+    by_values = [p.grad for p in params]
+    assert list(totals) == by_values
+    shifted = np.array([p.data for p in params]) * 0.5
+    model.zero_grad()
+    out2 = step.forward(x, leaves=shifted)
+    totals2 = step.backward(np.ones_like(out2), add_to_grad=False)
+    assert all(p.grad == 0.0 for p in params)  # untouched
+    for p, value in zip(params, shifted):
+        p.data = float(value)
+    _close(list(out2[:, 0]), [model(list(row)).data for row in x])  # type: ignore[union-attr]
+    step.forward(x)
+    _close(list(totals2), list(step.backward(np.ones_like(out2), add_to_grad=False)))
+    # (4·3 + 3·5 + 1·4 = 31 parameters)
+    with pytest.raises(ValueError, match=r"leaves must hold 31 numbers .* shape \(3,\)"):
+        step.forward(x, leaves=[1.0, 2.0, 3.0])
+
+
 def test_data_dependent_graph_is_detected() -> None:
     def f(x: Value) -> Value:
         return x * 2.0 if x.data > 0 else x * x  # Python control flow on a value
@@ -193,6 +222,15 @@ def test_an_op_of_the_users_own_is_refused_at_trace_time() -> None:
 
     with pytest.raises(TraceError, match=r"operation 'softplus'.*fast=False"):
         trace(lambda a: softplus(a[0]) * 2, [0.0])
+
+
+def test_a_built_in_op_name_with_other_inputs_is_refused_at_trace_time() -> None:
+    # Value(..., _op="*") made by hand with three inputs: the replay's '*' multiplies two
+    def triple(x: Value) -> Value:
+        return Value(x.data**3, "", (x, x, x), (1.0, 1.0, 1.0), "*")
+
+    with pytest.raises(TraceError, match=r"op '\*' with 3 inputs"):
+        trace(triple, 2.0)
 
 
 def test_bad_batch_shapes_are_named() -> None:
@@ -410,3 +448,81 @@ def test_numpy_kernels_agree_on_special_values_and_to_one_ulp(op: str) -> None:
 def test_exact_must_be_a_bool() -> None:
     with pytest.raises(TypeError, match="exact must be True or False, got 'yes'"):
         trace(lambda x: x, 0.0, exact="yes")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------
+# Compiling is linear in the graph's size (review 2026-12, Part C §5)
+# ------------------------------------------------------------------------------------------------
+
+
+def _best_of(repeat: int, work: Any) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _timed(work: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = work()
+    return time.perf_counter() - start, result
+
+
+def test_tracing_a_long_sum_takes_linear_time() -> None:
+    """W6's L2 term, α·Σ p² over every weight, is one chain of additions. Fusing it into one
+    n-ary sum walked the chain again from every '+' (n²/2 steps: 15 s at 4,417 weights, ~8
+    minutes at 20,000). Now each node is visited a few times: measured against the eager
+    forward and backward of the same function, so a loaded machine slows both alike."""
+    ps = [Value(math.sin(i), label=f"p{i}") for i in range(20_000)]
+
+    def l2() -> Value:
+        return 1e-4 * sum(p * p for p in ps)  # type: ignore[return-value]
+
+    eager = _best_of(3, lambda: l2().backward())
+    elapsed, step = _timed(lambda: trace(l2))
+    assert elapsed < 20 * eager + 0.5, (elapsed, eager)  # quadratic would be ~10,000x
+    for p in ps:
+        p.grad = 0.0
+    total = step()
+    assert total == pytest.approx(1e-4 * math.fsum(p.data * p.data for p in ps), rel=1e-12)
+    assert all(p.grad == 2e-4 * p.data for p in ps[:100])  # ∂(α p²)/∂p = 2αp, by hand
+
+
+def test_tracing_wide_neurons_and_many_outputs_takes_linear_time() -> None:
+    """micrograd's neuron, Σ wᵢxᵢ + b as a chain of additions, was n^1.5 (a chain of H per
+    neuron, H² neurons' worth of walking: 3.2 s for MLP(2, [128, 128, 1])); and a function
+    with K outputs sorted the shared graph once per output (K·n)."""
+    rng = random.Random(5)
+    width = 200
+    ws = [[Value(rng.uniform(-1, 1)) for _ in range(width)] for _ in range(width)]
+    first = [[Value(rng.uniform(-1, 1)) for _ in range(2)] for _ in range(width)]
+
+    def net(x: list[Value]) -> list[Value]:
+        h = [sum((w * xi for w, xi in zip(row, x)), Value(0.0)).relu() for row in first]
+        return [sum((w * hi for w, hi in zip(row, h)), Value(0.0)) for row in ws]  # type: ignore[misc]
+
+    def eager() -> None:
+        out = net([Value(0.5), Value(-0.5)])
+        sum(out, Value(0.0)).backward()
+
+    reference = _best_of(3, eager)
+    elapsed, step = _timed(lambda: trace(net, [0.5, -0.5]))
+    assert elapsed < 20 * reference + 0.5, (elapsed, reference)
+    assert step.n_outputs == width
+    x = np.array([[0.5, -0.5], [1.0, 2.0]])
+    expected = [[v.data for v in net([Value(a), Value(b)])] for a, b in x]
+    _close(list(step.forward(x).ravel()), list(np.ravel(expected)))
+
+
+def test_tracing_a_deep_chain_does_not_recurse() -> None:
+    # 60,000 operations deep: any recursion over the graph would hit Python's limit
+    def chain(x: Value) -> Value:
+        for _ in range(20_000):
+            x = (x * 1.0001 + 0.0001).tanh()
+        return x
+
+    step = trace(chain, 0.3, exact=True)  # the C library's tanh, as the engine: bit for bit
+    value = step.forward(np.array([0.3, -0.7]))
+    assert list(value[:, 0]) == [chain(Value(0.3)).data, chain(Value(-0.7)).data]

@@ -6,6 +6,7 @@ import math
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -398,6 +399,171 @@ def test_an_update_that_would_make_a_weight_non_finite_is_not_applied(
 
 
 # ------------------------------------------------------------------------------------------------
+# fit(fast=True) keeps SGD's and Adam's weights in arrays (review 2026-12, Part C §6)
+# ------------------------------------------------------------------------------------------------
+
+OPTIMIZERS: dict[str, Callable[[list[Value], type], Optimizer]] = {
+    "sgd": lambda ps, kind: kind(ps, lr=0.1),
+    "momentum": lambda ps, kind: kind(ps, lr=0.05, momentum=0.9),
+    "nesterov+decay": lambda ps, kind: kind(ps, lr=0.05, momentum=0.8, nesterov=True,
+                                            weight_decay=0.01),
+    "adam": lambda ps, kind: kind(ps, lr=0.01),
+    "adam+decay": lambda ps, kind: kind(ps, lr=0.02, betas=(0.8, 0.9), weight_decay=0.1),
+}  # fmt: skip
+
+
+class _OwnSGD(SGD):
+    """A subclass: fit(fast=True) runs its own step() on the Values (it could change it)."""
+
+
+class _OwnAdam(Adam):
+    """As _OwnSGD."""
+
+
+def _two_moons_runs(
+    name: str, **kwargs: Any
+) -> tuple[MLP, MLP, Optimizer, Optimizer, list[History]]:
+    """The same fast fit twice: the optimizer's update on arrays, and its own step()."""
+    X, y = make_moons(60, noise=0.1, seed=3)
+    runs: list[tuple[MLP, Optimizer, History]] = []
+    base = Adam if name.startswith("adam") else SGD
+    own = _OwnAdam if base is Adam else _OwnSGD
+    for kind in (base, own):
+        model = MLP(2, [8, 8, 1], seed=4)
+        opt = OPTIMIZERS[name](model.parameters(), kind)
+        h = fit(model, X, y, loss="bce", optimizer=opt, batch_size=16, progress=False, fast=True,
+                **kwargs)  # fmt: skip
+        runs.append((model, opt, h))
+    (a, opt_a, h_a), (b, opt_b, h_b) = runs
+    return a, b, opt_a, opt_b, [h_a, h_b]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_the_array_update_is_the_optimizers_own_bit_for_bit(name: str) -> None:
+    # The update on arrays does per element what SGD.step / Adam.step do, in the same order:
+    # the same weights, gradients and optimizer state, to the last bit, after 20 steps.
+    a, b, opt_a, opt_b, (h_a, h_b) = _two_moons_runs(name, max_steps=20)
+    assert h_a.loss == h_b.loss and h_a.accuracy == h_b.accuracy
+    assert (h_a.steps, h_a.stopped_because) == (h_b.steps, h_b.stopped_because) == (20, "max_steps")
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.grad for p in a.parameters()] == [p.grad for p in b.parameters()]
+    if isinstance(opt_a, Adam):
+        assert (opt_a.t, opt_a._m, opt_a._v) == (opt_b.t, opt_b._m, opt_b._v)  # type: ignore[attr-defined]
+    else:
+        assert opt_a._velocity == opt_b._velocity  # type: ignore[attr-defined]
+
+
+def test_the_array_path_stops_at_a_target_as_the_eager_loop() -> None:
+    # At the target no backward runs: .grad keeps the step before's gradient, as eager's does.
+    a, b, _, _, (h_a, h_b) = _two_moons_runs("momentum", target_loss=0.45, max_steps=500)
+    assert h_a.stopped_because == h_b.stopped_because == "target_loss"
+    assert h_a.loss == h_b.loss and len(h_a.loss) == h_a.steps + 1
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.grad for p in a.parameters()] == [p.grad for p in b.parameters()]
+
+
+def test_a_callback_sees_the_weights_and_its_changes_are_kept() -> None:
+    # The weights live in arrays during fit: before each callback they are written to the
+    # Values (the callback sees the step's result), and read back after it (it may set some).
+    seen: dict[str, list[list[float]]] = {"fast": [], "eager": []}
+    models = {}
+    for engine in ("eager", "fast"):
+        model = MLP(2, [3, 1], activation="tanh", seed=0)
+
+        def clip(step: int, loss: float, m: Any, engine: str = engine) -> None:
+            seen[engine].append([p.data for p in m.parameters()])
+            for p in m.parameters():  # a weight clip, as some training loops do
+                p.data = max(-0.3, min(0.3, p.data))
+
+        fit(model, X4, Y_AND, optimizer=Adam(model.parameters(), lr=0.1), max_steps=6,
+            callback=clip, progress=False, fast=engine == "fast")  # fmt: skip
+        models[engine] = model
+    for fast_step, eager_step in zip(seen["fast"], seen["eager"], strict=True):
+        assert fast_step == pytest.approx(eager_step, abs=1e-12)
+    assert max(abs(p.data) for p in models["fast"].parameters()) <= 0.3
+    assert [p.data for p in models["fast"].parameters()] == pytest.approx(
+        [p.data for p in models["eager"].parameters()], abs=1e-12
+    )
+
+
+def test_an_optimizer_over_some_weights_and_others_outside_the_model() -> None:
+    # SGD over the last layer only, plus a Value the model never uses: the other weights stay
+    # as they were, the unused one moves by its weight decay alone (its gradient is 0), and
+    # the fixed weights still collect their gradients in .grad, as in the eager loop.
+    results = []
+    for fast in (False, True):
+        model = MLP(2, [4, 1], seed=5)
+        stray = Value(2.0, label="stray")
+        last = model.layers[-1].parameters()
+        opt = SGD([*last, stray], lr=0.1, weight_decay=0.5)
+        first_before = [p.data for p in model.layers[0].parameters()]
+        fit(model, X4, Y_AND, optimizer=opt, max_steps=4, progress=False, fast=fast)
+        assert [p.data for p in model.layers[0].parameters()] == first_before
+        decayed = 2.0
+        for _ in range(4):  # by hand: p ← p − lr·(0 + λ·p), as SGD computes it
+            decayed -= 0.1 * (0.0 + 0.5 * decayed)
+        assert stray.data == decayed and stray.grad == 0.0
+        results.append(([p.data for p in model.parameters()], [p.grad for p in model.parameters()]))
+    (eager_data, eager_grad), (fast_data, fast_grad) = results
+    assert fast_data == pytest.approx(eager_data, abs=1e-12)
+    assert fast_grad == pytest.approx(eager_grad, abs=1e-12)
+    assert any(g != 0.0 for g in fast_grad[:12])  # the first layer's gradients, accumulated
+
+
+# BLAS threads (review 2026-12, Part C §6: with two BLAS threads on a busy two-core machine the
+# fast path ran 15 to 50 times slower than with one). Each case runs in a fresh interpreter,
+# since BLAS reads its thread count once, when NumPy loads.
+_BLAS_THREADS = """
+import os, sys
+if sys.argv[1] == "numpy first":
+    import numpy
+from threadpoolctl import threadpool_info
+from autograd_mlp import MLP
+from autograd_mlp.nn.train import fit
+
+def blas_threads():
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+before = blas_threads() if "numpy" in sys.modules else None
+during = []
+fit(MLP(2, [3, 1], seed=0), [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], max_steps=2, progress=False,
+    fast=True, callback=lambda *args: during.append(blas_threads()))
+print(os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("MKL_NUM_THREADS"), before,
+      during, blas_threads())
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "variables", "expected"),
+    [
+        # the fast path imports NumPy: it asks for one BLAS thread before BLAS loads
+        ("fresh", {}, "1 1 None [1, 1] 1"),
+        # the user's own thread count is kept (threadpoolctl limits it to one during fit)
+        ("fresh", {"OPENBLAS_NUM_THREADS": "2"}, "2 None None [1, 1] 2"),
+        # NumPy imported first: nothing set; one thread during fit, BLAS's own count after
+        ("numpy first", {}, "None None {n} [1, 1] {n}"),
+    ],
+    ids=["fresh", "user-set", "numpy-first"],
+)
+def test_the_fast_path_trains_with_one_blas_thread(
+    case: str, variables: dict[str, str], expected: str
+) -> None:
+    from conftest import needs
+
+    needs("threadpoolctl")
+    from autograd_mlp.nn.fast import BLAS_THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_THREAD_VARIABLES} | variables
+    done = subprocess.run([sys.executable, "-c", _BLAS_THREADS, case], capture_output=True,
+                          text=True, timeout=120, env=env, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    words = done.stdout.split(maxsplit=2)
+    # BLAS's own count is the machine's (1 on a one-core machine: then "after" shows nothing)
+    own = words[2].split()[0] if case == "numpy first" else ""
+    assert done.stdout.strip() == expected.format(n=own)
+
+
+# ------------------------------------------------------------------------------------------------
 # Ctrl-C while fit starts up or winds down (reliability review D15)
 # ------------------------------------------------------------------------------------------------
 
@@ -420,6 +586,53 @@ def test_ctrl_c_while_the_fast_engine_traces_returns_a_history(
     assert (h.stopped_because, h.steps) == ("interrupted", 0)
     assert [p.data for p in model.parameters()] == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# A fresh interpreter whose first import of NumPy is interrupted: a finder on sys.meta_path
+# presses Ctrl-C when NumPy asks for the module named in argv[1]. Measured with NumPy 2.4: a
+# Ctrl-C as numpy._core._exceptions is imported (after the compiled core has loaded) makes every
+# later import fail with "cannot load module more than once per process"; one as
+# numpy._array_api_info is imported leaves a NumPy without numpy.ma.
+_CTRL_C_IN_NUMPY_IMPORT = """
+import importlib.abc, os, signal, sys
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    pressed = False
+
+    def find_spec(self, name, path, target=None):
+        if name == sys.argv[1] and not CtrlC.pressed:
+            CtrlC.pressed = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from autograd_mlp import MLP
+from autograd_mlp.nn.train import fit
+
+assert "numpy" not in sys.modules
+X, y = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 0.0, 0.0, 1.0]
+first = fit(MLP(2, [3, 1], seed=0), X, y, max_steps=5, progress=False, fast=True)
+second = fit(MLP(2, [3, 1], seed=0), X, y, max_steps=5, progress=False, fast=True)
+print(CtrlC.pressed, first.stopped_because, first.steps, second.stopped_because, second.steps)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("module", ["numpy._core._exceptions", "numpy._array_api_info"])
+def test_ctrl_c_while_fit_first_imports_numpy_leaves_the_fast_path_working(module: str) -> None:
+    """Review N15: a Ctrl-C while fit(fast=True) imported NumPy for the first time returned
+    "interrupted", and every later fit(fast=True) in the process raised ImportError. Now the
+    interrupt waits until NumPy is imported whole, then stops that fit as any Ctrl-C does."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_IN_NUMPY_IMPORT, module],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # pressed: the Ctrl-C did come during the import (else this NumPy imports other modules)
+    assert done.stdout.split() == ["True", "interrupted", "0", "max_steps", "5"]
 
 
 @pytest.mark.parametrize("fast", [False, True])

@@ -31,6 +31,7 @@ of a batch's loss and gradients differs, so stopping rules, callback and Ctrl-C 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import signal
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any, Union
 
+from .._optional import require_numpy
 from .._progress import shows_bars
 from .._text import quote
 from ..engine import Value, no_grad
@@ -54,6 +56,28 @@ LossArg = Union[str, LossFn]  # noqa: UP007 (a runtime alias, kept readable on 3
 # One batch, samples [start, stop): its loss, its accuracy (None when not measured) and a
 # function that fills every parameter's .grad with the gradient of that loss.
 Batch = Callable[[int, int], tuple[float, float | None, Callable[[], None]]]
+
+
+def _nothing() -> None:
+    pass
+
+
+@dataclass
+class _Engine:
+    """How one engine computes and applies a step; `_loop` around it is the same for both.
+
+    ``update`` applies the optimizer's step to every parameter or to none: it returns False,
+    the step undone, when a weight would become inf or nan. ``sync`` makes the Values (and
+    the optimizer) show the current weights and gradients, for an engine that keeps them
+    elsewhere during training; ``reload`` takes back what a callback may have changed.
+    """
+
+    batch: Batch
+    update: Callable[[], bool]
+    zero_grad: Callable[[], None]
+    sync: Callable[[], None] = _nothing
+    reload: Callable[[], None] = _nothing
+
 
 DEFAULT_LR = 0.1  # for the SGD made when no optimizer is given: small nets, unit-scale data
 # A safety net when only target_loss is given: a target that is never reached must not train
@@ -391,13 +415,21 @@ def fit(
     history = History()
     hold = _HoldCtrlC()
     bar = None
+    engine: _Engine | None = None
     try:
         hold.install()  # before any work: from here on, Ctrl-C ends in a returned history
+        if fast:
+            # NumPy's first import, held against Ctrl-C until it is whole: an import broken
+            # off half-way cannot be redone in this process (review N15), so the interrupt
+            # is raised after it, and stops this fit like any other
+            with hold:
+                _import_fast()
         check_data(model, X, y, loss)
         if fast:
-            batch = _fast_batches(model, X, y, loss, optimizer)
+            engine = _fast_engine(model, X, y, loss, optimizer, params)
         else:
             batch = _eager_batches(model, X, y, loss_fn, accuracy_fn, optimizer)
+            engine = _Engine(batch, _value_update(optimizer, params), optimizer.zero_grad)
         n = len(X)
         size = n if batch_size is None else min(batch_size, n)
         batches_per_epoch = math.ceil(n / size)
@@ -406,16 +438,20 @@ def fit(
         # a fraction of a limit that is only a safety net.
         total = min(limits) if limits and target_loss is None else None
         bar = _progress_bar(progress, total)
-        history.stopped_because = _loop(
-            model, batch, n, size, optimizer, params, epochs, max_steps, target_loss, history,
-            bar, callback, hold,
-        )  # fmt: skip
+        with _blas_threads(fast):
+            history.stopped_because = _loop(
+                model, engine, n, size, epochs, max_steps, target_loss, history, bar, callback,
+                hold,
+            )  # fmt: skip
     except KeyboardInterrupt:
         hold.stopping()
         history.stopped_because = "interrupted"
-        optimizer.zero_grad()  # a half-finished backward leaves partial gradients behind
+        # a half-finished backward leaves partial gradients behind
+        (optimizer.zero_grad if engine is None else engine.zero_grad)()
     finally:
         hold.stopping()  # a Ctrl-C during the clean-up below is absorbed, not raised
+        if engine is not None:
+            engine.sync()  # the fast engine's weights, from its arrays into the Values
         if bar is not None:
             bar.close()
         hold.restore()
@@ -424,11 +460,9 @@ def fit(
 
 def _loop(
     model: Module,
-    batch: Batch,
+    engine: _Engine,
     n: int,
     size: int,
-    optimizer: Optimizer,
-    params: list[Value],
     epochs: int | None,
     max_steps: int | None,
     target_loss: float | None,
@@ -442,7 +476,7 @@ def _loop(
         for start in range(0, n, size):
             if max_steps is not None and history.steps >= max_steps:
                 return "max_steps"
-            value, accuracy, backward = batch(start, start + size)
+            value, accuracy, backward = engine.batch(start, start + size)
             history.loss.append(value)
             if accuracy is not None:
                 history.accuracy.append(accuracy)
@@ -453,26 +487,40 @@ def _loop(
                     bar.set_postfix(loss=f"{value:.6g}")
                 return "target_loss"
             backward()
-            before = [p.data for p in params]
             with hold, no_grad():  # Ctrl-C waits until every parameter is updated
-                optimizer.step()
-                finite = _all_finite(params)
+                finite = engine.update()
                 if finite:
                     history.steps += 1
-                else:  # e.g. Adam with a huge lr: undo the update rather than keep ±inf weights
-                    for p, data in zip(params, before):
-                        p.data = data
             if not finite:
-                optimizer.zero_grad()
+                engine.zero_grad()
                 return "diverged"
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{value:.6g}", refresh=False)
             if callback is not None:
+                with hold:  # the callback sees every parameter as it is after this update
+                    engine.sync()
                 callback(history.steps, value, model)
+                engine.reload()
         history.epochs += 1
         if epochs is not None and history.epochs >= epochs:
             return "epochs"
+
+
+def _value_update(optimizer: Optimizer, params: list[Value]) -> Callable[[], bool]:
+    """The optimizer's own step on the Values, undone when a weight would become inf or nan
+    (e.g. Adam with a huge lr: undo the update rather than keep ±inf weights)."""
+
+    def update() -> bool:
+        before = [p.data for p in params]
+        optimizer.step()
+        if _all_finite(params):
+            return True
+        for p, data in zip(params, before):
+            p.data = data
+        return False
+
+    return update
 
 
 def _all_finite(params: Sequence[Value]) -> bool:
@@ -510,15 +558,38 @@ def _eager_batches(
     return batch
 
 
-def _fast_batches(
+def _import_fast() -> None:
+    """Import `autograd_mlp.nn.fast` and NumPy on first use (the eager loop never loads NumPy,
+    an extra); ImportError naming the extra when NumPy is not installed."""
+    require_numpy("fit(fast=True)")
+    from . import fast  # noqa: F401
+
+
+def _blas_threads(fast: bool) -> contextlib.AbstractContextManager[None]:
+    """The fast engine trains with NumPy's BLAS on one thread (when threadpoolctl can set it;
+    see `autograd_mlp.nn.fast.one_blas_thread`)."""
+    if not fast:
+        return contextlib.nullcontext()
+    from .fast import one_blas_thread
+
+    return one_blas_thread()
+
+
+def _fast_engine(
     model: Module,
     X: Sequence[Sequence[float]],
     y: Sequence[Any],
     loss: LossArg,
     optimizer: Optimizer,
-) -> Batch:
-    """Batches replayed by ``autograd_mlp.fast``: one traced graph, run on the whole batch."""
-    import numpy as np  # imported here, as fast is: the eager loop never loads NumPy
+    params: list[Value],
+) -> _Engine:
+    """Batches replayed by ``autograd_mlp.nn.fast``: one traced graph, run on the whole batch.
+
+    With `SGD` or `Adam` the weights stay in arrays for the whole of `fit` (`fast.FitSteps`),
+    written back to the Values when it returns and before each callback. Any other optimizer
+    runs its own ``step()`` on the Values, which the replay then reads and fills at every step.
+    """
+    import numpy as np  # both already imported by `_import_fast`
 
     from . import fast
 
@@ -538,17 +609,24 @@ def _fast_batches(
     targets = np.asarray(y)
     # (Module declares no __call__; its subclasses, the models fit trains, all have one)
     step = fast.trace(model, inputs[0].tolist())  # type: ignore[arg-type]
+    steps = fast.FitSteps.create(step, optimizer, params, inputs, targets, name, reduction)
+    if steps is not None:
+
+        def array_batch(start: int, stop: int) -> tuple[float, float | None, Callable[[], None]]:
+            value, accuracy = steps.batch(start, stop)
+            return value, accuracy, steps.backward
+
+        return _Engine(array_batch, steps.apply, steps.zero_grad, steps.sync, steps.reload)
 
     def batch(start: int, stop: int) -> tuple[float, float | None, Callable[[], None]]:
-        optimizer.zero_grad()  # the replay adds the gradient to .grad along with the loss
         out = step.forward(inputs[start:stop])
         ts = targets[start:stop]
         value, grad = fast.loss_and_grad(out, ts, name, reduction)
-        step.backward(grad)
-        return value, fast.accuracy(out, ts, name), _done
 
-    return batch
+        def backward() -> None:
+            optimizer.zero_grad()  # leaf gradients accumulate: start each step from 0
+            step.backward(grad)
 
+        return value, fast.accuracy(out, ts, name), backward
 
-def _done() -> None:
-    """The backward pass of a fast batch: already done by the replay."""
+    return _Engine(batch, _value_update(optimizer, params), optimizer.zero_grad)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._files import write_atomic
+from .._optional import require_numpy
 from ..engine import Value, topological_order
 from ..engine.functional import grad, hessian
 from .lesson import DEFAULT_LESSON, Lesson
@@ -148,8 +149,9 @@ def lesson_curvature(
     """The Hessian of E at the lesson's start, 2/λ_max, and gradient descent from there with
     a = the lesson's (0.02 for the built-in one), a/4 (smaller), 0.95·2/λ_max and 1.05·2/λ_max
     (just below and just above the threshold) and 2·2/λ_max (far above); one Newton step
-    beside one gradient step. Needs NumPy (a dependency) for the eigenvalues. A lesson whose
-    E does not curve up anywhere at its start (λ_max ≤ 0) has no threshold: ValueError."""
+    beside one gradient step. Needs NumPy (the ``fast`` extra) for the eigenvalues. A lesson
+    whose E does not curve up anywhere at its start (λ_max ≤ 0) has no threshold: ValueError."""
+    require_numpy("lesson_curvature (the eigenvalues of the Hessian)")
     import numpy as np
 
     _check_lesson(lesson)
@@ -226,6 +228,7 @@ def _curvature_at_end(run: Run, lesson: Lesson = DEFAULT_LESSON) -> float | None
     """λ_max where a converged run stopped (None for one that did not converge)."""
     if run.outcome != "converges":
         return None
+    require_numpy("the learning-constant lesson (the eigenvalues of the Hessian)")
     import numpy as np
 
     _, h, _ = lesson_hessian(run.weights, lesson)
