@@ -34,7 +34,7 @@ from autograd_mlp import (
     weighted_sum,
 )
 from autograd_mlp.engine import rule_for
-from autograd_mlp.engine.value import Gate, Masked
+from autograd_mlp.engine.rules import number
 
 
 def _derivatives(f: Callable[[Value], Value], x0: float, order: int) -> list[float]:
@@ -229,9 +229,7 @@ def _bits(x: float) -> bytes:
 
 
 def _stored(d: object) -> float:
-    if isinstance(d, Gate):
-        return 1.0 if d.keeps else 0.0
-    return 0.0 if d is None or isinstance(d, Masked) else d  # type: ignore[return-value]
+    return number(d)  # type: ignore[arg-type]  # the number a local derivative stands for
 
 
 UNARY = {

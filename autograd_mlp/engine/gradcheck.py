@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from .value import Value, is_grad_enabled, no_grad
+from .modes import is_grad_enabled, no_grad
+from .value import Value
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_gradient"]
 
