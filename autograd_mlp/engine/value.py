@@ -35,9 +35,13 @@ rather than in tuples, and is one such object instead of two or three:
   for: its ``_op`` is ``""``, as in micrograd, so code that tests ``if v._op:`` sees no
   operation in a constant or a parameter.
 
-Reading order: the Value and its state; the primitive operations, each with its rule; the
-derived ones (reflected operators); ``backward`` with the order it walks. Then the n-ary
-weighted sum that neurons use, and the three small ops that only derivative graphs contain.
+Reading order: how an operation is made from its forward and its rule (`_unary`, `_binary`:
+a few lines that build the node); the Value and its state; the primitive operations, each with
+its rule; the derived ones (reflected operators); ``backward``. After the class: the order
+backward walks, the n-ary weighted sum that neurons use, the three small ops that only
+derivative graphs contain, and the helpers (numbers lifted into the graph, edges read from a
+node's slots, the messages of detect_anomaly).
+
 The rooms beside this one: `ieee` (float arithmetic that returns inf and nan instead of
 raising), `modes` (no_grad, detect_anomaly), `rules` (local derivatives in both worlds, the
 table by op name), `functional` (grad, hessian, hvp).
@@ -98,6 +102,29 @@ _new_value = object.__new__  # allocates a Value without running __init__ (see _
 # ------------------------------------------------------------------------------------------------
 # How an operation builds its node: its forward on floats, then its rule on the same floats
 # ------------------------------------------------------------------------------------------------
+# In the class below, ``__mul__ = _binary("*", operator.mul, _d_mul)`` makes the method of a·b
+# from its forward (the product of two floats) and its rule; the method computes the value,
+# calls the rule with the same floats, and stores the result and the local derivatives in a
+# new node. `_rule_of` also enters the rule in the table of rules, once per op.
+
+
+def _rule_of(op: str, rule: Rule | Locals) -> tuple[Locals | None, Rule]:
+    """(the constant local derivatives or None, the rule as a function) of an op, its rule
+    entered in the table. A rule written as a ``@staticmethod`` in the class body is called as
+    its plain function (which saves the staticmethod's indirection on every operation); local
+    derivatives that are constants (those of + - neg) need no call at all, and their entry in
+    the table is a function that returns them."""
+    if isinstance(rule, tuple):
+        constant = rule
+
+        def constant_rule(*inputs_and_out: Scalar) -> Locals:
+            return constant
+
+        constant_rule.__qualname__ = f"constant local derivatives of {op!r}"
+        builtin_rule(op, constant_rule)
+        return constant, constant_rule
+    function = rule.__func__ if isinstance(rule, staticmethod) else rule
+    return None, builtin_rule(op, cast(Rule, function))
 
 
 def _unary(
@@ -170,140 +197,6 @@ def _binary(
 
     binary_op.__doc__ = f"The operation {op!r} (its rule: ``{rule.__qualname__}``)."
     return binary_op
-
-
-def _node(data: float, op: str, a: Value, da: Local) -> Value:
-    """The node of an operation with one input written out by hand (``x**n``): its value,
-    its name, and the input with the local derivative of its edge."""
-    v = _new_value(Value)
-    v.data = data
-    v.grad = 0.0
-    v.label = ""
-    if modes.plain:
-        v._op = op
-        v._a = a
-        v._da = da
-        v._b = None
-    else:
-        v._record((a,), (da,), op)
-    return v
-
-
-def _rule_of(op: str, rule: Rule | Locals) -> tuple[Locals | None, Rule]:
-    """(the constant local derivatives or None, the rule as a function) of an op, its rule
-    entered in the table. A rule written as a ``@staticmethod`` in the class body is called as
-    its plain function (which saves the staticmethod's indirection on every operation); local
-    derivatives that are constants (those of + - neg) need no call at all, and their entry in
-    the table is a function that returns them."""
-    if isinstance(rule, tuple):
-        constant = rule
-
-        def constant_rule(*inputs_and_out: Scalar) -> Locals:
-            return constant
-
-        constant_rule.__qualname__ = f"constant local derivatives of {op!r}"
-        builtin_rule(op, constant_rule)
-        return constant, constant_rule
-    function = rule.__func__ if isinstance(rule, staticmethod) else rule
-    return None, builtin_rule(op, cast(Rule, function))
-
-
-def _real(x: object) -> float | None:
-    """``x`` as a float if it is a real number (int, float, bool, NumPy scalar...), else None."""
-    kind = type(x)
-    if kind is float:
-        return x  # type: ignore[return-value]
-    if kind is int:  # the common cases first: the ABC check below is slow
-        return float(x)  # type: ignore[arg-type]
-    if isinstance(x, numbers.Real) or (
-        kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
-    ):
-        return float(x)  # type: ignore[arg-type]
-    return None
-
-
-def _coerce(
-    data: object, expected: str = "Value() expects a real number (int, float, bool or NumPy scalar)"
-) -> float:
-    """A user's number as a Python float, or a TypeError saying what was expected and naming
-    what was given instead."""
-    f = _real(data)
-    if f is None:
-        raise TypeError(f"{expected}, got {type(data).__name__}: {data!r}")
-    return f
-
-
-def _const(x: object) -> Value | None:
-    """A plain number met by an operation, lifted into the graph as a constant leaf (the 2 in
-    ``x * 2``); None if ``x`` is not a real number, so the operator can return NotImplemented
-    and Python raises its usual TypeError (``Value(1) + "a"``)."""
-    f = x if type(x) is float else _real(x)
-    if f is None:
-        return None
-    v = _new_value(Value)  # a leaf: no edges, nothing for __init__ to check
-    v.data = f  # a float
-    v.grad = 0.0
-    v.label = ""
-    v._op = LEAF
-    v._a = None
-    v._da = CONST  # the leaf's role (see `role`)
-    return v
-
-
-def _checked_edges(
-    prev: Sequence[object], local: Sequence[object]
-) -> tuple[tuple[Value, ...], tuple[float, ...]]:
-    """Edges passed to ``Value(...)``: Values, each with a real local derivative, or an error
-    naming what is wrong (the operations build their edges themselves and skip this)."""
-    if len(prev) != len(local):
-        raise ValueError(
-            f"Value: expected one local derivative per input, got {len(prev)} inputs "
-            f"(_prev) and {len(local)} local derivatives (_local)"
-        )
-    inputs: list[Value] = []
-    for i, p in enumerate(prev):
-        if not isinstance(p, Value):
-            raise TypeError(
-                f"Value: input {i} in _prev must be a Value, got {type(p).__name__}: {p!r}"
-            )
-        inputs.append(p)
-    expected = "Value: local derivatives in _local must be real numbers"
-    return tuple(inputs), tuple(_coerce(d, expected) for d in local)
-
-
-def _inputs(v: Value) -> tuple[Value, ...]:
-    """The inputs of ``v`` as a tuple, read from its edge slots (``Value._prev``)."""
-    a = v._a
-    if a is None:
-        return ()
-    if type(a) is tuple:
-        return a
-    b = v._b
-    return (a,) if b is None else (a, b)  # type: ignore[return-value]
-
-
-def _stored(v: Value) -> Locals:
-    """The local derivatives ``v`` stores, one per input, in the forms of
-    `autograd_mlp.engine.rules` (a number, SELECT or Divided): what backward applies."""
-    a = v._a
-    if a is None:
-        return ()
-    if type(a) is tuple:
-        return v._da  # type: ignore[return-value]
-    return (v._da,) if v._b is None else (v._da, v._db)  # type: ignore[return-value]
-
-
-def _power_op(n: float) -> str:
-    """The op name of x**n: "**2", "**0.5"..."""
-    name = _POWER_OPS.get(n)
-    if name is None:
-        name = f"**{int(n)}" if n.is_integer() and abs(n) < 1e15 else f"**{n!r}"
-        if len(_POWER_OPS) < 256:  # the same few exponents come back: keep their names
-            _POWER_OPS[n] = name
-    return name
-
-
-_POWER_OPS: dict[float, str] = {}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -392,7 +285,10 @@ class Value:
             self._a, self._da, self._b = tuple(prev), tuple(local), None
 
     # The edges as tuples, for everything that reads the graph (see the module docstring).
-    _prev = property(_inputs, doc="The inputs of this Value, in order (empty for a leaf).")
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs of this Value, in order (empty for a leaf)."""
+        return _inputs(self)
 
     @property
     def _local(self) -> tuple[float, ...]:
@@ -597,6 +493,8 @@ class Value:
 
 
 # The rule of x**n as a plain function, for __pow__ (its entry in the table is "**n").
+
+
 _d_pow_number = _rule_of("**n", Value.__dict__["_d_pow_number"])[1]
 
 # One backward at a time (see Value.backward). A new lock in a child process made by fork, in
@@ -824,6 +722,126 @@ def _d_masked(*inputs_and_out: Scalar) -> Locals:
 # 0, with x behind it as an input that receives exactly 0 (PyTorch's where(cond, 0, x) where
 # cond holds): how `Masked` derivatives enter a gradient graph.
 masked = _unary("masked", lambda x: 0.0, _d_masked)
+
+
+# ------------------------------------------------------------------------------------------------
+# Numbers into the graph, and a node's edges read from its slots
+# ------------------------------------------------------------------------------------------------
+
+
+def _real(x: object) -> float | None:
+    """``x`` as a float if it is a real number (int, float, bool, NumPy scalar...), else None."""
+    kind = type(x)
+    if kind is float:
+        return x  # type: ignore[return-value]
+    if kind is int:  # the common cases first: the ABC check below is slow
+        return float(x)  # type: ignore[arg-type]
+    if isinstance(x, numbers.Real) or (
+        kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+    ):
+        return float(x)  # type: ignore[arg-type]
+    return None
+
+
+def _coerce(
+    data: object, expected: str = "Value() expects a real number (int, float, bool or NumPy scalar)"
+) -> float:
+    """A user's number as a Python float, or a TypeError saying what was expected and naming
+    what was given instead."""
+    f = _real(data)
+    if f is None:
+        raise TypeError(f"{expected}, got {type(data).__name__}: {data!r}")
+    return f
+
+
+def _const(x: object) -> Value | None:
+    """A plain number met by an operation, lifted into the graph as a constant leaf (the 2 in
+    ``x * 2``); None if ``x`` is not a real number, so the operator can return NotImplemented
+    and Python raises its usual TypeError (``Value(1) + "a"``)."""
+    f = x if type(x) is float else _real(x)
+    if f is None:
+        return None
+    v = _new_value(Value)  # a leaf: no edges, nothing for __init__ to check
+    v.data = f  # a float
+    v.grad = 0.0
+    v.label = ""
+    v._op = LEAF
+    v._a = None
+    v._da = CONST  # the leaf's role (see `role`)
+    return v
+
+
+def _checked_edges(
+    prev: Sequence[object], local: Sequence[object]
+) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+    """Edges passed to ``Value(...)``: Values, each with a real local derivative, or an error
+    naming what is wrong (the operations build their edges themselves and skip this)."""
+    if len(prev) != len(local):
+        raise ValueError(
+            f"Value: expected one local derivative per input, got {len(prev)} inputs "
+            f"(_prev) and {len(local)} local derivatives (_local)"
+        )
+    inputs: list[Value] = []
+    for i, p in enumerate(prev):
+        if not isinstance(p, Value):
+            raise TypeError(
+                f"Value: input {i} in _prev must be a Value, got {type(p).__name__}: {p!r}"
+            )
+        inputs.append(p)
+    expected = "Value: local derivatives in _local must be real numbers"
+    return tuple(inputs), tuple(_coerce(d, expected) for d in local)
+
+
+def _inputs(v: Value) -> tuple[Value, ...]:
+    """The inputs of ``v`` as a tuple, read from its edge slots (``Value._prev``)."""
+    a = v._a
+    if a is None:
+        return ()
+    if type(a) is tuple:
+        return a
+    b = v._b
+    return (a,) if b is None else (a, b)  # type: ignore[return-value]
+
+
+def _stored(v: Value) -> Locals:
+    """The local derivatives ``v`` stores, one per input, in the forms of
+    `autograd_mlp.engine.rules` (a number, SELECT or Divided): what backward applies."""
+    a = v._a
+    if a is None:
+        return ()
+    if type(a) is tuple:
+        return v._da  # type: ignore[return-value]
+    return (v._da,) if v._b is None else (v._da, v._db)  # type: ignore[return-value]
+
+
+def _power_op(n: float) -> str:
+    """The op name of x**n: "**2", "**0.5"..."""
+    name = _POWER_OPS.get(n)
+    if name is None:
+        name = f"**{int(n)}" if n.is_integer() and abs(n) < 1e15 else f"**{n!r}"
+        if len(_POWER_OPS) < 256:  # the same few exponents come back: keep their names
+            _POWER_OPS[n] = name
+    return name
+
+
+_POWER_OPS: dict[float, str] = {}
+
+
+def _node(data: float, op: str, a: Value, da: Local) -> Value:
+    """The node of an operation with one input written out by hand (``x**n``): its value,
+    its name, and the input with the local derivative of its edge."""
+    v = _new_value(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    if modes.plain:
+        v._op = op
+        v._a = a
+        v._da = da
+        v._b = None
+    else:
+        v._record((a,), (da,), op)
+    return v
 
 
 # ------------------------------------------------------------------------------------------------
