@@ -276,8 +276,10 @@ def hessian(
     """
     if not isinstance(output, Value):
         raise TypeError(f"hessian: output must be a Value, got {type(output).__name__}")
-    if isinstance(max_inputs, bool) or not isinstance(max_inputs, int) or max_inputs < 1:
-        raise ValueError(f"hessian: max_inputs must be a positive int, got {max_inputs!r}")
+    if isinstance(max_inputs, bool) or not isinstance(max_inputs, int):
+        raise TypeError(f"hessian: max_inputs must be an int, got {max_inputs!r}"[:200])
+    if max_inputs < 1:
+        raise ValueError(f"hessian: max_inputs must be at least 1, got {max_inputs}")
     wrt = _values("inputs", inputs)
     n = len(wrt)
     if n > max_inputs:

@@ -330,9 +330,11 @@ class Value:
     @staticmethod
     def _d_div(a: Scalar, b: Scalar, out: Scalar) -> Locals:
         # ∂(a/b)/∂a = 1/b, applied as g/b (Divided);  ∂(a/b)/∂b = -a/b² = -(a/b)/b. Both as
-        # PyTorch computes them: g/b is finite for a tiny b where 1/b overflows, and -(a/b)/b
-        # is -0 for 0/b, where -a·(1/b)² would be 0·inf = nan.
-        return (Divided(b), -_div(out, b))
+        # PyTorch computes them: g/b is finite for a tiny b where 1/b overflows; -(a/b)/b is -0
+        # for 0/b, where -a·(1/b)² would be 0·inf = nan; and a/b is computed again rather than
+        # read from the output, so that as a graph it is a node of its own, as in PyTorch's
+        # derivative (second derivatives at b → 0 then agree with PyTorch's, nan included).
+        return (Divided(b), -_div(_div(a, b), b))
 
     __truediv__ = _binary("/", _divide, _d_div)
 
