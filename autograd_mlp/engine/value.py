@@ -580,21 +580,32 @@ def _computed_order(root: Value) -> list[Value]:
             continue
         if mark is done:  # reached again by another path: already listed
             continue
-        node.grad = entered
-        push(node)  # to be met again, as entered, after its inputs
-        # Inputs pushed last to first, so that the first is searched first, as a recursive
-        # search would (the order decides how gradients at a shared node are summed)
+        # Not yet entered: push it back, to be met again (as entered) after its inputs, which
+        # are pushed last to first so that the first is searched first, as a recursive search
+        # would (the order decides how gradients at a shared node are summed). A node with no
+        # input left to search is listed at once.
         a = node._a
         if type(a) is tuple:
+            node.grad = entered
+            push(node)
             for child in reversed(a):
                 if child._a is not None and child.grad is not done:
                     push(child)
-        else:
-            b = node._b
-            if b is not None and b._a is not None and b.grad is not done:
-                push(b)
+            continue
+        b = node._b
+        if b is not None and b._a is not None and b.grad is not done:
+            node.grad = entered
+            push(node)
+            push(b)
             if a._a is not None and a.grad is not done:  # type: ignore[union-attr]
                 push(a)  # type: ignore[arg-type]
+        elif a._a is not None and a.grad is not done:  # type: ignore[union-attr]
+            node.grad = entered
+            push(node)
+            push(a)  # type: ignore[arg-type]
+        else:
+            node.grad = done
+            order.append(node)
     return order
 
 
