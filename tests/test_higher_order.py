@@ -333,8 +333,9 @@ def _closure(method: Any) -> dict[str, Any]:
 
 
 def test_each_forward_calls_the_rule_of_the_table() -> None:
-    # No second copy of a derivative: the method of each op holds the very rule of the table
-    # (for + - neg, the constants the table's entry returns), ...
+    # No second copy of a derivative: the method of each op holds the very rule of the table,
+    # and where it skips the call (constants, or a·b's inputs swapped: found by calling the
+    # rule once at import), the rule gives just that ...
     table = builtin_rules()
     methods = {
         "+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__,
@@ -343,11 +344,23 @@ def test_each_forward_calls_the_rule_of_the_table() -> None:
         "1-x²": value.one_minus_square, "relu′": value.relu_gate, "masked": value.masked,
     }  # fmt: skip
     assert set(methods) | {POWER_KEY, "Σwx+b"} == set(table)
+    skipped = {}
     for op, method in methods.items():
         cells = _closure(method)
-        assert cells["rule"] is table[op], op
+        rule = cells["rule"]
+        assert rule is table[op], op
+        one_input = op in ("neg", "exp", "log", "tanh", "sigmoid", "relu", "1-x²", "masked")
+        args = (1.5, 3.75) if one_input else (1.5, 2.5, 3.75)  # inputs, then the output
         if cells["constant"] is not None:
-            assert table[op]() is cells["constant"], op
+            skipped[op] = "constant"
+            assert rule(*args) == cells["constant"], op
+        if cells.get("swapped"):
+            skipped[op] = "swapped"
+            assert rule(*args) == (2.5, 1.5), op
+    assert skipped == {
+        "+": "constant", "-": "constant", "neg": "constant", "masked": "constant",
+        "*": "swapped",
+    }  # fmt: skip
 
 
 def test_x_pow_n_and_the_weighted_sum_call_their_rules(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -108,40 +108,56 @@ _new_value = object.__new__  # allocates a Value without running __init__ (see _
 # new node. `_rule_of` also enters the rule in the table of rules, once per op.
 
 
-def _rule_of(op: str, rule: Rule | Locals) -> tuple[Locals | None, Rule]:
-    """(the constant local derivatives or None, the rule as a function) of an op, its rule
-    entered in the table. A rule written as a ``@staticmethod`` in the class body is called as
-    its plain function (which saves the staticmethod's indirection on every operation); local
-    derivatives that are constants (those of + - neg) need no call at all, and their entry in
-    the table is a function that returns them."""
-    if isinstance(rule, tuple):
-        constant = rule
+class _StandIn:
+    """An input or the output of an op, as `_rule_of` passes them to its rule at import."""
 
-        def constant_rule(*inputs_and_out: Scalar) -> Locals:
-            return constant
+    __slots__ = ("name",)
 
-        constant_rule.__qualname__ = f"constant local derivatives of {op!r}"
-        builtin_rule(op, constant_rule)
-        return constant, constant_rule
-    function = rule.__func__ if isinstance(rule, staticmethod) else rule
-    return None, builtin_rule(op, cast(Rule, function))
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
 
 
-def _unary(
-    op: str, forward: Callable[[float], float], rule: Rule | Locals
-) -> Callable[[Value], Value]:
+def _rule_of(op: str, rule: Any, arity: int) -> tuple[Rule, Locals | None, bool]:
+    """(the rule, its constant local derivatives or None, whether they are the inputs swapped)
+    of the op ``op`` with ``arity`` inputs, after entering the rule in the table of rules.
+
+    Some rules need no call on every operation: those of + - neg give constants, and that of
+    a·b gives the inputs swapped (∂(a·b)/∂a = b). To find them, the rule is called once, here,
+    with stand-ins for the inputs and the output: a rule that computes with them fails (a
+    stand-in is not a number, and a helper it would call may not be defined yet while the
+    class is being built) and is called on every operation; a rule that gives numbers gives
+    them for every input; a rule that gives (b, a) gives the inputs swapped. A rule
+    written as a ``@staticmethod`` in the class body is used as its plain function (calling a
+    staticmethod object costs an indirection on every operation)."""
+    function = cast(Rule, rule.__func__ if isinstance(rule, staticmethod) else rule)
+    builtin_rule(op, function)
+    stand_ins = [_StandIn(name) for name in ("a", "b")[:arity]]
+    try:
+        given: tuple[object, ...] = tuple(function(*stand_ins, _StandIn("out")))
+    except (TypeError, AttributeError, NameError):  # the rule computes (see above)
+        return function, None, False
+    if all(type(d) is float or d is SELECT for d in given):
+        return function, cast(Locals, given), False
+    swapped = arity == 2 and given[0] is stand_ins[1] and given[1] is stand_ins[0]
+    return function, None, swapped
+
+
+def _unary(op: str, forward: Callable[[float], float], rule: Any) -> Callable[[Value], Value]:
     """The method of an operation with one input: ``forward`` computes the value from the
-    input's number, ``rule(a, out)`` the local derivative of the edge (or ``rule`` is that
-    derivative, a constant). Enters the rule in the table of rules under ``op``."""
-    constant, rule = _rule_of(op, rule)
+    input's number, ``rule(a, out)`` the local derivative of the edge. Enters the rule in the
+    table of rules under ``op``."""
+    rule, constant, _ = _rule_of(op, rule, 1)
 
     def unary_op(self: Value) -> Value:
         a = self.data
         out = forward(a)
-        if constant is None:
-            (da,) = rule(a, out)
-        else:
+        if constant is not None:  # the rule's number, the same for every input
             (da,) = constant
+        else:
+            (da,) = rule(a, out)
         # The node, built here rather than by a helper: this and `binary_op` are the engine's
         # hottest code, and a call would cost about as much as the rest of the operation.
         v = _new_value(Value)
@@ -157,18 +173,17 @@ def _unary(
             v._record((self,), (da,), op)
         return v
 
-    unary_op.__doc__ = f"The operation {op!r} (its rule: ``{rule.__qualname__}``)."
+    unary_op.__doc__ = f"The operation {op!r}; its rule: ``{rule.__qualname__}``."
     return unary_op
 
 
 def _binary(
-    op: str, forward: Callable[[float, float], float], rule: Rule | Locals
+    op: str, forward: Callable[[float, float], float], rule: Any
 ) -> Callable[[Value, Operand], Value]:
     """The method ``a <op> b`` of an operation with two inputs (a plain number on the right is
     lifted to a constant): ``forward`` computes the value from the two numbers, ``rule(a, b,
-    out)`` the local derivatives of the two edges (or ``rule`` is the two, as constants).
-    Enters the rule in the table under ``op``."""
-    constant, rule = _rule_of(op, rule)
+    out)`` the local derivatives of the two edges. Enters the rule in the table under ``op``."""
+    rule, constant, swapped = _rule_of(op, rule, 2)
 
     def binary_op(self: Value, other: Operand) -> Value:
         b = other if isinstance(other, Value) else _const(other)
@@ -177,10 +192,12 @@ def _binary(
         x = self.data
         y = b.data
         out = forward(x, y)
-        if constant is None:
-            da, db = rule(x, y, out)
-        else:
+        if constant is not None:  # the rule's numbers, the same for every input
             da, db = constant
+        elif swapped:  # the rule's (b, a), without calling it
+            da, db = y, x
+        else:
+            da, db = rule(x, y, out)
         v = _new_value(Value)  # as in unary_op
         v.data = out
         v.grad = 0.0
@@ -195,7 +212,7 @@ def _binary(
             v._record((self, b), (da, db), op)
         return v
 
-    binary_op.__doc__ = f"The operation {op!r} (its rule: ``{rule.__qualname__}``)."
+    binary_op.__doc__ = f"The operation {op!r}; its rule: ``{rule.__qualname__}``."
     return binary_op
 
 
@@ -315,11 +332,17 @@ class Value:
     # derivatives d(out)/d(input) as functions of the inputs and the output
     # ----------------------------------------------------------------------------------------
 
-    # ∂(a + b)/∂a = 1,  ∂(a + b)/∂b = 1: constants, so the rule is the two numbers
-    __add__ = _binary("+", operator.add, (1.0, 1.0))
+    @staticmethod
+    def _d_add(a: Scalar, b: Scalar, out: Scalar) -> Locals:
+        return (1.0, 1.0)  # ∂(a + b)/∂a = 1,  ∂(a + b)/∂b = 1
 
-    # ∂(a - b)/∂a = 1,  ∂(a - b)/∂b = -1
-    __sub__ = _binary("-", operator.sub, (1.0, -1.0))
+    __add__ = _binary("+", operator.add, _d_add)
+
+    @staticmethod
+    def _d_sub(a: Scalar, b: Scalar, out: Scalar) -> Locals:
+        return (1.0, -1.0)  # ∂(a - b)/∂a = 1,  ∂(a - b)/∂b = -1
+
+    __sub__ = _binary("-", operator.sub, _d_sub)
 
     @staticmethod
     def _d_mul(a: Scalar, b: Scalar, out: Scalar) -> Locals:
@@ -338,8 +361,11 @@ class Value:
 
     __truediv__ = _binary("/", _divide, _d_div)
 
-    # ∂(-a)/∂a = -1
-    __neg__ = _unary("neg", operator.neg, (-1.0,))
+    @staticmethod
+    def _d_neg(a: Scalar, out: Scalar) -> Locals:
+        return (-1.0,)  # ∂(-a)/∂a = -1
+
+    __neg__ = _unary("neg", operator.neg, _d_neg)
 
     @staticmethod
     def _d_pow(a: Scalar, b: Scalar, out: Scalar) -> Locals:
@@ -497,7 +523,7 @@ class Value:
 # The rule of x**n as a plain function, for __pow__ (its entry in the table is "**n").
 
 
-_d_pow_number = _rule_of("**n", Value.__dict__["_d_pow_number"])[1]
+_d_pow_number = _rule_of("**n", Value.__dict__["_d_pow_number"], 1)[0]
 
 # One backward at a time (see Value.backward). A new lock in a child process made by fork, in
 # case another thread of the parent held it at that moment.
