@@ -127,9 +127,10 @@ def _times(d: Local, g: Gradient) -> Gradient:
         return 0.0
     if type(d) is Divided:  # 1/x applied as g/x, as PyTorch: a node g/x, or IEEE floats
         x = d.x
-        if isinstance(x, Value) or isinstance(g, Value):
+        if isinstance(x, Value):
             return g / x
-        return _divide(g, x)
+        number = cast(float, x)  # not a Value: a number
+        return g / number if isinstance(g, Value) else _divide(g, number)
     if type(d) is Gate:  # relu: g or exactly 0; as a graph, relu′(g, output)
         if not isinstance(d.out, Value):
             return g if d.keeps else 0.0
@@ -145,7 +146,11 @@ def _times(d: Local, g: Gradient) -> Gradient:
             return g
         if d == -1.0:
             return -g
-    assert not isinstance(d, (Masked, Gate, Divided))  # handled above; for the type checker
+    if not isinstance(d, (Value, float, int)):  # a user's rule (register_rule) gave something else
+        raise TypeError(
+            f"grad: a rule gave {type(d).__name__} {d!r} as a local derivative; expected a "
+            f"Value or a number"[:200]
+        )
     if isinstance(g, float) and g == 1.0:
         return d
     return d * g

@@ -24,9 +24,12 @@ differentiated as PyTorch does, and the rules say so with these forms:
   0 (``where(cond, 0, d)``, in ``a**b``), and relu's gate relu′(g, output) (PyTorch's
   ``threshold_backward``). On floats the helpers give SELECT, 0.0 or 1.0 instead.
 
-The helpers (`_div`, `_pow`, `_ln`, `_gate`, `_masked`...) are what make a rule work in both
-worlds: on floats they compute with `autograd_mlp.engine.ieee` (inf and nan, never an
-exception), on Values they build nodes.
+Helpers make a rule work in both worlds: on floats they compute with
+`autograd_mlp.engine.ieee` (inf and nan, never an exception), on Values they build nodes.
+Those that make a form (`_gate`, `_masked`) are here; the arithmetic ones (``_div``, ``_pow``,
+``_ln``) are beside the rules in `autograd_mlp.engine.value`, as they build Values. This room
+imports nothing of that one (it imports this one): a Value is, to the types here, anything with
+a number in ``.data`` (`HasData`).
 
 The table maps each op name to its rule. The engine's ops enter theirs at import, one entry
 per op (`builtin_rule` refuses a second); `register_rule` adds the rules of a user's own ops.
@@ -36,12 +39,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Union
+from typing import Protocol, Union
 
-from .ieee import _divide, _log, _power, _scalar_power
-
-if TYPE_CHECKING:
-    from .value import Value
+from .ieee import _divide
 
 __all__ = [
     "SELECT",
@@ -58,6 +58,12 @@ __all__ = [
 # ------------------------------------------------------------------------------------------------
 # The forms of a local derivative
 # ------------------------------------------------------------------------------------------------
+
+
+class HasData(Protocol):
+    """A Value, as this room sees it: a number in ``.data``."""
+
+    data: float
 
 
 class Select:
@@ -85,7 +91,7 @@ class Divided:
 
     __slots__ = ("x",)
 
-    def __init__(self, x: Value | float) -> None:
+    def __init__(self, x: HasData | float) -> None:
         self.x = x
 
     def __mul__(self, g: float) -> float:
@@ -105,7 +111,7 @@ class Masked:
 
     __slots__ = ("d", "with_grad")
 
-    def __init__(self, d: Value | float, with_grad: bool = False) -> None:
+    def __init__(self, d: HasData | float, with_grad: bool = False) -> None:
         self.d = d
         self.with_grad = with_grad
 
@@ -118,7 +124,7 @@ class Gate:
 
     __slots__ = ("out",)
 
-    def __init__(self, out: Value | float) -> None:
+    def __init__(self, out: HasData | float) -> None:
         self.out = out
 
     @property
@@ -126,8 +132,9 @@ class Gate:
         return not _num(self.out) <= 0.0  # nan passes, as nan <= 0 is false
 
 
-Scalar = Union["Value", float]
-Local = Union["Value", float, Select, Divided, Masked, Gate, None]
+Scalar = Union[HasData, float]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
+# A local derivative: a number (floats in), a Value (Values in), or one of the forms above
+Local = Union[HasData, float, Select, Divided, Masked, Gate, None]  # noqa: UP007
 Rule = Callable[..., tuple[Local, ...]]
 
 
@@ -146,37 +153,13 @@ def number(d: Local) -> float:
 
 
 # ------------------------------------------------------------------------------------------------
-# The helpers rules are written with: IEEE floats in one world, Value nodes in the other
+# Helpers of the rules that make a form (floats in: a number or SELECT; Values in: the form)
 # ------------------------------------------------------------------------------------------------
 
 
 def _num(x: Scalar) -> float:
     """The number in ``x``: a rule's branches look at values, never build graph for them."""
     return x if type(x) is float else x.data  # type: ignore[union-attr]
-
-
-def _div(x: Scalar, y: Scalar) -> Scalar:
-    """x / y for floats (IEEE: 1/0 = inf) and for Values."""
-    if type(x) is float and type(y) is float:
-        return _divide(x, y)
-    return x / y
-
-
-def _pow(x: Scalar, y: Scalar) -> Scalar:
-    """x ** y for floats (IEEE: 0**-1 = inf, (-1)**0.5 = nan) and for Values."""
-    if type(x) is float and type(y) is float:
-        return _power(x, y)
-    return x**y
-
-
-def _pow_n(x: Scalar, n: float) -> Scalar:
-    """x ** n for a plain exponent n: for floats as PyTorch computes it (`_scalar_power`)."""
-    return _scalar_power(x, n) if type(x) is float else x**n
-
-
-def _ln(x: Scalar) -> Scalar:
-    """ln x for floats (IEEE: ln 0 = -inf, ln -1 = nan) and for Values."""
-    return _log(x) if type(x) is float else x.log()  # type: ignore[union-attr]
 
 
 def _gate(out: Scalar) -> Local:

@@ -64,27 +64,13 @@ from typing import Any, Union, cast
 from . import modes
 from .ieee import _divide, _exp, _log, _power, _scalar_power, _sigmoid
 from .modes import AnomalyError
-from .rules import (
-    SELECT,
-    Divided,
-    Local,
-    Rule,
-    Scalar,
-    _div,
-    _gate,
-    _ln,
-    _masked,
-    _num,
-    _pow,
-    _pow_n,
-    builtin_rule,
-    number,
-)
+from .rules import SELECT, Divided, Local, Rule, _gate, _masked, _num, builtin_rule, number
 
 __all__ = ["Value", "Number", "role", "topological_order", "weighted_sum"]
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
 Operand = Union["Value", int, float]
+Scalar = Union["Value", float]  # what a rule is given: floats, or Values
 Locals = tuple[Local, ...]
 
 # Roles of leaves, read with `role`. Renderers use them to colour nodes; nothing in the
@@ -512,12 +498,12 @@ class Value:
                 a = node._a
                 if type(a) is tuple:  # the weighted sum: a tuple of inputs
                     for child, local in zip(a, node._da):  # type: ignore[arg-type]
-                        child.grad += local * g  # type: ignore[operator,assignment]
+                        child.grad += local * g  # type: ignore[operator]
                 else:  # one or two inputs
                     a.grad += node._da * g  # type: ignore[union-attr,operator]
                     b = node._b
                     if b is not None:
-                        b.grad += node._db * g  # type: ignore[operator,assignment]
+                        b.grad += node._db * g  # type: ignore[operator]
 
 
 # The rule of x**n as a plain function, for __pow__ (its entry in the table is "**n").
@@ -723,6 +709,35 @@ def _check_weighted_sum_args(w: Sequence[object], b: object) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Arithmetic for the rules: IEEE floats in one world, Value nodes in the other
+# ------------------------------------------------------------------------------------------------
+
+
+def _div(x: Scalar, y: Scalar) -> Scalar:
+    """x / y for floats (IEEE: 1/0 = inf) and for Values."""
+    if type(x) is float and type(y) is float:
+        return _divide(x, y)
+    return x / y
+
+
+def _pow(x: Scalar, y: Scalar) -> Scalar:
+    """x ** y for floats (IEEE: 0**-1 = inf, (-1)**0.5 = nan) and for Values."""
+    if type(x) is float and type(y) is float:
+        return _power(x, y)
+    return x**y
+
+
+def _pow_n(x: Scalar, n: float) -> Scalar:
+    """x ** n for a plain exponent n: for floats as PyTorch computes it (`_scalar_power`)."""
+    return _scalar_power(x, n) if type(x) is float else x**n
+
+
+def _ln(x: Scalar) -> Scalar:
+    """ln x for floats (IEEE: ln 0 = -inf, ln -1 = nan) and for Values."""
+    return _log(x) if type(x) is float else x.log()  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------------------------
 # Three ops that only derivative graphs contain (built by autograd_mlp.engine.functional)
 # ------------------------------------------------------------------------------------------------
 
@@ -917,7 +932,7 @@ def _backward_checked(order: list[Value]) -> None:
     for node in reversed(order):
         g = node.grad
         for child, local in zip(_inputs(node), _stored(node)):
-            child.grad += local * g  # type: ignore[operator,assignment]
+            child.grad += local * g  # type: ignore[operator]
             if not math.isfinite(child.grad):
                 raise AnomalyError(
                     f"detect_anomaly: backward through operation {node.op!r} "
