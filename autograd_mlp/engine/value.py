@@ -495,15 +495,17 @@ class Value:
             # it does not wake up during the pass.
             for node in reversed(order):
                 g = node.grad
-                a = node._a
-                if type(a) is tuple:  # the weighted sum: a tuple of inputs
-                    for child, local in zip(a, node._da):  # type: ignore[arg-type]
-                        child.grad += local * g  # type: ignore[operator]
-                else:  # one or two inputs
-                    a.grad += node._da * g  # type: ignore[union-attr,operator]
-                    b = node._b
-                    if b is not None:
-                        b.grad += node._db * g  # type: ignore[operator]
+                b = node._b
+                if b is not None:  # two inputs, the most common case first
+                    node._a.grad += node._da * g  # type: ignore[union-attr,operator]
+                    b.grad += node._db * g  # type: ignore[operator]
+                else:
+                    a = node._a
+                    if type(a) is tuple:  # the weighted sum: a tuple of inputs
+                        for child, local in zip(a, node._da):  # type: ignore[arg-type]
+                            child.grad += local * g  # type: ignore[operator]
+                    else:  # one input
+                        a.grad += node._da * g  # type: ignore[union-attr,operator]
 
 
 # The rule of x**n as a plain function, for __pow__ (its entry in the table is "**n").
@@ -581,10 +583,8 @@ def _computed_order(root: Value) -> list[Value]:
     entered = math.copysign(0.0, -1.0)  # two new float objects, each -0.0
     done = math.copysign(0.0, -1.0)
     stack = [root]
-    pop = stack.pop
-    push = stack.append
     while stack:
-        node = pop()
+        node = stack.pop()
         mark = node.grad
         if mark is entered:  # its inputs have all been listed: list it
             node.grad = done
@@ -595,26 +595,28 @@ def _computed_order(root: Value) -> list[Value]:
         # Not yet entered: push it back, to be met again (as entered) after its inputs, which
         # are pushed last to first so that the first is searched first, as a recursive search
         # would (the order decides how gradients at a shared node are summed). A node with no
-        # input left to search is listed at once.
+        # input left to search is listed at once. Two inputs first: most nodes have two.
         a = node._a
-        if type(a) is tuple:
+        b = node._b
+        if b is not None:
+            if b._a is not None and b.grad is not done:
+                node.grad = entered
+                stack.append(node)
+                stack.append(b)
+                if a._a is not None and a.grad is not done:  # type: ignore[union-attr]
+                    stack.append(a)  # type: ignore[arg-type]
+                continue
+        elif type(a) is tuple:  # the weighted sum
             node.grad = entered
-            push(node)
+            stack.append(node)
             for child in reversed(a):
                 if child._a is not None and child.grad is not done:
-                    push(child)
+                    stack.append(child)
             continue
-        b = node._b
-        if b is not None and b._a is not None and b.grad is not done:
+        if a._a is not None and a.grad is not done:  # type: ignore[union-attr]
             node.grad = entered
-            push(node)
-            push(b)
-            if a._a is not None and a.grad is not done:  # type: ignore[union-attr]
-                push(a)  # type: ignore[arg-type]
-        elif a._a is not None and a.grad is not done:  # type: ignore[union-attr]
-            node.grad = entered
-            push(node)
-            push(a)  # type: ignore[arg-type]
+            stack.append(node)
+            stack.append(a)  # type: ignore[arg-type]
         else:
             node.grad = done
             order.append(node)
