@@ -4,7 +4,8 @@ W1  one step of micrograd's moons demo: MLP(2, [16, 16, 1]), 100 points, hinge l
 W2  a deep chain y = 0.0001 + 1.0001·y, N times
 W3  a pairwise tree sum of products aᵢ·bᵢ
 W4  memory: bytes per node (tracemalloc) and RSS across repeated W1 steps
-W5  the lesson's 3–2–2 network, SGD on one sample
+W5  the lesson's 3–2–2 network, SGD on one sample: with autograd_mlp's MLP (weighted sums), and
+    written as micrograd's users write it, one * and + at a time, in both engines (27 nodes)
 W6  the batched fast path on W1, and batched PyTorch on the same step
 
 Contenders get the same data and the same initial weights; before anything is timed, the loss
@@ -282,18 +283,29 @@ def lesson_steps_ours(steps: int) -> Callable[[], float]:
     return run
 
 
-def lesson_steps_mg(mg: ModuleType, steps: int) -> Callable[[], float]:
-    Value = mg.engine.Value
+def lesson_steps_op_by_op(
+    value_cls: Any, sigmoid: Callable[[Any], Any], steps: int
+) -> Callable[[], float]:
+    """W5 as micrograd's users write it: micrograd's Neuron, ``sum((wi * xi for ...), b)``,
+    one ``*`` and one ``+`` at a time, then the activation; the lesson's error E = Σ (t − y)²
+    added term by term; SGD by hand. The same code for every engine: only the Value class
+    and its sigmoid differ. 27 computed nodes a step."""
     ours = lesson_network()
-    w = [[Value(p.data) for p in n.parameters()] for layer in ours.layers for n in layer.neurons]
+    w = [
+        [value_cls(p.data) for p in n.parameters()] for layer in ours.layers for n in layer.neurons
+    ]
     hidden, out = w[:2], w[2:]
     params = [p for n in w for p in n]
 
+    def neuron(n: list[Any], x: list[Any]) -> Any:
+        return sum((wi * xi for wi, xi in zip(n[:-1], x)), n[-1])
+
     def forward() -> Any:
-        x = [Value(v) for v in LESSON_X]
-        h = [mg_sigmoid(mg, sum((wi * xi for wi, xi in zip(n[:-1], x)), n[-1])) for n in hidden]
-        y = [sum((wi * hi for wi, hi in zip(n[:-1], h)), n[-1]) for n in out]
-        return sum((t - yk) ** 2 for yk, t in zip(y, LESSON_T))
+        x = [value_cls(v) for v in LESSON_X]
+        h = [sigmoid(neuron(n, x)) for n in hidden]
+        y = [neuron(n, h) for n in out]
+        terms = [(t - yk) ** 2 for yk, t in zip(y, LESSON_T)]
+        return sum(terms[1:], terms[0])
 
     def run() -> float:
         error = 0.0
@@ -307,3 +319,13 @@ def lesson_steps_mg(mg: ModuleType, steps: int) -> Callable[[], float]:
         return error
 
     return run
+
+
+def lesson_steps_mg(mg: ModuleType, steps: int) -> Callable[[], float]:
+    """W5 in micrograd (its sigmoid added as its README adds ops)."""
+    return lesson_steps_op_by_op(mg.engine.Value, functools.partial(mg_sigmoid, mg), steps)
+
+
+def lesson_steps_ours_op_by_op(steps: int) -> Callable[[], float]:
+    """W5 in autograd_mlp, written as micrograd's users write it (`lesson_steps_op_by_op`)."""
+    return lesson_steps_op_by_op(am.Value, am.Value.sigmoid, steps)

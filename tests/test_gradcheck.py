@@ -14,7 +14,13 @@ import math
 import pytest
 
 from autograd_mlp.engine import Value, no_grad
-from autograd_mlp.engine.gradcheck import GradcheckError, gradcheck, numerical_gradient
+from autograd_mlp.engine.gradcheck import (
+    GradcheckError,
+    gradcheck,
+    gradgradcheck,
+    numerical_gradient,
+)
+from tests.conftest import needs
 
 
 def _wrong_square(a: Value, slope: float) -> Value:
@@ -63,11 +69,28 @@ def test_tolerances_are_atol_plus_rtol_times_numeric() -> None:
     assert not gradcheck(f, [2.0], atol=1e-3, rtol=0.0, raise_exception=False)
 
 
-def test_nan_in_both_derivatives_passes_but_nan_in_one_fails() -> None:
+def test_nan_in_one_derivative_or_in_both_fails() -> None:
     # d/dx log(x) at x = -1 is -1 analytically, and the numeric quotient of nan values is nan.
     assert not gradcheck(lambda x: x.log(), [-1.0], raise_exception=False)
+    # nan on both sides fails too, as in torch.autograd.gradcheck (its allclose has
+    # equal_nan=False): a nan derivative is not a checked one (review N24). This used to pass.
     both_nan = lambda x: Value(math.nan, "", (x,), (math.nan,), "nan")  # noqa: E731
-    assert gradcheck(both_nan, [1.0])
+    assert not gradcheck(both_nan, [1.0], raise_exception=False)
+    with pytest.raises(GradcheckError, match=r"analytic derivative nan, numeric .* nan"):
+        gradcheck(both_nan, [1.0])
+
+
+def test_nan_on_both_sides_fails_as_in_torch() -> None:
+    # the review's two reproducers, and torch's verdict on the same functions
+    torch = needs("torch")
+    assert not gradcheck(lambda a: (a * 0.0).log(), [1.0], raise_exception=False)
+    assert not gradgradcheck(lambda a: a**3, [math.nan], raise_exception=False)
+    with pytest.raises(GradcheckError, match=r"analytic second derivative nan"):
+        gradgradcheck(lambda a: a**3, [math.nan])
+    t = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+    assert not torch.autograd.gradcheck(lambda u: (u * 0.0).log(), (t,), raise_exception=False)
+    t = torch.tensor([math.nan], dtype=torch.float64, requires_grad=True)
+    assert not torch.autograd.gradgradcheck(lambda u: u**3, (t,), raise_exception=False)
 
 
 def test_inputs_are_not_modified() -> None:

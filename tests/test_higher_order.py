@@ -33,8 +33,9 @@ from autograd_mlp import (
     register_rule,
     weighted_sum,
 )
-from autograd_mlp.engine import rule_for
-from autograd_mlp.engine.value import Gate, Masked
+from autograd_mlp.engine import rule_for, topological_order, value
+from autograd_mlp.engine.rules import POWER_KEY, SELECT, Divided, builtin_rules, number, rule_key
+from autograd_mlp.engine.value import _stored as _stored_forms
 
 
 def _derivatives(f: Callable[[Value], Value], x0: float, order: int) -> list[float]:
@@ -229,9 +230,7 @@ def _bits(x: float) -> bytes:
 
 
 def _stored(d: object) -> float:
-    if isinstance(d, Gate):
-        return 1.0 if d.keeps else 0.0
-    return 0.0 if d is None or isinstance(d, Masked) else d  # type: ignore[return-value]
+    return number(d)  # type: ignore[arg-type]  # the number a local derivative stands for
 
 
 UNARY = {
@@ -261,11 +260,23 @@ EDGES = [0.0, -0.0, 1.0, -1.0, 2.0, -2.5, 1000.0, -1000.0, 5e-324, 1e308, math.i
 FLOATS = st.one_of(st.floats(), st.sampled_from([*EDGES, math.nan]))
 
 
+def _form(d: object) -> tuple[str, bytes]:
+    """A stored local derivative as comparable bits: a number, a select, or 1/x applied as g/x."""
+    if isinstance(d, Divided):
+        return ("g/x", _bits(d.x))  # type: ignore[arg-type]
+    if d is SELECT:
+        return ("select", b"")
+    return ("number", _bits(d))  # type: ignore[arg-type]
+
+
 def _check_rule(node: Value) -> None:
     rule = rule_for(node._op)
     assert rule is not None, node._op
-    got = tuple(_stored(d) for d in rule(*[p.data for p in node._prev], node.data))
+    raw = rule(*[p.data for p in node._prev], node.data)
+    got = tuple(_stored(d) for d in raw)
     assert [_bits(g) for g in got] == [_bits(s) for s in node._local], (node._op, got)
+    # and the forms backward applies (a select, g/x) are the rule's too
+    assert [_form(d) for d in raw] == [_form(d) for d in _stored_forms(node)], node._op
 
 
 @settings(max_examples=300, deadline=None)
@@ -286,6 +297,93 @@ def test_every_built_in_op_has_a_rule() -> None:
         assert rule_for(f(a)._op) is not None
     for g in BINARY.values():
         assert rule_for(g(a, b)._op) is not None
+
+
+def _every_op_the_engine_builds() -> list[str]:
+    """The op names of a graph with every operation, and of its derivative graphs."""
+    x, y, z = Value(0.7), Value(1.3), Value(-0.4)
+    outs = [
+        x + y, x - y, x * y, x / y, -x, x**y, x**2, x**0.5, x**-1, x**0,
+        x.exp(), x.log(), x.tanh(), x.sigmoid(), x.relu(), z.relu(), Value(0.0).relu(),
+        weighted_sum([x, y], [z, x], y), 2.0 + x, 2.0 - x, 2.0 * x, 2.0 / x, 2.0**x,
+    ]  # fmt: skip
+    # derivative graphs add relu's gate, tanh's 1 - t² and the mask of a**b at b = 0
+    (dx,) = grad(x.relu() * x + x.tanh(), x, create_graph=True)
+    (dz,) = grad(z ** Value(0.0), z, create_graph=True)
+    seen = []
+    for root in [*outs, dx, dz]:
+        seen += [v._op for v in topological_order(root) if not v.is_leaf]  # type: ignore[arg-type]
+    return seen
+
+
+def test_every_op_the_engine_builds_has_exactly_one_entry_in_the_rule_table() -> None:
+    table = builtin_rules()
+    ops = _every_op_the_engine_builds()
+    keys = {rule_key(op) for op in ops}
+    assert "relu′" in keys and "1-x²" in keys and "masked" in keys and POWER_KEY in keys
+    for op in ops:
+        assert [k for k in table if k == rule_key(op)] == [rule_key(op)], op
+        assert rule_for(op) is not None, op
+    # and no entry is left over: the table is exactly the ops the engine builds
+    assert keys == set(table), set(table) ^ keys
+
+
+def _closure(method: Any) -> dict[str, Any]:
+    return {n: c.cell_contents for n, c in zip(method.__code__.co_freevars, method.__closure__)}
+
+
+def test_each_forward_calls_the_rule_of_the_table() -> None:
+    # No second copy of a derivative: the method of each op holds the very rule of the table,
+    # and where it skips the call (constants, or a·b's inputs swapped: found by calling the
+    # rule once at import), the rule gives just that ...
+    table = builtin_rules()
+    methods = {
+        "+": Value.__add__, "-": Value.__sub__, "*": Value.__mul__, "/": Value.__truediv__,
+        "neg": Value.__neg__, "**": Value._pow_values, "exp": Value.exp, "log": Value.log,
+        "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu,
+        "1-x²": value.one_minus_square, "relu′": value.relu_gate, "masked": value.masked,
+    }  # fmt: skip
+    assert set(methods) | {POWER_KEY, "Σwx+b"} == set(table)
+    skipped = {}
+    for op, method in methods.items():
+        cells = _closure(method)
+        rule = cells["rule"]
+        assert rule is table[op], op
+        one_input = op in ("neg", "exp", "log", "tanh", "sigmoid", "relu", "1-x²", "masked")
+        args = (1.5, 3.75) if one_input else (1.5, 2.5, 3.75)  # inputs, then the output
+        if cells["constant"] is not None:
+            skipped[op] = "constant"
+            assert rule(*args) == cells["constant"], op
+        if cells.get("swapped"):
+            skipped[op] = "swapped"
+            assert rule(*args) == (2.5, 1.5), op
+    assert skipped == {
+        "+": "constant", "-": "constant", "neg": "constant", "masked": "constant",
+        "*": "swapped",
+    }  # fmt: skip
+
+
+def test_x_pow_n_and_the_weighted_sum_call_their_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ... and x**n and the weighted sum, written out by hand, call theirs
+    calls: list[str] = []
+    power, locals_of = value._d_pow_number, value._weighted_sum_locals
+
+    def spy_power(*args: Any, **kwargs: Any) -> Any:
+        calls.append("**n")
+        return power(*args, **kwargs)
+
+    def spy_locals(*args: Any) -> Any:
+        calls.append("Σwx+b")
+        return locals_of(*args)
+
+    monkeypatch.setattr(value, "_d_pow_number", spy_power)
+    monkeypatch.setattr(value, "_weighted_sum_locals", spy_locals)
+    x, y = Value(0.7), Value(1.3)
+    assert (x**3)._local == (power(0.7, 0.7**3, n=3.0)[0],)
+    assert weighted_sum([x], [y], x)._local == (1.3, 0.7, 1.0)
+    assert calls == ["**n", "Σwx+b"]
+    assert rule_for("Σwx+b")(0.7, 1.3, 0.7, 1.61) == (1.3, 0.7, 1.0)  # type: ignore[misc]
+    assert calls == ["**n", "Σwx+b", "Σwx+b"]  # the table's entry is the same rule
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,6 +4,10 @@
 Rooms:
 
 * `value` -- the Value, each operation with its rule, backward (start reading here);
+* `rules` -- local derivatives for floats and for Values: their forms, the helpers rules are
+  written with, the table of rules by op name (`rule_for`, `register_rule`);
+* `ieee` -- float arithmetic as PyTorch computes it: inf and nan instead of exceptions;
+* `modes` -- the per-thread modes `no_grad` and `detect_anomaly`;
 * `functional` -- gradients as return values: `grad`, `hessian`, `hvp`;
 * `gradcheck` -- central-difference checks of first and second derivatives;
 * `paths` -- chain-rule paths from a leaf to the root, counted and listed;
@@ -13,20 +17,16 @@ Rooms:
 This layer imports nothing else of the package.
 """
 
+from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from .rules import register_rule, rule_for
 from .value import (
     CONST,
     INPUT,
     LEAF,
     PARAM,
-    AnomalyError,
     Number,
     Value,
-    detect_anomaly,
-    is_grad_enabled,
-    no_grad,
-    register_rule,
     role,
-    rule_for,
     topological_order,
     weighted_sum,
 )

@@ -30,9 +30,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union, cast
 
-from .value import CONST, USER_RULES, Gate, Local, Masked, Value, masked, relu_gate, rule_for
+from .ieee import _divide
+from .modes import enable_grad, is_grad_enabled
+from .rules import Divided, Gate, Local, Masked, Select, rule_for
+from .value import CONST, Value, _stored, masked, relu_gate
 
-__all__ = ["grad", "hessian", "hvp"]
+__all__ = ["grad", "hessian", "hvp", "MAX_HESSIAN_INPUTS"]
 
 Gradient = Union[Value, float]  # noqa: UP007 (a runtime alias, kept readable on 3.10)
 
@@ -120,8 +123,14 @@ def _constant(x: float) -> Value:
 def _times(d: Local, g: Gradient) -> Gradient:
     """The contribution d·g of one edge, without building ·1 and ·(-1) nodes (x·1 and -x are
     bitwise x·1.0 and x·(-1.0), so nothing changes but the size of the graph)."""
-    if d is None:  # a select: exactly 0, whatever g is
+    if d is None or isinstance(d, Select):  # a select: exactly 0, whatever g is
         return 0.0
+    if type(d) is Divided:  # 1/x applied as g/x, as PyTorch: a node g/x, or IEEE floats
+        x = d.x
+        if isinstance(x, Value):
+            return g / x
+        number = cast(float, x)  # not a Value: a number
+        return g / number if isinstance(g, Value) else _divide(g, number)
     if type(d) is Gate:  # relu: g or exactly 0; as a graph, relu′(g, output)
         if not isinstance(d.out, Value):
             return g if d.keeps else 0.0
@@ -137,7 +146,11 @@ def _times(d: Local, g: Gradient) -> Gradient:
             return g
         if d == -1.0:
             return -g
-    assert not isinstance(d, (Masked, Gate))  # handled above; for the type checker
+    if not isinstance(d, (Value, float, int)):  # a user's rule (register_rule) gave something else
+        raise TypeError(
+            f"grad: a rule gave {type(d).__name__} {d!r} as a local derivative; expected a "
+            f"Value or a number"[:200]
+        )
     if isinstance(g, float) and g == 1.0:
         return d
     return d * g
@@ -145,25 +158,18 @@ def _times(d: Local, g: Gradient) -> Gradient:
 
 def _locals(node: Value, create_graph: bool) -> tuple[Local, ...]:
     """The local derivative of each edge of ``node``: its rule applied to its input and output
-    Values (for create_graph) or to their numbers; the stored floats for an op without a rule,
-    which is an error when a graph is wanted."""
+    Values (for create_graph), else the ones its forward stored (the same rule, on floats)."""
+    if not create_graph:
+        return _stored(node)
     rule = rule_for(node._op)
-    inputs = node._prev
     if rule is None:
-        if create_graph:
-            raise TypeError(
-                f"grad(create_graph=True): the op {node._op[:40]!r} (output {_describe(node)}) "
-                f"has only float local derivatives, so its derivative cannot be differentiated "
-                f"again; give it a rule with autograd_mlp.register_rule({node._op[:40]!r}, "
-                f"lambda *inputs_and_output: (...,)), one Value per input"
-            )
-        return node._local
-    if create_graph:
-        return rule(*inputs, node)
-    if node._op in USER_RULES:  # a user's rule is written for Values
-        return node._local
-    # a built-in rule on floats gives the stored numbers, and says where the op selects
-    return rule(*[v.data for v in inputs], node.data)
+        raise TypeError(
+            f"grad(create_graph=True): the op {node._op[:40]!r} (output {_describe(node)}) "
+            f"has only float local derivatives, so its derivative cannot be differentiated "
+            f"again; give it a rule with autograd_mlp.register_rule({node._op[:40]!r}, "
+            f"lambda *inputs_and_output: (...,)), one Value per input"
+        )
+    return rule(*node._prev, node)
 
 
 def grad(
@@ -183,12 +189,48 @@ def grad(
     of the graph itself: d(a·b)/da is b). An input the outputs do not depend on is a
     ValueError, as in PyTorch, unless ``allow_unused=True``, which gives it 0.0 (PyTorch gives
     None there; 0.0 is what ``materialize_grads=True`` gives).
+
+    Inside `no_grad()` a graph recorded before the block is differentiated as anywhere else,
+    and ``create_graph=True`` still builds the derivative graph (as PyTorch does whatever the
+    grad mode). An output with no graph at all is an error there, rather than a derivative of
+    0: inside the block, operations record nothing.
     """
     outs = _values("outputs", outputs)
     wrt = _values("inputs", inputs)
     weights = _weights(grad_outputs, len(outs))
     if not isinstance(create_graph, bool) or not isinstance(allow_unused, bool):
         raise TypeError("grad: create_graph and allow_unused must be True or False")
+    if not is_grad_enabled():
+        _check_recorded("grad", outs, wrt)
+        if create_graph:
+            with enable_grad():  # for this thread, during this call
+                return _grad(outs, wrt, weights, create_graph, allow_unused)
+    return _grad(outs, wrt, weights, create_graph, allow_unused)
+
+
+def _check_recorded(who: str, outs: Sequence[Value], wrt: Sequence[Value]) -> None:
+    """Refuse an output that is a leaf (no graph) and not one of the inputs, with a message
+    that names no_grad as the likely cause: its derivatives would all be a silent 0."""
+    for i, out in enumerate(outs):
+        if out._a is None and not any(out is x for x in wrt):
+            where = (
+                "this thread is inside no_grad(), where operations record nothing"
+                if not is_grad_enabled()
+                else "if it was computed inside no_grad(), which records nothing"
+            )
+            raise ValueError(
+                f"{who}: output {i} ({_describe(out)}) has no graph to differentiate (it is a "
+                f"leaf): {where}; compute it outside the block"
+            )
+
+
+def _grad(
+    outs: list[Value],
+    wrt: list[Value],
+    weights: list[Gradient],
+    create_graph: bool,
+    allow_unused: bool,
+) -> tuple[Gradient, ...]:
 
     grads: dict[Value, Gradient] = {}
     for out, w in zip(outs, weights):
@@ -220,16 +262,39 @@ def grad(
     return tuple(result)
 
 
-def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
+MAX_HESSIAN_INPUTS = 1000
+
+
+def hessian(
+    output: Value, inputs: Sequence[Value], max_inputs: int = MAX_HESSIAN_INPUTS
+) -> list[list[float]]:
     """The matrix of second derivatives H[i][j] = ∂²output/∂xᵢ∂xⱼ, as a list of rows.
 
     Row i is the gradient of ∂output/∂xᵢ (built with ``create_graph=True``): one reverse pass
     per input over the first derivatives' graph. A first derivative that does not depend on
-    an input gives 0.0 there (as ``torch.func.hessian``).
+    an input gives 0.0 there (as ``torch.func.hessian``). Works inside `no_grad()` on a graph
+    recorded outside it; an output with no graph (a leaf) is a ValueError.
+
+    Time and memory grow with the square of the number of inputs n (n passes, n² entries:
+    10,001 inputs took 166 s and 3.9 GB), so more than ``max_inputs`` (1,000 by default) is a
+    ValueError; use `hvp` for products H·v (two passes, no matrix), or raise ``max_inputs``.
     """
     if not isinstance(output, Value):
         raise TypeError(f"hessian: output must be a Value, got {type(output).__name__}")
+    if isinstance(max_inputs, bool) or not isinstance(max_inputs, int):
+        raise TypeError(f"hessian: max_inputs must be an int, got {max_inputs!r}"[:200])
+    if max_inputs < 1:
+        raise ValueError(f"hessian: max_inputs must be at least 1, got {max_inputs}")
     wrt = _values("inputs", inputs)
+    n = len(wrt)
+    if n > max_inputs:
+        raise ValueError(
+            f"hessian: {n:,} inputs make a {n:,} × {n:,} matrix ({n * n:,} entries, one "
+            f"reverse pass per input; time and memory grow as n²), more than "
+            f"max_inputs={max_inputs:,}. For products H·v use hvp(output, inputs, v): two "
+            f"passes and no matrix. To form H anyway, pass max_inputs={n}."
+        )
+    _check_recorded("hessian", [output], wrt)
     first = grad(output, wrt, create_graph=True, allow_unused=True)
     rows: list[list[float]] = []
     for g in first:
@@ -240,10 +305,12 @@ def hessian(output: Value, inputs: Sequence[Value]) -> list[list[float]]:
 
 def hvp(output: Value, inputs: Sequence[Value], v: Sequence[float]) -> list[float]:
     """The Hessian-vector product H·v of ``output`` over ``inputs``, in two reverse passes and
-    without forming H: the gradient of Σᵢ vᵢ·∂output/∂xᵢ (Pearlmutter, 1994)."""
+    without forming H: the gradient of Σᵢ vᵢ·∂output/∂xᵢ (Pearlmutter, 1994). Works inside
+    `no_grad()` on a graph recorded outside it; an output with no graph is a ValueError."""
     if not isinstance(output, Value):
         raise TypeError(f"hvp: output must be a Value, got {type(output).__name__}")
     wrt = _values("inputs", inputs)
+    _check_recorded("hvp", [output], wrt)
     if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) or len(v) != len(wrt):
         got = len(v) if isinstance(v, Sequence) else type(v).__name__
         raise ValueError(

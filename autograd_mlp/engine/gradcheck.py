@@ -9,10 +9,10 @@ Optimization*, 2nd ed., section 8.1).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
-from .value import Value, is_grad_enabled, no_grad
+from .modes import is_grad_enabled, no_grad
+from .value import Value
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_gradient"]
 
@@ -101,7 +101,8 @@ def gradcheck(
     """Check ``backward`` of ``f(*inputs)`` against central differences.
 
     ``f`` takes one Value per input and returns a Value. Each input passes when
-    ``|analytic - numeric| <= atol + rtol·|numeric|``. On failure raises `GradcheckError`
+    ``|analytic - numeric| <= atol + rtol·|numeric|``; a nan on either side fails, as in
+    ``torch.autograd.gradcheck``. On failure raises `GradcheckError`
     naming the input, the analytic and the numeric derivative (or returns False when
     ``raise_exception=False``). The inputs themselves are not modified.
 
@@ -113,8 +114,7 @@ def gradcheck(
     numeric = numerical_gradient(f, xs, eps)
     for i, (leaf, num) in enumerate(zip(leaves, numeric)):
         ana = leaf.grad
-        if math.isnan(ana) and math.isnan(num):
-            continue
+        # nan fails, on one side or both (nan equals nothing), as in torch.autograd.gradcheck
         if not abs(ana - num) <= atol + rtol * abs(num):
             name = f"input {i}" + (f" ({leaf.label!r})" if leaf.label else "")
             message = (
@@ -180,9 +180,7 @@ def gradgradcheck(
     for i in range(len(xs)):
         for j in range(len(xs)):
             ana, num = analytic[i][j], numeric[i][j]
-            if math.isnan(ana) and math.isnan(num):
-                continue
-            if not abs(ana - num) <= atol + rtol * abs(num):
+            if not abs(ana - num) <= atol + rtol * abs(num):  # nan fails, as in gradcheck
                 which = (
                     f"∂²f/∂x{i}∂x{j} ({input_name(i)}, {input_name(j)})"
                     if i != j

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._optional import has_numpy, require_numpy
 from ..engine import INPUT, PARAM, Value, role, topological_order
-from ..engine import value as engine
+from ..engine import ieee as engine
 from .optim import SGD, Adam
 
 # BLAS threads. The replay's matrix products are small (a layer's weights times a batch), and
@@ -895,8 +895,8 @@ def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tupl
         return go, go * -1.0  # d(a − b) = (1, −1)
     if op == "*":
         return go * b, go * a  # d(a·b) = (b, a)
-    if op == "/":  # d(a/b) = (1/b, −(a/b)/b), as the engine computes them
-        return go * (1.0 / b), go * -(out / b)
+    if op == "/":  # d(a/b) = (1/b, −(a/b)/b), applied as the engine does: go/b, go·(−(a/b)/b)
+        return go / b, go * -(out / b)
     if op == "**":  # d(aᵇ) = (b·aᵇ⁻¹ selected 0 where b = 0, aᵇ·ln a; 0 where a = 0, b ≥ 0)
         d_base = np.where(b == 0.0, 0.0, go * (b * _power(a, b - 1.0)))
         d_exp = np.where((a == 0.0) & (b >= 0.0), 0.0, out * _log(a, exact))
@@ -906,7 +906,7 @@ def _contributions(g: _Group, a: Array, b: Array, out: Array, go: Array) -> tupl
     if op == "exp":
         return (go * out,)  # d eᵃ = eᵃ
     if op == "log":
-        return (go * (1.0 / a),)  # d ln a = 1/a
+        return (go / a,)  # d ln a = 1/a, applied as go/a (as the engine and PyTorch)
     if op == "tanh":
         return (go * ((1.0 - out) * (1.0 + out)),)  # d tanh a = (1 − t)(1 + t)
     if op == "sigmoid":

@@ -34,6 +34,7 @@ from .._files import write_atomic
 from .._optional import require_numpy
 from ..engine import Value, topological_order
 from ..engine.functional import grad, hessian
+from ..engine.modes import enable_grad
 from .lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [
@@ -105,7 +106,8 @@ def lesson_hessian(
             raise ValueError(f"expected {len(params)} weights, got {len(weights)}")
         for p, w in zip(params, weights):
             p.data = float(w)
-    e = lesson.forward_of(model)
+    with enable_grad():  # a graph to differentiate, even when called inside no_grad()
+        e = lesson.forward_of(model)
     g = [float(v) for v in grad(e, params)]  # type: ignore[arg-type]  # floats
     return [p.label for p in params], hessian(e, params), g
 
