@@ -17,7 +17,7 @@ CREATED := $(VENV)/.created
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv
+.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv web
 
 venv: $(STAMP)
 
@@ -50,7 +50,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# The browser-side parts the tests use -- axe-core (accessibility checks of the page), Pyodide
+# and viz.js (the browser edition) -- pinned in web/package-lock.json and installed with npm.
+# Without npm the tests that need them say so and skip, except under CI=true, where .ci/run
+# installs Node and a missing part is a failure.
+WEB_STAMP := web/node_modules/.installed
+web: $(WEB_STAMP)
+$(WEB_STAMP): web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd web && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+	  echo "make: npm not found; the checks that need web/node_modules will be skipped" >&2; \
+	fi
+
+pytest: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest -q
 
 # The docs site, built with --strict so a broken link or docstring fails the build. The output
@@ -75,4 +88,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache web/node_modules

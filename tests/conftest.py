@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -31,3 +32,19 @@ def needs(module: str) -> ModuleType:
             pytest.fail(f"{module} is required under CI=true but is not installed: {exc}")
         pytest.skip(f"{module} not installed")
         raise  # unreachable: skip raises
+
+
+WEB = Path(__file__).parents[1] / "web" / "node_modules"
+
+
+def needs_web(part: str) -> Path:
+    """The path of a pinned browser-side part, e.g. ``needs_web("axe-core/axe.min.js")``:
+    installed by ``make web`` (npm ci from web/package-lock.json). Outside CI a missing part
+    skips the test; under CI=true it fails the run, as `needs` does."""
+    path = WEB / part
+    if not path.exists():
+        message = f"web/node_modules/{part} is missing: run `make web` (needs npm)"
+        if IN_CI:
+            pytest.fail(f"{message}; it is required under CI=true")
+        pytest.skip(message)
+    return path
