@@ -381,7 +381,7 @@ def test_pdf_has_the_sheet_then_the_key_on_its_own_page(size: str, tmp_path: Pat
 def test_pdf_text_sizes_are_readable_in_print() -> None:
     import importlib
 
-    module = importlib.import_module("autograd_mlp.teach.exercise")
+    module = importlib.import_module("autograd_mlp.teach.exercise.drawing")
 
     assert min(module.TEXT_PT, module.KEY_PT, module.TITLE_PT) >= module.MIN_PT >= 10.0
     assert module.WRITE_ROW_MM >= 10.0  # a handwritten number fits the row
@@ -505,7 +505,7 @@ def test_the_lesson_sheet_on_the_shared_layout_gives_nothing_away(
     lesson: Lesson, hide: str
 ) -> None:
     needs("pygraphviz")
-    from autograd_mlp.teach.exercise import _layout_look
+    from autograd_mlp.teach.exercise.drawing import _layout_look
     from autograd_mlp.teach.lesson_layout import lesson_layout
 
     board = lesson_layout(lesson)
