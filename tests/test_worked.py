@@ -22,7 +22,9 @@ import pytest
 from autograd_mlp.commands.cli import main
 from autograd_mlp.engine import Value, topological_order
 from autograd_mlp.engine.expr import build
+from autograd_mlp.teach.explain import explain
 from autograd_mlp.teach.lesson import (
+    DEFAULT_LESSON,
     LESSON_B1,
     LESSON_B2,
     LESSON_LR,
@@ -886,3 +888,16 @@ def test_multiplication_counts_of_deeper_networks_by_hand() -> None:
     )
     text = worked_example(lesson=lesson, steps=1)
     assert "130 over the paths" in text and "24 layer by layer" in text
+
+
+def test_a_lesson_whose_error_overflows_is_written_out_not_stopped_by_fsum() -> None:
+    # review N8: targets (1e308, −1e308) load, and the worked example raised math.fsum's
+    # "-inf + inf in fsum"; the engine's own sums give inf and nan there, and so does the text
+    lesson = Lesson(LESSON_X, (1e308, -1e308), DEFAULT_LESSON.layers)
+    for fmt in ("text", "markdown", "latex"):
+        text = worked_example(fmt, lesson=lesson, steps=2)
+        assert "(from inf)" in text  # the error at the start, in "Training on"
+    model, _, error = lesson.backward()
+    w = model.layers[0].neurons[0].w[0]
+    assert math.isnan(w.grad)
+    assert explain(error, w).splitlines()[-1] == "∂E/∂L1.N1.w1 = nan"

@@ -21,6 +21,7 @@ Formats: ``"text"`` (Unicode), ``"markdown"`` (GitHub-flavoured: headings and ta
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..engine import Value
@@ -37,7 +38,7 @@ from ..viz.naming import (
 )
 from .latex import check_document, wrap_document
 
-__all__ = ["explain", "FORMATS", "Derivation", "derive", "printed_decimals"]
+__all__ = ["explain", "FORMATS", "Derivation", "derive", "printed_decimals", "exact_sum"]
 
 FORMATS = ("text", "markdown", "latex")
 FACTORS_PER_LINE = 3  # symbolic factors per line: a first-layer path of the lesson has 6
@@ -105,6 +106,17 @@ def _check_options(
         raise ValueError(f"explain: lr must be None or a finite number, got {lr!r}")
 
 
+def exact_sum(terms: Iterable[float]) -> float:
+    """Σ terms, correctly rounded (``math.fsum``: the order of the paths does not matter); with
+    an inf or nan among them, or a sum past the largest float, the IEEE sum instead, as the
+    engine's own additions give it (inf + −inf is nan): ``fsum`` raises there."""
+    xs = list(terms)
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):  # -inf + inf, or intermediate overflow
+        return sum(xs, 0.0)
+
+
 def printed_decimals(precision: int | None, round_intermediate: int | None) -> int:
     """The decimals a derivation prints: ``precision`` when given, else the rounding's (a hand
     calculation to 2 decimals writes 2 decimals), else 4."""
@@ -146,8 +158,8 @@ def derive(
         for f in factors:
             product = rounded(product * f.value)  # a hand calculation rounds every step
         terms.append(PathTerm(tuple(names(v) for v in path.nodes), tuple(factors), product))
-    exact = math.fsum(p.product for p in found)
-    total = rounded(math.fsum(t.product for t in terms))
+    exact = exact_sum(p.product for p in found)
+    total = rounded(exact_sum(t.product for t in terms))
     updated = None if lr is None else rounded(leaf.data - lr * total)
     return Derivation(
         root=names(root),

@@ -48,14 +48,15 @@ The package keeps apart what a sheet is, how it is made, drawn and marked:
 * `sheet` -- `Blank`, `Marking`, `Sheet`, `Exercise`, and the sheet's JSON file (`load_sheet`);
 * `build` -- `exercise`: the blanks chosen by the no-giveaway rule, the key worked by hand;
 * `drawing` -- `write_pdf`: the printable pages;
-* `marking` -- `parse_answers` and `check`: a student's answers marked, as a `Report`.
+* `marking` -- `parse_answers`, `load_answers` and `check`: a student's answers read and
+  marked, as a `Report`.
 """
 
 from __future__ import annotations
 
 from .build import exercise
 from .drawing import PAPER, PrintedSheet, write_pdf
-from .marking import Marked, Report, check, parse_answers
+from .marking import MAX_ANSWER_CHARS, Marked, Report, check, load_answers, parse_answers
 from .sheet import (
     HIDE,
     MARKINGS,
@@ -79,6 +80,8 @@ __all__ = [
     "check",
     "load_sheet",
     "parse_answers",
+    "load_answers",
+    "MAX_ANSWER_CHARS",
     "HIDE",
     "MARKINGS",
     "NO_GIVEAWAY_RULE",

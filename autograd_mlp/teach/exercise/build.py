@@ -19,6 +19,7 @@ from ...engine.paths import gradients
 from ...viz import GradGraph, draw_graph
 from ...viz import format_number as _fmt
 from ...viz.naming import NodeNames, local_rule, wrap
+from ..explain import exact_sum
 from .sheet import HIDE, Blank, Exercise, Marking
 
 __all__ = ["exercise"]
@@ -58,7 +59,7 @@ def _apply(op: str, xs: list[float]) -> float | None:
         if op == "relu" and len(xs) == 1:
             return max(0.0, xs[0])
         if op == "Σwx+b" and len(xs) % 2 == 1:
-            return math.fsum(xs[i] * xs[i + 1] for i in range(0, len(xs) - 1, 2)) + xs[-1]
+            return exact_sum(xs[i] * xs[i + 1] for i in range(0, len(xs) - 1, 2)) + xs[-1]
     except (ValueError, OverflowError, ZeroDivisionError):
         return None
     return None
@@ -192,7 +193,7 @@ def exercise(
             if hide == "grad":
                 uses = users[v]
                 pairs = [(shown(out._local[k]), grad_read(out)) for out, k in uses]
-                by_hand = math.fsum(a * b for a, b in pairs)
+                by_hand = exact_sum(a * b for a, b in pairs)
                 terms = " + ".join(
                     f"{_factor(a, precision)} × {_factor(b, precision)}" for a, b in pairs
                 )

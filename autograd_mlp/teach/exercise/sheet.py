@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..._files import write_atomic
+from ..._files import parse_json, read_user_file, shown_path, write_atomic
+from ..._text import quote
 from ...engine import Value
 from ...viz import GradGraph
 from ...viz import format_number as _fmt
@@ -62,8 +63,9 @@ _QUOTE = 40
 
 
 def _quote(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"
+    """``repr(value)`` in at most about 40 characters (never a whole file, nor an int of 5,000
+    digits, which Python refuses to print)."""
+    return quote(value, _QUOTE)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ class Marking:
                 f"marking must be one of {', '.join(map(repr, MARKINGS))}, got {_quote(self.mode)}"
             )
         tol = self.tol
-        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < math.inf:
+        if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1e300:
+            # 1e300 and not inf: an int of 400 digits is below inf and yet has no float
             raise ValueError(f"tol must be a non-negative number, got {_quote(tol)}")
         figs = self.sigfigs
         if isinstance(figs, bool) or not isinstance(figs, int) or not 1 <= figs <= 15:
@@ -238,22 +241,16 @@ def _cell(s: str) -> str:
 def load_sheet(path: str | os.PathLike[str]) -> Sheet:
     """Read a sheet saved by `Exercise.save`. Every problem is one ValueError line naming the
     file and the field; nothing else is read or changed."""
-    source = Path(path)
-    name = _quote(str(source))
+    where = f"sheet {shown_path(path)}"
     try:
-        if source.stat().st_size > MAX_SHEET_BYTES:
-            raise ValueError(f"sheet {name}: too large for a worksheet")
-        data = json.loads(source.read_bytes().decode("utf-8"))
+        raw = read_user_file(path, where, MAX_SHEET_BYTES, too_big=" (a worksheet is smaller)")
     except OSError as exc:
-        raise type(exc)(f"cannot read sheet {name}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"sheet {name}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"sheet {name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
+    data = parse_json(raw, where)
     try:
         return _sheet_from_dict(data)
     except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"sheet {name}: {exc}") from None
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def _sheet_from_dict(data: object) -> Sheet:
@@ -294,18 +291,20 @@ def _sheet_from_dict(data: object) -> Sheet:
                 continue
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ValueError(f"{where}.{key}: expected a number, got {_quote(v)}")
-            values[key] = float(v)
+            try:
+                values[key] = float(v)
+            except OverflowError:  # an int of 309 digits or more: no float holds it
+                raise ValueError(
+                    f"{where}.{key}: expected a number a float can hold, got {_quote(v)}"
+                ) from None
         name, hint = item.get("name"), item.get("working")
         if not isinstance(name, str) or not isinstance(hint, str):
             raise ValueError(f"{where}: name and working must be text")
         blanks.append(Blank(i + 1, hide, None, None, name, values["answer"], hint, values["exact"]))
-    title = data.get("title", "")
-    instructions = data.get("instructions", "")
-    return Sheet(
-        hide,
-        precision,
-        marking,
-        blanks,
-        instructions if isinstance(instructions, str) else "",
-        title if isinstance(title, str) else "",
-    )
+    texts = {}
+    for key in ("title", "instructions"):
+        text = data.get(key, "")
+        if not isinstance(text, str):
+            raise ValueError(f"{key}: expected a text, got {_quote(text)}")
+        texts[key] = text
+    return Sheet(hide, precision, marking, blanks, texts["instructions"], texts["title"])

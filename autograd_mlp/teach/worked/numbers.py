@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ...engine import no_grad, topological_order
 from ...viz.naming import check_decimals, round_half_away
-from ..explain import derive
+from ..explain import derive, exact_sum
 from ..lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [
@@ -229,7 +229,7 @@ def compute_worked_example(
         back_products[li] = [
             [rnd(w_above[k][j] * above[k]) for k in range(sizes[li + 1])] for j in range(sizes[li])
         ]
-        back_sums[li] = [rnd(math.fsum(ts)) for ts in back_products[li]]
+        back_sums[li] = [rnd(exact_sum(ts)) for ts in back_products[li]]
         deltas[li] = [rnd(df[li][j] * back_sums[li][j]) for j in range(sizes[li])]
     rec_w = [
         [[rnd(deltas[li][j] * v) for v in inputs[li]] for j in range(sizes[li])]
