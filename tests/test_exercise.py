@@ -554,3 +554,24 @@ def test_a_big_expression_is_split_onto_the_layout_rather_than_shrunk(tmp_path: 
     ex = exercise(total, count=4, seed=1)
     printed = write_pdf(ex, tmp_path / "big.pdf")
     assert printed.picture_text_pt >= 10.0 and printed.pages >= 3
+
+
+def test_a_graph_with_a_number_that_is_not_finite_is_refused_clearly(tmp_path: Path) -> None:
+    # review N23: `exercise "1e999*x" --set x=1` said "cannot convert float infinity to integer"
+    from autograd_mlp.engine.expr import build
+
+    root, _ = build("1e999*x", {"x": 1.0})
+    with pytest.raises(ValueError, match="a constant is inf, not a finite number"):
+        exercise(root)
+    code, _, err = _run(["exercise", "1e999*x", "--set", "x=1", "-o", str(tmp_path / "s.svg")])
+    assert code == 2 and "not a finite number" in err and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_explain_names_an_infinite_constant() -> None:
+    from autograd_mlp.engine.expr import build
+    from autograd_mlp.teach.explain import explain
+
+    root, leaves = build("1e999*x", {"x": 1.0})
+    x = leaves["x"]
+    assert explain(root, x).splitlines()[-1].endswith("= inf")

@@ -104,8 +104,9 @@ def minus(text: str) -> str:
 
 
 def _short(x: float) -> str:
-    """A constant as a person writes it: 1 not 1.0, 0.5 as 0.5."""
-    if x == int(x) and abs(x) < 1e15:
+    """A constant as a person writes it: 1 not 1.0, 0.5 as 0.5 (inf and nan as Python
+    spells them: a constant such as 1e999 is inf, and int() refuses it)."""
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
 

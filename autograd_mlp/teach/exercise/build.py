@@ -134,6 +134,7 @@ def exercise(
     order = topological_order(root)
     names = NodeNames(root)
     grads = gradients(order)
+    _check_finite(order, grads, names)
     users: dict[Value, list[tuple[Value, int]]] = {v: [] for v in order}
     for v in order:
         for k, child in enumerate(v._prev):
@@ -314,6 +315,26 @@ def exercise(
         node_text,
         edge_text,
     )
+
+
+def _check_finite(order: list[Value], grads: dict[Value, float], names: NodeNames) -> None:
+    """Refuse a graph with a number that is not finite: a sheet's numbers are written down and
+    worked by hand, and inf − inf or 0·inf has no answer a student could give."""
+    for v in order:
+        for what, x in (("data", v.data), ("grad", grads[v]), *(("local", d) for d in v._local)):
+            if not math.isfinite(x):
+                if what == "local":
+                    where = f"the local derivative on an edge into {names(v).text}"
+                elif role(v) == CONST and not v._prev:
+                    where = "a constant"  # named by its value, which is the problem
+                else:
+                    where = f"the {what} of {names(v).text}"
+                raise ValueError(
+                    f"exercise: {where} is {x}, not a finite number; a worksheet's numbers are "
+                    "worked by "
+                    "hand, so every value, local derivative and gradient must be finite (use "
+                    "smaller numbers)"
+                )
 
 
 def _choose(
