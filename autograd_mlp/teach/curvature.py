@@ -33,6 +33,7 @@ from pathlib import Path
 from .._files import write_atomic
 from ..engine import Value, topological_order
 from ..engine.functional import grad, hessian
+from ..viz.naming import printable
 from .lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [
@@ -166,8 +167,9 @@ def lesson_curvature(
     lam = eigenvalues[-1]
     if not lam > 1e-12:
         raise ValueError(
-            f"{lesson.name}: λ_max of the Hessian at the start is {lam:.3g}; E does not curve "
-            "up in any direction there, so there is no threshold 2/λ_max to compare a with"
+            f"{printable(lesson.name)}: λ_max of the Hessian at the start is {lam:.3g}; E does "
+            "not curve up in any direction there, so there is no threshold 2/λ_max to compare a "
+            "with"
         )
     threshold = 2.0 / lam
     constants = [

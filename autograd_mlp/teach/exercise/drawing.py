@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..._files import write_atomic
 from ...engine import topological_order
 from ...viz import format_number as _fmt
+from ...viz.naming import printable
 from .sheet import NO_GIVEAWAY_RULE, Exercise, _quote
 
 if TYPE_CHECKING:
@@ -79,6 +80,10 @@ def _pictures(ex: Exercise, dpi: float) -> list[bytes]:
         out.append(render_bytes(graph, "png", quiet=True))
     return out
 
+
+# Text as it is: a $ in a name or a title is a dollar, not the start of matplotlib's mathtext
+# (where "$\\input$" would be a parse error).
+_PLAIN: dict[str, Any] = {"parse_math": False}
 
 BESIDE_IN = 3.2  # width of the column of blanks when they go beside the picture
 
@@ -251,7 +256,9 @@ def write_pdf(
         return fig, paper_h - margin  # the cursor, in inches from the bottom
 
     def line(fig: Figure, y: float, text: str, pt: float, **kw: Any) -> float:
-        fig.text(margin / paper_w, y / paper_h, text, fontsize=pt, va="top", **kw)
+        fig.text(
+            margin / paper_w, y / paper_h, printable(text), fontsize=pt, va="top", **_PLAIN, **kw
+        )
         return y - pt * 1.45 / 72
 
     fig, y = page()
@@ -288,9 +295,14 @@ def write_pdf(
         if y - row < margin:
             fig, y = page()
             x_blanks, width = margin, text_w
-        label = f"?{b.number}   {b.name} ="
+        label = f"?{b.number}   {printable(b.name)} ="
         fig.text(
-            x_blanks / paper_w, (y - row * 0.6) / paper_h, label, fontsize=TEXT_PT, va="baseline"
+            x_blanks / paper_w,
+            (y - row * 0.6) / paper_h,
+            label,
+            fontsize=TEXT_PT,
+            va="baseline",
+            **_PLAIN,
         )
         # the line to write on, from after the name to the right edge: at least 1.3 in
         name_in = (len(label) + 1) * TEXT_PT * 0.55 / 72
@@ -322,7 +334,7 @@ def write_pdf(
         y = line(fig, y, text, TEXT_PT)
     y -= 0.1
     for b in ex.blanks:
-        lines = _wrap(b.hint, KEY_PT, text_w - 0.3)
+        lines = _wrap(printable(b.hint), KEY_PT, text_w - 0.3)
         need = (TEXT_PT + KEY_PT * len(lines)) * 1.45 / 72 + 0.08
         if y - need < margin:
             fig, y = page()
@@ -335,7 +347,9 @@ def write_pdf(
             weight="bold",
         )
         for text in lines:
-            fig.text((margin + 0.3) / paper_w, y / paper_h, text, fontsize=KEY_PT, va="top")
+            fig.text(
+                (margin + 0.3) / paper_w, y / paper_h, text, fontsize=KEY_PT, va="top", **_PLAIN
+            )
             y -= KEY_PT * 1.45 / 72
         y -= 0.08
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..._files import parse_json, read_user_file, shown_path
 from ...viz import format_number as _fmt
+from ...viz.naming import printable
 from .sheet import Blank, Exercise, Marking, Sheet, _quote
 
 __all__ = ["check", "parse_answers", "load_answers", "Marked", "Report", "MAX_ANSWER_CHARS"]
@@ -51,22 +52,21 @@ class Report:
         return self.score == len(self.marks)
 
     def __str__(self) -> str:
+        # names and working may come from a sheet file: printed, they must not hold a line
+        # break or a terminal's control sequence (printable)
         lines = [f"{self.score} of {len(self.marks)} correct ({self.marking.describe()})"]
         for m in self.marks:
             b = m.blank
+            name, expected = printable(b.name), _fmt(b.answer, self.precision)
             if m.correct:
-                lines.append(f"?{b.number}  {b.name}: right")
-            elif m.given is None:
-                lines.append(
-                    f"?{b.number}  {b.name}: no answer; expected {_fmt(b.answer, self.precision)}"
-                )
-                lines.append(f"     {b.hint}")
+                lines.append(f"?{b.number}  {name}: right")
+                continue
+            if m.given is None:
+                lines.append(f"?{b.number}  {name}: no answer; expected {expected}")
             else:
-                lines.append(
-                    f"?{b.number}  {b.name}: {_fmt(m.given, self.precision)} is wrong; "
-                    f"expected {_fmt(b.answer, self.precision)}"
-                )
-                lines.append(f"     {b.hint}")
+                given = _fmt(m.given, self.precision)
+                lines.append(f"?{b.number}  {name}: {given} is wrong; expected {expected}")
+            lines.append(f"     {printable(b.hint)}")
         return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from ..._text import quote
 from ...engine import Value
 from ...viz import GradGraph
 from ...viz import format_number as _fmt
+from ...viz.naming import md_text, printable
 
 __all__ = [
     "Blank",
@@ -224,18 +225,14 @@ def _answer_key(sheet: Sheet, format: str) -> str:
         ]
         for b in sheet.blanks:
             lines.append(
-                f"| ?{b.number} | {_cell(b.name)} | {_fmt(b.answer, p)} | {_cell(b.hint)} |"
+                f"| ?{b.number} | {md_text(b.name)} | {_fmt(b.answer, p)} | {md_text(b.hint)} |"
             )
         return "\n".join(lines) + "\n"
     lines = [f"Answer key: {what}", sheet.marking.describe(), ""]
     for b in sheet.blanks:
-        lines.append(f"?{b.number}  {b.name} = {_fmt(b.answer, p)}")
-        lines.append(f"     {b.hint}")
+        lines.append(f"?{b.number}  {printable(b.name)} = {_fmt(b.answer, p)}")
+        lines.append(f"     {printable(b.hint)}")
     return "\n".join(lines) + "\n"
-
-
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|")
 
 
 def load_sheet(path: str | os.PathLike[str]) -> Sheet:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ...viz.naming import format_number, minus
 from .counts import _costs
@@ -24,7 +25,7 @@ from .numbers import (
     curvature_at_start,
 )
 
-__all__ = ["Block", "build_blocks"]
+__all__ = ["Block", "Title", "build_blocks"]
 
 
 # How each activation is written: its name in f(z), its derivative as a formula of the output h
@@ -43,7 +44,16 @@ _ACT_PROSE = {
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 
 
-Block = tuple[str, object]  # ("h", str) | ("p", str) | ("eq", [(lhs, rhs)]) | ("table", rows)
+# ("title", Title) | ("h", str) | ("p", str) | ("eq", [(lhs, rhs)]) | ("table", rows)
+Block = tuple[str, object]
+
+
+class Title(NamedTuple):
+    """The document's title: our words, then the user's (a lesson's title, escaped by each
+    writer for its format: it may hold anything, a newline or ``\\input`` included)."""
+
+    words: str
+    user: str = ""
 
 
 def _f_of(act: str, arg: str) -> str:
@@ -190,8 +200,13 @@ def _intro_blocks(doc: _Doc) -> list[Block]:
     ex, g = doc.ex, doc.g
     sizes, acts, depth = ex.sizes, doc.acts, doc.depth
     n_in, n_out = sizes[0], sizes[-1]
-    name = ex.lesson.title or f"a {'–'.join(str(s) for s in sizes)} network"
-    blocks: list[Block] = [("title", f"The worked example: one training step of {name}")]
+    words = "The worked example: one training step of "
+    title = (
+        Title(words, ex.lesson.title)
+        if ex.lesson.title
+        else Title(f"{words}a {'–'.join(str(s) for s in sizes)} network")
+    )
+    blocks: list[Block] = [("title", title)]
     e_sym, _, _ = _error_text(ex)
     inputs = _plural(n_in, "input")
     outputs = f"{_plural(n_out, 'output neuron')} with {_ACT_PROSE[acts[-1]]} activation"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from .document import Block
+from ...viz.naming import tex_text
+from .document import Block, Title
 
 __all__ = ["write_latex"]
 
@@ -192,7 +193,11 @@ def write_latex(blocks: list[Block]) -> str:
     ]
     for kind, body in blocks:
         if kind == "title":
-            out += [rf"\section*{{{_tex_prose(str(body))}}}", ""]
+            assert isinstance(body, Title)  # the user's part is text, never commands
+            # ragged right: a user's title may hold words that a justified line cannot fit
+            ragged = r"\raggedright " if body.user else ""
+            title = f"{ragged}{_tex_prose(body.words)}{tex_text(body.user)}"
+            out += [rf"\section*{{{title}}}", ""]
         elif kind == "h":
             out += [rf"\subsection*{{{_tex_prose(str(body))}}}", ""]
         elif kind == "p":

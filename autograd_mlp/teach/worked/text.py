@@ -6,7 +6,8 @@ Headings are underlined (text) or marked with ``#`` (Markdown), equations are al
 
 from __future__ import annotations
 
-from .document import Block
+from ...viz.naming import md_text, printable
+from .document import Block, Title
 
 __all__ = ["write_text", "write_markdown"]
 
@@ -31,8 +32,9 @@ def write_text(blocks: list[Block]) -> str:
     out: list[str] = []
     for kind, body in blocks:
         if kind == "title":
-            assert isinstance(body, str)
-            out += [body, "=" * len(body), ""]
+            assert isinstance(body, Title)
+            title = body.words + printable(body.user)  # one line, no control character
+            out += [title, "=" * len(title), ""]
         elif kind == "h":
             assert isinstance(body, str)
             out += [body, "-" * len(body), ""]
@@ -53,7 +55,8 @@ def write_markdown(blocks: list[Block]) -> str:
     ]
     for kind, body in blocks:
         if kind == "title":
-            out += [f"# {body}", ""]
+            assert isinstance(body, Title)
+            out += [f"# {body.words}{md_text(body.user)}", ""]  # no HTML, one line
         elif kind == "h":
             out += [f"## {body}", ""]
         elif kind == "p":
