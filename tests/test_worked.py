@@ -581,9 +581,68 @@ def test_the_learning_constant_section_above_the_threshold() -> None:
     assert f"a = 1 is above it ({1.0 / c.threshold:.2f} times as big)" in text
 
 
+def _wide_lesson(sizes: list[int], seed: int = 0) -> Lesson:
+    """A lesson of these sizes (inputs first) with seeded weights in ±1: sigmoid, linear out."""
+    rng = random.Random(seed)
+    layers = [
+        {
+            "activation": "linear" if i == len(sizes) - 2 else "sigmoid",
+            "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(a)] for _ in range(b)],
+            "biases": [round(rng.uniform(-1, 1), 2) for _ in range(b)],
+        }
+        for i, (a, b) in enumerate(itertools.pairwise(sizes))
+    ]
+    inputs = [round(rng.uniform(-1, 1), 2) for _ in range(sizes[0])]
+    return Lesson(inputs, [0.5] * sizes[-1], layers)
+
+
+@pytest.mark.parametrize("sizes", [[4, 5, 3], [8, 8, 8, 8, 4], [16, 16, 16]])
+def test_lambda_max_is_numpys_largest_eigenvalue_of_the_hessian(sizes: list[int]) -> None:
+    np = pytest.importorskip("numpy")
+    from autograd_mlp.teach.curvature import lesson_hessian
+    from autograd_mlp.teach.worked.numbers import curvature_at_start
+
+    lesson = _wide_lesson(sizes)
+    _, h, _ = lesson_hessian(lesson=lesson)
+    size, lam = curvature_at_start(lesson)
+    assert size == len(h)
+    assert lam == pytest.approx(float(np.linalg.eigvalsh(np.array(h))[-1]), rel=1e-12)
+
+
+def test_a_lesson_at_the_size_limits_costs_a_few_dozen_passes_not_one_per_parameter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # review N17: explain of a 16-input, 6×16 lesson took 85–99 s. λ_max came from the whole
+    # Hessian (one reverse pass per parameter: 1,632) and a power iteration over its 2.7
+    # million entries, and every path sum named the whole graph again (544 times).
+    import autograd_mlp.engine.functional as functional
+    import autograd_mlp.teach.worked.numbers as numbers
+    from autograd_mlp.teach.lesson import MAX_LAYERS, MAX_SIZE
+
+    lesson = _wide_lesson([MAX_SIZE] * (MAX_LAYERS + 1))
+    passes, namings = [0], [0]
+    real_grad, real_names = functional.grad, numbers.NodeNames
+
+    def counted_grad(*args: object, **kwargs: object) -> object:
+        passes[0] += 1
+        return real_grad(*args, **kwargs)  # type: ignore[arg-type]
+
+    class CountedNames(real_names):  # type: ignore[misc, valid-type]
+        def __init__(self, root: Value) -> None:
+            namings[0] += 1
+            super().__init__(root)
+
+    monkeypatch.setattr(functional, "grad", counted_grad)
+    monkeypatch.setattr(numbers, "NodeNames", CountedNames)
+    size, lam = numbers.curvature_at_start(lesson)
+    assert size == 1632 and math.isfinite(lam) and 2 <= passes[0] <= 60
+    example = compute_worked_example(lesson=lesson, steps=0, max_steps=1)
+    assert namings[0] == 1 and len(example.labels) == 1632
+
+
 def test_explain_does_not_import_numpy() -> None:
-    """The learning constant's λ_max is a plain-Python power iteration: the command line stays
-    quick and NumPy-free."""
+    """The learning constant's λ_max is computed in plain Python (Lanczos' iteration): the
+    command line stays quick and NumPy-free."""
     code = (
         "import contextlib, io, sys\n"
         "from autograd_mlp.commands.cli import main\n"

@@ -136,11 +136,17 @@ def derive(
     round_intermediate: int | None = None,
     lr: float | None = None,
     limit: int = DEFAULT_PATH_LIMIT,
+    names: NodeNames | None = None,
 ) -> Derivation:
-    """The derivation of ∂root/∂leaf as data; `explain` formats it."""
+    """The derivation of ∂root/∂leaf as data; `explain` formats it.
+
+    ``names``: the `NodeNames` of ``root``'s graph, when the caller derives many leaves of one
+    graph (naming every node costs as much as the graph is big: build it once).
+    """
     _check_options("text", None, round_intermediate, lr)
     found: list[Path] = paths(root, leaf, limit=limit)
-    names = NodeNames(root)
+    if names is None:
+        names = NodeNames(root)
 
     def rounded(x: float) -> float:
         return x if round_intermediate is None else round_half_away(x, round_intermediate)

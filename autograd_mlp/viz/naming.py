@@ -282,6 +282,11 @@ def tex_text(s: str) -> str:
     return "".join(out)
 
 
+_TEX_MATH_ASCII = str.maketrans(
+    {**{ch: "\\" + ch for ch in "#$%&_{}"}, "\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}
+)
+
+
 def tex_escape(s: str) -> str:
     """Escape the characters that mean something to LaTeX, for use inside ``\\mathrm{...}``.
 
@@ -289,6 +294,8 @@ def tex_escape(s: str) -> str:
     comment; DEL and form feed are errors or ``\\par`` to TeX); a character beyond ASCII is
     set in text mode (``\\text{...}``, amsmath) as `tex_text` sets it.
     """
+    if s.isascii() and s.isprintable():  # the usual label: escapes only (every name of a graph)
+        return s.translate(_TEX_MATH_ASCII)
     out = []
     for ch in unicodedata.normalize("NFC", printable(s)):
         if ch in "#$%&_{}":

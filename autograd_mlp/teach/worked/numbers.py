@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ...engine import no_grad, topological_order
-from ...viz.naming import check_decimals, round_half_away
+from ...viz.naming import NodeNames, check_decimals, round_half_away
 from ..explain import derive, exact_sum
 from ..lesson import DEFAULT_LESSON, Lesson
 
@@ -201,10 +202,11 @@ def compute_worked_example(
     # One derivation per parameter, where its paths are listed: its path terms and their
     # (possibly rounded) sum. Path p of a parameter is `_routes(sizes, l)[p]`.
     derived: dict[str, tuple[list[float], float]] = {}
+    names = NodeNames(error)  # once: naming the graph costs as much as the graph is big
     for li, layer in enumerate(model.layers):
         if paths[li] <= MAX_PATHS_LISTED:
             for p in layer.parameters():
-                d = derive(error, p, round_intermediate=r)
+                d = derive(error, p, round_intermediate=r, names=names)
                 derived[p.label] = ([t.product for t in d.terms], d.total)
     params = model.parameters()
     exact = {p.label: p.grad for p in params}
@@ -350,9 +352,91 @@ def _param_values(ex: WorkedExample) -> dict[str, float]:
 def curvature_at_start(lesson: Lesson) -> tuple[int, float]:
     """(number of parameters, λ_max): the largest eigenvalue of the Hessian of the lesson's E
     at its starting weights, exact (not rounded: the threshold 2/λ_max is a property of E, not
-    of a hand calculation)."""
-    # Plain-Python power iteration, not NumPy: the command line stays quick to start.
-    from ..curvature import largest_eigenvalue, lesson_hessian
+    of a hand calculation); nan if E or its curvature is not finite there.
 
-    labels, h, _ = lesson_hessian(lesson=lesson)
-    return len(labels), largest_eigenvalue(h)
+    The Hessian is never formed: Lanczos' iteration needs only Hessian-vector products, each
+    one reverse pass over the graph of the first derivatives (built once), so the cost grows
+    with the size of the network times the few dozen products it takes, where forming H and
+    iterating on it grew with the square of the number of parameters (a 6×16 lesson: minutes).
+    """
+    from ...engine.functional import grad
+
+    model = lesson.network()
+    params = model.parameters()
+    error = lesson.forward_of(model)
+    if not math.isfinite(error.data):
+        return len(params), math.nan
+    first = grad(error, params, create_graph=True, allow_unused=True)  # Values: ∂E/∂wᵢ
+
+    def times_h(v: list[float]) -> list[float]:
+        products = grad(first, params, grad_outputs=v, allow_unused=True)  # type: ignore[arg-type]
+        return [float(p) for p in products]  # type: ignore[arg-type]  # floats
+
+    return len(params), _largest_eigenvalue(times_h, len(params))
+
+
+LANCZOS_STEPS = 200  # at most this many Hessian-vector products (a few dozen is usual)
+
+
+def _largest_eigenvalue(times_h: Callable[[list[float]], list[float]], n: int) -> float:
+    """λ_max of the symmetric n×n matrix H that ``times_h`` multiplies by, by Lanczos'
+    iteration with full reorthogonalisation (Golub & Van Loan, *Matrix Computations*, 4th ed.,
+    section 10.1): the largest eigenvalue of the tridiagonal matrix it builds converges to
+    λ_max from below, and is λ_max exactly once the iteration has spanned H's range."""
+    rng = random.Random(0)  # a fixed start: the same lesson gives the same digits
+    q = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+    norm = math.sqrt(math.fsum(x * x for x in q))
+    basis = [[x / norm for x in q]]
+    alphas: list[float] = []
+    betas: list[float] = []
+    theta = -math.inf
+    still = 0  # steps in a row in which the largest Ritz value did not move
+    for _ in range(min(n, LANCZOS_STEPS)):
+        q = basis[-1]
+        w = times_h(q)
+        if not all(math.isfinite(x) for x in w):
+            return math.nan
+        alphas.append(math.fsum(a * b for a, b in zip(q, w)))
+        for _ in range(2):  # twice is enough (Kahan's "twice is enough") to stay orthogonal
+            for b in basis:
+                c = math.fsum(x * y for x, y in zip(b, w))
+                w = [x - c * y for x, y in zip(w, b)]
+        previous, theta = theta, _tridiagonal_max(alphas, betas)
+        beta = math.sqrt(math.fsum(x * x for x in w))
+        scale = max(abs(theta), max(abs(a) for a in alphas), 1e-300)
+        still = still + 1 if abs(theta - previous) <= 1e-15 * scale else 0
+        if beta <= 1e-13 * scale or still == 3:
+            break  # H's range is spanned (exact), or the Ritz value has stopped moving
+        betas.append(beta)
+        basis.append([x / beta for x in w])
+    return theta
+
+
+def _tridiagonal_max(alphas: list[float], betas: list[float]) -> float:
+    """The largest eigenvalue of the symmetric tridiagonal matrix with diagonal ``alphas`` and
+    off-diagonal ``betas``, by bisection on its Sturm sequence (the number of eigenvalues
+    below x is the number of negative pivots of T − x·I)."""
+    radius = max(
+        abs(a) + (abs(betas[i - 1]) if i > 0 else 0.0) + (abs(betas[i]) if i < len(betas) else 0.0)
+        for i, a in enumerate(alphas)
+    )  # Gershgorin: every eigenvalue is within this of 0
+    low, high = -radius, radius
+
+    def below(x: float) -> int:
+        count, d = 0, 1.0
+        for i, a in enumerate(alphas):
+            off = betas[i - 1] ** 2 if i > 0 else 0.0
+            d = a - x - (off / d if d != 0.0 else off / 1e-300)
+            count += d < 0.0
+        return count
+
+    size = len(alphas)
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if mid in (low, high):
+            break  # the interval is one float wide
+        if below(mid) >= size:
+            high = mid
+        else:
+            low = mid
+    return high
