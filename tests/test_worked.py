@@ -960,3 +960,95 @@ def test_a_lesson_whose_error_overflows_is_written_out_not_stopped_by_fsum() -> 
     w = model.layers[0].neurons[0].w[0]
     assert math.isnan(w.grad)
     assert explain(error, w).splitlines()[-1] == "∂E/∂L1.N1.w1 = nan"
+
+
+# ------------------------------------------------------------------------------------------------
+# Larger lessons on the page (review N18) and learning constants far too big (N19)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("document", ["article", "beamer"])
+@pytest.mark.parametrize(
+    "sizes",
+    [[8, 8, 8, 8, 4], [16] * 7],  # the review's 8–8–8–8–4 (16 overfull lines), and the limits
+    ids=["8-8-8-8-4", "16-inputs-6x16"],
+)
+def test_the_latex_of_lessons_up_to_the_size_limits_stays_on_the_page(
+    sizes: list[int], document: str, tmp_path: Path
+) -> None:
+    from autograd_mlp.teach.lesson import MAX_LAYERS, MAX_SIZE
+
+    assert max(sizes) <= MAX_SIZE and len(sizes) - 1 <= MAX_LAYERS
+    tex = worked_example("latex", document=document, lesson=_wide_lesson(sizes), steps=1)
+    compile_latex(tex, tmp_path)  # fails on any overfull line in pdflatex's log
+
+
+def _with(lesson: Lesson, **change: object) -> Lesson:
+    fields = {
+        "inputs": lesson.inputs,
+        "targets": lesson.targets,
+        "layers": lesson.layers,
+        "learning_rate": lesson.learning_rate,
+        "error": lesson.error,
+    }
+    fields.update(change)
+    return Lesson(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("document", ["article", "beamer"])
+@pytest.mark.parametrize(
+    "case",
+    ["17 decimals", "rounded, mean of 16", "a = 1e308", "inputs of 1e150", "6 layers of 2"],
+)
+def test_the_latex_of_hard_lessons_stays_on_the_page(
+    case: str, document: str, tmp_path: Path
+) -> None:
+    options: dict[str, object] = {}
+    if case == "17 decimals":  # a table of four columns of 19 characters
+        lesson = _with(_wide_lesson([16, 16, 16]), error="half")
+        options["precision"] = 17
+    elif case == "rounded, mean of 16":  # E = (1/16)·(16 squares)
+        lesson = _with(_wide_lesson([16, 16, 16], seed=3), error="mean")
+        options["round_intermediate"] = 2
+    elif case == "a = 1e308":  # the update's numbers are 1e308
+        lesson = _with(DEFAULT_LESSON, learning_rate=1e308)
+    elif case == "inputs of 1e150":
+        base = _wide_lesson([3, 4, 2])
+        lesson = _with(base, inputs=[1e150 * x for x in base.inputs])
+    else:  # paths through six layers of labels
+        lesson = _wide_lesson([2] * 7)
+    tex = worked_example("latex", document=document, lesson=lesson, steps=1, **options)
+    compile_latex(tex, tmp_path)
+
+
+@pytest.mark.parametrize("lr", [1e6, 1e308])
+def test_a_learning_constant_far_too_big_is_said_to_blow_the_error_up(lr: float) -> None:
+    # review N19: "drives the error down" while E = inf, and "inf times as big"
+    text = worked_example(lesson=_with(DEFAULT_LESSON, learning_rate=lr))
+    training = text[text.index("8. Training on") : text.index("9. How big")]
+    assert "drives the error down" not in training and "does not bring the error down" in training
+    assert "too big for a float, and training stops there" in training
+    assert "inf times" not in text and "E overflows" in text[text.index("9. How big") :]
+    example = compute_worked_example(lesson=_with(DEFAULT_LESSON, learning_rate=lr))
+    assert example.overflow_step is not None and not math.isfinite(example.error_after_steps)
+
+
+def test_training_that_does_not_lower_the_error_is_not_said_to() -> None:
+    # a lesson whose error does not move (its ReLUs are dead): it used to "drive it down"
+    lesson = SHAPES[SHAPE_IDS.index("2-3-2-2-seed4")]
+    example = compute_worked_example(lesson=lesson, steps=5)
+    assert example.error_after_steps >= example.error
+    text = worked_example(lesson=lesson, steps=5)
+    assert "drives the error down" not in text and "does not bring the error down" in text
+    assert "drives the error down" in worked_example(steps=5)  # the lesson's own does
+
+
+def test_the_lesson_of_the_learning_constant_says_too_big_not_inf() -> None:
+    pytest.importorskip("numpy")
+    from autograd_mlp.teach.curvature import curvature_text, lesson_curvature
+
+    text = curvature_text(lesson_curvature(lesson=_with(DEFAULT_LESSON, learning_rate=1e308)))
+    row = next(line for line in text.splitlines() if line.startswith("| the lesson's a |"))
+    assert "| inf |" not in row and "more than 1.8e308" in row  # a ÷ (2/λ_max) has no float
+    assert "inf times" not in text and " 1 updates" not in text
+    assert max(len(word) for word in text.split()) < 60  # no number of 300 digits

@@ -10,6 +10,7 @@ the three formats always say the same thing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -42,6 +43,7 @@ _ACT_PROSE = {
 
 
 _COUNT_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+HUGE = 1e15  # numbers this big are printed in scientific notation (a = 1e308 makes such)
 
 
 # ("title", Title) | ("h", str) | ("p", str) | ("eq", [(lhs, rhs)]) | ("table", rows)
@@ -144,6 +146,8 @@ class _Doc:
         return ("h", f"{self.section}. {title}")
 
     def n(self, v: float) -> str:
+        if math.isfinite(v) and abs(v) >= HUGE:  # 1e+308, not 309 digits across the page
+            return minus(f"{v:.{self.precision}e}")
         return format_number(v, self.precision)
 
     def f(self, v: float) -> str:  # a number as a factor: negatives in parentheses
@@ -745,22 +749,61 @@ def _update_blocks(doc: _Doc) -> list[Block]:
     blocks.append(("table", rows))
 
     blocks.append(doc.heading("Training on"))
-    reached = (
-        f"The error first falls to E ≤ {ex.target:g} after {_plural(ex.target_step, 'update')}."
-        if ex.target_step is not None
-        else f"The error does not fall to {ex.target:g} within {ex.max_steps:,} "
-        + ("update." if ex.max_steps == 1 else "updates.")
-    )
-    blocks.append(
-        (
-            "p",
-            "Repeating the step (forward, backward, update; exact arithmetic) drives the error "
-            f"down. After the update above the error is E = {n(ex.error_after_update)} "
-            f"(from {n(ex.error)}); after {_plural(ex.steps, 'further step')} it is "
-            f"E = {_small(ex.error_after_steps, doc.precision)}. {reached}",
-        )
-    )
+    blocks.append(("p", _training_text(doc)))
     return blocks
+
+
+def _training_text(doc: _Doc) -> str:
+    """What repeating the step does: the error after the update and after the further steps,
+    whether it goes down, and when it reaches the target, or overflows (N19: a learning
+    constant far too big makes E grow until it is no longer a number)."""
+    ex, n = doc.ex, doc.n
+    repeat = "Repeating the step (forward, backward, update; exact arithmetic)"
+    if not math.isfinite(ex.error):
+        return (
+            f"{repeat} cannot help here: E is not a finite number at the start (E = "
+            f"{n(ex.error)}), since the lesson's numbers are too big for floating point, so "
+            "training stops after the first update."
+        )
+    over = ex.overflow_step
+    after = (
+        f"After the update above the error is E = {n(ex.error_after_update)} (from {n(ex.error)})"
+    )
+    if ex.target_step is not None:
+        reached = (
+            f"The error first falls to E ≤ {ex.target:g} after {_plural(ex.target_step, 'update')}."
+        )
+    elif over is not None:
+        reached = f"It never falls to E ≤ {ex.target:g}."
+    else:
+        reached = f"The error does not fall to {ex.target:g} within {ex.max_steps:,} " + (
+            "update." if ex.max_steps == 1 else "updates."
+        )
+    if over == 1:
+        return (
+            f"{repeat} does not bring the error down: with a = {ex.lr:g} the first step "
+            f"overshoots so far that E = {n(ex.error_after_update)} (from {n(ex.error)}), too "
+            f"big for a float, and training stops there. {reached}"
+        )
+    if over is not None and over <= ex.steps + 1:  # it overflowed within the steps shown
+        return (
+            f"{repeat} does not bring the error down: with a = {ex.lr:g} every step "
+            f"overshoots further than the last. {after}; after {_plural(over, 'update')} it "
+            f"is E = {n(ex.error_after_steps)}, too big for a float, and training stops there. "
+            f"{reached}"
+        )
+    later = (
+        f" It overflows after {_plural(over, 'update')}, and training stops there."
+        if over is not None
+        else ""
+    )
+    steps = _plural(ex.steps, "further step")
+    last = _small(ex.error_after_steps, doc.precision)
+    if ex.error_after_steps < ex.error:
+        verdict = f"{repeat} drives the error down."
+    else:
+        verdict = f"{repeat} does not bring the error down with a = {ex.lr:g}."
+    return f"{verdict} {after}; after {steps} it is E = {last}. {reached}{later}"
 
 
 def _learning_constant_blocks(doc: _Doc) -> list[Block]:
@@ -782,18 +825,42 @@ def _learning_constant_blocks(doc: _Doc) -> list[Block]:
             "only when a < 2/λ_max.",
         )
     )
-    if lam > 1e-12:
+    if not math.isfinite(lam):
+        blocks.append(
+            (
+                "p",
+                f"Here λ_max = {n(lam)}: E or its curvature is not a finite number at the start, "
+                "so there is no threshold to compare a with.",
+            )
+        )
+    elif lam > 1e-12:
         threshold = 2.0 / lam
+        factor = "by a factor too large for a float"  # 1e308 ÷ 0.5 is no number
         if ex.lr < threshold:
+            times = threshold / ex.lr
             verdict = (
-                f"The lesson's a = {ex.lr:g} is below it ({threshold / ex.lr:.1f} times "
-                "smaller): safe, and slower than it needs to be."
+                f"The lesson's a = {ex.lr:g} is below it ({times:.1f} times smaller): safe, "
+                "and slower than it needs to be."
+                if math.isfinite(times)
+                else f"The lesson's a = {ex.lr:g} is below it ({factor}): safe, and far "
+                "slower than it needs to be."
             )
         else:
+            times = ex.lr / threshold
             verdict = (
-                f"The lesson's a = {ex.lr:g} is above it ({ex.lr / threshold:.2f} times "
-                "as big): near the start the steps overshoot."
+                f"The lesson's a = {ex.lr:g} is above it ({times:.2f} times as big): near the "
+                "start the steps overshoot."
+                if math.isfinite(times)
+                else f"The lesson's a = {ex.lr:g} is far above it ({factor}): the steps "
+                "overshoot from the start."
             )
+            if ex.overflow_step == 1:
+                verdict += " The first step overshoots so far that E overflows (see Training on)."
+            elif ex.overflow_step is not None:
+                verdict += (
+                    " Here each one overshoots further than the last, and E overflows after "
+                    f"{_plural(ex.overflow_step, 'update')} (see Training on)."
+                )
         blocks.append(("p", f"Here λ_max = {n(lam)}, so 2/λ_max = {n(threshold)}. {verdict}"))
     else:
         blocks.append(
@@ -816,9 +883,10 @@ def _learning_constant_blocks(doc: _Doc) -> list[Block]:
 
 
 def _small(v: float, precision: int) -> str:
-    """Errors near 0 in scientific notation, so that they do not print as 0.0000."""
+    """Errors near 0 in scientific notation, so that they do not print as 0.0000 (and huge
+    ones, so that they do not print as 70 digits)."""
     return (
         format_number(v, precision)
-        if abs(v) >= 10.0 ** (-precision)
+        if 10.0 ** (-precision) <= abs(v) < HUGE or not math.isfinite(v)
         else minus(f"{v:.{precision}e}")
     )

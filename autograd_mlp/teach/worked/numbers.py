@@ -106,6 +106,10 @@ class WorkedExample:
     max_steps: int  # the search for the target gives up after this many updates
     labels: list[str] = field(default_factory=list)
     lesson: Lesson = DEFAULT_LESSON
+    # the update after which E was no longer a finite number (training stops there); None if
+    # it stayed finite: a learning constant far too big makes the steps overshoot until E
+    # overflows
+    overflow_step: int | None = None
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -322,6 +326,7 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
         if reached is None and e_after <= target:
             reached = s
         if not math.isfinite(e_after):
+            example.overflow_step = s
             break
     example.error_after_update = errors[0]
     example.error_after_steps = errors[min(steps, len(errors) - 1)]
