@@ -256,7 +256,7 @@ def tex_text(s: str) -> str:
     """User text (a title, a name) for LaTeX text mode: a heading, a frame title, prose.
 
     Every character TeX treats specially is escaped (``\\input`` prints as text and reads
-    nothing), line breaks become spaces and control characters are dropped, letters with
+    nothing), line breaks become spaces and other control characters ``?``, letters with
     accents are set with TeX's accents, a few symbols (Greek, ·, ≤, ², −) in math mode, and a
     character pdflatex's default fonts do not have (CJK, emoji) becomes `TEX_REPLACEMENT`. A
     word longer than a line may break, so that it does not run off the page.
@@ -290,9 +290,9 @@ _TEX_MATH_ASCII = str.maketrans(
 def tex_escape(s: str) -> str:
     """Escape the characters that mean something to LaTeX, for use inside ``\\mathrm{...}``.
 
-    Line breaks become spaces and control characters are dropped (a newline ends a ``%``
-    comment; DEL and form feed are errors or ``\\par`` to TeX); a character beyond ASCII is
-    set in text mode (``\\text{...}``, amsmath) as `tex_text` sets it.
+    Line breaks become spaces and other control characters ``?`` (a newline ends a ``%``
+    comment; DEL and form feed are errors or ``\\par`` to TeX); a letter beyond ASCII is set
+    in text mode (``\\text{...}``, amsmath) as `tex_text` sets it, a symbol such as σ in math.
     """
     if s.isascii() and s.isprintable():  # the usual label: escapes only (every name of a graph)
         return s.translate(_TEX_MATH_ASCII)
