@@ -1,4 +1,5 @@
-"""Atomic file writes, shared by everything that saves a file (models, graphs, plots, GIFs).
+"""Files: atomic writes, shared by everything that saves a file (models, graphs, plots, GIFs),
+and the one careful reader of a user's file (models, lessons, worksheets, answers).
 
 A file is written to a temporary name in the same folder, flushed to disk, then renamed over
 the target (``os.replace`` is atomic on POSIX and Windows): a reader never sees half a file,
@@ -31,12 +32,19 @@ Temporary files are named ``.<name>.autograd_mlp-<pid>-<random>.tmp``, staging f
 the process dies of the signal; SIGKILL cannot be caught, so each save first removes the
 temporary files of its target (and the staging folders beside it) left behind by processes that
 no longer run.
+
+A file a user names is read by `read_user_file`: only a regular file, opened without blocking
+(a FIFO would otherwise wait for a writer for ever), at most a given number of bytes of it.
+`parse_json` turns its bytes into JSON, refusing a key given twice (JSON would keep the last
+silently), and every problem -- not UTF-8, invalid JSON, nesting too deep for Python, an integer
+too long to read -- is one ValueError line that starts with the file's name.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 import shutil
@@ -46,8 +54,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from ._text import shorten
+from ._text import quote, shorten
 
 __all__ = [
     "write_atomic",
@@ -57,6 +66,10 @@ __all__ = [
     "check_target",
     "file_kind",
     "TEMP_TAG",
+    "read_user_file",
+    "parse_json",
+    "no_duplicate_keys",
+    "shown_path",
 ]
 
 TEMP_TAG = "autograd_mlp"  # in every temporary file's name, so that stale ones can be found
@@ -499,3 +512,98 @@ def _writable_folder(folder: Path) -> bool:
     with contextlib.suppress(OSError):
         return os.access(folder if str(folder) else Path("."), os.W_OK | os.X_OK)
     return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading a user's file
+# ------------------------------------------------------------------------------------------------
+
+
+def shown_path(path: str | os.PathLike[str], limit: int = 80) -> str:
+    """A path for a message: whole when short, else its end (the file's own name) after "…"."""
+    text = os.fspath(path)
+    if not isinstance(text, str):
+        text = os.fsdecode(text)
+    return text if len(text) <= limit else "…" + text[-(limit - 1) :]
+
+
+def read_user_file(
+    path: str | os.PathLike[str], where: str, limit: int, *, kind: str = "", too_big: str = ""
+) -> bytes:
+    """The bytes of the file at ``path``: only a regular file, and at most ``limit`` bytes.
+
+    It is opened without blocking (opening a FIFO for reading otherwise waits for a writer for
+    ever) and checked with fstat on the open file, so what is checked is what is read. A
+    folder, FIFO, socket or device is a ValueError ("``where``: [not ``kind``: ]it is a FIFO
+    (named pipe), not a regular file"), and so is a file of more than ``limit`` bytes, whether
+    its size says so (``too_big`` is added to that message) or it grows while read. A missing
+    or unreadable file raises its usual OSError; callers say which file they were reading.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            prefix = f"not {kind}: " if kind else ""
+            raise ValueError(
+                f"{where}: {prefix}it is {file_kind(info.st_mode)}, not a regular file"
+            )
+        if info.st_size > limit:
+            raise ValueError(
+                f"{where}: the file is {info.st_size:,} bytes, more than the limit of "
+                f"{limit:,}{too_big}"
+            )
+        chunks = []
+        left = limit + 1  # a file that grows past the limit while read is refused
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    if left <= 0:
+        raise ValueError(f"{where}: the file is more than {limit:,} bytes (the limit)")
+    return b"".join(chunks)
+
+
+def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (``json.loads`` would keep the last silently:
+    an answers file ``{"1": 1.002, "1": 5}`` would be marked as 5)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {quote(key)} appears twice in one object")
+            seen.add(key)
+    return data
+
+
+def parse_json(raw: bytes | str, where: str) -> object:
+    """The JSON in ``raw`` (a user's file as UTF-8 bytes, or its text), every problem one
+    ValueError line starting with ``where``: not UTF-8, not valid JSON (with its line and
+    column), nested deeper than Python's parser goes, a key given twice, an integer too long to
+    read. NaN and Infinity are read as floats: the caller's checks name the field holding one."""
+    if isinstance(raw, str):
+        text = raw
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"{exc.reason} at byte {exc.start}"
+            raise ValueError(f"{where}: not UTF-8 text ({reason})") from None
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise ValueError(
+            f"{where}: lists or objects nested too deeply to read (a lesson, sheet or answers "
+            "file is at most a few levels deep)"
+        ) from None
+    except ValueError as exc:  # a key given twice; an integer of more than 4,300 digits
+        raise ValueError(f"{where}: {shorten(str(exc) or type(exc).__name__, 200)}") from None

@@ -294,7 +294,7 @@ def test_answers_on_stdin_past_the_limit_are_refused_not_cut(
     monkeypatch.setattr(sys, "stdin", io.StringIO("#" * 1_000_000 + "\n?1 = 1.002\n"))
     assert main(["exercise", "check", str(sheet), "-"]) == 2
     line = one_line(capsys.readouterr().err)
-    assert "the answers on stdin are longer than 1,000,000 characters" in line
+    assert "answers on stdin: more than 1,000,000 characters" in line
 
 
 def test_an_answers_file_that_is_not_a_file_is_named_as_such(
@@ -304,7 +304,7 @@ def test_an_answers_file_that_is_not_a_file_is_named_as_such(
     assert main(["exercise", "check", str(sheet), str(tmp_path)]) == 2
     line = one_line(capsys.readouterr().err)
     assert line == (
-        f"autograd-mlp exercise check: answers file {str(tmp_path)!r} is a folder, not a file"
+        f"autograd-mlp exercise check: answers file {tmp_path}: it is a folder, not a regular file"
     )
 
 

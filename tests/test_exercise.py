@@ -381,7 +381,7 @@ def test_pdf_has_the_sheet_then_the_key_on_its_own_page(size: str, tmp_path: Pat
 def test_pdf_text_sizes_are_readable_in_print() -> None:
     import importlib
 
-    module = importlib.import_module("autograd_mlp.teach.exercise")
+    module = importlib.import_module("autograd_mlp.teach.exercise.drawing")
 
     assert min(module.TEXT_PT, module.KEY_PT, module.TITLE_PT) >= module.MIN_PT >= 10.0
     assert module.WRITE_ROW_MM >= 10.0  # a handwritten number fits the row
@@ -506,7 +506,7 @@ def test_the_lesson_sheet_on_the_shared_layout_gives_nothing_away(
     lesson: Lesson, hide: str
 ) -> None:
     needs("pygraphviz")
-    from autograd_mlp.teach.exercise import _layout_look
+    from autograd_mlp.teach.exercise.drawing import _layout_look
     from autograd_mlp.teach.lesson_layout import lesson_layout
 
     board = lesson_layout(lesson)
@@ -555,3 +555,24 @@ def test_a_big_expression_is_split_onto_the_layout_rather_than_shrunk(tmp_path: 
     ex = exercise(total, count=4, seed=1)
     printed = write_pdf(ex, tmp_path / "big.pdf")
     assert printed.picture_text_pt >= 10.0 and printed.pages >= 3
+
+
+def test_a_graph_with_a_number_that_is_not_finite_is_refused_clearly(tmp_path: Path) -> None:
+    # review N23: `exercise "1e999*x" --set x=1` said "cannot convert float infinity to integer"
+    from autograd_mlp.engine.expr import build
+
+    root, _ = build("1e999*x", {"x": 1.0})
+    with pytest.raises(ValueError, match="a constant is inf, not a finite number"):
+        exercise(root)
+    code, _, err = _run(["exercise", "1e999*x", "--set", "x=1", "-o", str(tmp_path / "s.svg")])
+    assert code == 2 and "inf" in err and "finite" in err and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_explain_names_an_infinite_constant() -> None:
+    from autograd_mlp.engine.expr import build
+    from autograd_mlp.teach.explain import explain
+
+    root, leaves = build("1e999*x", {"x": 1.0})
+    x = leaves["x"]
+    assert explain(root, x).splitlines()[-1].endswith("= inf")

@@ -22,7 +22,9 @@ import pytest
 from autograd_mlp.commands.cli import main
 from autograd_mlp.engine import Value, topological_order
 from autograd_mlp.engine.expr import build
+from autograd_mlp.teach.explain import explain
 from autograd_mlp.teach.lesson import (
+    DEFAULT_LESSON,
     LESSON_B1,
     LESSON_B2,
     LESSON_LR,
@@ -579,9 +581,68 @@ def test_the_learning_constant_section_above_the_threshold() -> None:
     assert f"a = 1 is above it ({1.0 / c.threshold:.2f} times as big)" in text
 
 
+def _wide_lesson(sizes: list[int], seed: int = 0) -> Lesson:
+    """A lesson of these sizes (inputs first) with seeded weights in ±1: sigmoid, linear out."""
+    rng = random.Random(seed)
+    layers = [
+        {
+            "activation": "linear" if i == len(sizes) - 2 else "sigmoid",
+            "weights": [[round(rng.uniform(-1, 1), 2) for _ in range(a)] for _ in range(b)],
+            "biases": [round(rng.uniform(-1, 1), 2) for _ in range(b)],
+        }
+        for i, (a, b) in enumerate(itertools.pairwise(sizes))
+    ]
+    inputs = [round(rng.uniform(-1, 1), 2) for _ in range(sizes[0])]
+    return Lesson(inputs, [0.5] * sizes[-1], layers)
+
+
+@pytest.mark.parametrize("sizes", [[4, 5, 3], [8, 8, 8, 8, 4], [16, 16, 16]])
+def test_lambda_max_is_numpys_largest_eigenvalue_of_the_hessian(sizes: list[int]) -> None:
+    np = pytest.importorskip("numpy")
+    from autograd_mlp.teach.curvature import lesson_hessian
+    from autograd_mlp.teach.worked.numbers import curvature_at_start
+
+    lesson = _wide_lesson(sizes)
+    _, h, _ = lesson_hessian(lesson=lesson)
+    size, lam = curvature_at_start(lesson)
+    assert size == len(h)
+    assert lam == pytest.approx(float(np.linalg.eigvalsh(np.array(h))[-1]), rel=1e-12)
+
+
+def test_a_lesson_at_the_size_limits_costs_a_few_dozen_passes_not_one_per_parameter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # review N17: explain of a 16-input, 6×16 lesson took 85–99 s. λ_max came from the whole
+    # Hessian (one reverse pass per parameter: 1,632) and a power iteration over its 2.7
+    # million entries, and every path sum named the whole graph again (544 times).
+    import autograd_mlp.engine.functional as functional
+    import autograd_mlp.teach.worked.numbers as numbers
+    from autograd_mlp.teach.lesson import MAX_LAYERS, MAX_SIZE
+
+    lesson = _wide_lesson([MAX_SIZE] * (MAX_LAYERS + 1))
+    passes, namings = [0], [0]
+    real_grad, real_names = functional.grad, numbers.NodeNames
+
+    def counted_grad(*args: object, **kwargs: object) -> object:
+        passes[0] += 1
+        return real_grad(*args, **kwargs)  # type: ignore[arg-type]
+
+    class CountedNames(real_names):  # type: ignore[misc, valid-type]
+        def __init__(self, root: Value) -> None:
+            namings[0] += 1
+            super().__init__(root)
+
+    monkeypatch.setattr(functional, "grad", counted_grad)
+    monkeypatch.setattr(numbers, "NodeNames", CountedNames)
+    size, lam = numbers.curvature_at_start(lesson)
+    assert size == 1632 and math.isfinite(lam) and 2 <= passes[0] <= 60
+    example = compute_worked_example(lesson=lesson, steps=0, max_steps=1)
+    assert namings[0] == 1 and len(example.labels) == 1632
+
+
 def test_explain_does_not_import_numpy() -> None:
-    """The learning constant's λ_max is a plain-Python power iteration: the command line stays
-    quick and NumPy-free."""
+    """The learning constant's λ_max is computed in plain Python (Lanczos' iteration): the
+    command line stays quick and NumPy-free."""
     code = (
         "import contextlib, io, sys\n"
         "from autograd_mlp.commands.cli import main\n"
@@ -886,3 +947,108 @@ def test_multiplication_counts_of_deeper_networks_by_hand() -> None:
     )
     text = worked_example(lesson=lesson, steps=1)
     assert "130 over the paths" in text and "24 layer by layer" in text
+
+
+def test_a_lesson_whose_error_overflows_is_written_out_not_stopped_by_fsum() -> None:
+    # review N8: targets (1e308, −1e308) load, and the worked example raised math.fsum's
+    # "-inf + inf in fsum"; the engine's own sums give inf and nan there, and so does the text
+    lesson = Lesson(LESSON_X, (1e308, -1e308), DEFAULT_LESSON.layers)
+    for fmt in ("text", "markdown", "latex"):
+        text = worked_example(fmt, lesson=lesson, steps=2)
+        assert "E is not a finite number at the start (E = inf)" in text  # "Training on"
+    model, _, error = lesson.backward()
+    w = model.layers[0].neurons[0].w[0]
+    assert math.isnan(w.grad)
+    assert explain(error, w).splitlines()[-1] == "∂E/∂L1.N1.w1 = nan"
+
+
+# ------------------------------------------------------------------------------------------------
+# Larger lessons on the page (review N18) and learning constants far too big (N19)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("document", ["article", "beamer"])
+@pytest.mark.parametrize(
+    "sizes",
+    [[8, 8, 8, 8, 4], [16] * 7],  # the review's 8–8–8–8–4 (16 overfull lines), and the limits
+    ids=["8-8-8-8-4", "16-inputs-6x16"],
+)
+def test_the_latex_of_lessons_up_to_the_size_limits_stays_on_the_page(
+    sizes: list[int], document: str, tmp_path: Path
+) -> None:
+    from autograd_mlp.teach.lesson import MAX_LAYERS, MAX_SIZE
+
+    assert max(sizes) <= MAX_SIZE and len(sizes) - 1 <= MAX_LAYERS
+    tex = worked_example("latex", document=document, lesson=_wide_lesson(sizes), steps=1)
+    compile_latex(tex, tmp_path)  # fails on any overfull line in pdflatex's log
+
+
+def _with(lesson: Lesson, **change: object) -> Lesson:
+    fields = {
+        "inputs": lesson.inputs,
+        "targets": lesson.targets,
+        "layers": lesson.layers,
+        "learning_rate": lesson.learning_rate,
+        "error": lesson.error,
+    }
+    fields.update(change)
+    return Lesson(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("document", ["article", "beamer"])
+@pytest.mark.parametrize(
+    "case",
+    ["17 decimals", "rounded, mean of 16", "a = 1e308", "inputs of 1e150", "6 layers of 2"],
+)
+def test_the_latex_of_hard_lessons_stays_on_the_page(
+    case: str, document: str, tmp_path: Path
+) -> None:
+    options: dict[str, object] = {}
+    if case == "17 decimals":  # a table of four columns of 19 characters
+        lesson = _with(_wide_lesson([16, 16, 16]), error="half")
+        options["precision"] = 17
+    elif case == "rounded, mean of 16":  # E = (1/16)·(16 squares)
+        lesson = _with(_wide_lesson([16, 16, 16], seed=3), error="mean")
+        options["round_intermediate"] = 2
+    elif case == "a = 1e308":  # the update's numbers are 1e308
+        lesson = _with(DEFAULT_LESSON, learning_rate=1e308)
+    elif case == "inputs of 1e150":
+        base = _wide_lesson([3, 4, 2])
+        lesson = _with(base, inputs=[1e150 * x for x in base.inputs])
+    else:  # paths through six layers of labels
+        lesson = _wide_lesson([2] * 7)
+    tex = worked_example("latex", document=document, lesson=lesson, steps=1, **options)
+    compile_latex(tex, tmp_path)
+
+
+@pytest.mark.parametrize("lr", [1e6, 1e308])
+def test_a_learning_constant_far_too_big_is_said_to_blow_the_error_up(lr: float) -> None:
+    # review N19: "drives the error down" while E = inf, and "inf times as big"
+    text = worked_example(lesson=_with(DEFAULT_LESSON, learning_rate=lr))
+    training = text[text.index("8. Training on") : text.index("9. How big")]
+    assert "drives the error down" not in training and "does not bring the error down" in training
+    assert "too big for a float, and training stops there" in training
+    assert "inf times" not in text and "E overflows" in text[text.index("9. How big") :]
+    example = compute_worked_example(lesson=_with(DEFAULT_LESSON, learning_rate=lr))
+    assert example.overflow_step is not None and not math.isfinite(example.error_after_steps)
+
+
+def test_training_that_does_not_lower_the_error_is_not_said_to() -> None:
+    # a lesson whose error does not move (its ReLUs are dead): it used to "drive it down"
+    lesson = SHAPES[SHAPE_IDS.index("2-3-2-2-seed4")]
+    example = compute_worked_example(lesson=lesson, steps=5)
+    assert example.error_after_steps >= example.error
+    text = worked_example(lesson=lesson, steps=5)
+    assert "drives the error down" not in text and "does not bring the error down" in text
+    assert "drives the error down" in worked_example(steps=5)  # the lesson's own does
+
+
+def test_the_lesson_of_the_learning_constant_says_too_big_not_inf() -> None:
+    pytest.importorskip("numpy")
+    from autograd_mlp.teach.curvature import curvature_text, lesson_curvature
+
+    text = curvature_text(lesson_curvature(lesson=_with(DEFAULT_LESSON, learning_rate=1e308)))
+    row = next(line for line in text.splitlines() if line.startswith("| the lesson's a |"))
+    assert "| inf |" not in row and "more than 1.8e308" in row  # a ÷ (2/λ_max) has no float
+    assert "inf times" not in text and " 1 updates" not in text
+    assert max(len(word) for word in text.split()) < 60  # no number of 300 digits

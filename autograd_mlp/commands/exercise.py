@@ -10,13 +10,10 @@
 from __future__ import annotations
 
 import argparse
-import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._files import file_kind
-from .._text import quote
 from .arguments import (
     add_assignments,
     add_choice,
@@ -43,7 +40,6 @@ _SHEETS = (".png", ".pdf", ".svg")
 _PAGES = (".html", ".htm")
 # The options that are `autograd_mlp.teach.exercise.exercise`'s keyword arguments, by its names
 _SHEET_OPTIONS = ("hide", "seed", "count", "precision", "marking", "tol", "sigfigs")
-MAX_ANSWERS_BYTES = 1_000_000  # an answers file or stdin: a few lines for a sheet's blanks
 
 
 HELP = "write a worksheet (graph with numbered blanks, key, PDF) or mark a student's answers"
@@ -229,7 +225,7 @@ def _practice_page(args: argparse.Namespace, out: Path) -> int:
 
 def _run_check(args: argparse.Namespace) -> int:
     """``exercise check SHEET [ANSWERS]``: mark the answers; exit 1 when some are not right."""
-    from ..teach.exercise import check, load_sheet, parse_answers
+    from ..teach.exercise import check, load_answers, load_sheet, parse_answers
 
     files = args.check_files
     if not files or len(files) > 2:
@@ -246,7 +242,7 @@ def _run_check(args: argparse.Namespace) -> int:
     given: dict[int, float] = {}
     try:
         if len(files) == 2:
-            given.update(parse_answers(_read_answers(files[1])))
+            given.update(load_answers(files[1]))
         for item in args.answers:
             for number, value in parse_answers(item.replace(",", "\n")).items():
                 if number in given:
@@ -266,28 +262,3 @@ def _run_check(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
-
-
-def _read_answers(name: str) -> str:
-    """The text of the answers file ``name`` ("-": stdin), at most `MAX_ANSWERS_BYTES`;
-    anything longer is refused, not cut."""
-    if name == "-":
-        text = sys.stdin.read(MAX_ANSWERS_BYTES + 1)
-        if len(text) > MAX_ANSWERS_BYTES:
-            raise ValueError(
-                f"the answers on stdin are longer than {MAX_ANSWERS_BYTES:,} characters (a "
-                "sheet's answers are a line each)"
-            )
-        return text
-    source = Path(name)
-    info = source.stat()
-    if not stat.S_ISREG(info.st_mode):  # a FIFO would block for ever
-        raise ValueError(
-            f"answers file {quote(name, 200)} is {file_kind(info.st_mode)}, not a file"
-        )
-    if info.st_size > MAX_ANSWERS_BYTES:
-        raise ValueError(
-            f"answers file {quote(name, 200)} is larger than {MAX_ANSWERS_BYTES:,} bytes (a "
-            "sheet's answers are a line each)"
-        )
-    return source.read_text(encoding="utf-8")

@@ -42,12 +42,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, Union
 
-from .._files import file_kind, write_atomic
+from .._files import no_duplicate_keys, read_user_file, write_atomic
 from .._text import quote, shorten
 
 __all__ = ["save", "load", "load_state", "FORMAT", "VERSION", "MAX_LAYER_SIZE", "MAX_FILE_BYTES"]
@@ -172,49 +171,10 @@ def save(model: Model, path: PathLike) -> Path:
 
 
 def _read_bytes(path: PathLike, where: str) -> bytes:
-    """The file's bytes: only a regular file, at most `MAX_FILE_BYTES` of it.
-
-    It is opened without blocking (opening a FIFO for reading otherwise waits for a writer
-    for ever) and checked with fstat on the open file, so what is checked is what is read.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)  # a missing or unreadable file raises its usual OSError
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ValueError(
-                f"{where}: not a model file: it is {file_kind(info.st_mode)}, not a regular file"
-            )
-        if info.st_size > MAX_FILE_BYTES:
-            raise ValueError(
-                f"{where}: the file is {info.st_size:,} bytes, more than the limit of "
-                f"{MAX_FILE_BYTES:,} (MAX_FILE_BYTES); a model file is far smaller"
-            )
-        chunks = []
-        left = MAX_FILE_BYTES + 1  # a file that grows past the limit while read is refused
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    finally:
-        os.close(fd)
-    if left <= 0:
-        raise ValueError(f"{where}: the file is more than {MAX_FILE_BYTES:,} bytes (the limit)")
-    return b"".join(chunks)
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object, refusing a key given twice (json.loads would keep the last silently)."""
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"the key {quote(key)} appears twice in one object")
-            seen.add(key)
-    return data
+    """The file's bytes: only a regular file, at most `MAX_FILE_BYTES` of it, opened without
+    blocking (`autograd_mlp._files.read_user_file`, the reader of every user's file)."""
+    hint = " (MAX_FILE_BYTES); a model file is far smaller"
+    return read_user_file(path, where, MAX_FILE_BYTES, kind="a model file", too_big=hint)
 
 
 def _read(path: PathLike) -> dict[str, Any]:
@@ -228,7 +188,9 @@ def _read(path: PathLike) -> dict[str, Any]:
     if not text.strip():
         raise ValueError(f"{where}: the file is empty; expected an autograd_mlp model (JSON)")
     try:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=no_duplicate_keys
+        )
     except json.JSONDecodeError as exc:
         hint = "truncated" if exc.pos >= len(text.rstrip()) else "corrupted"
         raise ValueError(

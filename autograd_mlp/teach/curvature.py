@@ -35,6 +35,7 @@ from .._optional import require_numpy
 from ..engine import Value, topological_order
 from ..engine.functional import grad, hessian
 from ..engine.modes import enable_grad
+from ..viz.naming import printable
 from .lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [
@@ -170,8 +171,9 @@ def lesson_curvature(
     lam = eigenvalues[-1]
     if not lam > 1e-12:
         raise ValueError(
-            f"{lesson.name}: λ_max of the Hessian at the start is {lam:.3g}; E does not curve "
-            "up in any direction there, so there is no threshold 2/λ_max to compare a with"
+            f"{printable(lesson.name)}: λ_max of the Hessian at the start is {lam:.3g}; E does "
+            "not curve up in any direction there, so there is no threshold 2/λ_max to compare a "
+            "with"
         )
     threshold = 2.0 / lam
     constants = [
@@ -237,6 +239,31 @@ def _curvature_at_end(run: Run, lesson: Lesson = DEFAULT_LESSON) -> float | None
     return float(np.linalg.eigvalsh(np.array(h))[-1])
 
 
+def _updates(n: int) -> str:
+    return f"{n} update" + ("" if n == 1 else "s")
+
+
+def _times(ratio: float, spec: str) -> str:
+    """A ratio of learning constants as printed; one too big for a float (a = 1e308 over
+    2/λ_max) said so, not printed as inf."""
+    if not math.isfinite(ratio):
+        return "more than 1.8e308"
+    return format(ratio, spec) if ratio < 1e6 else f"{ratio:.3g}"  # not 300 digits
+
+
+def _fixed(x: float) -> str:
+    """4 decimals, or scientific notation for a number too big to print in full."""
+    return f"{x:.4f}" if abs(x) < 1e15 or not math.isfinite(x) else f"{x:.4e}"
+
+
+def _outcome(run: Run) -> str:
+    if run.outcome == "converges":
+        return f"reaches the target in {_updates(run.steps)}"
+    if run.outcome == "diverges":
+        return f"diverges (E = {run.errors[-1]:.3g} after {_updates(run.steps)})"
+    return f"does not reach the target in {_updates(run.steps)}"
+
+
 def curvature_text(c: Curvature) -> str:
     """The lesson of the learning constant as Markdown: the numbers, the table, the words."""
     zero = sum(1 for v in c.eigenvalues if abs(v) < 1e-9)
@@ -244,12 +271,12 @@ def curvature_text(c: Curvature) -> str:
     rows = []
     for r in c.runs:
         if r.outcome == "converges":
-            what = f"converges: E ≤ {c.target:g} after {r.steps} updates"
+            what = f"converges: E ≤ {c.target:g} after {_updates(r.steps)}"
         elif r.outcome == "diverges":
-            what = f"diverges: E = {r.errors[-1]:.3g} after {r.steps} updates"
+            what = f"diverges: E = {r.errors[-1]:.3g} after {_updates(r.steps)}"
         else:
             what = f"does not reach E ≤ {c.target:g} in {r.steps} updates"
-        rows.append(f"| {r.name} | {r.lr:.4g} | {r.lr / c.threshold:.2f} | {what} |")
+        rows.append(f"| {r.name} | {r.lr:.4g} | {_times(r.lr / c.threshold, '.2f')} | {what} |")
     above = next(r for r in c.runs if r.name == "just above 2/λ_max")
     below = next(r for r in c.runs if r.name == "just below 2/λ_max")
     smaller = next(r for r in c.runs if r.name == "smaller")
@@ -278,9 +305,9 @@ def curvature_text(c: Curvature) -> str:
         "it shrinks when a < 2/λ_max and grows (the steps overshoot further each time) when "
         f"a > 2/λ_max. Here **2/λ_max = {c.threshold:.4f}**: the lesson's a = {lr0} is "
         + (
-            f"{c.threshold / lr0:.0f} times smaller, safe and slow."
+            f"{_times(c.threshold / lr0, '.0f')} times smaller, safe and slow."
             if lr0 < c.threshold
-            else f"{lr0 / c.threshold:.2f} times that, above the threshold."
+            else f"{_times(lr0 / c.threshold, '.2f')} times that, above the threshold."
         ),
         "",
         f"{zero} eigenvalues are 0 (up to rounding): E depends on the {len(c.labels)} weights "
@@ -301,10 +328,19 @@ def curvature_text(c: Curvature) -> str:
         "|---|---|---|---|",
         *rows,
         "",
-        f"The smaller constant needs {smaller.steps / max(lesson_run.steps, 1):.1f} times the "
-        f"updates of a = {lr0} ({smaller.steps} against {lesson_run.steps}): the cost "
-        f"of being careful. Just below the threshold E falls to the target in "
-        f"{below.steps} updates.",
+        (
+            f"The smaller constant needs {smaller.steps / max(lesson_run.steps, 1):.1f} times "
+            f"the updates of a = {lr0} ({smaller.steps} against {lesson_run.steps}): the cost "
+            "of being careful."
+            if lesson_run.outcome == smaller.outcome == "converges"
+            else f"With the lesson's a = {lr0} gradient descent {_outcome(lesson_run)}; with a "
+            f"quarter of it, it {_outcome(smaller)}."
+        )
+        + (
+            f" Just below the threshold E falls to the target in {below.steps} updates."
+            if below.outcome == "converges"
+            else f" Just below the threshold it {_outcome(below)}."
+        ),
         "",
         "Just *above* the threshold the quadratic picture predicts divergence, and "
         + (
@@ -338,8 +374,8 @@ def curvature_text(c: Curvature) -> str:
         "",
         "| one step | size of the step | E after |",
         "|---|---|---|",
-        f"| gradient, a = {lr0} | {c.gradient_step_size:.4f} | {c.gradient_step_error:.4g} |",
-        f"| Newton | {c.newton_step_size:.4f} | {c.newton_step_error:.3g} |",
+        f"| gradient, a = {lr0} | {_fixed(c.gradient_step_size)} | {c.gradient_step_error:.4g} |",
+        f"| Newton | {_fixed(c.newton_step_size)} | {c.newton_step_error:.3g} |",
         "",
         (
             f"Here one Newton step does more than {lesson_run.steps} gradient steps do. "

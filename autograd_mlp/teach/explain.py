@@ -21,7 +21,8 @@ Formats: ``"text"`` (Unicode), ``"markdown"`` (GitHub-flavoured: headings and ta
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from ..engine import Value
 from ..engine.paths import DEFAULT_PATH_LIMIT, Path, paths
@@ -31,13 +32,17 @@ from ..viz.naming import (
     check_decimals,
     format_number,
     local_rule,
+    md_code,
+    md_fence,
+    md_text,
     minus,
+    printable,
     round_half_away,
     wrap,
 )
 from .latex import check_document, wrap_document
 
-__all__ = ["explain", "FORMATS", "Derivation", "derive", "printed_decimals"]
+__all__ = ["explain", "FORMATS", "Derivation", "derive", "printed_decimals", "exact_sum"]
 
 FORMATS = ("text", "markdown", "latex")
 FACTORS_PER_LINE = 3  # symbolic factors per line: a first-layer path of the lesson has 6
@@ -105,6 +110,17 @@ def _check_options(
         raise ValueError(f"explain: lr must be None or a finite number, got {lr!r}")
 
 
+def exact_sum(terms: Iterable[float]) -> float:
+    """Σ terms, correctly rounded (``math.fsum``: the order of the paths does not matter); with
+    an inf or nan among them, or a sum past the largest float, the IEEE sum instead, as the
+    engine's own additions give it (inf + −inf is nan): ``fsum`` raises there."""
+    xs = list(terms)
+    try:
+        return math.fsum(xs)
+    except (OverflowError, ValueError):  # -inf + inf, or intermediate overflow
+        return sum(xs, 0.0)
+
+
 def printed_decimals(precision: int | None, round_intermediate: int | None) -> int:
     """The decimals a derivation prints: ``precision`` when given, else the rounding's (a hand
     calculation to 2 decimals writes 2 decimals), else 4."""
@@ -120,11 +136,17 @@ def derive(
     round_intermediate: int | None = None,
     lr: float | None = None,
     limit: int = DEFAULT_PATH_LIMIT,
+    names: NodeNames | None = None,
 ) -> Derivation:
-    """The derivation of ∂root/∂leaf as data; `explain` formats it."""
+    """The derivation of ∂root/∂leaf as data; `explain` formats it.
+
+    ``names``: the `NodeNames` of ``root``'s graph, when the caller derives many leaves of one
+    graph (naming every node costs as much as the graph is big: build it once).
+    """
     _check_options("text", None, round_intermediate, lr)
     found: list[Path] = paths(root, leaf, limit=limit)
-    names = NodeNames(root)
+    if names is None:
+        names = NodeNames(root)
 
     def rounded(x: float) -> float:
         return x if round_intermediate is None else round_half_away(x, round_intermediate)
@@ -146,8 +168,8 @@ def derive(
         for f in factors:
             product = rounded(product * f.value)  # a hand calculation rounds every step
         terms.append(PathTerm(tuple(names(v) for v in path.nodes), tuple(factors), product))
-    exact = math.fsum(p.product for p in found)
-    total = rounded(math.fsum(t.product for t in terms))
+    exact = exact_sum(p.product for p in found)
+    total = rounded(exact_sum(t.product for t in terms))
     updated = None if lr is None else rounded(leaf.data - lr * total)
     return Derivation(
         root=names(root),
@@ -200,9 +222,29 @@ def explain(
     precision = printed_decimals(precision, round_intermediate)
     if format == "latex":
         return wrap_document(_latex(d, precision), kind)
+    plain = _spelt(d, printable)  # labels are the user's: one line, no control character
     if format == "markdown":
-        return _markdown(d, precision)
-    return _text(d, precision)
+        return _markdown(plain, _spelt(d, md_text), precision)
+    return _text(plain, precision)
+
+
+def _spelt(d: Derivation, spell: Callable[[str], str]) -> Derivation:
+    """``d`` with the text of every name passed through ``spell`` (labels are the user's:
+    `printable` for a terminal, `md_text` for Markdown); the LaTeX spelling is escaped where
+    the names are made (`autograd_mlp.viz.naming.tex_escape`)."""
+
+    def sym(s: Sym) -> Sym:
+        return Sym(spell(s.text), s.tex)
+
+    terms = tuple(
+        replace(
+            t,
+            nodes=tuple(sym(n) for n in t.nodes),
+            factors=tuple(replace(f, symbol=sym(f.symbol), rule=sym(f.rule)) for f in t.factors),
+        )
+        for t in d.terms
+    )
+    return replace(d, root=sym(d.root), leaf=sym(d.leaf), derivative=sym(d.derivative), terms=terms)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -319,40 +361,38 @@ def _text(d: Derivation, precision: int) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|")
+def _fenced(lines: list[str]) -> list[str]:
+    """``lines`` as a Markdown code block (``text``) whose fence none of them can close."""
+    fence = md_fence(lines)
+    return [f"{fence}text", *lines, fence]
 
 
-def _markdown(d: Derivation, precision: int) -> str:
+def _markdown(d: Derivation, md: Derivation, precision: int) -> str:
+    """``d``'s names are one-line text, for code; ``md``'s the same escaped for Markdown."""
     lines = [
-        f"### {d.derivative.text} by the chain rule",
+        f"### {md.derivative.text} by the chain rule",
         "",
-        _intro(d),
+        _intro(md),
         "",
         "**Symbolically**",
         "",
     ]
-    lines.append("```text")
-    lines += _symbolic_lines(d, "")
-    lines += ["```", "", "**With numbers**", ""]
-    for i, t in enumerate(d.terms, 1):
-        lines.append(f"Path {i}: `{' → '.join(n.text for n in t.nodes)}`")
+    lines += _fenced(_symbolic_lines(d, ""))
+    lines += ["", "**With numbers**", ""]
+    for i, (t, t_md) in enumerate(zip(d.terms, md.terms), 1):
+        lines.append(f"Path {i}: {md_code(' → '.join(n.text for n in t.nodes))}")
         lines += ["", "| local derivative | rule | value |", "| --- | --- | ---: |"]
-        for f in t.factors:
-            lines.append(
-                f"| {_cell(f.symbol.text)} | {_cell(f.rule.text)} | {_num(f.value, precision)} |"
-            )
+        for f in t_md.factors:  # md_text escapes a cell's | as well
+            lines.append(f"| {f.symbol.text} | {f.rule.text} | {_num(f.value, precision)} |")
         lines += [f"| **product** | | **{_num(t.product, precision)}** |", ""]
     lines.append("**The sum**")
-    lines += ["", "```text"]
-    lines.append(f"{d.derivative.text} = {_sum_text(d, precision)}")
-    lines.append("```")
+    lines += ["", *_fenced([f"{d.derivative.text} = {_sum_text(d, precision)}"])]
     note = _rounding_note(d, precision)
     if note:
         lines += ["", f"> {note}"]
     if d.lr is not None:
-        lines += ["", f"**The update** (learning rate a = {d.lr:g})", "", "```text"]
-        lines += [_update_text(d, precision), "```"]
+        lines += ["", f"**The update** (learning rate a = {d.lr:g})", ""]
+        lines += _fenced([_update_text(d, precision)])
     return "\n".join(lines) + "\n"
 
 
@@ -401,8 +441,8 @@ def _latex(d: Derivation, precision: int) -> str:
     if len(d.terms) > 1:
         rows.append("&= " + " + ".join(_paren(t.product, precision) for t in d.terms) + r" \\")
     rows.append("&= " + _num(d.total, precision))
-    out = [
-        f"% {d.derivative.text} over {len(d.terms)} chain-rule "
+    out = [  # a comment ends at the line's end: the label in it must not end the line (N2)
+        f"% {printable(d.derivative.text)} over {len(d.terms)} chain-rule "
         f"{'path' if len(d.terms) == 1 else 'paths'} (autograd_mlp.explain)",
         r"\[",
         r"\begin{aligned}",

@@ -33,8 +33,10 @@ says to use JSON. The file format, with the default lesson's numbers::
 
 ``weights[j]`` holds the weights of neuron j of that layer, one per input of the layer (label
 ``Lℓ.Nj.wi`` for input i), so the layer sizes are the lengths of the ``weights`` lists. A
-malformed file raises one ValueError line that names the field (``layers[1].weights[0]``) and
-says what was expected; nothing is half-loaded.
+malformed file raises one ValueError line that names the file and the field
+(``layers[1].weights[0]``) and says what was expected; nothing is half-loaded. Only a regular
+file of at most `MAX_FILE_BYTES` is read (a FIFO or a device is refused without waiting), and a
+key given twice is refused (JSON would keep the last one silently).
 
 The tutorial's own numbers are lost, so `DEFAULT_LESSON` holds the project's documented example
 numbers, chosen small and distinct so that every product on the board is easy to check by hand:
@@ -60,7 +62,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .._files import write_atomic
+from .._files import parse_json, read_user_file, write_atomic
+from .._text import quote
 from ..engine import CONST, Value
 from ..nn import MLP
 
@@ -98,15 +101,18 @@ _QUOTE = 40  # characters of user text quoted in an error message
 
 
 def _quote(value: object) -> str:
-    """``repr(value)``, cut to a bounded length: messages never echo a whole file."""
-    text = repr(value)
-    return text if len(text) <= _QUOTE else text[: _QUOTE - 1] + "…"
+    """``repr(value)``, cut to a bounded length: messages never echo a whole file (nor try to
+    print an int of 5,000 digits, or a list nested 900 deep)."""
+    return quote(value, _QUOTE)
 
 
 def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{where}: expected a number, got {_quote(value)}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int of 309 digits or more has no float
+        x = math.inf
     if not math.isfinite(x):
         raise ValueError(f"{where}: expected a finite number, got {_quote(value)}")
     return x
@@ -217,7 +223,7 @@ class Lesson:
         rate = _number(self.learning_rate, "learning_rate")
         if not rate > 0:
             raise ValueError(f"learning_rate: expected a positive number, got {_quote(rate)}")
-        if self.error not in ERRORS:
+        if not isinstance(self.error, str) or self.error not in ERRORS:
             raise ValueError(
                 f"error: expected one of {', '.join(repr(e) for e in ERRORS)}, got "
                 f"{_quote(self.error)}"
@@ -391,30 +397,18 @@ class Lesson:
         name = str(source)
         if len(name) > 2 * _QUOTE:  # keep the end: the file's own name
             name = "…" + name[-2 * _QUOTE :]
+        where = f"lesson file {name}"
         try:
-            size = source.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise ValueError(
-                    f"lesson file {name}: {size} bytes is too large for a lesson "
-                    f"(at most {MAX_FILE_BYTES})"
-                )
-            raw = source.read_bytes()
+            raw = read_user_file(source, where, MAX_FILE_BYTES, too_big=" (a lesson is smaller)")
         except OSError as exc:
-            raise type(exc)(f"cannot read lesson file {name}: {exc.strerror or exc}") from None
-        try:
-            if source.suffix.lower() == ".toml":
+            raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
+        if source.suffix.lower() == ".toml":
+            try:
                 data = _parse_toml(raw)
-            else:
-                data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ValueError(f"lesson file {name}: not UTF-8 text") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(
-                f"lesson file {name}: not valid JSON ({exc.msg} at line {exc.lineno}, "
-                f"column {exc.colno})"
-            ) from None
-        except ValueError as exc:
-            raise ValueError(f"lesson file {name}: {exc}") from None
+            except ValueError as exc:
+                raise ValueError(f"{where}: {exc}") from None
+        else:
+            data = parse_json(raw, where)
         try:
             return cls.from_dict(data)
         except ValueError as exc:
@@ -429,9 +423,17 @@ def _parse_toml(raw: bytes) -> object:
             "TOML lessons need Python 3.11 or newer (tomllib); write the lesson as JSON"
         ) from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)  # TOML itself refuses a key given twice
     except tomllib.TOMLDecodeError as exc:  # a ValueError subclass
         raise ValueError(f"not valid TOML ({_quote(str(exc))})") from None
+    except RecursionError:
+        raise ValueError(
+            "lists nested too deeply to read (a lesson is at most a few levels deep)"
+        ) from None
 
 
 def _error(outputs: Sequence[Value], t: Sequence[float], convention: str) -> Value:

@@ -1,4 +1,4 @@
-"""Readable names for the nodes of a graph: on the board, in plain text and in LaTeX.
+r"""Readable names for the nodes of a graph: on the board, in plain text and in LaTeX.
 
 Two namings, each made in one pass over the topological order, every name built from its
 inputs' names made before it (linear in the size of the graph, and no recursion, however
@@ -17,11 +17,28 @@ by their op and position in the topological order (``tanh#12``). Constants print
 
 Every name exists in two spellings, `Sym.text` (Unicode, for text and markdown) and `Sym.tex`
 (for LaTeX math mode), built side by side so the two can never disagree.
+
+Text that comes from a user (a label, a lesson's title, a worksheet's blank names) is escaped
+for wherever it goes, by the functions here:
+
+* `printable` -- for a terminal and any one-line text: newlines and other control characters
+  (ESC, BEL, NUL, DEL, C1 controls), line separators and bidirectional overrides are replaced,
+  so a title cannot end a line, clear a screen or reorder what is shown;
+* `md_text`, `md_code` and `md_fence` -- for Markdown: no raw HTML, no emphasis, link or code
+  syntax, no line break (a heading and a table row stay one line);
+* `tex_text` (LaTeX text mode: headings, prose) and `tex_escape` (inside ``\mathrm{...}``) --
+  for pdflatex: every character TeX treats specially is escaped, so text can neither run a
+  command (``\input``, ``\write18``, ``\enddocument``) nor break the document; letters with
+  accents are set with TeX's accents, a few symbols (Greek, ·, ≤...) in math mode, and any
+  other character pdflatex cannot set with its default fonts (CJK, emoji) is replaced by
+  ``?`` (`TEX_REPLACEMENT`).
 """
 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -37,6 +54,12 @@ __all__ = [
     "local_rule",
     "wrap",
     "tex_escape",
+    "tex_text",
+    "printable",
+    "md_text",
+    "md_code",
+    "md_fence",
+    "TEX_REPLACEMENT",
     "format_number",
     "minus",
     "round_half_away",
@@ -96,10 +119,239 @@ class Sym(NamedTuple):
     tex: str
 
 
-def tex_escape(s: str) -> str:
-    """Escape the characters that mean something to LaTeX, for use inside ``\\mathrm{...}``."""
+# ------------------------------------------------------------------------------------------------
+# User text, escaped for a terminal, Markdown and LaTeX
+# ------------------------------------------------------------------------------------------------
+
+# Whitespace that ends or breaks a line: one space instead (a label or title stays one line).
+_BREAKS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x85\u2028\u2029")
+# Bidirectional controls: they reorder what a terminal or a page shows after them.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+REPLACEMENT = "\ufffd"  # what `printable` puts for a control character: visibly "something"
+
+
+def printable(s: str) -> str:
+    """``s`` safe to print on one line of a terminal: line breaks become spaces, and control
+    characters (ESC, BEL, NUL, DEL, the C1 range), other line separators and bidirectional
+    overrides become U+FFFD; everything else is kept."""
+    if s.isprintable():  # the common case: nothing to do (isprintable is False for all above)
+        return s
     out = []
     for ch in s:
+        if ch in _BREAKS:
+            out.append(" ")
+        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            out.append(REPLACEMENT)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_MD_SPECIAL = {
+    "\\": "\\\\",
+    "`": "\\`",
+    "*": "\\*",
+    "_": "\\_",
+    "[": "\\[",
+    "]": "\\]",
+    "|": "\\|",  # a table cell's border
+    "~": "\\~",  # strikethrough in GitHub Markdown
+    "&": "&amp;",  # entities, not backslashes: Python-Markdown (MkDocs) does not unescape \<
+    "<": "&lt;",  # no tag can open, so a > is only a character (and [z > 0] stays readable)
+}
+
+
+def md_text(s: str) -> str:
+    """User text for Markdown prose, a heading or a table cell: no raw HTML (``<`` and ``&`` as
+    entities), no emphasis, link, code or strikethrough syntax, no line break, and a ``#``
+    after a space escaped (at the end of a heading it would be cut off)."""
+    out = "".join(_MD_SPECIAL.get(ch, ch) for ch in printable(s))
+    return re.sub(r"(^|\s)#", r"\1\\#", out)
+
+
+def md_code(s: str) -> str:
+    """User text as one Markdown code span: fenced by more backticks than it holds in a row,
+    with a space inside the fence where it starts or ends with a backtick (CommonMark 6.1)."""
+    s = printable(s)
+    fence = "`" * (max((len(run) for run in re.findall("`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def md_fence(lines: list[str]) -> str:
+    """A fence for a Markdown code block holding ``lines``: three backticks, or more than the
+    longest run of backticks that a line starts with (so no line can close the block)."""
+    runs = [len(m.group()) for line in lines for m in [re.match(r" {0,3}(`+)", line)] if m]
+    return "`" * max(3, max(runs, default=0) + 1)
+
+
+TEX_REPLACEMENT = "?"  # what a character pdflatex cannot set becomes
+
+# Accents over a letter, as text-mode accent commands of pdflatex's default (OT1) fonts.
+_TEX_ACCENTS = {
+    "\u0300": "`",
+    "\u0301": "'",
+    "\u0302": "^",
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0306": "u",
+    "\u0307": ".",
+    "\u0308": '"',
+    "\u030a": "r",
+    "\u030b": "H",
+    "\u030c": "v",
+    "\u0327": "c",
+}
+# Text-mode spellings of the characters that mean something to TeX, and of letters and marks
+# beyond ASCII that the default fonts have.
+_TEX_TEXT = {
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "\\": r"\textbackslash{}",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "<": r"\textless{}",  # the default fonts print < > | as ¡ ¿ —
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    "\u00a0": "~",
+    "ß": r"\ss{}",
+    "æ": r"\ae{}",
+    "Æ": r"\AE{}",
+    "œ": r"\oe{}",
+    "Œ": r"\OE{}",
+    "ø": r"\o{}",
+    "Ø": r"\O{}",
+    "ł": r"\l{}",
+    "Ł": r"\L{}",
+    "ı": r"\i{}",
+    "¡": "!`",
+    "¿": "?`",
+    "–": "--",
+    "—": "---",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+    "…": r"\ldots{}",
+    "§": r"\S{}",
+    "¶": r"\P{}",
+    "£": r"\pounds{}",
+    "©": r"\copyright{}",
+    "†": r"\dag{}",
+    "‡": r"\ddag{}",
+}
+_GREEK_SMALL = (
+    *(r"\alpha", r"\beta", r"\gamma", r"\delta", r"\epsilon", r"\zeta", r"\eta", r"\theta"),
+    *(r"\iota", r"\kappa", r"\lambda", r"\mu", r"\nu", r"\xi", "o", r"\pi", r"\rho"),
+    *(r"\varsigma", r"\sigma", r"\tau", r"\upsilon", r"\phi", r"\chi", r"\psi", r"\omega"),
+)
+_GREEK_CAPITAL = (
+    *(r"\Gamma", r"\Delta", r"\Theta", r"\Lambda", r"\Xi", r"\Pi", r"\Sigma", r"\Phi"),
+    *(r"\Psi", r"\Omega"),
+)
+# Symbols set in math mode; Greek capitals that look like Latin ones are those letters.
+_TEX_MATH = {
+    "·": r"\cdot",
+    "×": r"\times",
+    "÷": r"\div",
+    "±": r"\pm",
+    "−": "-",
+    "≤": r"\le",
+    "≥": r"\ge",
+    "≠": r"\ne",
+    "≈": r"\approx",
+    "→": r"\to",
+    "←": r"\leftarrow",
+    "∂": r"\partial",
+    "∑": r"\sum",
+    "∞": r"\infty",
+    "√": r"\surd",
+    "°": r"^{\circ}",
+    "′": "'",
+    "½": r"\frac{1}{2}",
+    **{d: f"^{{{i}}}" for i, d in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
+    **{d: f"_{{{i}}}" for i, d in enumerate("₀₁₂₃₄₅₆₇₈₉")},
+    "ᵢ": "_{i}",
+    "ⱼ": "_{j}",
+    "ₖ": "_{k}",
+    # Greek, by the TeX command of each letter (ο omicron is an o, ς the final sigma)
+    **dict(zip("αβγδεζηθικλμνξοπρςστυφχψω", _GREEK_SMALL)),
+    **dict(zip("ΓΔΘΛΞΠΣΦΨΩ", _GREEK_CAPITAL)),
+}
+_TEX_LATIN_GREEK = dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX"))
+_LONG_WORD = 24  # characters without a space after which a break is allowed (no overfull line)
+
+
+def _tex_char(ch: str) -> str:
+    """One character of user text in LaTeX text mode (``ch`` is printable: no control); a
+    symbol of `_TEX_MATH` is left to the caller."""
+    if ch in _TEX_TEXT:
+        return _TEX_TEXT[ch]
+    if " " <= ch <= "~":
+        return ch
+    if ch in _TEX_LATIN_GREEK:
+        return _TEX_LATIN_GREEK[ch]
+    decomposed = unicodedata.normalize("NFD", ch)  # é: e and a combining acute accent
+    base, marks = decomposed[0], decomposed[1:]
+    if marks and base.isascii() and base.isalpha() and all(m in _TEX_ACCENTS for m in marks):
+        out = {"i": r"\i", "j": r"\j"}.get(base, base)  # í is an accent on a dotless i
+        for mark in marks:
+            out = f"\\{_TEX_ACCENTS[mark]}{{{out}}}"
+        return out
+    return TEX_REPLACEMENT
+
+
+def tex_text(s: str) -> str:
+    """User text (a title, a name) for LaTeX text mode: a heading, a frame title, prose.
+
+    Every character TeX treats specially is escaped (``\\input`` prints as text and reads
+    nothing), line breaks become spaces and other control characters ``?``, letters with
+    accents are set with TeX's accents, a few symbols (Greek, ·, ≤, ², −) in math mode, and a
+    character pdflatex's default fonts do not have (CJK, emoji) becomes `TEX_REPLACEMENT`. A
+    word longer than a line may break, so that it does not run off the page.
+    """
+    s = unicodedata.normalize("NFC", printable(s)).replace(REPLACEMENT, TEX_REPLACEMENT)
+    out: list[str] = []
+    math: list[str] = []  # symbols in a row: one $...$ (two $ in a row would start a display)
+    run = 0  # characters since the last space
+    for ch in s:
+        run = 0 if ch == " " else run + 1
+        if ch in _TEX_MATH:
+            math.append(f"{{{_TEX_MATH[ch]}}}")  # braced: ²² is not a double superscript
+            continue
+        if math:
+            out.append("$" + "".join(math) + "$")
+            math = []
+        if run > _LONG_WORD:
+            out.append(r"\allowbreak{}")
+            run = 1
+        out.append(_tex_char(ch))
+    if math:
+        out.append("$" + "".join(math) + "$")
+    return "".join(out)
+
+
+_TEX_MATH_ASCII = str.maketrans(
+    {**{ch: "\\" + ch for ch in "#$%&_{}"}, "\\": r"\backslash{}", "^": r"\hat{}", "~": r"\sim{}"}
+)
+
+
+def tex_escape(s: str) -> str:
+    """Escape the characters that mean something to LaTeX, for use inside ``\\mathrm{...}``.
+
+    Line breaks become spaces and other control characters ``?`` (a newline ends a ``%``
+    comment; DEL and form feed are errors or ``\\par`` to TeX); a letter beyond ASCII is set
+    in text mode (``\\text{...}``, amsmath) as `tex_text` sets it, a symbol such as σ in math.
+    """
+    if s.isascii() and s.isprintable():  # the usual label: escapes only (every name of a graph)
+        return s.translate(_TEX_MATH_ASCII)
+    out = []
+    for ch in unicodedata.normalize("NFC", printable(s)):
         if ch in "#$%&_{}":
             out.append("\\" + ch)
         elif ch == "\\":
@@ -108,6 +360,11 @@ def tex_escape(s: str) -> str:
             out.append(r"\hat{}")
         elif ch == "~":
             out.append(r"\sim{}")
+        elif ch in _TEX_MATH:
+            out.append(f"{{{_TEX_MATH[ch]}}}")
+        elif not ch.isascii():
+            text = _tex_char(ch)  # a letter with an accent, set in text mode
+            out.append(text if text == TEX_REPLACEMENT else rf"\text{{{text}}}")
         else:
             out.append(ch)
     return "".join(out)
@@ -158,8 +415,9 @@ def minus(text: str) -> str:
 
 
 def _short(x: float) -> str:
-    """A constant as a person writes it: 1 not 1.0, 0.5 as 0.5."""
-    if x == int(x) and abs(x) < 1e15:
+    """A constant as a person writes it: 1 not 1.0, 0.5 as 0.5 (inf and nan as Python
+    spells them: a constant such as 1e999 is inf, and int() refuses it)."""
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         return str(int(x))
     return repr(x)
 

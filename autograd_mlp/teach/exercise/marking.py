@@ -1,0 +1,230 @@
+"""How a worksheet is marked: a student's answers read and checked against the key.
+
+`parse_answers` reads answers as a student writes them (``?1 = 0.25`` lines, or JSON), and
+`load_answers` reads them from a file (only a regular file, at most `MAX_ANSWER_CHARS`, opened
+without blocking) or from standard input; every problem is one ValueError line naming the file
+and the line or blank. `check` marks them by the sheet's `Marking` and returns a `Report`, one
+`Marked` per blank, whose text gives the expected value and the working for every wrong or
+missing answer.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..._files import parse_json, read_user_file, shown_path
+from ...viz import format_number as _fmt
+from ...viz.naming import printable
+from .sheet import Blank, Exercise, Marking, Sheet, _quote
+
+__all__ = ["check", "parse_answers", "load_answers", "Marked", "Report", "MAX_ANSWER_CHARS"]
+
+MAX_ANSWER_CHARS = 1_000_000  # a class's answers are a few kB; refuse more than this, not cut it
+_MAX_DIGITS = 9  # digits of a blank's number: no sheet has a billion blanks
+
+
+@dataclass(frozen=True)
+class Marked:
+    """The mark for one blank."""
+
+    blank: Blank
+    given: float | None  # None: not answered
+    correct: bool
+
+
+@dataclass
+class Report:
+    """What `check` returns: one `Marked` per blank; ``str()`` is the feedback to print."""
+
+    marks: list[Marked]
+    precision: int
+    marking: Marking = field(default_factory=Marking)
+
+    @property
+    def score(self) -> int:
+        return sum(m.correct for m in self.marks)
+
+    @property
+    def all_correct(self) -> bool:
+        return self.score == len(self.marks)
+
+    def __str__(self) -> str:
+        # names and working may come from a sheet file: printed, they must not hold a line
+        # break or a terminal's control sequence (printable)
+        lines = [f"{self.score} of {len(self.marks)} correct ({self.marking.describe()})"]
+        for m in self.marks:
+            b = m.blank
+            name, expected = printable(b.name), _fmt(b.answer, self.precision)
+            if m.correct:
+                lines.append(f"?{b.number}  {name}: right")
+                continue
+            if m.given is None:
+                lines.append(f"?{b.number}  {name}: no answer; expected {expected}")
+            else:
+                given = _fmt(m.given, self.precision)
+                lines.append(f"?{b.number}  {name}: {given} is wrong; expected {expected}")
+            lines.append(f"     {printable(b.hint)}")
+        return "\n".join(lines)
+
+
+def check(
+    ex: Exercise | Sheet,
+    answers: Mapping[int, float]
+    | Mapping[str, float]
+    | Mapping[int | str, float]
+    | Sequence[float | None],
+    tol: float | None = None,
+) -> Report:
+    """Mark ``answers`` (a list in blank order, or a mapping ``{1: 0.5, "?2": -3}``).
+
+    The sheet's `Marking` decides (tolerance or significant figures, as the sheet states);
+    ``tol`` overrides the tolerance.
+    """
+    if not isinstance(ex, (Exercise, Sheet)):
+        raise TypeError(f"check expects an Exercise or a Sheet, got {type(ex).__name__}")
+    rule = ex.marking
+    if tol is not None:
+        rule = Marking("tolerance", tol, rule.sigfigs)
+    given: dict[int, float | None] = {}
+    if isinstance(answers, Mapping):
+        for key, value in answers.items():
+            number = _blank_number(key, len(ex.blanks))
+            given[number] = _answer_value(value, number)
+    elif isinstance(answers, Sequence) and not isinstance(answers, (str, bytes)):
+        if len(answers) > len(ex.blanks):
+            raise ValueError(
+                f"check: {len(answers)} answers for {len(ex.blanks)} blanks; "
+                "give at most one answer per blank"
+            )
+        for i, item in enumerate(answers):
+            given[i + 1] = None if item is None else _answer_value(item, i + 1)
+    else:
+        raise TypeError(
+            "answers must be a list in blank order or a mapping {blank number: value}, "
+            f"got {type(answers).__name__}"
+        )
+    marks = []
+    for b in ex.blanks:
+        g = given.get(b.number)
+        marks.append(Marked(b, g, g is not None and rule.accepts(g, b.answer, b.exact)))
+    return Report(marks, ex.precision, rule)
+
+
+def _blank_number(key: object, n: int) -> int:
+    text = str(key).strip().lstrip("?") if isinstance(key, (str, int)) else ""
+    # isdecimal, not isdigit: "²" is a digit to isdigit() and no number to int()
+    if (
+        isinstance(key, bool)
+        or not text.isdecimal()
+        or len(text) > _MAX_DIGITS
+        or not 1 <= int(text) <= n
+    ):
+        raise ValueError(f"check: {_quote(key)} is not a blank number (expected 1 to {n}, or '?1')")
+    return int(text)
+
+
+def _answer_value(value: object, number: int) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"check: the answer to ?{number} must be a number, got {type(value).__name__}: "
+            f"{_quote(value)}"
+        )
+    try:
+        return float(value)
+    except OverflowError:  # an int of 309 digits or more
+        raise ValueError(
+            f"check: the answer to ?{number} must be a finite number, got {_quote(value)}"
+        ) from None
+
+
+def parse_answers(text: str, source: str = "answers") -> dict[int, float]:
+    """A student's answers from text: one ``?N = VALUE`` per line (``N = VALUE`` and ``?N:
+    VALUE`` too; ``#`` starts a comment; blank lines are ignored; − may be typed as -), or a
+    JSON object ``{"1": 0.5, "?2": -3}`` or list ``[0.5, -3]``.
+
+    Raises ValueError, one line starting with ``source``, naming the line that is not an
+    answer, or a blank given twice (also as a JSON key given twice, or as "1" and "?1").
+    """
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        data = parse_json(stripped, source)
+        if isinstance(data, list):
+            data = {str(i + 1): v for i, v in enumerate(data) if v is not None}
+        if not isinstance(data, dict):
+            raise ValueError(f"{source}: a JSON answers file is an object or a list")
+        out: dict[int, float] = {}
+        for key, value in data.items():
+            number = _number_of(str(key), f"key {_quote(key)}", source)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{source}: ?{number} must be a number, got {_quote(value)}")
+            if number in out:
+                raise ValueError(f"{source}: ?{number} is answered twice (key {_quote(key)})")
+            try:
+                out[number] = float(value)
+            except OverflowError:  # an int of 309 digits or more
+                raise ValueError(
+                    f"{source}: ?{number} must be a finite number, got {_quote(value)}"
+                ) from None
+        return out
+    out = {}
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        sep = "=" if "=" in line else ":" if ":" in line else None
+        if sep is None:
+            raise ValueError(
+                f"{source} line {lineno}: expected '?N = VALUE' (e.g. ?1 = 0.25), got "
+                f"{_quote(line)}"
+            )
+        left, right = (part.strip() for part in line.split(sep, 1))
+        number = _number_of(left, f"line {lineno}", source)
+        try:
+            value = float(right.replace("−", "-").replace(" ", ""))
+        except ValueError:
+            raise ValueError(
+                f"{source} line {lineno}: ?{number}: {_quote(right)} is not a number"
+            ) from None
+        if number in out:
+            raise ValueError(f"{source} line {lineno}: ?{number} is answered twice")
+        out[number] = value
+    return out
+
+
+def _number_of(text: str, where: str, source: str) -> int:
+    digits = text.strip().lstrip("?").strip()
+    # isdecimal, not isdigit: "²" is a digit to isdigit() and no number to int()
+    if not digits.isdecimal() or len(digits) > _MAX_DIGITS:
+        raise ValueError(f"{source} {where}: {_quote(text)} is not a blank such as ?1")
+    return int(digits)
+
+
+def load_answers(path: str | os.PathLike[str]) -> dict[int, float]:
+    """A student's answers from a file (`parse_answers` says how they are written), or from
+    standard input when ``path`` is ``"-"``.
+
+    Only a regular file is read, opened without blocking (a FIFO is refused at once), and at
+    most `MAX_ANSWER_CHARS`: more is refused, never cut. Every problem is one ValueError line
+    naming the file; a file that cannot be opened is an OSError naming it.
+    """
+    if os.fspath(path) == "-":
+        text = sys.stdin.read(MAX_ANSWER_CHARS + 1)
+        if len(text) > MAX_ANSWER_CHARS:
+            raise ValueError(
+                f"answers on stdin: more than {MAX_ANSWER_CHARS:,} characters (the limit); "
+                "a class's answers are far shorter: give each student's answers on their own"
+            )
+        return parse_answers(text, "answers on stdin")
+    where = f"answers file {shown_path(path)}"
+    try:
+        raw = read_user_file(path, where, MAX_ANSWER_CHARS)
+    except OSError as exc:
+        raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_answers(text, where)
