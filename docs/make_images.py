@@ -28,9 +28,8 @@ from autograd_mlp.teach.curvature import (
     plot_learning_constants,
     second_derivative_graph,
 )
-from autograd_mlp.teach.frames import save_lesson_gif
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
-from autograd_mlp.teach.slides import lesson_slides
+from autograd_mlp.teach.slides import lesson_slides, save_lesson_gif
 from autograd_mlp.viz import GradGraph, draw_graph, save
 from autograd_mlp.viz.pages import png_bytes
 

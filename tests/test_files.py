@@ -40,7 +40,7 @@ def _mode(path: Path) -> int:
 def test_plot_and_gif_are_readable_by_everyone(tmp_path: Path, umask_022: None) -> None:
     needs("matplotlib")
     needs("PIL")
-    from autograd_mlp.teach.frames import save_frames
+    from autograd_mlp.teach.slides import save_frames
     from autograd_mlp.viz.plot import plot_training
 
     X, y = make_moons(n_samples=20, seed=0)

@@ -13,9 +13,9 @@ from autograd_mlp.teach.frames import (
     backward_frames,
     backward_steps,
     contribution_lines,
-    save_frames,
     step_texts,
 )
+from autograd_mlp.teach.slides import save_frames
 from tests.conftest import needs
 
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from autograd_mlp import Value, to_html
-from autograd_mlp.teach.frames import backward_frames, save_frames
+from autograd_mlp.teach.frames import backward_frames
 from autograd_mlp.teach.lesson_layout import LessonLayout, lesson_graph_pages, lesson_layout
 from autograd_mlp.teach.network import network_page
+from autograd_mlp.teach.slides import save_frames
 from autograd_mlp.viz.measure import text_width, visible
 from autograd_mlp.viz.pages import png_bytes, write_pdf
 from tests.conftest import needs

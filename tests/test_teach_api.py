@@ -17,8 +17,9 @@ import autograd_mlp.teach as teach
 from autograd_mlp.engine.paths import paths
 from autograd_mlp.teach.exercise import check, exercise
 from autograd_mlp.teach.explain import explain
-from autograd_mlp.teach.frames import backward_frames, save_frames
+from autograd_mlp.teach.frames import backward_frames
 from autograd_mlp.teach.network import draw_network
+from autograd_mlp.teach.slides import save_frames
 from tests.conftest import needs
 from tests.test_docs import python_blocks
 

@@ -15,10 +15,11 @@ an image is written.
 from ..engine.paths import paths
 from .exercise import check, exercise
 from .explain import explain
-from .frames import backward_frames, save_frames
+from .frames import backward_frames
 from .lesson import DEFAULT_LESSON, Lesson, lesson_error, lesson_network
 from .lesson_page import lesson_page
 from .network import draw_network
+from .slides import save_frames
 
 __all__ = [
     "paths",

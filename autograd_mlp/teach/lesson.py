@@ -57,7 +57,7 @@ import importlib
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -366,18 +366,13 @@ class Lesson:
         """This lesson's page, to step through, question, practise and train in a browser
         (`autograd_mlp.teach.lesson_page`, whose options it takes: ``steps``, ``lr``,
         ``target``, ``precision``, ``title``): an `HtmlPage`, a str that displays itself in
-        Jupyter. Save it with ``save(page, "lesson.html")``. (Typed as str: viz imports this
-        module, so this one names viz's types only inside its functions.)"""
-        from .lesson_page import lesson_page
-
-        return lesson_page(self, **options)
+        Jupyter. Save it with ``save(page, "lesson.html")``."""
+        return _page_view()(self, **options)  # type: ignore[no-any-return]
 
     def _repr_html_(self) -> str:
         # In Jupyter a lesson shows its page inline, in an <iframe srcdoc=...>: it keeps
         # working in an exported notebook with no kernel (HtmlPage._repr_html_).
-        from .lesson_page import lesson_page
-
-        return lesson_page(self)._repr_html_()
+        return _page_view()(self)._repr_html_()  # type: ignore[no-any-return]
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the lesson as JSON to ``path`` (atomically: a failed write changes nothing)."""
@@ -413,6 +408,25 @@ class Lesson:
             return cls.from_dict(data)
         except ValueError as exc:
             raise ValueError(f"lesson file {name}: {exc}") from None
+
+
+# The lesson's page is a view of it, in teach/lesson_page.py, which imports this module; so this
+# module does not import the page back, even inside a function (the layers have no import
+# circles: docs/architecture.md). The page hands itself over instead when it is imported, and
+# importing autograd_mlp (or any of its modules) imports it, through autograd_mlp.teach.
+_PAGE: list[Callable[..., Any]] = []
+
+
+def show_page_with(view: Callable[..., Any]) -> None:
+    """Make ``view(lesson, **options)`` the page of `Lesson.to_html` and of a lesson shown in
+    Jupyter (teach/lesson_page.py calls this with `lesson_page`)."""
+    _PAGE[:] = [view]
+
+
+def _page_view() -> Callable[..., Any]:
+    if not _PAGE:  # only if autograd_mlp.teach was never imported, which importing us does
+        raise RuntimeError("the lesson page is not loaded: import autograd_mlp.teach first")
+    return _PAGE[0]
 
 
 def _parse_toml(raw: bytes) -> object:

@@ -23,7 +23,7 @@ from ..viz.expression_page import TrainPanel, graph_page
 from ..viz.layout import Layout
 from ..viz.page_kit import MAX_PAGE_BYTES, HtmlPage, PageTooLarge, json_for_script
 from ..viz.page_numbers import snapshot
-from .lesson import DEFAULT_LESSON, Lesson
+from .lesson import DEFAULT_LESSON, Lesson, show_page_with
 from .lesson_layout import lesson_layout
 
 __all__ = ["lesson_page", "MAX_TRAIN_STEPS"]
@@ -172,3 +172,6 @@ def lesson_page(
         raise PageTooLarge(
             "lesson_page", too_big.size, too_big.limit, advice, at_least=too_big.at_least
         ) from None
+
+
+show_page_with(lesson_page)  # Lesson.to_html and a lesson in Jupyter show this page

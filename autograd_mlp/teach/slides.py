@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._files import write_atomic
+from .._files import check_folder, write_atomic
+from ..engine import Value
+from ..viz.layout import Layout
 from ..viz.pages import (
     Size,
     Tile,
@@ -36,11 +38,19 @@ from ..viz.pages import (
     view_size,
     write_pdf,
 )
-from .frames import Frame, backward_frames, gif_bytes
+from .frames import LAST_FRAME_MS, Frame, backward_frames, gif_bytes
 from .lesson import Lesson
 from .lesson_layout import LessonLayout, lesson_layout
 
-__all__ = ["Slide", "lesson_slides", "frame_slides", "save_slides", "pick_tile"]
+__all__ = [
+    "Slide",
+    "lesson_slides",
+    "frame_slides",
+    "save_slides",
+    "pick_tile",
+    "save_frames",
+    "save_lesson_gif",
+]
 
 
 @dataclass(frozen=True)
@@ -164,3 +174,80 @@ def save_slides(
         write_atomic(target, gif_bytes(pngs, duration_ms, loop=loop))
         written.append(target)
     return written
+
+
+def save_frames(
+    root: Value,
+    directory: str | os.PathLike[str],
+    format: str = "png",
+    *,
+    gif: bool = True,
+    duration_ms: int = 1200,
+    last_ms: int = LAST_FRAME_MS,
+    loop: bool = True,
+    precision: int = 4,
+    scale: float = 1.5,
+    layout: Layout | None = None,
+    size: str | None = None,
+) -> list[Path]:
+    """Write ``frame_000.<format>``, ``frame_001...`` (png or svg) into ``directory`` and, for
+    PNG frames, an animated ``backward.gif``: the same frames, each shown ``duration_ms``, the
+    last one ``last_ms``, looping unless ``loop=False``. Returns the paths written (the GIF
+    last).
+
+    PNG frames show the whole graph at ``scale`` pixels a layout unit (1.5: body text 21 px),
+    or with ``size="projector"`` (``"a4"``, ``"letter"``) are pages of that size, the graph
+    split into views when it does not fit with its text at size (`teach.slides`)."""
+    if format not in ("png", "svg"):
+        raise ValueError(f"format must be 'png' or 'svg', got {format!r}")
+    for name, ms in (("duration_ms", duration_ms), ("last_ms", last_ms)):
+        if isinstance(ms, bool) or not isinstance(ms, int) or ms < 20:
+            raise ValueError(f"{name} must be an int of at least 20, got {ms!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0.2 <= scale <= 8:
+        raise ValueError(f"scale must be a number from 0.2 to 8, got {scale!r}")
+    if gif and format != "png":
+        raise ValueError("the animated GIF is built from PNG frames: use format='png' or gif=False")
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    check_folder(folder / "x")
+    if size is not None and format != "png":
+        raise ValueError("size= makes pages of PNG frames: use format='png' (or no size)")
+    written = []
+    pngs = []
+    frames = list(backward_frames(root, precision=precision, layout=layout))
+    if size is not None:
+        pages = [png_bytes(s.image) for s in frame_slides(frames, size)]
+    for k, frame in enumerate(frames):
+        target = folder / f"frame_{frame.index:03d}.{format}"
+        if format == "png":
+            data = pages[k] if size is not None else frame.png(scale)
+            pngs.append(data)
+        else:
+            data = frame.svg().encode("utf-8")
+        write_atomic(target, data)
+        written.append(target)
+    if gif:
+        target = folder / "backward.gif"
+        write_atomic(target, gif_bytes(pngs, duration_ms, last_ms=last_ms, loop=loop))
+        written.append(target)
+    return written
+
+
+def save_lesson_gif(
+    target: str | os.PathLike[str],
+    *,
+    lesson: object | None = None,
+    size: str = "projector",
+    loop: bool = True,
+    duration_ms: int = 2500,
+) -> Path:
+    """Write the lesson's backward-pass GIF (the one in ``docs/images/lesson-backward.gif``):
+    the lesson's slides (`autograd_mlp.teach.slides`, one per step, at ``size``) animated,
+    the last one held longer."""
+    if lesson is not None and not isinstance(lesson, Lesson):
+        raise TypeError(f"lesson must be a Lesson, got {type(lesson).__name__}")
+    frames = [png_bytes(s.image) for s in lesson_slides(lesson, size=size)]
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, gif_bytes(frames, duration_ms, loop=loop))
+    return target
