@@ -30,9 +30,9 @@ from autograd_mlp.teach.frames import (
     backward_steps,
     contribution_lines,
     reserve_texts,
-    save_frames,
     step_texts,
 )
+from autograd_mlp.teach.slides import save_frames
 from autograd_mlp.viz.layout import default_texts
 from autograd_mlp.viz.naming import NodeNames, board_names, display_name, local_rule
 from autograd_mlp.viz.page_kit import PageTooLarge, json_for_script
