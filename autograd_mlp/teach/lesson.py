@@ -31,6 +31,10 @@ says to use JSON. The file format, with the default lesson's numbers::
       "error": "sum"
     }
 
+An optional ``"notation"`` object sets how the lesson is written -- the symbol of the learning
+constant, the order of a weight's indices, the decimal separator -- for every artefact made
+from it (`autograd_mlp.teach.notation`).
+
 ``weights[j]`` holds the weights of neuron j of that layer, one per input of the layer (label
 ``Lℓ.Nj.wi`` for input i), so the layer sizes are the lengths of the ``weights`` lists. A
 malformed file raises one ValueError line that names the file and the field
@@ -66,6 +70,7 @@ from .._files import parse_json, read_user_file, write_atomic
 from .._text import quote
 from ..engine import CONST, Value
 from ..nn import MLP
+from .notation import DEFAULT_NOTATION, Notation
 
 __all__ = [
     "Lesson",
@@ -198,6 +203,7 @@ class Lesson:
     learning_rate: float = 0.02
     error: ErrorName = "sum"
     title: str = field(default="")
+    notation: Notation = field(default=DEFAULT_NOTATION)
 
     def __post_init__(self) -> None:
         inputs = _numbers(self.inputs, "inputs")
@@ -232,11 +238,17 @@ class Lesson:
             raise ValueError(
                 f"title: expected a text of at most 200 characters, got {_quote(self.title)}"
             )
+        notation = self.notation
+        if isinstance(notation, Mapping):
+            notation = Notation.from_dict(notation)
+        if not isinstance(notation, Notation):
+            raise ValueError(f"notation: expected a Notation or an object, got {_quote(notation)}")
         # Frozen: store the checked, normalised values through object.__setattr__.
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "targets", targets)
         object.__setattr__(self, "layers", tuple(layers))
         object.__setattr__(self, "learning_rate", rate)
+        object.__setattr__(self, "notation", notation)
 
     # -- what the lesson is ---------------------------------------------------------------------
 
@@ -332,6 +344,8 @@ class Lesson:
         ]
         data["learning_rate"] = self.learning_rate
         data["error"] = self.error
+        if not self.notation.is_default:
+            data["notation"] = self.notation.to_dict()
         return data
 
     @classmethod
@@ -346,7 +360,7 @@ class Lesson:
         if version != VERSION:
             raise ValueError(f"version: expected {VERSION}, got {_quote(version)}")
         known: tuple[str, ...] = ("format", "version", "title", "inputs", "targets", "layers")
-        known += ("learning_rate", "error")
+        known += ("learning_rate", "error", "notation")
         unknown = [k for k in data if k not in known]
         if unknown:
             raise ValueError(f"unknown field {_quote(unknown[0])} (expected {', '.join(known)})")
@@ -360,6 +374,7 @@ class Lesson:
             learning_rate=data.get("learning_rate", LESSON_LR),
             error=data.get("error", "sum"),
             title=data.get("title", ""),
+            notation=Notation.from_dict(data.get("notation", {})),
         )
 
     def to_html(self, **options: Any) -> str:
