@@ -15,7 +15,7 @@ import autograd_mlp
 from autograd_mlp import MLP, Layer, Neuron, Value
 from autograd_mlp.engine import role
 from autograd_mlp.engine.gradcheck import numerical_gradient
-from autograd_mlp.nn.modules import ACTIVATIONS
+from autograd_mlp.nn.modules import ACTIVATIONS, MAX_PARAMETERS
 from tests.conftest import needs
 
 
@@ -223,3 +223,27 @@ def test_forward_and_gradients_match_torch(activation: str) -> None:
             for i, w in enumerate(n.w):
                 assert math.isclose(w.grad, W.grad[j, i].item(), rel_tol=1e-12, abs_tol=1e-15)
             assert math.isclose(n.b.grad, b.grad[j].item(), rel_tol=1e-12, abs_tol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLP(10**9, [1]),
+        lambda: MLP(int("9" * 4000), [1]),
+        lambda: MLP(2, [16, int("9" * 4000), 1]),
+        lambda: Layer(5_000, 5_000),
+        lambda: Neuron(10**8),
+    ],
+)
+def test_a_model_too_large_for_a_scalar_engine_is_refused_at_once(make: Any) -> None:
+    # review 2026-12: MLP(int('9'*4000), [1]) filled the memory one Value at a time (OOM-killed)
+    with pytest.raises(ValueError, match="parameters, more than the 10,000,000") as err:
+        make()
+    assert len(str(err.value)) < 300 and "\n" not in str(err.value)
+
+
+def test_the_limit_counts_weights_and_biases() -> None:
+    # (nin + 1)·nout summed over layers: 999·10,000 + 10,001·1 = 10,000,001, one too many
+    with pytest.raises(ValueError, match="10,000,001 parameters"):
+        MLP(998, [10_000, 1])
+    assert MAX_PARAMETERS == 10_000_000  # the documented limit

@@ -25,12 +25,14 @@ state is neither read nor changed.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._text import count, quote
 from ..engine import INPUT, PARAM, Value, weighted_sum
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "ACTIVATIONS"]
@@ -46,10 +48,29 @@ def _check_activation(activation: object, argument: str = "activation") -> str:
     return str(activation)
 
 
+# A scalar engine keeps every parameter as a Value of about 170 bytes (docs/performance.md, W4),
+# and a network of ten million of them already takes gigabytes and hours a step in pure Python:
+# past this a size is a typo or a job for a tensor library, and a model of that size is refused
+# at once rather than left to fill the memory one Value at a time.
+MAX_PARAMETERS = 10_000_000
+
+
 def _check_count(n: object, argument: str) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{argument} must be a positive int, got {n!r}")
+        raise ValueError(f"{argument} must be a positive int, got {quote(n)}")
     return n
+
+
+def _check_parameters(sizes: Sequence[int], what: str) -> None:
+    """Refuse a model whose parameters (weights and biases) would be more than MAX_PARAMETERS,
+    before any is made, with a message that stays short however large the sizes."""
+    total = sum((nin + 1) * nout for nin, nout in itertools.pairwise(sizes))
+    if total > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {count(total)} parameters, more than the {count(MAX_PARAMETERS)} "
+            "a scalar engine holds (each is a Value of about 170 bytes): use smaller layers, or "
+            "a tensor library for a network of this size"
+        )
 
 
 def _make_rng(seed: int | random.Random | None) -> random.Random | None:
@@ -92,6 +113,7 @@ class Neuron(Module):
         name: str = "N1",
     ) -> None:
         _check_count(nin, "nin")
+        _check_parameters([nin, 1], f"Neuron(nin={count(nin)})")
         if isinstance(activation, bool):  # micrograd's Neuron(nin, nonlin) called positionally
             nonlin = activation
         if nonlin is not None:  # micrograd's keyword: nonlin=True is relu, False is linear
@@ -158,6 +180,7 @@ class Layer(Module):
     ) -> None:
         _check_count(nin, "nin")
         _check_count(nout, "nout")
+        _check_parameters([nin, nout], f"Layer(nin={count(nin)}, nout={count(nout)})")
         if nonlin is not None:
             activation = "relu" if nonlin else "linear"
         _check_activation(activation)
@@ -191,6 +214,7 @@ class MLP(Module):
     output layer of 2. Hidden layers use ``activation``, the last layer ``output_activation``.
 
     Calling it returns a Value when the last layer has one neuron, else a list of Values.
+    A model of more than `MAX_PARAMETERS` weights and biases is refused at once.
     """
 
     def __init__(
@@ -203,9 +227,11 @@ class MLP(Module):
     ) -> None:
         _check_count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {quote(nouts)}")
         for i, n in enumerate(nouts):
             _check_count(n, f"nouts[{i}]")
+        shown = ", ".join(count(n) for n in list(nouts)[:8]) + (", …" if len(nouts) > 8 else "")
+        _check_parameters([nin, *nouts], f"MLP({count(nin)}, [{shown}])")
         _check_activation(activation)
         _check_activation(output_activation, "output_activation")
         rng = _make_rng(seed)
