@@ -146,3 +146,36 @@ def test_path_sum_matches_central_differences(
         n = count_paths(root, leaf)
         total = path_sum(paths(root, leaf)) if n else 0.0
         assert total == pytest.approx(num, rel=1e-4, abs=1e-5)
+
+
+def test_a_long_path_is_read_in_time_proportional_to_its_length() -> None:
+    # Each step of the search used to copy the partial path, so one path of length L cost L²
+    # element copies (20,000 deep: 2·10⁸). Now it is read back once, at the leaf. The bound is
+    # in the test's own terms: a few times a plain walk over the same graph.
+    import time
+
+    from autograd_mlp.engine import topological_order
+
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0001 + 0.0001
+    start = time.perf_counter()
+    topological_order(y)
+    walk = time.perf_counter() - start
+    start = time.perf_counter()
+    (path,) = paths(y, x)
+    took = time.perf_counter() - start
+    assert len(path) == 40_000 and path.nodes[0] is x and path.nodes[-1] is y
+    assert took < 50 * walk + 1.0, (took, walk)
+
+
+def test_paths_refuses_a_doubling_graph_without_counting_thousands_of_digits() -> None:
+    # b = b + b, 12,000 times: 2^12000 paths. The refusal says "more than the limit" instead of
+    # the exact count, and the counts it compares stay small numbers.
+    a = Value(1.0, label="a")
+    b = a
+    for _ in range(12_000):
+        b = b + b
+    with pytest.raises(ValueError, match="there are more than 1,000 chain-rule paths"):
+        paths(b, a, limit=1_000)

@@ -15,6 +15,7 @@ over the topological order (no enumeration), and listed only when there are few 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .value import Value, topological_order
@@ -51,19 +52,22 @@ def _check_pair(root: object, leaf: object) -> None:
         raise TypeError(f"paths: leaf must be a Value, got {type(leaf).__name__}: {leaf!r}")
 
 
-def _counts(root: Value, leaf: Value) -> dict[Value, int]:
+def _counts(root: Value, leaf: Value, cap: int | None = None) -> dict[Value, int]:
     """For every node, the number of paths from ``leaf`` to it (0 if it does not depend on it).
 
     count(leaf) = 1 and count(v) = Σ over the inputs u of v of count(u), one term per edge, so
     ``a + a`` doubles the count. Visiting in topological order means every input is counted
-    before the nodes that use it: O(edges), however many paths there are.
+    before the nodes that use it: O(edges), however many paths there are. With ``cap``, a
+    count stops at cap (enough to tell "more than the limit"), so the numbers stay small even
+    where the exact count has thousands of digits (a node doubled 10⁴ times).
     """
     counts: dict[Value, int] = {}
     for node in topological_order(root):
         if node is leaf:
             counts[node] = 1
         else:
-            counts[node] = sum(counts[child] for child in node._prev)
+            total = sum(counts[child] for child in node._prev)
+            counts[node] = total if cap is None or total < cap else cap
     return counts
 
 
@@ -94,7 +98,7 @@ def paths(root: Value, leaf: Value, *, limit: int = DEFAULT_PATH_LIMIT) -> list[
     _check_pair(root, leaf)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ValueError(f"paths: limit must be a positive int, got {limit!r}")
-    counts = _counts(root, leaf)
+    counts = _counts(root, leaf, cap=limit + 1)
     total = counts.get(root, 0)
     if total == 0:
         raise ValueError(
@@ -102,35 +106,56 @@ def paths(root: Value, leaf: Value, *, limit: int = DEFAULT_PATH_LIMIT) -> list[
             "so there is no chain-rule path between them"
         )
     if total > limit:
+        exact = count_paths(root, leaf) if len(counts) <= _EXACT_COUNT_NODES else None
+        how_many = f"{exact:,}" if exact is not None else f"more than {limit:,}"
         raise ValueError(
-            f"paths: there are {total:,} chain-rule paths from {_name(leaf)} to {_name(root)}, "
+            f"paths: there are {how_many} chain-rule paths from {_name(leaf)} to {_name(root)}, "
             f"more than the limit of {limit:,}; explain the gradient node by node instead "
             "(explain(root, node) for the nodes next to the leaf, or leaf.grad after backward())"
         )
 
     found: list[Path] = []
-    # Depth-first from the root towards the leaf, only into inputs that lead to the leaf.
-    # Each stack entry holds the partial path from the root: nodes, local derivatives, slots.
-    stack: list[tuple[tuple[Value, ...], tuple[float, ...], tuple[int, ...]]] = [((root,), (), ())]
+    # Depth-first from the root towards the leaf, only into inputs that lead to the leaf. A
+    # partial path is not copied at each step (that would cost the square of its length): each
+    # stack entry is one edge taken, pointing back to the entry it was taken from, and a path
+    # is read back along those pointers only when it reaches the leaf -- O(edges + the paths'
+    # total length).
+    steps: list[tuple[Value, int, float, int]] = [(root, -1, 1.0, -1)]  # node, back, local, slot
+    stack = [0]
     while stack:
-        nodes, locs, slots = stack.pop()
-        node = nodes[-1]
+        at = stack.pop()
+        node = steps[at][0]
         if node is leaf:
-            forward_nodes = tuple(reversed(nodes))
-            forward_locals = tuple(reversed(locs))
-            # Multiply from the root down, the order backward() accumulates in.
-            found.append(Path(forward_nodes, forward_locals, tuple(reversed(slots)), _prod(locs)))
+            nodes: list[Value] = []
+            locs: list[float] = []
+            slots: list[int] = []
+            while True:
+                step_node, back, local, slot = steps[at]
+                nodes.append(step_node)
+                if back < 0:  # the root
+                    break
+                locs.append(local)
+                slots.append(slot)
+                at = back
+            # nodes run leaf ... root; the products are taken from the root down, the order
+            # backward() accumulates in
+            found.append(Path(tuple(nodes), tuple(locs), tuple(slots), _prod(reversed(locs))))
             continue
-        branches = [
-            ((*nodes, child), (*locs, local), (*slots, slot))
-            for slot, (child, local) in enumerate(zip(node._prev, node._local))
-            if counts[child]
-        ]
+        branches = []
+        for slot, (child, local) in enumerate(zip(node._prev, node._local)):
+            if counts[child]:
+                steps.append((child, at, local, slot))
+                branches.append(len(steps) - 1)
         stack.extend(reversed(branches))  # reversed: the first input is explored first
     return found
 
 
-def _prod(values: tuple[float, ...]) -> float:
+# Past this many nodes the exact count of a graph's paths can have thousands of digits; the
+# message then says "more than the limit" instead of computing it.
+_EXACT_COUNT_NODES = 10_000
+
+
+def _prod(values: Iterable[float]) -> float:
     out = 1.0
     for v in values:
         out *= v
