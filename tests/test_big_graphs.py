@@ -285,3 +285,17 @@ def test_a_lesson_page_over_max_bytes_says_how_many_steps_fit() -> None:
     fits = int(message.split("steps=")[1].split(" ")[0])
     assert 1 <= fits < 500
     assert len(lesson_page(lesson, target=0.0, steps=fits).encode("utf-8")) <= 2_000_000
+
+
+def test_a_highlight_with_more_paths_than_python_can_print_says_more_than() -> None:
+    # b = b + b, 15,000 times: 2^15000 paths from a, an int of 4,516 digits, which Python
+    # refuses to format ("Exceeds the limit (4300 digits)"); the count stops at 10¹⁵.
+    from autograd_mlp.viz import draw_graph
+
+    a = Value(1.0, label="a")
+    b = a
+    for _ in range(15_000):
+        b = b + b
+    graph = draw_graph(b, highlight=a, max_nodes=20_000, collapse=False)
+    assert "more than 10¹⁵ highlighted paths" in graph.source
+    assert graph.path_summary is not None and graph.path_summary.count == 10**15

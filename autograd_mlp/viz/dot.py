@@ -860,7 +860,7 @@ def _caption(
         rows.append(
             f'<TR><TD ALIGN="LEFT" COLSPAN="3"><FONT COLOR="{HIGHLIGHT}"><B>'
             f"chain rule: ∂{_text(root_name, 'label')}/∂{_text(leaf_name, 'label')} = sum over "
-            f"the {summary.count:,} highlighted path{'s' if summary.count != 1 else ''} of the "
+            f"the {summary.count_text} highlighted path{'s' if summary.count != 1 else ''} of the "
             f"product of local derivatives</B></FONT></TD></TR>"
         )
         for k, (values, factors, product) in enumerate(summary.paths, start=1):
@@ -872,7 +872,7 @@ def _caption(
             )
         if summary.count > len(summary.paths):
             rows.append(
-                f'<TR><TD ALIGN="LEFT" COLSPAN="3">{summary.count:,} paths: too many to list '
+                f'<TR><TD ALIGN="LEFT" COLSPAN="3">{summary.count_text} paths: too many to list '
                 f"(more than the limit); their sum is computed by dynamic programming</TD></TR>"
             )
         verdict = "equal ✓" if summary.matches else "differ: call root.backward() once first"

@@ -22,11 +22,16 @@ from dataclasses import dataclass, field
 
 from ..engine import Value
 
-__all__ = ["PathSummary", "DEFAULT_MAX_PATHS", "path_summary"]
+__all__ = ["PathSummary", "DEFAULT_MAX_PATHS", "COUNT_CAP", "path_summary"]
 
 # The highlight legend lists at most this many chain-rule paths one by one; past it, it says how
 # many there are and gives their sum only (the count can grow exponentially with depth).
 DEFAULT_MAX_PATHS = 20
+
+# Path counts stop here: past it the legend says "more than" (a node doubled 10⁵ times has a
+# count of 30,000 digits, slow to add up and too long to print; Python refuses to print an int
+# of more than 4,300 digits at all).
+COUNT_CAP = 10**15
 
 Path = tuple[list[Value], list[float], float]
 
@@ -37,7 +42,8 @@ class PathSummary:
 
     ``paths`` holds (Values leaf first, local derivatives, product) for each path; it is empty
     when there are more than ``max_paths`` of them, and ``total`` is then computed by dynamic
-    programming (forward-mode accumulation) without listing them.
+    programming (forward-mode accumulation) without listing them. ``count`` stops at
+    `COUNT_CAP`: `count_text` then says "more than".
     """
 
     leaf: Value
@@ -45,6 +51,11 @@ class PathSummary:
     total: float
     grad: float
     paths: list[Path] = field(default_factory=list)
+
+    @property
+    def count_text(self) -> str:
+        """The number of paths for a reader: ``1,234``, or ``more than 10¹⁵``."""
+        return "more than 10¹⁵" if self.count >= COUNT_CAP else f"{self.count:,}"
 
     @property
     def matches(self) -> bool:
@@ -78,7 +89,7 @@ def path_summary(
                 c += cc
                 t += local * s[child]
         if c:
-            count[v] = c
+            count[v] = c if c < COUNT_CAP else COUNT_CAP
             s[v] = t
     total_paths = count.get(root, 0)
     summary = PathSummary(leaf, total_paths, s.get(root, 0.0), leaf.grad)
