@@ -8,12 +8,12 @@
 >>> "digraph" in draw_graph(y).source
 True
 
-Where things are (imports go one way, down this list):
+Where things are (a module imports only modules listed before it, or beside it on its line):
 
 * `render` -- the one seam to Graphviz: DOT text in, a picture (svg/png/pdf) or a layout
   (Graphviz's JSON) out; backends ``dot`` on PATH, pygraphviz, (viz.js in the browser);
-* `paths` (chain-rule paths for the highlight legend), `naming` (names of nodes), `dot`
-  (a graph of Values as DOT text);
+* `paths` (chain-rule paths for the highlight legend), `dot` (a graph of Values as DOT text),
+  `naming` (names of nodes, escaping of text; it reads `dot`'s number format);
 * `layout` (one layout of a graph, asked of Graphviz once: `layout_graphviz`), `paint`
   (that layout painted as SVG or PNG), `measure` (text widths), `pages` (projector and paper
   sizes);
