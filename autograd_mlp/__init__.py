@@ -8,57 +8,99 @@
 27.0
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .engine import (
-    AnomalyError,
-    Value,
-    detect_anomaly,
-    is_grad_enabled,
-    no_grad,
-    register_rule,
-    weighted_sum,
-)
-from .engine.functional import grad, hessian, hvp
-from .engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .nn import MLP, Layer, Module, Neuron
-from .nn.data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
-from .nn.interop import from_torch, to_torch  # imports torch only when called
-from .nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
-from .nn.optim import SGD, Adam
-from .nn.train import History, fit
-from .teach import (  # the classroom tools; Graphviz and Pillow are imported only to render
-    backward_frames,
-    check,
-    draw_network,
-    exercise,
-    explain,
-    paths,
-    save_frames,
-)
-from .viz import draw_graph, to_html  # DOT text / the lesson page; Graphviz runs only to render
 
-if TYPE_CHECKING:
+# Each public name and the module it lives in. Nothing is imported until a name is first used
+# (PEP 562): `import autograd_mlp` costs a few milliseconds, `from autograd_mlp import Value`
+# loads the engine alone, and the command line starts before its first import of Graphviz,
+# Pillow or NumPy (the fast path's names load NumPy, the drawing ones graphviz).
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "Value",
+            "no_grad",
+            "is_grad_enabled",
+            "detect_anomaly",
+            "AnomalyError",
+            "weighted_sum",
+            "register_rule",
+        ),
+        "engine",
+    ),
+    **dict.fromkeys(("grad", "hessian", "hvp"), "engine.functional"),
+    **dict.fromkeys(("gradcheck", "gradgradcheck", "GradcheckError"), "engine.gradcheck"),
+    **dict.fromkeys(("Module", "Neuron", "Layer", "MLP"), "nn"),
+    **dict.fromkeys(("fit", "History"), "nn.train"),
+    **dict.fromkeys(("SGD", "Adam"), "nn.optim"),
+    **dict.fromkeys(("mse", "sse", "hinge", "binary_cross_entropy", "cross_entropy"), "nn.losses"),
+    **dict.fromkeys(
+        ("make_moons", "make_circles", "make_xor", "make_spiral", "make_blobs", "to_signed"),
+        "nn.data",
+    ),
+    **dict.fromkeys(("to_torch", "from_torch"), "nn.interop"),  # torch only when called
+    **dict.fromkeys(("trace", "Trace", "TraceError"), "nn.fast"),  # NumPy
+    **dict.fromkeys(("draw_graph", "to_html"), "viz"),
+    **dict.fromkeys(
+        (
+            "paths",
+            "explain",
+            "draw_network",
+            "backward_frames",
+            "save_frames",
+            "exercise",
+            "check",
+        ),
+        "teach",
+    ),
+}
+
+if TYPE_CHECKING:  # what a type checker and an editor see: the same names, imported at once
+    from .engine import (
+        AnomalyError,
+        Value,
+        detect_anomaly,
+        is_grad_enabled,
+        no_grad,
+        register_rule,
+        weighted_sum,
+    )
+    from .engine.functional import grad, hessian, hvp
+    from .engine.gradcheck import GradcheckError, gradcheck, gradgradcheck
+    from .nn import MLP, Layer, Module, Neuron
+    from .nn.data import make_blobs, make_circles, make_moons, make_spiral, make_xor, to_signed
     from .nn.fast import Trace, TraceError, trace
-
-
-# The fast path needs NumPy, which takes longer to import than the rest of the package; it is
-# loaded the first time one of its names is used (PEP 562), so `import autograd_mlp` and the
-# command line stay quick.
-_LAZY = ("trace", "Trace", "TraceError")
+    from .nn.interop import from_torch, to_torch
+    from .nn.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
+    from .nn.optim import SGD, Adam
+    from .nn.train import History, fit
+    from .teach import (
+        backward_frames,
+        check,
+        draw_network,
+        exercise,
+        explain,
+        paths,
+        save_frames,
+    )
+    from .viz import draw_graph, to_html
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from .nn import fast
-
-        return getattr(fast, name)
-    raise AttributeError(f"module 'autograd_mlp' has no attribute {name!r}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autograd_mlp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # the next use is a plain lookup
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_WHERE))
 
 
 __all__ = [

@@ -435,3 +435,35 @@ def test_any_message_from_below_the_commands_is_cut_to_one_bounded_line(
     assert line.startswith("autograd-mlp: error: a message from a lower layer xxx")
     whole = len("autograd-mlp: error: a message from a lower layer ") + 100_000
     assert line.endswith(f"… ({whole:,} characters)") and len(line) <= MESSAGE_LIMIT
+
+
+@pytest.mark.parametrize("module", ["autograd_mlp.commands.cli", "autograd_mlp.viz.render"])
+def test_ctrl_c_while_the_command_loads_is_one_line_not_a_traceback(module: str) -> None:
+    # review 2026-12, D15: a Ctrl-C in the first half second of `autograd-mlp` (while it
+    # imports the package) printed a traceback. The script's entry point now loads the
+    # commands itself; the interrupt is raised, deterministically, when `module` is imported.
+    import subprocess
+    import sys
+
+    script = (
+        "import importlib.abc, sys\n"
+        "class Interrupt(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from autograd_mlp.commands import main\n"  # what the autograd-mlp script runs
+        "sys.exit(main(['--version']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (130, "autograd-mlp: interrupted\n")
+
+
+def test_the_script_entry_point_is_the_light_one() -> None:
+    # pyproject's [project.scripts] names the function that loads the commands inside it
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "autograd-mlp"]
+    assert script.value == "autograd_mlp.commands:main"
