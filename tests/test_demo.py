@@ -30,7 +30,12 @@ GRAPHS = (
     "lesson-slides.pdf",
     "backward.gif",
 )
-WORKSHEET = ("worksheet.pdf", "worksheet.sheet.json", "worksheet.answers.md")  # on the layout
+WORKSHEET = (
+    "worksheet.pdf",
+    "worksheet-key.pdf",
+    "worksheet.sheet.json",
+    "worksheet.answers.md",
+)  # on the layout
 RENDERED = (*GRAPHS, *WORKSHEET, "lesson.html")  # the files Graphviz draws
 PLOTTED = ("moons-training.png", "learning-constant.png")  # the files matplotlib draws
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -150,7 +155,9 @@ def test_worksheet_is_a_printable_pdf_that_exercise_check_marks(demo: Run) -> No
 
     pdf = (demo.folder / "worksheet.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 2  # sheet, then its key
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 2  # page 1, the views
+    key = (demo.folder / "worksheet-key.pdf").read_bytes()  # the key apart (issue 20)
+    assert key.startswith(b"%PDF-")
     sheet_path = demo.folder / "worksheet.sheet.json"
     sheet = load_sheet(sheet_path)
     assert len(sheet.blanks) >= 6  # six asked; the no-giveaway rule may hide more

@@ -22,7 +22,9 @@ from autograd_mlp.teach.exercise import (
     check,
     exercise,
     load_sheet,
+    number_text,
     parse_answers,
+    write_key_pdf,
     write_pdf,
 )
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, Lesson
@@ -355,27 +357,81 @@ def _pdftotext(pdf: Path) -> list[str]:
     return text.split("\f")
 
 
+def _pdfinfo(pdf: Path) -> str:
+    tool = shutil.which("pdfinfo")
+    if tool is None:
+        pytest.skip("pdfinfo (poppler-utils) is not installed")
+    return subprocess.run(
+        [tool, "-meta", str(pdf)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+
+
+def _attachments(pdf: Path) -> str:
+    tool = shutil.which("pdfdetach")
+    if tool is None:
+        pytest.skip("pdfdetach (poppler-utils) is not installed")
+    return subprocess.run(
+        [tool, "-list", str(pdf)], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+
+
+def _assert_key_apart(sheet_pdf: Path, key_pdf: Path, ex: Exercise) -> None:
+    """The issue's test: no answer of the key, as printed, in the sheet's text layer, metadata
+    or attachments; every answer in the key."""
+    sheet = " ".join(" ".join(_pdftotext(sheet_pdf)).split())
+    key = " ".join(" ".join(_pdftotext(key_pdf)).split())
+    info = _pdfinfo(sheet_pdf)
+    assert "0 embedded files" in _attachments(sheet_pdf)
+    assert "Answer key" not in sheet and "Answer key" in key
+    for b in ex.blanks:
+        printed = number_text(b.answer, ex.precision, ex.decimal)
+        assert printed not in sheet, f"?{b.number} = {printed} is in the sheet's text"
+        assert printed not in info, f"?{b.number} = {printed} is in the sheet's metadata"
+        assert f"?{b.number} {b.name} = {printed}" in key
+
+
 @pytest.mark.parametrize("size", ["a4", "letter"])
-def test_pdf_has_the_sheet_then_the_key_on_its_own_page(size: str, tmp_path: Path) -> None:
+def test_pdf_has_the_sheet_and_the_key_is_a_file_of_its_own(size: str, tmp_path: Path) -> None:
+    # changed by issue 20 ("the key is never inside the sheet"): the key was page 2 of the
+    # sheet; it is now a file of its own, written by write_key_pdf
     needs("pygraphviz")
     needs("matplotlib")
     y, *_ = _tanh_example()
     ex = exercise(y)
     printed = write_pdf(ex, tmp_path / "sheet.pdf", size=size)
     data = printed.path.read_bytes()
-    assert data.startswith(b"%PDF") and printed.pages == 2
+    assert data.startswith(b"%PDF") and printed.pages == 1
     w, h = (round(v * 72) for v in PAPER[size])
     boxes = re.findall(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", data)
     assert boxes and all((round(float(a)), round(float(b))) == (w, h) for a, b in boxes)
     assert printed.picture_text_pt >= 10.0  # the picture is not shrunk below 10 pt
     pages = _pdftotext(printed.path)
-    sheet, key = " ".join(pages[0].split()), " ".join(pages[1].split())
+    sheet = " ".join(pages[0].split())
     assert "Name:" in sheet and "Fill in the 2 blanks" in sheet
     assert "within ±0.0001 of the key" in sheet and "No answer can be copied" in sheet
     assert "?1 grad of w =" in sheet and "?2 grad of x =" in sheet
     assert "1.0020" not in sheet and "−1.5030" not in sheet  # no answer on the student's page
+    key_pdf = write_key_pdf(ex, tmp_path / "sheet-key.pdf", size=size)
+    assert key_pdf.pages == 1
+    key = " ".join(_pdftotext(key_pdf.path)[0].split())
     assert key.startswith("Answer key: gradients")
     assert "?1 grad of w = 1.0020" in key and "2.0000 × 0.5010 = 1.0020" in key
+    _assert_key_apart(printed.path, key_pdf.path, ex)
+    again = write_pdf(ex, tmp_path / "again.pdf", size=size)  # no date: the same bytes
+    assert again.path.read_bytes() == data
+
+
+@pytest.mark.parametrize("lesson", LESSONS[:3], ids=LESSON_IDS[:3])
+def test_no_answer_of_the_key_in_a_lesson_sheet(lesson: Lesson, tmp_path: Path) -> None:
+    needs("pygraphviz")
+    needs("matplotlib")
+    from autograd_mlp.teach.lesson_layout import lesson_layout
+
+    board = lesson_layout(lesson)
+    ex = exercise(board.error, count=8, seed=3, title="Worksheet: a lesson")
+    sheet = write_pdf(ex, tmp_path / "w.pdf", layout=board.layout)
+    key = write_key_pdf(ex, tmp_path / "w-key.pdf")
+    _assert_key_apart(sheet.path, key.path, ex)
 
 
 def test_pdf_text_sizes_are_readable_in_print() -> None:
@@ -428,7 +484,9 @@ def test_cli_writes_pdf_key_and_sheet_then_checks_answers(tmp_path: Path) -> Non
         ]
     )
     assert code == 0, err
-    assert pdf.read_bytes().startswith(b"%PDF") and "2 letter pages" in out
+    # issue 20: the key is a file of its own, so the sheet is 1 page (it was 2 with the key)
+    assert pdf.read_bytes().startswith(b"%PDF") and "1 letter page" in out
+    assert (tmp_path / "ws" / "sheet-key.pdf").read_bytes().startswith(b"%PDF")
     key = (tmp_path / "ws" / "sheet.answers.md").read_text(encoding="utf-8")
     assert "| ?1 | grad of w | 1.0020 |" in key
     sheet = tmp_path / "ws" / "sheet.sheet.json"
@@ -539,8 +597,9 @@ def test_a_lesson_pdf_puts_the_split_picture_after_the_blanks(tmp_path: Path) ->
     views = int(re.search(r"next (\d+) pages", first).group(1))  # type: ignore[union-attr]
     assert views >= 2  # split, not shrunk
     assert all(f"?{b.number} {b.name} =" in first for b in sheet.blanks)
-    key = " ".join(pages[1 + views].split())
-    assert key.startswith("Answer key: gradients")
+    assert len(pages) == 1 + views + 1  # page 1, the views, and the end (no key page)
+    key = " ".join(_pdftotext(tmp_path / "l-key.pdf")[0].split())
+    assert key.startswith("Answer key: Worksheet: 3–2–2 network")
 
 
 def test_a_big_expression_is_split_onto_the_layout_rather_than_shrunk(tmp_path: Path) -> None:
@@ -554,7 +613,9 @@ def test_a_big_expression_is_split_onto_the_layout_rather_than_shrunk(tmp_path: 
     total.label = "y"
     ex = exercise(total, count=4, seed=1)
     printed = write_pdf(ex, tmp_path / "big.pdf")
-    assert printed.picture_text_pt >= 10.0 and printed.pages >= 3
+    assert (
+        printed.picture_text_pt >= 10.0 and printed.pages >= 2
+    )  # page 1 and the views (the key is apart since issue 20)
 
 
 def test_a_graph_with_a_number_that_is_not_finite_is_refused_clearly(tmp_path: Path) -> None:
@@ -576,3 +637,102 @@ def test_explain_names_an_infinite_constant() -> None:
     root, leaves = build("1e999*x", {"x": 1.0})
     x = leaves["x"]
     assert explain(root, x).splitlines()[-1].endswith("= inf")
+
+
+def test_a_picture_sheet_has_its_key_as_a_picture_of_its_own(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    out = tmp_path / "sheet.svg"
+    code, _, err = _run(
+        ["exercise", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", "-o", str(out)]
+    )
+    assert code == 0, err
+    sheet, key = (
+        out.read_text(encoding="utf-8"),
+        (tmp_path / "sheet-key.svg").read_text(encoding="utf-8"),
+    )
+    assert "?1" in sheet and "1.0020" not in sheet and "−1.5030" not in sheet
+    assert "?1 = 1.0020" in key and "?2 = −1.5030" in key
+
+
+# ------------------------------------------------------------------------------------------------
+# Decimal comma and the minus sign (issue 20: the lesson's notation)
+# ------------------------------------------------------------------------------------------------
+
+
+def test_read_number_accepts_the_sheets_separator_and_a_true_minus() -> None:
+    from autograd_mlp.teach.exercise import read_number
+
+    assert read_number("−0.25") == -0.25 == read_number(" -0.25 ")
+    assert read_number("−0,25", ",") == -0.25 == read_number("-0,25", ",")
+    assert read_number("1 234,5", ",") == 1234.5 and read_number("1e-5") == 1e-5
+    with pytest.raises(
+        ValueError, match=r"decimal comma; this sheet asks for a decimal point: 0\.25"
+    ):
+        read_number("0,25")
+    with pytest.raises(
+        ValueError, match=r"decimal point; this sheet asks for a decimal comma: −0,25"
+    ):
+        read_number("−0.25", ",")
+    for bad in ("nan", "inf", "half", ""):
+        with pytest.raises(ValueError, match="not a"):
+            read_number(bad)
+
+
+def test_a_decimal_comma_sheet_prints_and_reads_commas(tmp_path: Path) -> None:
+    y, *_ = _tanh_example()
+    ex = exercise(y, decimal=",")
+    assert [b.answer for b in ex.blanks] == [1.002, -1.503]  # the numbers do not change
+    assert ex.blanks[0].hint.endswith(
+        "2,0000 × 0,5010 = 1,0020 (from the printed numbers; unrounded 1,0019)"
+    )
+    assert "| ?1 | grad of w | 1,0020 |" in ex.answer_key("markdown")
+    dot = ex.graph.source
+    assert "data 2,0000" in dot and "grad 0,5010" in dot and "data 2.0000" not in dot
+    ex.save(tmp_path / "s.json")
+    sheet = load_sheet(tmp_path / "s.json")
+    assert sheet.decimal == ","
+    answers = parse_answers("?1 = 1,0020\n?2 = −1,5030\n", decimal=",")
+    assert check(sheet, answers).all_correct
+    with pytest.raises(ValueError, match=r"line 1: \?1: '1\.0020' is written with a decimal point"):
+        parse_answers("?1 = 1.0020\n", decimal=",")
+    report = str(check(sheet, {1: 1.5}))
+    assert "1,5000 is wrong; expected 1,0020" in report and "expected −1,5030" in report
+    with pytest.raises(ValueError, match="decimal must be"):
+        exercise(y, decimal=";")
+
+
+def test_cli_reads_a_lessons_decimal_comma(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    needs("matplotlib")
+    lesson = tmp_path / "komma.json"
+    Lesson.from_dict({**DEFAULT_LESSON.to_dict(), "notation": {"decimal": ","}}).save(lesson)
+    out = tmp_path / "ws.pdf"
+    code, _, err = _run(
+        ["exercise", "--lesson", str(lesson), "--count", "4", "--seed", "1", "-o", str(out)]
+    )
+    assert code == 0, err
+    sheet = load_sheet(tmp_path / "ws.sheet.json")
+    assert sheet.decimal == ","
+    key = " ".join(_pdftotext(tmp_path / "ws-key.pdf")[0].split())
+    first = sheet.blanks[0]
+    assert f"?1 {first.name} = {number_text(first.answer, 4, ',')}" in key
+    assert "," in number_text(first.answer, 4, ",")
+    right = [f"?{b.number} = {number_text(b.answer, 4, ',')}" for b in sheet.blanks]
+    (tmp_path / "a.txt").write_text("\n".join(right) + "\n", encoding="utf-8")
+    code, out_text, err = _run(
+        ["exercise", "check", str(tmp_path / "ws.sheet.json"), str(tmp_path / "a.txt")]
+    )
+    assert code == 0, (out_text, err)
+    argv = [
+        "exercise",
+        "check",
+        str(tmp_path / "ws.sheet.json"),
+        "--answer",
+        *(r.replace(" ", "") for r in right),
+    ]
+    code, out_text, err = _run(argv)
+    assert code == 0, (out_text, err)
+    code, _, err = _run(
+        ["exercise", "check", str(tmp_path / "ws.sheet.json"), "--answer", "?1=0.5"]
+    )
+    assert code == 2 and "decimal comma" in err

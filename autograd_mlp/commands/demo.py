@@ -23,7 +23,8 @@ lesson-network.png       the network as neurons and weights, values and gradient
 lesson-slides.pdf        the backward pass, a 16:9 slide per step (`teach.slides`)
 backward.gif             the same slides, animated; the last one held longer
 worksheet.pdf            an A4 exercise on the same layout: six gradients blanked, room to
-                         write, the answer key with its working on its own page
+                         write (no key in it)
+worksheet-key.pdf        its answer key with the working, a file of its own for the teacher
 worksheet.sheet.json     the sheet's blanks and key, for ``autograd-mlp exercise check``
 worksheet.answers.md     its answer key, with the chain-rule working for each blank
 lesson.html              the lesson in the browser: step, ask, practise, train (`teach.lesson_page`)

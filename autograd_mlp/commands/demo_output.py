@@ -51,6 +51,7 @@ FILES = (
     "lesson-slides.pdf",
     "backward.gif",
     "worksheet.pdf",
+    "worksheet-key.pdf",
     "worksheet.sheet.json",
     "worksheet.answers.md",
     "lesson.html",
@@ -148,7 +149,7 @@ def accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> floa
 def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], object]]:
     """The writers of the lesson's pictures, all on the lesson's one layout (computed on
     first use, so that without Graphviz each file is skipped with its note)."""
-    from ..teach.exercise import Exercise, exercise
+    from ..teach.exercise import Exercise, exercise, write_key_pdf
     from ..teach.exercise import write_pdf as write_sheet_pdf
     from ..teach.frames import gif_bytes
     from ..teach.lesson_layout import LessonLayout, lesson_layout, save_lesson_graph
@@ -184,7 +185,13 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
         # graph that every other picture shows
         if "sheet" not in cache:
             title = f"Worksheet: {lesson.name}, {lesson.error_formula}"
-            cache["sheet"] = exercise(board().error, count=WORKSHEET_BLANKS, seed=0, title=title)
+            cache["sheet"] = exercise(
+                board().error,
+                count=WORKSHEET_BLANKS,
+                seed=0,
+                title=title,
+                decimal=lesson.notation.decimal,
+            )
         found: Exercise = cache["sheet"]
         return found
 
@@ -198,6 +205,7 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
         "lesson-slides.pdf": slides_pdf,
         "backward.gif": gif,
         "worksheet.pdf": worksheet_pdf,
+        "worksheet-key.pdf": lambda p: write_key_pdf(sheet(), p, size=WORKSHEET_PAPER),
         "worksheet.sheet.json": lambda p: sheet().save(p),
         "worksheet.answers.md": lambda p: write_atomic(
             p, sheet().answer_key("markdown").encode("utf-8")

@@ -1,8 +1,10 @@
 """``autograd-mlp exercise``: a worksheet with its key, a practice page, or the marking of answers.
 
 * ``exercise EXPRESSION -o F`` (or ``--lesson FILE``, or neither for the default lesson): the
-  worksheet ``F`` (.pdf, .png or .svg) with ``F``'s stem + ``.answers.md`` (the key) and
-  + ``.sheet.json`` (blanks and key, for marking) beside it (`autograd_mlp.teach.exercise`);
+  worksheet ``F`` (.pdf, .png or .svg) and, never inside it, its key ``F``'s stem + ``-key``
+  + the same suffix (the key pages, or the picture with the blanks filled in), with
+  + ``.answers.md`` (the key as Markdown) and + ``.sheet.json`` (blanks and key, for marking)
+  beside it (`autograd_mlp.teach.exercise`);
 * ``exercise EXPRESSION -o F.html``: the practice page, checked in the browser;
 * ``exercise check SHEET [ANSWERS]``: marks a student's answers (exit 1 when some are wrong).
 """
@@ -48,9 +50,12 @@ Write a worksheet: the gradient graph of an expression (parsed, never evaluated 
 with no expression, of the lesson's error (--lesson FILE, default the 3–2–2 example), with the
 gradients (or values, or local derivatives) replaced by numbered blanks. No blank can be read
 off a printed number: such numbers are hidden too, or the blank is replaced. A .pdf is the
-printable sheet (A4 or Letter: instructions, picture, a line to write each answer on, then the
-answer key with the working on its own page); beside it go FILE's stem + .answers.md (the key)
-and + .sheet.json (blanks and key, for marking). 'autograd-mlp exercise check SHEET.json
+printable sheet (A4 or Letter: instructions, picture, a line to write each answer on); the key
+is never in it but in FILE's stem + -key.pdf (each answer with its working; for a .png or .svg
+sheet, -key.png or -key.svg: the picture with the blanks filled in), and beside them go
+FILE's stem + .answers.md (the key as Markdown) and + .sheet.json (blanks and key, for
+marking). A lesson whose notation sets a decimal comma gets one on the sheet, in the key and in
+the answers accepted. 'autograd-mlp exercise check SHEET.json
 [ANSWERS]' marks a student's answers: ANSWERS is a file of '?N = VALUE' lines (# comments) or a
 JSON object {"1": 0.5} or list, "-" for stdin; or give them as --answer ?1=0.5 ?2=-3. It prints
 right/wrong per blank and the score; exit 0 when all are right, 1 when some are wrong or
@@ -145,32 +150,60 @@ def _worksheet(args: argparse.Namespace, out: Path) -> int:
     from .._files import check_target, write_atomic, write_together
     from ..teach.exercise import exercise
 
+    paper_key = key_path(out)
     key = out.with_name(out.stem + ".answers.md")
     data = out.with_name(out.stem + ".sheet.json")
-    for target in (out, key, data):  # a missing folder or a read-only key fails now
+    for target in (out, paper_key, key, data):  # a missing folder or a read-only key fails now
         check_target(target)
-    root, layout, title = _sheet_graph(args)
+    root, layout, title, decimal = _sheet_graph(args)
+    options = {name: getattr(args, name) for name in _SHEET_OPTIONS}
     try:
-        ex = exercise(root, title=title, **{name: getattr(args, name) for name in _SHEET_OPTIONS})
+        ex = exercise(root, title=title, decimal=decimal, **options)
     except (ValueError, TypeError) as exc:
         raise usage("exercise", exc) from None
-    with write_together([out, key, data]) as (sheet_file, key_file, data_file):
+    with write_together([out, paper_key, key, data]) as (
+        sheet_file,
+        paper_file,
+        key_file,
+        data_file,
+    ):
         note = _write_sheet(ex, sheet_file, args, layout)
+        _write_key(ex, paper_file, args)
         write_atomic(key_file, ex.answer_key("markdown").encode("utf-8"))
         ex.save(data_file)
-    print(f"wrote {out} ({len(ex.blanks)} blanks{note}), the answer key {key} and {data}")
+    print(
+        f"wrote {out} ({len(ex.blanks)} blanks{note}); for the teacher, the answer key "
+        f"{paper_key}, {key} and {data}"
+    )
     return 0
 
 
-def _sheet_graph(args: argparse.Namespace) -> tuple[Value, Layout | None, str]:
-    """The worksheet's graph: (its root, the lesson's one layout or None, the sheet's title)."""
+def key_path(sheet: Path) -> Path:
+    """Where the key of the sheet ``sheet`` goes: ``worksheet.pdf`` -> ``worksheet-key.pdf``."""
+    return sheet.with_name(f"{sheet.stem}-key{sheet.suffix}")
+
+
+def _write_key(ex: Exercise, path: Path, args: argparse.Namespace) -> None:
+    """The key, a file of its own: the key pages (.pdf) or the filled-in picture."""
+    from ..teach.exercise import write_key_pdf
+    from ..viz import save
+
+    if path.suffix.lower() == ".pdf":
+        write_key_pdf(ex, path, size=args.size)
+    else:
+        save(ex.key_graph(), path)
+
+
+def _sheet_graph(args: argparse.Namespace) -> tuple[Value, Layout | None, str, str]:
+    """The worksheet's graph: (its root, the lesson's one layout or None, the sheet's title,
+    its decimal separator)."""
     if args.expression is not None:
         if args.lesson is not None:
             raise UsageError("exercise: give an expression or --lesson FILE, not both")
         root, _ = build_expression("exercise", args.expression, args.assignments)
         check_graph_size("exercise", root, "a worksheet")  # before the slow choice of blanks
         check_finite("exercise", root, "a worksheet")
-        return root, None, ""
+        return root, None, "", "."
     if args.assignments:
         raise UsageError("exercise: --set needs an expression (the lesson has its numbers)")
     from ..teach.lesson_layout import lesson_layout
@@ -180,7 +213,8 @@ def _sheet_graph(args: argparse.Namespace) -> tuple[Value, Layout | None, str]:
     # the sheet is built on the graph the lesson's one layout was made from, so that its
     # picture is the lesson graph every other picture of the lesson shows
     board = lesson_layout(lesson, precision=args.precision)
-    return board.error, board.layout, f"Worksheet: {lesson.name}, {lesson.error_formula}"
+    title = f"Worksheet: {lesson.name}, {lesson.error_formula}"
+    return board.error, board.layout, title, lesson.notation.decimal
 
 
 def _write_sheet(ex: Exercise, path: Path, args: argparse.Namespace, layout: Layout | None) -> str:
@@ -193,7 +227,7 @@ def _write_sheet(ex: Exercise, path: Path, args: argparse.Namespace, layout: Lay
         return ""
     shared = layout if args.hide != "local" else None  # its arrows may carry no number
     printed = write_pdf(ex, path, size=args.size, layout=shared)
-    note = f", {printed.pages} {args.size} pages"
+    note = f", {printed.pages} {args.size} page{'' if printed.pages == 1 else 's'}"
     if printed.picture_text_pt < 10:
         note += (
             f"; the picture's smallest text prints at {printed.picture_text_pt:.1f} pt, "
@@ -242,9 +276,13 @@ def _run_check(args: argparse.Namespace) -> int:
     given: dict[int, float] = {}
     try:
         if len(files) == 2:
-            given.update(load_answers(files[1]))
+            given.update(load_answers(files[1], sheet.decimal))
         for item in args.answers:
-            for number, value in parse_answers(item.replace(",", "\n")).items():
+            # "?1=0.5,?2=-3" is two answers, unless the sheet writes a decimal comma
+            split = item.replace(";", "\n")
+            if sheet.decimal == ".":
+                split = split.replace(",", "\n")
+            for number, value in parse_answers(split, "--answer", sheet.decimal).items():
                 if number in given:
                     raise ValueError(f"?{number} is answered twice")
                 given[number] = value

@@ -37,7 +37,14 @@ where the unrounded gradient is 1.0019. The exact value is kept beside it (``Bla
 A sheet is saved (`Exercise.save`) as JSON beside its PDF -- the blanks, the key, the working,
 the marking -- so that ``autograd-mlp exercise check SHEET.json ANSWERS`` can mark a student's
 answers later without the graph (`load_sheet`, `parse_answers`, `check`). `write_pdf` writes
-the printable sheet: the picture, every blank with room to write, and the key on its own page.
+the printable sheet: the picture and every blank with room to write. **The key is never inside
+the sheet**: `write_key_pdf` writes it as a file of its own (``worksheet-key.pdf`` beside
+``worksheet.pdf``), and nothing of it is in the sheet's text, metadata or attachments.
+
+**Decimal comma.** ``exercise(..., decimal=",")`` (a lesson's ``notation.decimal``) writes
+every number of the sheet, its picture and its key with a decimal comma, and its answers are
+read with one (`read_number`: the sheet's separator is accepted, the other one is refused
+with a message that says which to write; ``−`` (U+2212) is a minus as ``-`` is).
 
 The expected answers are computed from the graph's stored data and local derivatives (the
 backward recurrence run on the side), so the exercise never calls ``backward()`` and never
@@ -55,9 +62,18 @@ The package keeps apart what a sheet is, how it is made, drawn and marked:
 from __future__ import annotations
 
 from .build import exercise
-from .drawing import PAPER, PrintedSheet, write_pdf
-from .marking import MAX_ANSWER_CHARS, Marked, Report, check, load_answers, parse_answers
+from .drawing import PAPER, PrintedSheet, write_key_pdf, write_pdf
+from .marking import (
+    MAX_ANSWER_CHARS,
+    Marked,
+    Report,
+    check,
+    load_answers,
+    parse_answers,
+    read_number,
+)
 from .sheet import (
+    DECIMALS,
     HIDE,
     MARKINGS,
     NO_GIVEAWAY_RULE,
@@ -67,6 +83,7 @@ from .sheet import (
     Marking,
     Sheet,
     load_sheet,
+    number_text,
 )
 
 __all__ = [
@@ -88,5 +105,9 @@ __all__ = [
     "SHEET_FORMAT",
     "PrintedSheet",
     "write_pdf",
+    "write_key_pdf",
     "PAPER",
+    "DECIMALS",
+    "number_text",
+    "read_number",
 ]

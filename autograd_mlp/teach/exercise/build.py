@@ -20,7 +20,7 @@ from ...viz import GradGraph, draw_graph
 from ...viz import format_number as _fmt
 from ...viz.naming import NodeNames, local_rule, wrap
 from ..explain import exact_sum
-from .sheet import HIDE, Blank, Exercise, Marking
+from .sheet import DECIMALS, HIDE, Blank, Exercise, Marking, number_text
 
 __all__ = ["exercise"]
 
@@ -104,6 +104,7 @@ def exercise(
     sigfigs: int = 3,
     title: str = "",
     draw: Callable[..., GradGraph] | None = None,
+    decimal: str = ".",
 ) -> Exercise:
     """Build a worksheet from the graph of ``root`` with the ``hide`` numbers blanked.
 
@@ -114,7 +115,9 @@ def exercise(
 
     ``marking``: ``"tolerance"`` (within ``tol``, default one unit in the last printed
     decimal, of the key) or ``"sigfigs"`` (to ``sigfigs`` significant figures), or a `Marking`.
-    ``draw`` replaces `draw_graph` for the picture (same keyword arguments).
+    ``draw`` replaces `draw_graph` for the picture (same keyword arguments). ``decimal``:
+    the separator every number of the sheet and its key is written with, ``"."`` or ``","``
+    (a lesson's ``notation.decimal``); answers are then read with it too.
     """
     if not isinstance(root, Value):
         raise TypeError(f"exercise expects a Value as root, got {type(root).__name__}: {root!r}")
@@ -126,6 +129,8 @@ def exercise(
         raise ValueError(f"count must be a positive int or None, got {count!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 12:
         raise ValueError(f"precision must be an int from 1 to 12, got {precision!r}")
+    if decimal not in DECIMALS:
+        raise ValueError(f"decimal must be '.' or ',', got {decimal!r}")
     if isinstance(marking, Marking):
         rule = marking
     else:
@@ -142,6 +147,9 @@ def exercise(
 
     def num(x: float) -> str:
         return _fmt(x, precision)
+
+    def say(x: float) -> str:  # a number as the sheet prints it, in its notation
+        return number_text(x, precision, decimal)
 
     def shown(x: float) -> float:  # a number as the student reads it off the sheet
         return float(num(x).replace("−", "-"))
@@ -195,28 +203,27 @@ def exercise(
                 uses = users[v]
                 pairs = [(shown(out._local[k]), grad_read(out)) for out, k in uses]
                 by_hand = exact_sum(a * b for a, b in pairs)
-                terms = " + ".join(
-                    f"{_factor(a, precision)} × {_factor(b, precision)}" for a, b in pairs
-                )
+                terms = " + ".join(f"{_factor(say(a))} × {_factor(say(b))}" for a, b in pairs)
                 answers[i] = shown(by_hand)
                 hints[i] = (
                     f"grad of {names(v).text} = Σ over its uses of local × grad of the output = "
-                    f"{terms} = {num(answers[i])}"
+                    f"{terms} = {say(answers[i])}"
                 )
             elif hide == "data":
                 xs = [data_read(u) for u in v._prev]
                 again = _apply(v._op, xs)
                 answers[i] = shown(c.exact if again is None else again)
-                inputs = ", ".join(f"{names(u).text} = {num(x)}" for u, x in zip(v._prev, xs))
-                hints[i] = f"data of {names(v).text}: apply {v._op} to {inputs} → {num(answers[i])}"
+                sep = "; " if decimal == "," else ", "
+                inputs = sep.join(f"{names(u).text} = {say(x)}" for u, x in zip(v._prev, xs))
+                hints[i] = f"data of {names(v).text}: apply {v._op} to {inputs} → {say(answers[i])}"
             else:
                 xs = [shown(u.data) for u in v._prev]
                 again = _local_by_hand(v._op, xs, shown(v.data), c.slot or 0)
                 answers[i] = shown(c.exact if again is None else again)
                 rule_text = local_rule(names, v, c.slot or 0).text
-                hints[i] = f"{c.name} = {rule_text} = {num(answers[i])}"
+                hints[i] = f"{c.name} = {rule_text} = {say(answers[i])}"
             if num(answers[i]) != num(c.exact):
-                hints[i] += f" (from the printed numbers; unrounded {num(c.exact)})"
+                hints[i] += f" (from the printed numbers; unrounded {say(c.exact)})"
         return answers, hints
 
     def printed(chosen: set[int]) -> dict[str, list[int | None]]:
@@ -268,35 +275,51 @@ def exercise(
     node_blank = {b.node: b.number for b in blanks if b.slot is None}
     edge_blank = {(b.node, b.slot): b.number for b in blanks if b.slot is not None}
 
-    def node_text(v: Value) -> dict[str, str] | None:
+    answer_of = {b.number: say(b.answer) for b in blanks}
+
+    def node_text(v: Value, key: bool = False) -> dict[str, str] | None:
         n = node_blank.get(v)
+        rows: dict[str, str] = {}
+        if decimal != ".":
+            rows["data"] = say(v.data)  # draw_graph writes a decimal point
         if v is root and hide == "grad":
-            return {"grad": num(1.0)}  # the seed ∂root/∂root = 1, whether or not backward ran
-        if n is not None:
-            return {hide: f"?{n}"}
-        if hide == "grad":
+            rows["grad"] = say(1.0)  # the seed ∂root/∂root = 1, whether or not backward ran
+        elif n is not None:
+            rows[hide] = f"?{n} = {answer_of[n]}" if key else f"?{n}"
+        elif hide == "grad":
             if is_const(v):
-                return {"grad": "–"}  # a constant's gradient is not asked (nor a clue)
-            # A given gradient is printed from the recurrence, not from .grad: before
-            # backward() .grad is 0, and after two backward() calls it is doubled.
-            return {"grad": num(grads[v])}
+                rows["grad"] = "–"  # a constant's gradient is not asked (nor a clue)
+            else:
+                # A given gradient is printed from the recurrence, not from .grad: before
+                # backward() .grad is 0, and after two backward() calls it is doubled.
+                rows["grad"] = say(grads[v])
+        return rows or None
+
+    def edge_text(inp: Value, out: Value, k: int, key: bool = False) -> str | None:
+        n = edge_blank.get((out, k))
+        if n is not None:
+            return f"?{n} = {answer_of[n]}" if key else f"?{n}"
+        if decimal != "." and hide != "data":
+            return say(out._local[k])
         return None
 
-    def edge_text(inp: Value, out: Value, k: int) -> str | None:
-        n = edge_blank.get((out, k))
-        return None if n is None else f"?{n}"
+    def key_node_text(v: Value) -> dict[str, str] | None:
+        return node_text(v, True)
+
+    def key_edge_text(inp: Value, out: Value, k: int) -> str | None:
+        return edge_text(inp, out, k, True)
 
     instructions = _instructions(hide, len(blanks))
 
-    def redraw(direction: str, caption: str | None) -> GradGraph:
+    def redraw(direction: str, caption: str | None, key: bool = False) -> GradGraph:
         return (draw or draw_graph)(
             root,
             rankdir=direction,  # type: ignore[arg-type]
             precision=precision,
             show_grad=hide == "grad",
             show_local=hide != "data",
-            node_text=node_text,
-            edge_text=edge_text,
+            node_text=key_node_text if key else node_text,
+            edge_text=key_edge_text if key else edge_text,
             title=caption,
             legend=False,
         )
@@ -314,6 +337,7 @@ def exercise(
         redraw,
         node_text,
         edge_text,
+        decimal,
     )
 
 
@@ -386,8 +410,7 @@ def _choose(
             return chosen, rejected
 
 
-def _factor(x: float, precision: int) -> str:
-    s = _fmt(x, precision)
+def _factor(s: str) -> str:
     return f"({s})" if s.startswith("−") else s
 
 

@@ -1,29 +1,31 @@
 """How a worksheet is drawn: the printable PDF (and its picture on the lesson's layout).
 
 `write_pdf` writes the sheet to print: page 1 (and more if needed) the instructions, the rule,
-how answers are marked, the picture and every blank with room to write; then the answer key
-with its working on a page of its own. A picture too big to print readably is drawn on the
-lesson's shared layout instead, on landscape pages split into views (`_layout_pages`).
+how answers are marked, the picture and every blank with room to write. `write_key_pdf` writes
+the answer key with its working as a file of its own: the key is never a page of the sheet, so
+printing or uploading the sheet cannot hand it out, and the sheet's metadata is its title. A
+picture too big to print readably is drawn on the lesson's shared layout instead, on landscape
+pages split into views (`_layout_pages`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._files import write_atomic
 from ...engine import topological_order
-from ...viz import format_number as _fmt
 from ...viz.naming import printable
-from .sheet import NO_GIVEAWAY_RULE, Exercise, _quote
+from .sheet import NO_GIVEAWAY_RULE, Exercise, _quote, number_text
 
 if TYPE_CHECKING:
     from ...viz.layout import Layout
     from ...viz.paint import Look
 
-__all__ = ["write_pdf", "PrintedSheet", "PAPER"]
+__all__ = ["write_pdf", "write_key_pdf", "PrintedSheet", "PAPER"]
 
 
 PAPER = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches, portrait
@@ -154,7 +156,21 @@ def _layout_look(ex: Exercise, layout: Layout) -> Look:
                     blank = ex.edge_text(u, v, k)
                     if blank is not None:
                         look.edge_text[eid] = blank
+    if ex.decimal != ".":  # the layout's own numbers are written with a decimal point
+        for rows in look.text.values():
+            for row in ("data", "grad"):
+                if row in rows:
+                    rows[row] = _NUMBER.sub(_comma, rows[row])
+        for eid, text in look.edge_text.items():
+            look.edge_text[eid] = _NUMBER.sub(_comma, text)
     return look
+
+
+_NUMBER = re.compile(r"\d+\.\d+")
+
+
+def _comma(match: re.Match[str]) -> str:
+    return match.group(0).replace(".", ",")
 
 
 def _layout_pages(
@@ -202,15 +218,16 @@ def write_pdf(
     layout: Layout | None = None,
 ) -> PrintedSheet:
     """Write the printable worksheet: page 1 (and more if needed) the instructions, the rule,
-    how answers are marked, the picture and every blank with room to write; then the answer key
-    with its working on a page of its own. ``size``: ``"a4"`` or ``"letter"``.
+    how answers are marked, the picture and every blank with room to write. The key is not in
+    it (`write_key_pdf` writes it to a file of its own). ``size``: ``"a4"`` or ``"letter"``.
 
     ``picture`` is a PNG of the graph drawn at ``picture_dpi`` whose smallest text is
     ``picture_font_pt`` at that drawing's natural size (default: ``ex.graph`` rendered by
     Graphviz). When that would print smaller than 10 pt (a big graph such as a lesson's), or
     when ``layout`` is given (the lesson's shared layout, `teach.layout.lesson_layout`), the
     picture is drawn on the shared layout instead, on landscape pages after the instructions
-    and blanks, split into views so that its text prints at 10 pt. Written atomically; needs
+    and blanks, split into views so that its text prints at 10 pt. The same sheet gives the
+    same bytes (no creation date in the file). Written atomically; needs
     matplotlib (the ``plot`` extra).
     """
     if size not in PAPER:
@@ -224,7 +241,6 @@ def write_pdf(
 
     matplotlib.use("Agg")
     import matplotlib.image as mpimg
-    from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     paper_w, paper_h = PAPER[size]
@@ -329,8 +345,64 @@ def write_pdf(
         axes.set_axis_off()
         figs.append(landscape)
 
+    _save_pages(figs, target, title)
+    return PrintedSheet(target, len(figs), size, text_pt)
+
+
+def _save_pages(figs: list[Any], target: Path, title: str) -> None:
+    """The pages as one PDF, written atomically. Its metadata is the title and the creator,
+    nothing else: no creation date (the same sheet gives the same bytes, which a class's
+    sheets rely on) and nothing from the key."""
+    import io
+
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buffer = io.BytesIO()
+    metadata = {"Title": title, "Creator": "autograd_mlp", "CreationDate": None}
+    with PdfPages(buffer, metadata=metadata) as pdf:
+        for f in figs:
+            pdf.savefig(f)
+    write_atomic(target, buffer.getvalue())
+
+
+def write_key_pdf(ex: Exercise, path: str | os.PathLike[str], *, size: str = "a4") -> PrintedSheet:
+    """Write the answer key, a file of its own for the teacher (never a page of the sheet):
+    the title, how answers are marked, and every blank with its answer and its working from
+    the printed numbers. Its ``picture_text_pt`` is the working's size (it has no picture)."""
+    if size not in PAPER:
+        raise ValueError(f"size must be one of {', '.join(map(repr, PAPER))}, got {_quote(size)}")
+    target = Path(path)
+    if target.suffix.lower() != ".pdf":
+        raise ValueError(f"write_key_pdf writes a .pdf file, got {_quote(str(path))}")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    paper_w, paper_h = PAPER[size]
+    margin = 0.6
+    text_w = paper_w - 2 * margin
+    what = {"grad": "gradients", "data": "values", "local": "local derivatives"}[ex.hide]
+    heading = f"Answer key: {what}"
+    if ex.title:
+        heading = f"Answer key: {ex.title}"
+    figs: list[Figure] = []
+
+    def page() -> tuple[Figure, float]:
+        fig = Figure(figsize=(paper_w, paper_h))
+        figs.append(fig)
+        return fig, paper_h - margin
+
+    def line(fig: Figure, y: float, text: str, pt: float, **kw: Any) -> float:
+        fig.text(
+            margin / paper_w, y / paper_h, printable(text), fontsize=pt, va="top", **_PLAIN, **kw
+        )
+        return y - pt * 1.45 / 72
+
     fig, y = page()
-    y = line(fig, y, f"Answer key: {what}", TITLE_PT, weight="bold")
+    for text in _wrap(heading, TITLE_PT, text_w):
+        y = line(fig, y, text, TITLE_PT, weight="bold")
+    y = line(fig, y, "For the teacher: do not hand this page out.", TEXT_PT)
     for text in _wrap(ex.marking.describe(), TEXT_PT, text_w):
         y = line(fig, y, text, TEXT_PT)
     y -= 0.1
@@ -339,11 +411,11 @@ def write_pdf(
         need = (TEXT_PT + KEY_PT * len(lines)) * 1.45 / 72 + 0.08
         if y - need < margin:
             fig, y = page()
-            y = line(fig, y, f"Answer key: {what} (continued)", TEXT_PT, weight="bold")
+            y = line(fig, y, f"{heading} (continued)", TEXT_PT, weight="bold")
         y = line(
             fig,
             y,
-            f"?{b.number}   {b.name} = {_fmt(b.answer, ex.precision)}",
+            f"?{b.number}   {b.name} = {number_text(b.answer, ex.precision, ex.decimal)}",
             TEXT_PT,
             weight="bold",
         )
@@ -353,10 +425,5 @@ def write_pdf(
             )
             y -= KEY_PT * 1.45 / 72
         y -= 0.08
-
-    buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Title": title, "Creator": "autograd_mlp"}) as pdf:
-        for f in figs:
-            pdf.savefig(f)
-    write_atomic(target, buffer.getvalue())
-    return PrintedSheet(target, len(figs), size, text_pt)
+    _save_pages(figs, target, heading)
+    return PrintedSheet(target, len(figs), size, KEY_PT)

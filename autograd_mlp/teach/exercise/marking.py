@@ -16,11 +16,50 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..._files import parse_json, read_user_file, shown_path
-from ...viz import format_number as _fmt
 from ...viz.naming import printable
-from .sheet import Blank, Exercise, Marking, Sheet, _quote
+from .sheet import DECIMALS, Blank, Exercise, Marking, Sheet, _quote, number_text
 
-__all__ = ["check", "parse_answers", "load_answers", "Marked", "Report", "MAX_ANSWER_CHARS"]
+__all__ = [
+    "check",
+    "parse_answers",
+    "load_answers",
+    "read_number",
+    "Marked",
+    "Report",
+    "MAX_ANSWER_CHARS",
+]
+
+MINUS = "−"  # U+2212, the minus sign the sheets print: read as "-"
+_SPACES = (" ", "\u00a0", "\u2009", "\u202f")  # spaces a number may be written with
+
+
+def read_number(text: str, decimal: str = ".") -> float:
+    """One answer as a student writes it, on a sheet whose decimal separator is ``decimal``:
+    ``-0.25``, ``−0.25`` (the minus sign the sheet prints), ``1e-5``, spaces ignored; on a sheet
+    with a decimal comma ``−0,25``. The other separator is refused with a ValueError that says
+    which one the sheet asks for (``0,25`` on a decimal-point sheet could be 0.25 or, grouped,
+    25); so is anything that is not a finite number."""
+    if decimal not in DECIMALS:
+        raise ValueError(f"decimal must be '.' or ',', got {_quote(decimal)}")
+    cleaned = str(text).strip().replace(MINUS, "-")
+    for space in _SPACES:
+        cleaned = cleaned.replace(space, "")
+    other = "," if decimal == "." else "."
+    if other in cleaned:
+        wanted = cleaned.replace(other, decimal).replace("-", MINUS)
+        said = "a decimal comma" if other == "," else "a decimal point"
+        asks = "a decimal point" if decimal == "." else "a decimal comma"
+        raise ValueError(
+            f"{_quote(text)} is written with {said}; this sheet asks for {asks}: {wanted}"
+        )
+    try:
+        value = float(cleaned.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{_quote(text)} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{_quote(text)} is not a finite number")
+    return value
+
 
 MAX_ANSWER_CHARS = 1_000_000  # a class's answers are a few kB; refuse more than this, not cut it
 _MAX_DIGITS = 9  # digits of a blank's number: no sheet has a billion blanks
@@ -42,6 +81,7 @@ class Report:
     marks: list[Marked]
     precision: int
     marking: Marking = field(default_factory=Marking)
+    decimal: str = "."
 
     @property
     def score(self) -> int:
@@ -57,14 +97,15 @@ class Report:
         lines = [f"{self.score} of {len(self.marks)} correct ({self.marking.describe()})"]
         for m in self.marks:
             b = m.blank
-            name, expected = printable(b.name), _fmt(b.answer, self.precision)
+            name = printable(b.name)
+            expected = number_text(b.answer, self.precision, self.decimal)
             if m.correct:
                 lines.append(f"?{b.number}  {name}: right")
                 continue
             if m.given is None:
                 lines.append(f"?{b.number}  {name}: no answer; expected {expected}")
             else:
-                given = _fmt(m.given, self.precision)
+                given = number_text(m.given, self.precision, self.decimal)
                 lines.append(f"?{b.number}  {name}: {given} is wrong; expected {expected}")
             lines.append(f"     {printable(b.hint)}")
         return "\n".join(lines)
@@ -110,7 +151,7 @@ def check(
     for b in ex.blanks:
         g = given.get(b.number)
         marks.append(Marked(b, g, g is not None and rule.accepts(g, b.answer, b.exact)))
-    return Report(marks, ex.precision, rule)
+    return Report(marks, ex.precision, rule, ex.decimal)
 
 
 def _blank_number(key: object, n: int) -> int:
@@ -140,10 +181,12 @@ def _answer_value(value: object, number: int) -> float:
         ) from None
 
 
-def parse_answers(text: str, source: str = "answers") -> dict[int, float]:
+def parse_answers(text: str, source: str = "answers", decimal: str = ".") -> dict[int, float]:
     """A student's answers from text: one ``?N = VALUE`` per line (``N = VALUE`` and ``?N:
     VALUE`` too; ``#`` starts a comment; blank lines are ignored; − may be typed as -), or a
-    JSON object ``{"1": 0.5, "?2": -3}`` or list ``[0.5, -3]``.
+    JSON object ``{"1": 0.5, "?2": -3}`` or list ``[0.5, -3]``. ``decimal``: the sheet's
+    decimal separator, with which each VALUE is read (`read_number`; a JSON number is a JSON
+    number, and a JSON text such as ``"0,25"`` is read as a VALUE).
 
     Raises ValueError, one line starting with ``source``, naming the line that is not an
     answer, or a blank given twice (also as a JSON key given twice, or as "1" and "?1").
@@ -158,6 +201,11 @@ def parse_answers(text: str, source: str = "answers") -> dict[int, float]:
         out: dict[int, float] = {}
         for key, value in data.items():
             number = _number_of(str(key), f"key {_quote(key)}", source)
+            if isinstance(value, str):
+                try:
+                    value = read_number(value, decimal)
+                except ValueError as exc:
+                    raise ValueError(f"{source}: ?{number} must be a number: {exc}") from None
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"{source}: ?{number} must be a number, got {_quote(value)}")
             if number in out:
@@ -183,11 +231,9 @@ def parse_answers(text: str, source: str = "answers") -> dict[int, float]:
         left, right = (part.strip() for part in line.split(sep, 1))
         number = _number_of(left, f"line {lineno}", source)
         try:
-            value = float(right.replace("−", "-").replace(" ", ""))
-        except ValueError:
-            raise ValueError(
-                f"{source} line {lineno}: ?{number}: {_quote(right)} is not a number"
-            ) from None
+            value = read_number(right, decimal)
+        except ValueError as exc:
+            raise ValueError(f"{source} line {lineno}: ?{number}: {exc}") from None
         if number in out:
             raise ValueError(f"{source} line {lineno}: ?{number} is answered twice")
         out[number] = value
@@ -202,7 +248,7 @@ def _number_of(text: str, where: str, source: str) -> int:
     return int(digits)
 
 
-def load_answers(path: str | os.PathLike[str]) -> dict[int, float]:
+def load_answers(path: str | os.PathLike[str], decimal: str = ".") -> dict[int, float]:
     """A student's answers from a file (`parse_answers` says how they are written), or from
     standard input when ``path`` is ``"-"``.
 
@@ -217,7 +263,7 @@ def load_answers(path: str | os.PathLike[str]) -> dict[int, float]:
                 f"answers on stdin: more than {MAX_ANSWER_CHARS:,} characters (the limit); "
                 "a class's answers are far shorter: give each student's answers on their own"
             )
-        return parse_answers(text, "answers on stdin")
+        return parse_answers(text, "answers on stdin", decimal)
     where = f"answers file {shown_path(path)}"
     try:
         raw = read_user_file(path, where, MAX_ANSWER_CHARS)
@@ -227,4 +273,4 @@ def load_answers(path: str | os.PathLike[str]) -> dict[int, float]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_answers(text, where)
+    return parse_answers(text, where, decimal)

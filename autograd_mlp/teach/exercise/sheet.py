@@ -45,6 +45,16 @@ HIDE = ("grad", "data", "local")
 MARKINGS = ("tolerance", "sigfigs")
 
 
+DECIMALS = (".", ",")  # the decimal separators a sheet may be written with
+
+
+def number_text(x: float, precision: int, decimal: str = ".") -> str:
+    """``x`` as a sheet prints it: ``precision`` decimals (scientific notation for tiny and
+    huge numbers, as the pictures), a true minus sign, and the sheet's decimal separator."""
+    text = _fmt(x, precision)
+    return text.replace(".", ",") if decimal == "," else text
+
+
 SHEET_FORMAT = "autograd_mlp.worksheet"
 
 
@@ -136,6 +146,7 @@ class Sheet:
     blanks: list[Blank]
     instructions: str = ""
     title: str = ""
+    decimal: str = "."  # the separator the sheet's numbers are written with, and answers read
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +155,7 @@ class Sheet:
             "title": self.title,
             "hide": self.hide,
             "precision": self.precision,
+            "decimal": self.decimal,
             "instructions": self.instructions,
             "rule": NO_GIVEAWAY_RULE,
             "marking": {
@@ -186,19 +198,33 @@ class Exercise:
     instructions: str = ""
     title: str = ""
     # draws the sheet's picture again, e.g. top to bottom for a portrait page:
-    # redraw(rankdir, title) -> GradGraph
-    redraw: Callable[[str, str | None], GradGraph] | None = None
+    # redraw(rankdir, title, key=False) -> GradGraph (key: the blanks filled in)
+    redraw: Callable[..., GradGraph] | None = None
     # what the sheet prints in each box and on each arrow, for a renderer of one's own (the
     # lesson's shared layout): node_text(value) -> {"grad": "?3"} | None and
     # edge_text(input, output, k) -> "?2" | None, the hooks `draw_graph` is given
     node_text: Callable[[Value], dict[str, str] | None] | None = None
     edge_text: Callable[[Value, Value, int], str | None] | None = None
+    decimal: str = "."  # the sheet's decimal separator ("," for a decimal comma)
 
     @property
     def sheet(self) -> Sheet:
         return Sheet(
-            self.hide, self.precision, self.marking, self.blanks, self.instructions, self.title
+            self.hide,
+            self.precision,
+            self.marking,
+            self.blanks,
+            self.instructions,
+            self.title,
+            self.decimal,
         )
+
+    def key_graph(self, rankdir: str = "LR") -> GradGraph:
+        """The sheet's picture with every blank filled in, ``?3 = 0.2475``: the key of a
+        picture-only sheet (.png or .svg), a file of its own."""
+        if self.redraw is None:
+            raise ValueError("key_graph: this exercise has no drawing to fill in")
+        return self.redraw(rankdir, None, True)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the machine-readable sheet (blanks, key, working, marking) as JSON."""
@@ -214,6 +240,10 @@ def _answer_key(sheet: Sheet, format: str) -> str:
         raise ValueError(f"format must be 'text' or 'markdown', got {format!r}")
     what = {"grad": "gradients", "data": "values", "local": "local derivatives"}[sheet.hide]
     p = sheet.precision
+
+    def _fmt(x: float, precision: int) -> str:
+        return number_text(x, precision, sheet.decimal)
+
     if format == "markdown":
         lines = [
             f"# Answer key: {what}",
@@ -304,4 +334,9 @@ def _sheet_from_dict(data: object) -> Sheet:
         if not isinstance(text, str):
             raise ValueError(f"{key}: expected a text, got {_quote(text)}")
         texts[key] = text
-    return Sheet(hide, precision, marking, blanks, texts["instructions"], texts["title"])
+    decimal = data.get("decimal", ".")
+    if decimal not in DECIMALS:
+        raise ValueError(f"decimal: expected '.' or ',', got {_quote(decimal)}")
+    return Sheet(
+        hide, precision, marking, blanks, texts["instructions"], texts["title"], str(decimal)
+    )
