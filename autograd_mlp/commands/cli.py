@@ -1,8 +1,9 @@
 """The ``autograd-mlp`` command (also ``python -m autograd_mlp``): its entry point.
 
 Each command lives in a module of its own -- `demo`, `render`, `explain`, `exercise`, `lesson`,
-`train` -- whose ``add(subparsers)`` declares its options and returns the function that runs it
-and returns the exit code. They share one parser, one way to report a failure (`base`: exit 0
+`train`, `class_cli` (its actions in `class_sheets`, `class_mark`, `class_export`) -- whose
+``add(subparsers)`` declares its options and returns the function that runs it and returns the
+exit code. They share one parser, one way to report a failure (`base`: exit 0
 ok, 2 usage error, 1 any other failure, one readable line on stderr, a traceback only with
 ``--debug``) and the options of `arguments`. This module puts them together and runs one.
 """
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .._version import __version__
-from . import demo, exercise, explain, lesson, render, train
+from . import class_cli, demo, exercise, explain, lesson, render, train
 from .arguments import add_lesson_argument, add_size_argument, lesson_from_args
 from .base import PROG, Parser, Runner, Subparsers, UsageError, report
 
@@ -35,6 +36,7 @@ _COMMANDS: dict[str, Callable[[Subparsers], Runner]] = {
     "exercise": exercise.add,
     "lesson": lesson.add,
     "train": train.add,
+    "class": class_cli.add,
 }
 
 

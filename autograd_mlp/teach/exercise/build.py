@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ...engine import CONST, Value, role, topological_order
@@ -105,6 +105,7 @@ def exercise(
     title: str = "",
     draw: Callable[..., GradGraph] | None = None,
     decimal: str = ".",
+    ask: Sequence[str] | None = None,
 ) -> Exercise:
     """Build a worksheet from the graph of ``root`` with the ``hide`` numbers blanked.
 
@@ -117,7 +118,10 @@ def exercise(
     decimal, of the key) or ``"sigfigs"`` (to ``sigfigs`` significant figures), or a `Marking`.
     ``draw`` replaces `draw_graph` for the picture (same keyword arguments). ``decimal``:
     the separator every number of the sheet and its key is written with, ``"."`` or ``","``
-    (a lesson's ``notation.decimal``); answers are then read with it too.
+    (a lesson's ``notation.decimal``); answers are then read with it too. ``ask``: the
+    names of the numbers to blank (``"grad of x1"``), instead of ``count`` chosen at random;
+    the no-giveaway rule still applies, but gives nothing up for another (a class's sheets
+    must all ask the same blanks: a sheet that had to change them is refused by its caller).
     """
     if not isinstance(root, Value):
         raise TypeError(f"exercise expects a Value as root, got {type(root).__name__}: {root!r}")
@@ -257,7 +261,17 @@ def exercise(
                         add(local, j)
         return out
 
-    chosen, _ = _choose(candidates, count, seed, num, key_values, printed)
+    order_of: list[int] | None = None
+    if ask is not None:
+        by_name = {c.name: i for i, c in enumerate(candidates)}
+        unknown = [b for b in ask if b not in by_name]
+        if unknown or not ask:
+            raise ValueError(
+                f"exercise: ask must name numbers this sheet can blank (e.g. "
+                f"{candidates[0].name!r}), got {unknown[0] if unknown else 'none'!r}"
+            )
+        order_of = [by_name[b] for b in ask]
+    chosen, _ = _choose(candidates, count, seed, num, key_values, printed, order_of)
     answers, hints = key_values(chosen)
     blanks = [
         Blank(
@@ -368,11 +382,15 @@ def _choose(
     num: Callable[[float], str],
     key_values: Callable[[set[int]], tuple[dict[int, float], dict[int, str]]],
     printed: Callable[[set[int]], dict[str, list[int | None]]],
+    given: list[int] | None = None,
 ) -> tuple[set[int], set[int]]:
     """The blanks, by the no-giveaway rule of the module docstring (a fixed point: every step
     gives one blank up for good or hides more, so it ends)."""
     n = len(candidates)
-    if count is None or count >= n:
+    if given is not None:
+        queue = list(given)
+        take = len(queue)
+    elif count is None or count >= n:
         queue = list(range(n))
         take = n
     else:

@@ -32,6 +32,7 @@ __all__ = [
     "Sheet",
     "Exercise",
     "load_sheet",
+    "sheet_from_dict",
     "HIDE",
     "MARKINGS",
     "NO_GIVEAWAY_RULE",
@@ -278,6 +279,11 @@ def load_sheet(path: str | os.PathLike[str]) -> Sheet:
         return _sheet_from_dict(data)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{where}: {exc}") from None
+
+
+def sheet_from_dict(data: object) -> Sheet:
+    """A sheet from its JSON object (`Sheet.to_dict`); a ValueError names the field."""
+    return _sheet_from_dict(data)
 
 
 def _sheet_from_dict(data: object) -> Sheet:

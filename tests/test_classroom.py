@@ -1,0 +1,230 @@
+"""A whole class (issue 22): a sheet per student, drawn by a documented rule; the class marked
+at once."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_mlp.commands.cli import main
+from autograd_mlp.engine import topological_order
+from autograd_mlp.teach.classroom import (
+    GRID,
+    Student,
+    class_blanks,
+    draw_lesson,
+    load_key,
+    parse_roster,
+    sheet_for,
+)
+from autograd_mlp.teach.classroom.numbers import canonical
+from autograd_mlp.teach.classroom.sheets import build_class
+from autograd_mlp.teach.exercise import number_text
+from autograd_mlp.teach.lesson import DEFAULT_LESSON, Lesson
+from tests.conftest import needs
+from tests.lessons import LESSON_IDS, LESSONS
+from tests.test_exercise_answerable import _from_dot, solve
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _roster(n: int, start: int = 0) -> list[Student]:
+    return [Student(f"s{i:03d}", f"Student {i}") for i in range(start, start + n)]
+
+
+# ------------------------------------------------------------------------------------------------
+# The rule that draws a student's numbers
+# ------------------------------------------------------------------------------------------------
+
+
+def test_the_draw_is_the_documented_rule_recomputed_here() -> None:
+    """SHAKE-256 of "autograd_mlp.class/1", the lesson's canonical JSON, the seed, the id and
+    the attempt, NUL between; two bytes a number, GRID[b mod 20]; inputs, then each layer's
+    weights row by row and its biases."""
+    lesson = DEFAULT_LESSON
+    text = json.dumps(lesson.to_dict(), sort_keys=True, separators=(",", ":"))
+    assert canonical(lesson) == text
+    message = "\0".join(("autograd_mlp.class/1", text, "2026", "ada", "3")).encode()
+    data = hashlib.shake_256(message).digest(2 * 17)
+    numbers = [GRID[int.from_bytes(data[i : i + 2], "big") % 20] for i in range(0, 34, 2)]
+    mine = draw_lesson(lesson, 2026, "ada", 3)
+    assert list(mine.inputs) == numbers[:3]
+    layer1, layer2 = mine.layers
+    assert [list(r) for r in layer1.weights] == [numbers[3:6], numbers[6:9]]
+    assert list(layer1.biases) == numbers[9:11]
+    assert [list(r) for r in layer2.weights] == [numbers[11:13], numbers[13:15]]
+    assert list(layer2.biases) == numbers[15:17]
+    assert mine.targets == lesson.targets and mine.error == lesson.error
+    assert sorted(GRID) == [k / 10 for k in range(-10, 0)] + [k / 10 for k in range(1, 11)]
+
+
+def test_a_students_numbers_do_not_change_when_the_roster_grows() -> None:
+    small = build_class(DEFAULT_LESSON, _roster(3), seed=7)
+    grown = build_class(DEFAULT_LESSON, [*_roster(5, 100), *_roster(3)], seed=7)
+    for entry in small.entries:
+        again = grown.by_id()[entry.student.id]
+        assert again.sheet.to_dict() == entry.sheet.to_dict() and again.attempt == entry.attempt
+    assert build_class(DEFAULT_LESSON, _roster(3), seed=8).entries[0].sheet.to_dict() != (
+        small.entries[0].sheet.to_dict()
+    )
+
+
+def test_thirty_students_get_thirty_different_sheets_reproduced_exactly() -> None:
+    key = build_class(DEFAULT_LESSON, _roster(30), seed=2026)
+    answers = [tuple(b.answer for b in e.sheet.blanks) for e in key.entries]
+    assert len(set(answers)) == 30
+    assert len({canonical(e.lesson) for e in key.entries if e.lesson is not None}) == 30
+    again = build_class(DEFAULT_LESSON, _roster(30), seed=2026)
+    assert again.json_bytes() == key.json_bytes() and again.csv_bytes() == key.csv_bytes()
+
+
+def _good_exercise(lesson: Lesson, drawn: object, names: list[str]) -> None:
+    """The four rules of a good exercise, each checked from the student's numbers."""
+    ex = drawn.sheet  # type: ignore[attr-defined]
+    root = drawn.root  # type: ignore[attr-defined]
+    for v in topological_order(root):  # 1. no saturated activation
+        if v._op == "sigmoid":
+            assert 0.05 <= v.data <= 0.95, v.data
+        if v._op == "tanh":
+            assert abs(v.data) <= 0.95, v.data
+    printed = [number_text(b.answer, ex.precision) for b in ex.blanks]
+    for b, text in zip(ex.blanks, printed):  # 2. nothing rounds to zero
+        assert abs(b.answer) >= 0.001 and abs(float(text.replace("−", "-"))) >= 0.001
+    assert len(set(printed)) == len(printed)  # 3. no two blanks with the same answer
+    assert [b.name for b in ex.blanks] == names  # the class's blanks, every one
+    problems, unlabelled = solve(ex, _from_dot(ex))  # 4. each answerable from the sheet
+    assert problems == [] and unlabelled == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    student=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True),
+    which=st.sampled_from(range(len(LESSONS))),
+)
+def test_every_drawn_sheet_is_a_good_exercise(seed: int, student: str, which: int) -> None:
+    lesson = LESSONS[which]
+    names = class_blanks(lesson, seed, 6, 4)
+    drawn = sheet_for(lesson, seed, student, names, count=6)
+    _good_exercise(lesson, drawn, names)
+    assert drawn.lesson == draw_lesson(lesson, seed, student, drawn.attempt)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+def test_many_seeds_of_every_lesson_draw_good_sheets(lesson: Lesson) -> None:
+    for seed in range(25):
+        names = class_blanks(lesson, seed, 6, 4)
+        assert len(names) == min(6, len(class_blanks(lesson, seed, None, 4)))
+        drawn = sheet_for(lesson, seed, f"id{seed}", names, count=6)
+        _good_exercise(lesson, drawn, names)
+
+
+def test_class_blanks_leave_out_gradients_that_equal_another() -> None:
+    every = class_blanks(DEFAULT_LESSON, 0, None, 4)
+    assert not any(n.endswith((".b", ".z")) for n in every)  # ∂z/∂b = 1: grad b = grad z
+    assert len(class_blanks(DEFAULT_LESSON, 0, 4, 4)) == 4
+    assert class_blanks(DEFAULT_LESSON, 0, 4, 4) != class_blanks(DEFAULT_LESSON, 1, 4, 4)
+
+
+# ------------------------------------------------------------------------------------------------
+# The roster
+# ------------------------------------------------------------------------------------------------
+
+
+def test_roster_reading_and_its_errors() -> None:
+    students = parse_roster('\ufeffName;ID\n"Lovelace; Ada";s1\n\nTuring;s2\n')
+    assert students == [Student("s1", "Lovelace; Ada"), Student("s2", "Turing")]
+    assert parse_roster("id\na\nb\n") == [Student("a"), Student("b")]
+    for text, message in (
+        ("name\nAda\n", "line 1: expected a header with an 'id' column"),
+        ("id\na\na\n", "line 3: id 'a' is already on line 2"),
+        ("id\n../etc\n", "line 2: id '../etc' is not letters"),
+        ("id,name\na\n", "line 2: 1 fields, the header has 2"),
+        ("id\n", "no student"),
+        ("", "empty"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            parse_roster(text)
+
+
+# ------------------------------------------------------------------------------------------------
+# The command: files per student, byte for byte
+# ------------------------------------------------------------------------------------------------
+
+
+def test_class_sheets_writes_every_students_files_byte_for_byte(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    needs("matplotlib")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nada,Ada\nalan,Alan\n", encoding="utf-8")
+    runs = []
+    for out in (tmp_path / "one", tmp_path / "two"):
+        code, stdout, err = _run(["class", "sheets", str(roster), "--seed", "3", "-o", str(out)])
+        assert code == 0, err
+        assert "2 students, 6 blanks each" in stdout
+        runs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert runs[0] == runs[1]  # the same roster and seed: the same files, byte for byte
+    assert sorted(runs[0]) == [
+        "answers-template.csv",
+        "class-key.csv",
+        "class-key.json",
+        "practise-ada.html",
+        "practise-alan.html",
+        "sheet-ada.pdf",
+        "sheet-alan.pdf",
+    ]
+    assert runs[0]["sheet-ada.pdf"] != runs[0]["sheet-alan.pdf"]
+    key = load_key(tmp_path / "one" / "class-key.json")
+    assert [e.student.id for e in key.entries] == ["ada", "alan"]
+    from tests.test_exercise import _pdftotext
+
+    for entry in key.entries:  # each sheet holds none of its own answers, and its blanks
+        text = " ".join(
+            " ".join(_pdftotext(tmp_path / "one" / f"sheet-{entry.student.id}.pdf")).split()
+        )
+        assert f"({entry.student.id})" in text
+        for b in entry.sheet.blanks:
+            assert f"?{b.number} {b.name} =" in text
+            assert number_text(b.answer, 4) not in text
+    page = runs[0]["practise-ada.html"].decode("utf-8")
+    assert '"grad"' not in page  # a practise page holds no gradient
+    template = runs[0]["answers-template.csv"].decode("utf-8")
+    assert template.splitlines() == [
+        "id,name,?1,?2,?3,?4,?5,?6",
+        "ada,Ada,,,,,,",
+        "alan,Alan,,,,,,",
+    ]
+
+
+def test_class_sheets_key_only_and_errors(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\nx1\n", encoding="utf-8")
+    code, _, err = _run(["class", "sheets", str(roster), "--key-only", "-o", str(tmp_path / "k")])
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "k").iterdir()) == [
+        "answers-template.csv",
+        "class-key.csv",
+        "class-key.json",
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id\nx\nx\n", encoding="utf-8")
+    for argv, message in (
+        (["class", "sheets", str(bad), "-o", str(tmp_path / "b")], "line 3: id 'x' is already"),
+        (["class", "sheets", str(roster), "-o", str(tmp_path / "b"), "--count", "0"], "--count"),
+        (["class", "sheets", str(tmp_path / "none.csv"), "-o", str(tmp_path / "b")], "cannot read"),
+        (["class"], "missing ACTION"),
+    ):
+        code, _, err = _run(argv)
+        assert code == 2 and message in err, (argv, err)
