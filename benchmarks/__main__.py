@@ -23,7 +23,7 @@ import numpy as np
 import autograd_mlp as am
 from autograd_mlp.nn.fast import trace
 
-from . import ceiling, fastpath
+from . import ceiling, classroom, fastpath
 from . import workloads as w
 from .timing import interleaved, once
 
@@ -355,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         w5(rounds, rows, mg, 200 if args.quick else 1000)
     if wanted("VIZ"):
         rendering(rows)
+    if wanted("CLASS"):
+        rows.extend(classroom.rows(rounds))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     head = f"{'':{widths[0]}}  {'contender':{widths[1]}}  {'time':>{widths[2]}}"
     print(f"{head}  ratio (micrograd ÷ this) / note")

@@ -228,3 +228,150 @@ def test_class_sheets_key_only_and_errors(tmp_path: Path) -> None:
     ):
         code, _, err = _run(argv)
         assert code == 2 and message in err, (argv, err)
+
+
+# ------------------------------------------------------------------------------------------------
+# The class marked at once
+# ------------------------------------------------------------------------------------------------
+
+
+def _key_file(tmp_path: Path, ids: list[str], lesson: Lesson = DEFAULT_LESSON) -> Path:
+    from autograd_mlp.teach.classroom import ClassKey
+
+    key: ClassKey = build_class(lesson, [Student(i, i.title()) for i in ids], seed=11)
+    path = tmp_path / "class-key.json"
+    key.save(path)
+    return path
+
+
+def _printed(path: Path, sid: str, decimal: str = ".") -> list[str]:
+    entry = load_key(path).by_id()[sid]
+    return [number_text(b.answer, 4, decimal) for b in entry.sheet.blanks]
+
+
+def _grades(path: Path) -> dict[str, dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["id"]: row for row in csv.DictReader(f)}
+
+
+def test_class_mark_a_csv_with_right_wrong_missing_and_unreadable_rows(tmp_path: Path) -> None:
+    key = _key_file(tmp_path, ["ada", "alan", "grace", "kurt", "emmy"])
+    ada, alan, grace = (_printed(key, s) for s in ("ada", "alan", "grace"))
+    wrong = [*alan[:5], "12.5"]
+    lines = [
+        "id,name,?1,?2,?3,?4,?5,?6,?9",
+        ",".join(["ada", "Ada", *(a.replace("−", "-") for a in ada), "7"]),  # all right, ?9 extra
+        ",".join(["alan", "Alan", *wrong, ""]),  # one wrong
+        ",".join(["grace", "Grace", *grace[:4], "", '"0,5"', ""]),  # missing; a decimal comma
+        "kurt,Kurt,1,2",  # cannot be read: too few fields
+        ",".join(["nobody", "Nobody", *ada, ""]),  # no sheet
+        ",".join(["ada", "Ada again", *alan, ""]),  # a second row for ada
+    ]
+    answers = tmp_path / "answers.csv"
+    answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "grades.csv"
+    code, stdout, err = _run(["class", "mark", str(key), str(answers), "-o", str(out)])
+    assert code == 1  # something was reported; the grades are written all the same
+    assert "6 rows, 3 submitted, 4 problems reported" in stdout
+    assert "line 1: column '?9' is not a blank of the sheets (?1 … ?6); ignored" in err
+    assert "line 5: 4 fields, the header has 9" in err
+    assert "line 6: id 'nobody' has no sheet in the key" in err
+    assert "line 7: id 'ada' already answered (line 2); the first is marked" in err
+    grades = _grades(out)
+    assert list(grades) == ["ada", "alan", "grace", "kurt", "emmy", "nobody"]
+    assert grades["ada"]["score"] == "6" and grades["ada"]["feedback"] == "all right"
+    assert grades["alan"]["score"] == "5" and grades["alan"]["?6"] == "wrong"
+    assert f"?6: 12.5000 is wrong (expected {alan[5]})" in grades["alan"]["feedback"]
+    assert grades["grace"]["?5"] == "no answer" and grades["grace"]["?6"] == "unreadable"
+    assert "'0,5' is written with a decimal comma" in grades["grace"]["feedback"]
+    assert grades["grace"]["score"] == "4" and grades["grace"]["status"] == "submitted"
+    assert grades["kurt"]["status"] == "not submitted" and "line 5" in grades["kurt"]["feedback"]
+    assert grades["emmy"]["status"] == "not submitted"
+    assert grades["emmy"]["feedback"] == "no answers submitted"
+    assert grades["nobody"]["status"] == "no sheet"
+    assert {grades[s]["out_of"] for s in grades} == {"6"}
+
+
+def test_class_mark_a_folder_of_answer_files(tmp_path: Path) -> None:
+    key = _key_file(tmp_path, ["ada", "alan", "grace"])
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    ada = _printed(key, "ada")
+    (folder / "ada.txt").write_text(
+        "# Ada\n" + "".join(f"?{i} = {v}\n" for i, v in enumerate(ada, 1)) + "?7 = 1\n",
+        encoding="utf-8",
+    )
+    (folder / "alan.txt").write_text("?1 = 0.5\nthe rest I do not know\n", encoding="utf-8")
+    (folder / "nobody.txt").write_text("?1 = 1\n", encoding="utf-8")
+    out = tmp_path / "grades.csv"
+    code, _, err = _run(["class", "mark", str(key), str(folder), "-o", str(out)])
+    assert code == 1
+    assert "alan.txt line 2: expected '?N = VALUE'" in err
+    assert "file ada.txt: ?7 not blanks of the sheet (?1 … ?6); ignored" in err
+    assert "file nobody.txt: id 'nobody' has no sheet in the key" in err
+    grades = _grades(out)
+    assert (
+        grades["ada"]["score"] == "6" and "?7: not blanks of the sheet" in grades["ada"]["feedback"]
+    )
+    assert grades["alan"]["status"] == "not submitted" and "line 2" in grades["alan"]["feedback"]
+    assert grades["grace"]["status"] == "not submitted"
+    assert grades["nobody"]["status"] == "no sheet"
+
+
+def test_class_mark_reads_a_decimal_comma_where_the_sheet_asks_for_one(tmp_path: Path) -> None:
+    komma = Lesson.from_dict({**DEFAULT_LESSON.to_dict(), "notation": {"decimal": ","}})
+    key = _key_file(tmp_path, ["ada", "alan"], komma)
+    ada, alan = _printed(key, "ada", ","), _printed(key, "alan", ",")
+    assert all("," in a for a in ada)
+    lines = [
+        "id;?1;?2;?3;?4;?5;?6",
+        ";".join(["ada", *ada]),
+        ";".join(["alan", *(a.replace(",", ".") for a in alan)]),
+    ]
+    answers = tmp_path / "answers.csv"
+    answers.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "grades.csv"
+    code, _, err = _run(["class", "mark", str(key), str(answers), "-o", str(out)])
+    assert code == 0, err
+    grades = _grades(out)
+    assert grades["ada"]["score"] == "6"  # '−0,1234': a decimal comma and a true minus
+    assert grades["alan"]["score"] == "0" and grades["alan"]["?1"] == "unreadable"
+    assert (
+        "is written with a decimal point; this sheet asks for a decimal comma"
+        in grades["alan"]["feedback"]
+    )
+
+
+def test_class_mark_bad_key_or_answers_are_usage_errors(tmp_path: Path) -> None:
+    key = _key_file(tmp_path, ["ada"])
+    (tmp_path / "a.csv").write_text("name,?1\nAda,1\n", encoding="utf-8")
+    (tmp_path / "k.json").write_text('{"format": "other"}', encoding="utf-8")
+    for argv, message in (
+        (
+            ["class", "mark", str(key), str(tmp_path / "a.csv"), "-o", str(tmp_path / "g.csv")],
+            "'id' column",
+        ),
+        (
+            [
+                "class",
+                "mark",
+                str(tmp_path / "k.json"),
+                str(tmp_path / "a.csv"),
+                "-o",
+                str(tmp_path / "g.csv"),
+            ],
+            "format",
+        ),
+        (
+            ["class", "mark", str(key), str(tmp_path / "none.csv"), "-o", str(tmp_path / "g.csv")],
+            "cannot read",
+        ),
+        (
+            ["class", "mark", str(key), str(tmp_path / "a.csv"), "-o", str(tmp_path / "g.txt")],
+            ".csv",
+        ),
+    ):
+        code, _, err = _run(argv)
+        assert code == 2 and message in err, (argv, err)
