@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from . import class_mark, class_sheets
+from . import class_export, class_mark, class_sheets
 from .base import Parser, Runner, Subparsers, UsageError, add_command
 
 __all__ = ["add"]
@@ -33,6 +33,7 @@ also:    autograd-mlp class export class/class-key.json --format moodle -o quiz.
 _ACTIONS: dict[str, Callable[[argparse._SubParsersAction[Parser]], Runner]] = {
     "sheets": class_sheets.add,
     "mark": class_mark.add,
+    "export": class_export.add,
 }
 
 
