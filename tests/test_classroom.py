@@ -375,3 +375,40 @@ def test_class_mark_bad_key_or_answers_are_usage_errors(tmp_path: Path) -> None:
     ):
         code, _, err = _run(argv)
         assert code == 2 and message in err, (argv, err)
+
+
+# ------------------------------------------------------------------------------------------------
+# docs/classroom.md shows what its code prints
+# ------------------------------------------------------------------------------------------------
+
+
+def test_the_classroom_page_shows_what_its_code_prints(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    needs("matplotlib")
+    import os
+
+    from tests.test_docs import python_blocks
+    from tests.test_teach_api import PRINTED, _shown
+
+    page = Path(__file__).resolve().parent.parent / "docs" / "classroom.md"
+    text = page.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    printed: dict[int, str] = {}
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        for first, code in python_blocks(text):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(compile(code, str(page), "exec"), namespace)
+            printed[first + code.count("\n")] = out.getvalue()
+    finally:
+        os.chdir(previous)
+    checked = 0
+    for i, line in enumerate(lines):
+        if line == PRINTED:
+            block_end = max(end for end in printed if end <= i + 1)
+            assert _shown(lines, i) == printed[block_end].rstrip("\n"), f"line {i + 1}"
+            checked += 1
+    assert checked == 6
