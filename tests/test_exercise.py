@@ -714,6 +714,7 @@ def test_cli_reads_a_lessons_decimal_comma(tmp_path: Path) -> None:
     sheet = load_sheet(tmp_path / "ws.sheet.json")
     assert sheet.decimal == ","
     key = " ".join(_pdftotext(tmp_path / "ws-key.pdf")[0].split())
+    assert "to 4 decimals with a decimal comma (−0,25)" in " ".join(_pdftotext(out)[0].split())
     first = sheet.blanks[0]
     assert f"?1 {first.name} = {number_text(first.answer, 4, ',')}" in key
     assert "," in number_text(first.answer, 4, ",")

@@ -261,9 +261,10 @@ def write_pdf(
         picture is None and ex.hide != "local" and _too_small(images, text_w, paper_h, row, ex)
     ):
         views, view_pt = _layout_pages(ex, size, layout, title)
+    comma = f" with a decimal comma ({number_text(-0.25, 2, ',')})" if ex.decimal == "," else ""
     intro = (
-        f"{ex.instructions}. Write each answer to {ex.precision} decimals, working from the "
-        f"numbers as printed. {ex.marking.describe()} {NO_GIVEAWAY_RULE}"
+        f"{ex.instructions}. Write each answer to {ex.precision} decimals{comma}, working from "
+        f"the numbers as printed. {ex.marking.describe()} {NO_GIVEAWAY_RULE}"
     )
     figs: list[Figure] = []
 
