@@ -15,8 +15,10 @@ sheet to everything it prints. Once the layout labels every arrow, nothing is ex
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from html import unescape
 
 import pytest
 from hypothesis import given, settings
@@ -38,6 +40,9 @@ class Printed:
     grad: dict[str, str] = field(default_factory=dict)  # box -> "0.2475" | "?3" | "–"
     arrows: list[tuple[str, str, str | None, bool]] = field(default_factory=list)
     # (from box, result box, the number printed on it or None, room for a number reserved)
+    data: dict[str, str] = field(default_factory=dict)  # box -> "0.2000" | "?2"
+    made_by: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # box -> (the symbol of the op that makes it, its input boxes in argument order)
 
 
 def _read(text: str, decimal: str) -> float:
@@ -51,11 +56,18 @@ def _from_dot(ex: Exercise) -> Printed:
     dot = ex.graph.source
     sheet = Printed()
     result_of: dict[str, str] = {}
+    symbols: dict[str, str] = {}
+    inputs: dict[str, list[str]] = {}
     for line in dot.splitlines():
         node = re.match(r"\s*(v\d+) \[shape=\"plain\"", line)
         if node:
             cell = re.search(r"grad ([^<]*)<", line)
             sheet.grad[node.group(1)] = cell.group(1) if cell else ""
+            cell = re.search(r"data ([^<]*)<", line)
+            sheet.data[node.group(1)] = cell.group(1) if cell else ""
+        op = re.match(r"\s*(op\d+) \[shape=\"\w+\" label=<([^>]*)>", line)
+        if op:
+            symbols[op.group(1)] = op.group(2)
         out = re.match(r"\s*(op\d+) -> (v\d+)\s*$", line)
         if out:
             result_of[out.group(1)] = out.group(2)
@@ -65,6 +77,9 @@ def _from_dot(ex: Exercise) -> Printed:
             label = re.search(r">([^<]*)</FONT>", arrow.group(3))
             text = label.group(1) if label else None
             sheet.arrows.append((arrow.group(1), result_of[arrow.group(2)], text, True))
+            inputs.setdefault(arrow.group(2), []).append(arrow.group(1))  # in argument order
+    for op, box in result_of.items():
+        sheet.made_by[box] = (unescape(symbols[op]), inputs.get(op, []))
     return sheet
 
 
@@ -76,6 +91,7 @@ def _from_layout(ex: Exercise, layout: object) -> Printed:
     sheet = Printed()
     for nid, rows in look.text.items():
         sheet.grad[nid] = rows.get("grad", "").removeprefix("grad ").strip()
+        sheet.data[nid] = rows.get("data", "").removeprefix("data ").strip()
     edges = layout.edges  # type: ignore[attr-defined]
     result_of = {e.source: e.target for e in edges if e.id.endswith("_out")}
     for e in edges:
@@ -84,6 +100,13 @@ def _from_layout(ex: Exercise, layout: object) -> Printed:
         room = e.label is not None
         text = look.edge_text.get(e.id) if room and f"{e.id}-label" not in look.hidden else None
         sheet.arrows.append((e.source, result_of[e.target], text or None, room))
+    for op, box in result_of.items():
+        ins = sorted(
+            (e for e in edges if e.target == op and not e.id.endswith("_out")),
+            key=lambda e: int(e.id.rsplit("_", 1)[1]),
+        )
+        symbol = layout.nodes[op].label  # type: ignore[attr-defined]
+        sheet.made_by[box] = (symbol, [e.source for e in ins])
     return sheet
 
 
@@ -138,6 +161,59 @@ def solve(ex: Exercise, sheet: Printed) -> tuple[list[str], list[str]]:
                 f"?{b.number} ({b.name}): from the printed numbers {mine}, the key says {b.answer}"
             )
     return problems, unlabelled
+
+
+_SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def _apply(symbol: str, xs: list[float]) -> float:
+    """An op as a student applies it to the printed numbers, known by its printed symbol."""
+    if symbol == "Σwx+b":
+        return sum(xs[i] * xs[i + 1] for i in range(0, len(xs) - 1, 2)) + xs[-1]
+    if symbol.startswith("x") and len(symbol) > 1 and symbol not in ("xʸ",):
+        return float(xs[0] ** float(symbol[1:].lstrip("^").translate(_SUPER)))
+    table = {
+        "+": lambda a: a[0] + a[1],
+        "−": lambda a: a[0] - a[1],
+        "×": lambda a: a[0] * a[1],
+        "÷": lambda a: a[0] / a[1],
+        "−x": lambda a: -a[0],
+        "exp": lambda a: math.exp(a[0]),
+        "log": lambda a: math.log(a[0]),
+        "tanh": lambda a: math.tanh(a[0]),
+        "σ": lambda a: 1 / (1 + math.exp(-a[0])),
+        "relu": lambda a: max(0.0, a[0]),
+    }
+    return float(table[symbol](xs))
+
+
+def solve_values(ex: Exercise, sheet: Printed) -> list[str]:
+    """Fill the blanks of a value sheet as a student does: each box's value from the printed
+    values of its inputs (or the student's earlier answers) by the printed operation."""
+    problems: list[str] = []
+    answers: dict[int, float] = {}
+    box_of = {int(t[1:]): box for box, t in sheet.data.items() if t.startswith("?")}
+    assert sorted(box_of) == [b.number for b in ex.blanks], "every blank is on the picture"
+
+    def value(box: str) -> float | None:
+        text = sheet.data.get(box, "")
+        if text.startswith("?"):
+            return answers.get(int(text[1:]))
+        return _read(text, ex.decimal) if re.fullmatch(_NUMBER, text) else None
+
+    for b in ex.blanks:
+        box = box_of[b.number]
+        symbol, ins = sheet.made_by[box]
+        xs = [value(u) for u in ins]
+        if any(x is None for x in xs):
+            problems.append(f"?{b.number} ({b.name}): an input of {box} is not known yet")
+            answers[b.number] = b.answer
+            continue
+        mine = _read(number_text(_apply(symbol, xs), ex.precision, ex.decimal), ex.decimal)  # type: ignore[arg-type]
+        answers[b.number] = mine
+        if not ex.marking.accepts(mine, b.answer, b.exact):
+            problems.append(f"?{b.number} ({b.name}): by hand {mine}, the key says {b.answer}")
+    return problems
 
 
 def _tanh_neuron() -> Value:
@@ -214,3 +290,37 @@ def test_a_lesson_with_a_decimal_comma_is_answerable() -> None:
     ex = exercise(board.error, count=6, seed=1, decimal=",")
     problems, _ = solve(ex, _from_layout(ex, board.layout))
     assert problems == []
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_a_value_sheet_is_answerable_from_its_picture(decimal: str) -> None:
+    ex = exercise(_tanh_neuron(), hide="data", decimal=decimal)
+    assert len(ex.blanks) == 3 and solve_values(ex, _from_dot(ex)) == []
+    tampered = _from_dot(ex)
+    tampered.data = {
+        k: ("9.0000" if not v.startswith("?") else v) for k, v in tampered.data.items()
+    }
+    assert solve_values(ex, tampered)  # the solver can fail
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=_leaf, b=_leaf, c=_leaf, seed=st.integers(0, 5))
+def test_random_value_sheets_are_answerable(a: float, b: float, c: float, seed: int) -> None:
+    va, vb, vc = Value(a, label="a"), Value(b, label="b"), Value(c, label="c")
+    root = ((va * vb + vc).tanh() - va * vc).sigmoid() ** 2
+    root.label = "y"
+    try:
+        ex = exercise(root, hide="data", count=3, seed=seed)
+    except ValueError:
+        return
+    assert solve_values(ex, _from_dot(ex)) == []
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=LESSON_IDS)
+def test_a_lesson_value_sheet_is_answerable_from_what_it_prints(lesson: Lesson) -> None:
+    needs("pygraphviz")
+    from autograd_mlp.teach.lesson_layout import lesson_layout
+
+    board = lesson_layout(lesson)
+    ex = exercise(board.error, hide="data", count=8, seed=0)
+    assert solve_values(ex, _from_layout(ex, board.layout)) == []
