@@ -43,6 +43,8 @@ class Printed:
     data: dict[str, str] = field(default_factory=dict)  # box -> "0.2000" | "?2"
     made_by: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
     # box -> (the symbol of the op that makes it, its input boxes in argument order)
+    slots: list[tuple[str, int, str | None]] = field(default_factory=list)
+    # each arrow into an op: (the box the op makes, the argument's place, its printed text)
 
 
 def _read(text: str, decimal: str) -> float:
@@ -78,6 +80,8 @@ def _from_dot(ex: Exercise) -> Printed:
             text = label.group(1) if label else None
             sheet.arrows.append((arrow.group(1), result_of[arrow.group(2)], text, True))
             inputs.setdefault(arrow.group(2), []).append(arrow.group(1))  # in argument order
+            k = len(inputs[arrow.group(2)]) - 1
+            sheet.slots.append((result_of[arrow.group(2)], k, text))
     for op, box in result_of.items():
         sheet.made_by[box] = (unescape(symbols[op]), inputs.get(op, []))
     return sheet
@@ -107,6 +111,8 @@ def _from_layout(ex: Exercise, layout: object) -> Printed:
         )
         symbol = layout.nodes[op].label  # type: ignore[attr-defined]
         sheet.made_by[box] = (symbol, [e.source for e in ins])
+        for k, e in enumerate(ins):
+            sheet.slots.append((box, k, look.edge_text.get(e.id) if e.label is not None else None))
     return sheet
 
 
@@ -324,3 +330,66 @@ def test_a_lesson_value_sheet_is_answerable_from_what_it_prints(lesson: Lesson) 
     board = lesson_layout(lesson)
     ex = exercise(board.error, hide="data", count=8, seed=0)
     assert solve_values(ex, _from_layout(ex, board.layout)) == []
+
+
+def _local(symbol: str, xs: list[float], out: float, k: int) -> float:
+    """A local derivative as a student writes it from the printed values (the op's rule)."""
+    if symbol == "Σwx+b":
+        return 1.0 if k == len(xs) - 1 else xs[k + 1] if k % 2 == 0 else xs[k - 1]
+    if symbol.startswith("x") and len(symbol) > 1:
+        n = float(symbol[1:].lstrip("^").translate(_SUPER))
+        return float(n * xs[0] ** (n - 1))
+    table = {
+        "+": lambda: 1.0,
+        "−": lambda: 1.0 if k == 0 else -1.0,
+        "×": lambda: xs[1 - k],
+        "−x": lambda: -1.0,
+        "exp": lambda: out,
+        "tanh": lambda: 1 - out * out,
+        "σ": lambda: out * (1 - out),
+    }
+    return float(table[symbol]())
+
+
+def solve_locals(ex: Exercise, sheet: Printed) -> list[str]:
+    """Fill the blanks of a local-derivative sheet as a student does: each arrow's ∂out/∂in by
+    the printed operation's rule, from the printed values."""
+    problems: list[str] = []
+    found = {int(t[1:]): (box, k) for box, k, t in sheet.slots if t and t.startswith("?")}
+    assert sorted(found) == [b.number for b in ex.blanks], "every blank is on the picture"
+    for b in ex.blanks:
+        box, k = found[b.number]
+        symbol, ins = sheet.made_by[box]
+        texts = [sheet.data.get(u, "") for u in ins] + [sheet.data.get(box, "")]
+        if not all(re.fullmatch(_NUMBER, t) for t in texts):
+            problems.append(f"?{b.number} ({b.name}): a value it needs is not printed")
+            continue
+        *xs, out = (_read(t, ex.decimal) for t in texts)
+        mine = _read(number_text(_local(symbol, xs, out, k), ex.precision, ex.decimal), ex.decimal)
+        if not ex.marking.accepts(mine, b.answer, b.exact):
+            problems.append(f"?{b.number} ({b.name}): by hand {mine}, the key says {b.answer}")
+    return problems
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+def test_a_local_derivative_sheet_is_answerable_from_its_picture(decimal: str) -> None:
+    ex = exercise(_tanh_neuron(), hide="local", decimal=decimal)
+    assert ex.blanks and solve_locals(ex, _from_dot(ex)) == []
+    tampered = _from_dot(ex)
+    tampered.data = {k: "0.3000" for k in tampered.data}
+    assert solve_locals(ex, tampered)  # the solver can fail
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=_leaf, b=_leaf, c=_leaf, seed=st.integers(0, 5))
+def test_random_local_derivative_sheets_are_answerable(
+    a: float, b: float, c: float, seed: int
+) -> None:
+    va, vb, vc = Value(a, label="a"), Value(b, label="b"), Value(c, label="c")
+    root = ((va * vb + vc).tanh() - va * vc).sigmoid() ** 2
+    root.label = "y"
+    try:
+        ex = exercise(root, hide="local", count=3, seed=seed)
+    except ValueError:
+        return
+    assert solve_locals(ex, _from_dot(ex)) == []
