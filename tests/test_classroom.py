@@ -194,7 +194,7 @@ def test_class_sheets_writes_every_students_files_byte_for_byte(tmp_path: Path) 
         text = " ".join(
             " ".join(_pdftotext(tmp_path / "one" / f"sheet-{entry.student.id}.pdf")).split()
         )
-        assert f"({entry.student.id})" in text
+        assert f"({entry.student.id})" in text and f"Name: {entry.student.name}" in text
         for b in entry.sheet.blanks:
             assert f"?{b.number} {b.name} =" in text
             assert number_text(b.answer, 4) not in text

@@ -90,7 +90,8 @@ def write_student(
     ex, board = _layout_sheet(key, entry)
     if pdf:
         target = folder / sheet_name(entry.student.id)
-        write_pdf(ex, target, size=size, layout=board.layout)  # type: ignore[attr-defined]
+        student = entry.student.name or entry.student.id
+        write_pdf(ex, target, size=size, layout=board.layout, student=student)  # type: ignore[attr-defined]
         written.append(target)
     if page:
         from ...viz import to_html

@@ -216,6 +216,7 @@ def write_pdf(
     picture_font_pt: float = _GRAPH_FONT_PT,
     picture_dpi: float = PICTURE_DPI,
     layout: Layout | None = None,
+    student: str = "",
 ) -> PrintedSheet:
     """Write the printable worksheet: page 1 (and more if needed) the instructions, the rule,
     how answers are marked, the picture and every blank with room to write. The key is not in
@@ -227,7 +228,8 @@ def write_pdf(
     when ``layout`` is given (the lesson's shared layout, `teach.layout.lesson_layout`), the
     picture is drawn on the shared layout instead, on landscape pages after the instructions
     and blanks, split into views so that its text prints at 10 pt. The same sheet gives the
-    same bytes (no creation date in the file). Written atomically; needs
+    same bytes (no creation date in the file). ``student``: the name printed on the name line
+    (a class's sheet is each student's own). Written atomically; needs
     matplotlib (the ``plot`` extra).
     """
     if size not in PAPER:
@@ -280,7 +282,8 @@ def write_pdf(
         return y - pt * 1.45 / 72
 
     fig, y = page()
-    y = line(fig, y, "Name: ______________________________     Date: ______________", TEXT_PT)
+    who = f"Name: {student}" if student else "Name: ______________________________"
+    y = line(fig, y, f"{who}     Date: ______________", TEXT_PT)
     y -= 0.1
     y = line(fig, y, title, TITLE_PT, weight="bold")
     for text in _wrap(intro, TEXT_PT, text_w):
