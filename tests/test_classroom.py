@@ -412,3 +412,86 @@ def test_the_classroom_page_shows_what_its_code_prints(tmp_path: Path) -> None:
             assert _shown(lines, i) == printed[block_end].rstrip("\n"), f"line {i + 1}"
             checked += 1
     assert checked == 6
+
+
+_PROPERTY_KEY: list[object] = []
+
+
+def _property_key() -> object:
+    if not _PROPERTY_KEY:
+        _PROPERTY_KEY.append(build_class(DEFAULT_LESSON, _roster(6), seed=5))
+    return _PROPERTY_KEY[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    plan=st.lists(
+        st.tuples(
+            st.sampled_from(["row", "missing", "unreadable"]),
+            st.lists(
+                st.sampled_from(["right", "wrong", "empty", "junk", "minus"]),
+                min_size=6,
+                max_size=6,
+            ),
+        ),
+        min_size=6,
+        max_size=6,
+    )
+)
+def test_class_mark_gives_the_grades_expected(plan: list[tuple[str, list[str]]]) -> None:
+    """Any mix of rows (present, missing, unreadable) and answers (right, wrong, empty, not a
+    number, right with a true minus): every student's row is what the plan says."""
+    from autograd_mlp.teach.classroom import mark_class
+    from autograd_mlp.teach.classroom.marking import _read_csv
+
+    key = _property_key()
+    lines = ["id,?1,?2,?3,?4,?5,?6"]
+    expected: dict[str, tuple[str, list[str]]] = {}
+    for entry, (how, cells) in zip(key.entries, plan):  # type: ignore[attr-defined]
+        sid = entry.student.id
+        if how == "missing":
+            expected[sid] = ("not submitted", ["no answer"] * 6)
+            continue
+        if how == "unreadable":
+            lines.append(f"{sid},1,2")
+            expected[sid] = ("not submitted", ["no answer"] * 6)
+            continue
+        row, marks = [], []
+        for b, cell in zip(entry.sheet.blanks, cells):
+            printed = number_text(b.answer, 4)
+            text = {
+                "right": printed.replace("−", "-"),
+                "minus": printed,
+                "wrong": number_text(b.answer + 0.5, 4),
+                "empty": "",
+                "junk": "half",
+            }[cell]
+            row.append(text)
+            marks.append(
+                {
+                    "right": "right",
+                    "minus": "right",
+                    "wrong": "wrong",
+                    "empty": "no answer",
+                    "junk": "unreadable",
+                }[cell]
+            )
+        lines.append(",".join([sid, *row]))
+        expected[sid] = ("submitted", marks)
+    subs, problems = _read_csv("\n".join(lines) + "\n", "answers", 6)
+    grades = mark_class(key, subs, problems)  # type: ignore[arg-type]
+    assert [r.id for r in grades.rows] == [e.student.id for e in key.entries]  # type: ignore[attr-defined]
+    for row in grades.rows:
+        status, marks = expected[row.id]
+        assert (row.status, row.marks) == (status, marks)
+        assert row.score == marks.count("right")
+    unreadable = sum(how == "unreadable" for how, _ in plan)
+    assert len(grades.problems) == unreadable  # each unreadable row reported, nothing else
+
+
+def test_class_mark_a_second_column_for_a_blank_is_reported_and_the_first_read() -> None:
+    from autograd_mlp.teach.classroom.marking import _read_csv
+
+    subs, problems = _read_csv("id,?1,1\na,0.5,0.7\n", "answers", 6)
+    assert problems == ["answers line 1: column '1' is ?1 again; the first is read"]
+    assert subs[0].answers == {1: "0.5"}

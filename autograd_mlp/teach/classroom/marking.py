@@ -13,6 +13,7 @@ the ``?N = VALUE`` form of `exercise check`. Every case has one outcome (`OUTCOM
 * an id with no sheet in the key: reported with its line number, and a row ``no sheet``;
 * an id given twice: the first line is marked, the later one reported;
 * a column or line for a blank the sheet does not have (``?9`` of 6): reported and ignored;
+  a second column for the same blank: reported, the first is read;
 * an empty cell: that blank is ``no answer``;
 * an answer that is not a number: that blank is ``unreadable``, marked wrong, with the reason;
 * a decimal comma on a sheet that asks for one, and ``−`` (U+2212) for minus: read as the
@@ -112,6 +113,11 @@ def _read_csv(text: str, source: str, blanks: int) -> tuple[list[Submission], li
                 f"(?1 … ?{blanks}); ignored"
             )
             continue
+        if n in columns.values():
+            problems.append(
+                f"{source} line 1: column {quote(name, 20)} is ?{n} again; the first is read"
+            )
+            continue
         columns[i] = n
     out = []
     for row in reader:
@@ -131,7 +137,7 @@ def _read_csv(text: str, source: str, blanks: int) -> tuple[list[Submission], li
                 if row[i].strip():
                     sub.answers[n] = row[i]
         out.append(sub)
-    return out, problems
+    return out, problems + [s.unreadable for s in out if s.unreadable]
 
 
 _LINE = re.compile(r"\??\s*(\d{1,9})\s*[=:]\s*(.*)")
@@ -201,8 +207,7 @@ def read_answers(path: str | os.PathLike[str], key: ClassKey) -> tuple[list[Subm
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    subs, problems = _read_csv(text, where, blanks)
-    return subs, problems + [s.unreadable for s in subs if s.unreadable]
+    return _read_csv(text, where, blanks)
 
 
 def _mark(sheet: Sheet, answers: dict[int, str]) -> tuple[int, list[str], list[str]]:
