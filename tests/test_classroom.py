@@ -180,6 +180,7 @@ def test_class_sheets_writes_every_students_files_byte_for_byte(tmp_path: Path) 
         "answers-template.csv",
         "class-key.csv",
         "class-key.json",
+        "class-key.pdf",
         "practise-ada.html",
         "practise-alan.html",
         "sheet-ada.pdf",
@@ -198,7 +199,13 @@ def test_class_sheets_writes_every_students_files_byte_for_byte(tmp_path: Path) 
         for b in entry.sheet.blanks:
             assert f"?{b.number} {b.name} =" in text
             assert number_text(b.answer, 4) not in text
+    keys = " ".join(" ".join(_pdftotext(tmp_path / "one" / "class-key.pdf")).split())
+    for entry in key.entries:  # the teacher's PDF key: every student's answers
+        assert f"({entry.student.id})" in keys
+        for b in entry.sheet.blanks:
+            assert f"?{b.number} {b.name} = {number_text(b.answer, 4)}" in keys
     page = runs[0]["practise-ada.html"].decode("utf-8")
+
     assert '"grad"' not in page  # a practise page holds no gradient
     template = runs[0]["answers-template.csv"].decode("utf-8")
     assert template.splitlines() == [

@@ -14,10 +14,11 @@ from .limits import check_lesson_drawable
 if TYPE_CHECKING:
     from .base import Parser
 
-__all__ = ["add", "KEY_JSON", "KEY_CSV", "TEMPLATE"]
+__all__ = ["add", "KEY_JSON", "KEY_CSV", "KEY_PDF", "TEMPLATE"]
 
 KEY_JSON = "class-key.json"
 KEY_CSV = "class-key.csv"
+KEY_PDF = "class-key.pdf"
 TEMPLATE = "answers-template.csv"
 
 
@@ -28,8 +29,10 @@ def add(actions: argparse._SubParsersAction[Parser]) -> Runner:
         description=(
             "For each student of ROSTER (a CSV with a header and an 'id' column, optionally "
             "'name'): sheet-ID.pdf and practise-ID.html with the student's own numbers; for the "
-            f"teacher {KEY_JSON} (for 'class mark' and 'class export') and {KEY_CSV} (every "
-            f"student's answers, for a spreadsheet); and {TEMPLATE} to collect answers in."
+            f"teacher {KEY_JSON} (for 'class mark' and 'class export'), {KEY_CSV} (every "
+            f"student's answers, for a spreadsheet) and {KEY_PDF} (each student's key with the "
+            f"working, a page each, to mark paper sheets by); and {TEMPLATE} to collect "
+            "answers in."
         ),
     )
     p.add_argument("roster", metavar="ROSTER", help="the roster CSV (id, optionally name)")
@@ -76,11 +79,20 @@ def _run(args: argparse.Namespace) -> int:
         write_atomic(stage / KEY_CSV, key.csv_bytes())
         write_atomic(stage / TEMPLATE, template(key).encode("utf-8"))
         if not args.key_only:
+            from ..teach.exercise import write_key_pdf
+
+            write_key_pdf(
+                [e.sheet for e in key.entries],
+                stage / KEY_PDF,
+                size=args.size,
+                title=f"Answer keys of the class: {lesson.name}, seed {args.seed}",
+            )
             for entry in key.entries:
                 write_student(key, entry, stage, size=args.size)
     what = "" if args.key_only else f"{len(students)} sheets and practise pages, "
     print(
-        f"wrote {what}the key {KEY_JSON} and {KEY_CSV} (for the teacher) and {TEMPLATE} "
+        f"wrote {what}the key {KEY_JSON}, {KEY_CSV}{'' if args.key_only else ' and ' + KEY_PDF} "
+        f"(for the teacher) and {TEMPLATE} "
         f"into {args.output}: {len(students)} students, {len(key.blanks)} blanks each"
     )
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..._files import write_atomic
 from ...engine import topological_order
 from ...viz.naming import printable
-from .sheet import NO_GIVEAWAY_RULE, Exercise, _quote, number_text
+from .sheet import NO_GIVEAWAY_RULE, Exercise, Sheet, _quote, number_text
 
 if TYPE_CHECKING:
     from ...viz.layout import Layout
@@ -369,28 +370,48 @@ def _save_pages(figs: list[Any], target: Path, title: str) -> None:
     write_atomic(target, buffer.getvalue())
 
 
-def write_key_pdf(ex: Exercise, path: str | os.PathLike[str], *, size: str = "a4") -> PrintedSheet:
+def write_key_pdf(
+    ex: Exercise | Sheet | Sequence[Sheet],
+    path: str | os.PathLike[str],
+    *,
+    size: str = "a4",
+    title: str = "",
+) -> PrintedSheet:
     """Write the answer key, a file of its own for the teacher (never a page of the sheet):
     the title, how answers are marked, and every blank with its answer and its working from
-    the printed numbers. Its ``picture_text_pt`` is the working's size (it has no picture)."""
+    the printed numbers. Given several sheets (a class's), each key starts on a page of its
+    own, and ``title`` is the file's. Its ``picture_text_pt`` is the working's size (it has no
+    picture)."""
     if size not in PAPER:
         raise ValueError(f"size must be one of {', '.join(map(repr, PAPER))}, got {_quote(size)}")
     target = Path(path)
     if target.suffix.lower() != ".pdf":
         raise ValueError(f"write_key_pdf writes a .pdf file, got {_quote(str(path))}")
+    sheets = [ex] if isinstance(ex, (Exercise, Sheet)) else list(ex)
+    if not sheets:
+        raise ValueError("write_key_pdf: no sheet to write the key of")
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    paper_w, paper_h = PAPER[size]
+    figs: list[Figure] = []
+    headings = [_key_pages(sheet, PAPER[size], figs) for sheet in sheets]
+    _save_pages(figs, target, title or headings[0])
+    return PrintedSheet(target, len(figs), size, KEY_PT)
+
+
+def _key_pages(ex: Exercise | Sheet, paper: tuple[float, float], figs: list[Any]) -> str:
+    """The key of one sheet, on pages added to ``figs``; returns its heading."""
+    from matplotlib.figure import Figure
+
+    paper_w, paper_h = paper
     margin = 0.6
     text_w = paper_w - 2 * margin
     what = {"grad": "gradients", "data": "values", "local": "local derivatives"}[ex.hide]
     heading = f"Answer key: {what}"
     if ex.title:
         heading = f"Answer key: {ex.title}"
-    figs: list[Figure] = []
 
     def page() -> tuple[Figure, float]:
         fig = Figure(figsize=(paper_w, paper_h))
@@ -429,5 +450,4 @@ def write_key_pdf(ex: Exercise, path: str | os.PathLike[str], *, size: str = "a4
             )
             y -= KEY_PT * 1.45 / 72
         y -= 0.08
-    _save_pages(figs, target, heading)
-    return PrintedSheet(target, len(figs), size, KEY_PT)
+    return heading
