@@ -225,6 +225,10 @@ def test_class_sheets_key_only_and_errors(tmp_path: Path) -> None:
         "class-key.csv",
         "class-key.json",
     ]
+    (tmp_path / "k" / "sheet-gone.pdf").write_bytes(b"an earlier run's sheet")
+    (tmp_path / "k" / "notes.txt").write_text("the teacher's own", encoding="utf-8")
+    assert _run(["class", "sheets", str(roster), "--key-only", "-o", str(tmp_path / "k")])[0] == 0
+    assert (tmp_path / "k" / "sheet-gone.pdf").exists()  # --key-only touches no sheet
     bad = tmp_path / "bad.csv"
     bad.write_text("id\nx\nx\n", encoding="utf-8")
     for argv, message in (

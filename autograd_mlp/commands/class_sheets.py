@@ -74,7 +74,9 @@ def _run(args: argparse.Namespace) -> int:
     problem = make_folder(args.output, "-o")
     if problem is not None:
         raise CommandFailed(command, problem)
-    with write_into(args.output, stale=_is_student_file) as stage:
+    # a full run removes the sheets of students no longer on the roster; --key-only keeps them
+    stale = None if args.key_only else _is_student_file
+    with write_into(args.output, stale=stale) as stage:
         write_atomic(stage / KEY_JSON, key.json_bytes())
         write_atomic(stage / KEY_CSV, key.csv_bytes())
         write_atomic(stage / TEMPLATE, template(key).encode("utf-8"))
