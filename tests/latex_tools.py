@@ -41,7 +41,7 @@ def compile_latex(tex: str, folder: Path, name: str = "doc") -> Path:
         capture_output=True,
         text=True,
         errors="replace",  # the log quotes the input byte by byte
-        timeout=180,
+        timeout=900,  # a guard against a hang, not a speed test: a loaded machine is slow
         stdin=subprocess.DEVNULL,
     )
     log = (folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")

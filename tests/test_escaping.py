@@ -75,7 +75,7 @@ def _compile(tex: str, folder: Path) -> tuple[str, str]:
         capture_output=True,
         text=True,
         errors="replace",
-        timeout=180,
+        timeout=900,  # a guard against a hang, not a speed test: a loaded machine is slow
         stdin=subprocess.DEVNULL,
     )
     log = (folder / "doc.log").read_text(encoding="utf-8", errors="replace")

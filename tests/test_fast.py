@@ -482,7 +482,7 @@ def test_tracing_a_long_sum_takes_linear_time() -> None:
 
     eager = _best_of(3, lambda: l2().backward())
     elapsed, step = _timed(lambda: trace(l2))
-    assert elapsed < 20 * eager + 0.5, (elapsed, eager)  # quadratic would be ~10,000x
+    assert elapsed < 200 * eager + 1.0, (elapsed, eager)  # quadratic would be ~10,000x
     for p in ps:
         p.grad = 0.0
     total = step()
@@ -509,7 +509,7 @@ def test_tracing_wide_neurons_and_many_outputs_takes_linear_time() -> None:
 
     reference = _best_of(3, eager)
     elapsed, step = _timed(lambda: trace(net, [0.5, -0.5]))
-    assert elapsed < 20 * reference + 0.5, (elapsed, reference)
+    assert elapsed < 200 * reference + 1.0, (elapsed, reference)
     assert step.n_outputs == width
     x = np.array([[0.5, -0.5], [1.0, 2.0]])
     expected = [[v.data for v in net([Value(a), Value(b)])] for a, b in x]
