@@ -458,16 +458,16 @@ def test_exact_must_be_a_bool() -> None:
 def _best_of(repeat: int, work: Any) -> float:
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         work()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
 def _timed(work: Any) -> tuple[float, Any]:
-    start = time.perf_counter()
+    start = time.process_time()
     result = work()
-    return time.perf_counter() - start, result
+    return time.process_time() - start, result
 
 
 def test_tracing_a_long_sum_takes_linear_time() -> None:
@@ -482,7 +482,7 @@ def test_tracing_a_long_sum_takes_linear_time() -> None:
 
     eager = _best_of(3, lambda: l2().backward())
     elapsed, step = _timed(lambda: trace(l2))
-    assert elapsed < 200 * eager + 1.0, (elapsed, eager)  # quadratic would be ~10,000x
+    assert elapsed < 100 * eager + 1.0, (elapsed, eager)  # 13x here; quadratic would be ~10,000x
     for p in ps:
         p.grad = 0.0
     total = step()
@@ -509,7 +509,7 @@ def test_tracing_wide_neurons_and_many_outputs_takes_linear_time() -> None:
 
     reference = _best_of(3, eager)
     elapsed, step = _timed(lambda: trace(net, [0.5, -0.5]))
-    assert elapsed < 200 * reference + 1.0, (elapsed, reference)
+    assert elapsed < 40 * reference + 0.5, (elapsed, reference)  # 12x here; n^1.5 was ~30x more
     assert step.n_outputs == width
     x = np.array([[0.5, -0.5], [1.0, 2.0]])
     expected = [[v.data for v in net([Value(a), Value(b)])] for a, b in x]
