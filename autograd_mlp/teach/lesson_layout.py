@@ -29,7 +29,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
 from ..nn import MLP
@@ -39,6 +39,9 @@ from ..viz.paint import Look, default_look, render_svg
 from ..viz.render import DEFAULT_TIMEOUT
 from .lesson import DEFAULT_LESSON, Lesson
 
+if TYPE_CHECKING:
+    from ..viz.draw import GradGraph
+
 __all__ = [
     "LessonLayout",
     "lesson_layout",
@@ -46,6 +49,7 @@ __all__ = [
     "lesson_header",
     "graph_look",
     "lesson_graph_pages",
+    "lesson_graph_dot",
     "save_lesson_graph",
     "HIGHLIGHT",
 ]
@@ -179,6 +183,24 @@ def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[
         f"(backward gives {highlight}.grad = {fmt(leaf.grad)})"
     )
     return look, lines
+
+
+def lesson_graph_dot(
+    board: LessonLayout, highlight: str | None = HIGHLIGHT, *, title: str | None = None
+) -> GradGraph:
+    """The lesson graph drawn by Graphviz (`autograd_mlp.viz.draw_graph`): the same boxes,
+    the same number on every arrow as the package's own pictures (`save_lesson_graph`), every
+    chain-rule path from ``highlight`` in red and its products in the legend."""
+    from ..viz import draw_graph
+
+    return draw_graph(
+        board.error,
+        cluster="neuron",
+        show_local=True,  # every arrow its number, as in every other view of the lesson
+        highlight=highlight,
+        precision=board.layout.precision,
+        title=title,
+    )
 
 
 def lesson_graph_pages(
