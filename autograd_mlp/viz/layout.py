@@ -227,8 +227,8 @@ def lay_out(
     as wide as the widest text ``reserve[value][row]`` lists for it (besides the default texts),
     so no later picture needs more room. ``edge_reserve`` does the same for arrows' labels
     (by edge id; a text with line breaks reserves as many rows as it has lines). Inputs come
-    first, top to bottom in order (x1, x2, x3); in a neuron's box its weights are stacked in
-    order (w1, w2, w3, then b).
+    first, top to bottom in order (x1, x2, x3); each layer's neuron boxes are stacked in order
+    (neuron 1 on top); in a neuron's box its weights are stacked in order (w1, w2, w3, then b).
     """
     if not isinstance(root, Value):
         raise TypeError(f"lay_out expects a Value, got {type(root).__name__}")
