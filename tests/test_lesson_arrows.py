@@ -6,6 +6,7 @@ Everything is read back from the text a student sees (the SVG and DOT), not from
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import re
@@ -15,13 +16,14 @@ from collections import Counter
 import pytest
 
 from autograd_mlp.engine import topological_order
-from autograd_mlp.teach.lesson import LayerSpec, Lesson
+from autograd_mlp.teach.lesson import DEFAULT_LESSON, LayerSpec, Lesson
 from autograd_mlp.teach.lesson_layout import (
     LessonLayout,
     graph_look,
     lesson_graph_dot,
     lesson_layout,
 )
+from autograd_mlp.teach.notation import Notation
 from autograd_mlp.viz.layout import LINE, SLACK, bezier
 from autograd_mlp.viz.measure import FONT_SIZE, text_width
 from autograd_mlp.viz.paint import render_svg
@@ -234,3 +236,98 @@ def test_a_one_layer_lesson_with_a_repeated_input_still_numbers_each_arrow() -> 
     board = lesson_layout(lesson)
     assert all(e.label is not None for e in board.layout.edges if not e.id.endswith("_out"))
     assert _dot_labels(lesson_graph_dot(board).source) == _painted_labels(board)
+
+
+# ------------------------------------------------------------------------------------------------
+# The lesson's notation in its pictures
+# ------------------------------------------------------------------------------------------------
+
+COMMA = Notation(learning_rate="η", weight_indices="ij", decimal=",")
+_NUMBER = re.compile(r"^−?\d+(,\d+)?(e[+−-]\d+)?$")
+
+
+@functools.cache
+def _comma_board() -> LessonLayout:
+    needs("pygraphviz")
+    return lesson_layout(dataclasses.replace(DEFAULT_LESSON, notation=COMMA))
+
+
+def test_a_decimal_comma_lesson_prints_every_number_of_its_graph_with_a_comma() -> None:
+    board = _comma_board()
+    root = _svg(board, "L1.N2.w3")
+    texts = _texts(root)
+    numbers = 0
+    for key, text in texts.items():
+        if key.endswith(("-data", "-grad")):
+            assert _NUMBER.match(text.split(" ", 1)[1]), (key, text)
+            numbers += 1
+        elif re.fullmatch(r"e\d+_\d+-label", key):
+            assert _NUMBER.match(text), (key, text)
+            numbers += 1
+    assert numbers > 60
+    # names keep their dots; numbers nowhere have a decimal point
+    assert texts[_node_id(board, "L1.N2.w3") + "-label"] == "L1.N2.w3"
+    for key, text in texts.items():
+        if not key.endswith("-label") or key.startswith("e"):
+            assert not re.search(r"(?<![A-Za-z.])\d+\.\d", text), (key, text)
+    legend = [t for k, t in sorted(texts.items()) if k.startswith("footer-")]
+    assert any(re.search(r"= −?\d+,\d{4}$", line) for line in legend)  # each path's product
+
+
+def _node_id(board: LessonLayout, label: str) -> str:
+    (nid,) = [nid for v, nid in board.ids.items() if v.label == label]
+    return nid
+
+
+def test_the_learning_constant_and_a_weight_are_written_as_the_textbook_writes_them() -> None:
+    board = _comma_board()
+    texts = _texts(_svg(board, "L1.N2.w3"))
+    svg = board.svg()
+    assert "learning constant η = 0,02" in svg and "learning constant a" not in svg
+    legend = [t for k, t in sorted(texts.items()) if k.startswith("footer-")]
+    # L1.N2.w3: into neuron 2 from input 3, w₃₂ in a w_ij book (w₂₃ in a w_ji book)
+    assert legend[-1] == "L1.N2.w3 is w₃₂ of layer 1 (wᵢⱼ: into neuron j from input i)"
+    default = _texts(_svg(_board(0), "L1.N2.w3"))
+    last = [t for k, t in sorted(default.items()) if k.startswith("footer-")][-1]
+    assert last == "L1.N2.w3 is w₂₃ of layer 1 (wⱼᵢ: into neuron j from input i)"
+    # a leaf that is no weight gets no such line
+    assert not any(" is w" in t for k, t in _texts(_svg(board, "x1")).items() if "footer" in k)
+
+
+def test_both_renderers_agree_in_a_decimal_comma_lesson() -> None:
+    board = _comma_board()
+    dot = lesson_graph_dot(board, "L1.N2.w3").source
+    painted = _painted_labels(board)
+    assert all("," in number for _, _, number in painted)
+    assert _dot_labels(dot) == painted
+    assert not re.search(r">−?\d+\.\d+<", dot)  # no number with a point in Graphviz's boxes
+    assert re.search(r">data −?\d+,\d{4}<", dot)
+
+
+def test_a_decimal_comma_lesson_prints_every_factor_on_its_paths() -> None:
+    board = _comma_board()
+    root = _svg(board, "L1.N1.w1")
+    texts = _texts(root)
+    by_name = {texts[f"{n}-label"]: n for n in board.layout.nodes if f"{n}-label" in texts}
+    legend = [t for k, t in sorted(texts.items()) if k.startswith("footer-")]
+    paths = [m for m in map(_PATH_LINE.match, legend) if m]
+    assert len(paths) == 2
+    for m in paths:
+        names = m.group(1).split(" → ")
+        factors = _factors(m.group(2))
+        assert len(factors) == len(names) - 1
+        for a, b, factor in zip(names, names[1:], factors):
+            assert "," in factor
+            arrows = [
+                e
+                for e in board.layout.edges
+                if e.source == by_name[a] and e.target == "op" + by_name[b][1:]
+            ]
+            assert factor in [texts.get(f"{e.id}-label") for e in arrows]
+
+
+def test_draw_graph_refuses_an_unknown_decimal_separator() -> None:
+    from autograd_mlp.viz import draw_graph
+
+    with pytest.raises(ValueError, match="decimal must be"):
+        draw_graph(_board(0).error, decimal=";")

@@ -198,18 +198,21 @@ def _room_from_graphviz(v: Value, k: int, clusters: Mapping[Value, str]) -> bool
     return clusters.get(v._prev[k], "") == clusters.get(v, "")
 
 
-def default_texts(v: Value, precision: int, name: str | None = None) -> dict[str, str]:
+def default_texts(
+    v: Value, precision: int, name: str | None = None, decimal: str = "."
+) -> dict[str, str]:
     """What a Value box prints when nothing else is asked: its name, data and grad. ``name`` is
     its board name (`autograd_mlp.viz.naming.board_names`) when the caller has it; without it,
-    it is made here, in time linear in the size of ``v``'s graph."""
+    it is made here, in time linear in the size of ``v``'s graph. ``decimal`` is the numbers'
+    separator ("." or ","); the name is left as it is (``L1.N1.w1`` keeps its dots)."""
     if v.label or v._prev:
         label = name if name is not None else display_name(v)
     else:
         label = "const" if role(v) == CONST else ""
     return {
         "label": label,
-        "data": f"data {format_number(v.data, precision)}",
-        "grad": f"grad {format_number(v.grad, precision)}",
+        "data": f"data {format_number(v.data, precision, decimal)}",
+        "grad": f"grad {format_number(v.grad, precision, decimal)}",
     }
 
 
