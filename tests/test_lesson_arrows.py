@@ -12,6 +12,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -331,3 +332,43 @@ def test_draw_graph_refuses_an_unknown_decimal_separator() -> None:
 
     with pytest.raises(ValueError, match="decimal must be"):
         draw_graph(_board(0).error, decimal=";")
+
+
+def test_a_teachers_lesson_file_reaches_the_picture_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``autograd-mlp lesson graph --lesson mine.json``: a 2–3–1 lesson that writes η, w_ij and
+    a decimal comma. Its SVG has every arrow numbered, in that notation, the neurons in order."""
+    needs("pygraphviz")
+    from autograd_mlp.commands.cli import main
+
+    lesson = Lesson(
+        inputs=(0.5, -1.0),
+        targets=(1.0,),
+        layers=(
+            LayerSpec("tanh", ((0.1, 0.2), (0.3, -0.4), (0.5, 0.6)), (0.0, 0.1, -0.1)),
+            LayerSpec("linear", ((1.0, -1.0, 0.5),), (0.2,)),
+        ),
+        learning_rate=0.05,
+        notation=COMMA,
+    )
+    path = lesson.save(tmp_path / "mine.json")
+    assert '"decimal": ","' in path.read_text(encoding="utf-8")
+    out = tmp_path / "graph.svg"
+    argv = ["lesson", "graph", "--lesson", str(path), "--highlight", "L1.N3.w2", "-o", str(out)]
+    assert main(argv) == 0, capsys.readouterr().err
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    texts = _texts(root)
+    arrows = {k: t for k, t in texts.items() if re.fullmatch(r"e\d+_\d+-label", k)}
+    drawn = [g for g in root.iter(f"{SVG}g") if re.fullmatch(r"e\d+_\d+", g.get("id") or "")]
+    assert len(arrows) == len(drawn) > 20  # every arrow into an operation has its number
+    assert all(_NUMBER.match(t) for t in arrows.values())
+    assert "η = 0,05" in texts["header-1"]
+    legend = [t for k, t in sorted(texts.items()) if k.startswith("footer-")]
+    assert legend[-1] == "L1.N3.w2 is w₂₃ of layer 1 (wᵢⱼ: into neuron j from input i)"
+    tops = {}
+    for g in root.iter(f"{SVG}g"):
+        gid = g.get("id") or ""
+        if gid.startswith("cluster_L1_"):
+            tops[gid] = float(next(g.iter(f"{SVG}rect")).get("y") or 0)
+    assert sorted(tops, key=tops.__getitem__) == [f"cluster_L1_N{j}" for j in (1, 2, 3)]
