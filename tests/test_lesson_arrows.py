@@ -372,3 +372,32 @@ def test_a_teachers_lesson_file_reaches_the_picture_from_the_command_line(
         if gid.startswith("cluster_L1_"):
             tops[gid] = float(next(g.iter(f"{SVG}rect")).get("y") or 0)
     assert sorted(tops, key=tops.__getitem__) == [f"cluster_L1_N{j}" for j in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("size", ["projector", "a4"])
+@pytest.mark.parametrize("k", SHAPE_CASES, ids=SHAPE_IDS)
+def test_every_arrows_number_is_shown_whole_in_some_view(k: int, size: str) -> None:
+    """A page of a graph split into views draws a number only where the room kept for it is
+    wholly in the view: each number must be in at least one view of the lesson graph."""
+    from autograd_mlp.viz.pages import (
+        bands,
+        body_px,
+        cut_by,
+        size_named,
+        tiles,
+        title_lines,
+        view_size,
+        wrap,
+    )
+
+    board = _board(k)
+    page = size_named(size)
+    _, legend = graph_look(board)
+    footer = [p for line in legend for p in wrap(line, page.width - 2 * page.margin, body_px(page))]
+    fixed = bands(page, 2, len(footer), title_lines(page, ["the lesson's graph: a title"]))
+    views = tiles(board.layout, *view_size(page, fixed))
+    labelled = {f"{e.id}-label" for e in board.layout.edges if e.label is not None}
+    unseen = set(labelled)
+    for tile in views:
+        unseen -= labelled - cut_by(board.layout, tile)
+    assert not unseen, f"{len(unseen)} numbers are cut in every one of {len(views)} views"

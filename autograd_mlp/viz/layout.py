@@ -99,7 +99,9 @@ class NodeBox:
 class EdgeRoute:
     """An arrow: from node ``source`` to node ``target``; ``path`` holds the cubic Bézier
     control points (p0, c1, c2, p1, c1, c2, p2, ...), ``arrow`` the three corners of its head,
-    ``label`` the box reserved for its text (x, y, w, h) or None."""
+    ``label`` the box reserved for its text (x, y, w, h) or None, the longest text any view
+    prints there (the page's contribution card), and ``number`` the size (w, h) of the white
+    patch of the number itself, centred in ``label``: what a picture of the arrow draws."""
 
     id: str
     source: str
@@ -107,6 +109,16 @@ class EdgeRoute:
     path: tuple[tuple[float, float], ...]
     arrow: tuple[tuple[float, float], ...]
     label: tuple[float, float, float, float] | None = None
+    number: tuple[float, float] | None = None
+
+    @property
+    def number_box(self) -> tuple[float, float, float, float] | None:
+        """Where the arrow's number is drawn (x, y, w, h): its patch, centred in ``label``."""
+        if self.label is None:
+            return None
+        x, y, w, h = self.label
+        nw, nh = self.number if self.number is not None else (w, h)
+        return (x + (w - nw) / 2, y + (h - nh) / 2, nw, nh)
 
 
 @dataclass(frozen=True)
@@ -418,11 +430,12 @@ def place_labels(
     on one Σwx+b, a number then sits between two lines and a student cannot tell whose it is.
     Here each number is centred on a point of its own arrow: the point nearest the box it
     leaves whose white patch (``patches[edge id]``, the number's size) covers no box, no neuron
-    box's title, no arrow head, no number placed before it (each with a gap of `_GAP`), stays
-    in the picture, and has no other arrow's line running under it. Where no point is that
-    free, the one that covers least: boxes first, then other lines. The box reserved for the
-    arrow's longest text (``reserved``: the page's contribution card) is centred on the same
-    point. Every arrow in ``patches`` gets a place, whether Graphviz left room for it or not.
+    box's title, no arrow head, no number placed before it (each with a gap of `_GAP`), keeps
+    the whole box reserved for it in the picture, and has no other arrow's line running under
+    it. Where no point is that free, the one that covers least: boxes first, then other lines.
+    The box reserved for the arrow's longest text (``reserved``: the page's contribution card)
+    is centred on the same point. Every arrow in ``patches`` gets a place, whether Graphviz
+    left room for it or not.
     """
     grid = _Grid()
     for n in nodes.values():
@@ -456,17 +469,20 @@ def place_labels(
             out.append(r)
             continue
         pw, ph = patches[r.id]
+        lw, lh = reserved[r.id]
         best: tuple[float, int, int] | None = None
         line = lines[r.id]
         tried = line[:: max(1, math.ceil(len(line) / per_arrow))]
         at = tried[len(tried) // 2]
         for k, (px, py) in enumerate(tried):
             patch = (px - pw / 2, py - ph / 2, pw, ph)
+            # the whole reserved box stays in the picture: a view shows a number only when
+            # that box is wholly in it (`autograd_mlp.viz.pages.cut_by`)
             outside = (
-                max(0.0, -patch[0])
-                + max(0.0, patch[0] + pw - width)
-                + max(0.0, -patch[1])
-                + max(0.0, patch[1] + ph - height)
+                max(0.0, lw / 2 - px)
+                + max(0.0, px + lw / 2 - width)
+                + max(0.0, lh / 2 - py)
+                + max(0.0, py + lh / 2 - height)
             )
             covered = grid.overlaps(patch) + outside * ph
             if best is not None and covered > best[0]:
@@ -482,9 +498,8 @@ def place_labels(
                     break  # the nearest free point to the box the arrow leaves
         px, py = at
         grid.add_rect((px - pw / 2 - _GAP, py - ph / 2 - _GAP, pw + 2 * _GAP, ph + 2 * _GAP))
-        lw, lh = reserved[r.id]
         box = (round(px - lw / 2, 2), round(py - lh / 2, 2), lw, lh)
-        out.append(dataclasses.replace(r, label=box))
+        out.append(dataclasses.replace(r, label=box, number=(pw, ph)))
     return out
 
 
