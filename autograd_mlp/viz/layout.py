@@ -56,6 +56,7 @@ __all__ = [
     "default_texts",
     "crossings",
     "bezier",
+    "place_labels",
 ]
 
 LINE = round(FONT_SIZE * 1.3)  # one row of a Value box
