@@ -401,3 +401,34 @@ def test_every_arrows_number_is_shown_whole_in_some_view(k: int, size: str) -> N
     for tile in views:
         unseen -= labelled - cut_by(board.layout, tile)
     assert not unseen, f"{len(unseen)} numbers are cut in every one of {len(views)} views"
+
+
+def test_graphvizs_pdf_of_the_lesson_graph_has_every_arrows_number_as_text(tmp_path: Path) -> None:
+    """The PDF Graphviz writes (text, not a picture of it): every number of every arrow is in
+    its text, as many times at least as the arrows carry it."""
+    needs("pygraphviz")
+    import shutil
+    import subprocess
+
+    from autograd_mlp.viz import render_bytes
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler) is not installed")
+    board = _board(0)
+    pdf = tmp_path / "graph.pdf"
+    pdf.write_bytes(render_bytes(lesson_graph_dot(board), "pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+    def numbers(t: str) -> Counter[str]:
+        return Counter(re.findall(r"−?\d+\.\d{4}", t.replace("-", "−")))
+
+    # the PDF holds as text every number Graphviz's SVG of the same drawing holds ...
+    svg = ET.fromstring(render_bytes(lesson_graph_dot(board), "svg"))
+    drawn = numbers(" ".join("".join(t.itertext()) for t in svg.iter(f"{SVG}text")))
+    assert numbers(text) == drawn
+    # ... and that is every box's data and grad, every arrow's number and the legend's
+    wanted = Counter(number for _, _, number in _painted_labels(board).elements())
+    assert sum(wanted.values()) == sum(1 for e in board.layout.edges if e.id[-4:] != "_out")
+    assert all(drawn[number] >= times for number, times in wanted.items())
