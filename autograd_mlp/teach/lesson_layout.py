@@ -9,9 +9,10 @@ wide as the widest text any view will print in it:
   contributions are still to come (``+1 more to come``);
 * the worksheet: a blank ``grad ?12`` / ``data ?12``;
 
-and every arrow that carries a number as long as the longest text any view will print on it:
+and every arrow's number (every arrow into an operation carries one, placed on its own line
+where it covers nothing else) given room as long as the longest text any view will print on it:
 the interactive page writes each contribution there at its backward step, as a card of two
-lines (``0.4502 × 1.0754`` over ``= 0.4841``), so that it covers no box.
+lines (``0.4502 × 1.0754`` over ``= 0.4841``), centred where the number sits.
 
 The result, a `LessonLayout`, carries the lesson, the network, its outputs, E (after
 ``backward()``) and the `Layout`. The interactive page reads ``lesson_layout().layout``:
