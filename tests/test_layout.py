@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -269,3 +270,98 @@ def test_a_layout_missing_boxes_is_a_clear_error_quoting_graphviz(
         "layout (v1, v2, op2, e2_0, e2_1 and 1 more); Graphviz said: Error: memory exhausted in "
         "line 3 near 'v1'"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Neurons in order, in every layout
+# ------------------------------------------------------------------------------------------------
+
+TWO_THREE_ONE = Lesson(  # Graphviz stacked its hidden neurons N2, N1, N3
+    inputs=(0.5, -1.0),
+    targets=(1.0,),
+    layers=(
+        LayerSpec("tanh", ((0.1, 0.2), (0.3, -0.4), (0.5, 0.6)), (0.0, 0.1, -0.1)),
+        LayerSpec("linear", ((1.0, -1.0, 0.5),), (0.2,)),
+    ),
+    error="half",
+)
+
+
+def _shapes() -> list[tuple[str, Lesson]]:
+    from tests.lessons import SHAPE_IDS, SHAPES
+
+    return [("2-3-1", TWO_THREE_ONE), *zip(SHAPE_IDS, SHAPES, strict=True)]
+
+
+def _stacking(tops: dict[str, float]) -> dict[int, list[int]]:
+    """Each layer's neuron numbers, top to bottom, from ``{"cluster_L1_N2": y of its top}``."""
+    layers: dict[int, list[tuple[float, int]]] = {}
+    for key, top in tops.items():
+        m = re.fullmatch(r"cluster_L(\d+)_N(\d+)", key)
+        assert m is not None, key
+        layers.setdefault(int(m.group(1)), []).append((top, int(m.group(2))))
+    return {layer: [n for _, n in sorted(found)] for layer, found in layers.items()}
+
+
+@pytest.mark.parametrize("name,lesson", _shapes(), ids=[n for n, _ in _shapes()])
+def test_every_layers_neurons_are_stacked_in_order(name: str, lesson: Lesson) -> None:
+    needs("pygraphviz")
+    board = lesson_layout(lesson)
+    layout = board.layout
+    stacked = _stacking({c.id: c.y for c in layout.clusters.values()})
+    assert stacked == {
+        layer: list(range(1, spec.size + 1)) for layer, spec in enumerate(lesson.layers, 1)
+    }
+    # and what is drawn in each box follows: neuron j's z and a above neuron j+1's
+    for layer, spec in enumerate(lesson.layers, 1):
+        labels = {v.label for v in board.ids}
+        for row in ("z", "a"):
+            names = [f"L{layer}.N{j}.{row}" for j in range(1, spec.size + 1)]
+            if not set(names) <= labels:  # a linear neuron has no a
+                continue
+            ys = [_node(board, n).cy for n in names]
+            assert ys == sorted(ys), (layer, row, ys)
+        # no two boxes of a layer overlap: stacked, not interleaved
+        boxes = [layout.clusters[f"cluster_L{layer}_N{j}"] for j in range(1, spec.size + 1)]
+        for upper, lower in itertools.pairwise(boxes):
+            assert upper.y + upper.h <= lower.y
+    assert crossings(layout) == []
+
+
+@pytest.mark.parametrize("name,lesson", _shapes(), ids=[n for n, _ in _shapes()])
+def test_graphviz_stacks_every_layers_neurons_in_order(name: str, lesson: Lesson) -> None:
+    """draw_graph's clustered drawing (the lesson graph drawn by Graphviz) too: positions read
+    from the layout Graphviz computes for its DOT."""
+    needs("pygraphviz")
+    from autograd_mlp.teach.lesson_layout import lesson_graph_dot
+    from autograd_mlp.viz.render import layout_json
+
+    data = layout_json(lesson_graph_dot(lesson_layout(lesson)).source).data
+    tops = {}
+    for obj in data["objects"]:
+        if obj.get("name", "").startswith("cluster_L"):
+            top = float(obj["bb"].split(",")[3])
+            tops[obj["name"]] = -top  # Graphviz's y points up
+    assert _stacking(tops) == {
+        layer: list(range(1, spec.size + 1)) for layer, spec in enumerate(lesson.layers, 1)
+    }
+
+
+def test_a_layout_stacked_out_of_order_is_declared_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry itself: a first answer that stacks N2 above N1 is not kept."""
+    needs("pygraphviz")
+    import autograd_mlp.viz.layout_graphviz as lg
+
+    runs: list[dict[str, list[str]]] = []
+    real = lg.boxes_dot
+
+    def spy(*args: object, declared: dict[str, list[str]] | None = None) -> str:
+        runs.append({k: list(v) for k, v in (declared or {}).items()})
+        return real(*args, declared=declared)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lg, "boxes_dot", spy)
+    board = lesson_layout(TWO_THREE_ONE)
+    assert runs[0]["cluster_L1"] == ["cluster_L1_N1", "cluster_L1_N2", "cluster_L1_N3"]
+    assert len(runs) >= 2  # Graphviz's first answer stacked them N2, N1, N3
+    tops = {c.id: c.y for c in board.layout.clusters.values()}
+    assert _stacking(tops)[1] == [1, 2, 3]

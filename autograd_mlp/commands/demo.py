@@ -221,6 +221,7 @@ def lesson_graph(error: Value | None = None) -> GradGraph:
         error,
         highlight=HIGHLIGHT,
         cluster="neuron",
+        show_local=True,  # every arrow its number, as in the lesson's other pictures
         title=f"the lesson's 3–2–2 network: ∂E/∂{HIGHLIGHT} is a sum over two paths",
     )
 

@@ -9,9 +9,10 @@ wide as the widest text any view will print in it:
   contributions are still to come (``+1 more to come``);
 * the worksheet: a blank ``grad ?12`` / ``data ?12``;
 
-and every arrow that carries a number as long as the longest text any view will print on it:
+and every arrow's number (every arrow into an operation carries one, placed on its own line
+where it covers nothing else) given room as long as the longest text any view will print on it:
 the interactive page writes each contribution there at its backward step, as a card of two
-lines (``0.4502 × 1.0754`` over ``= 0.4841``), so that it covers no box.
+lines (``0.4502 × 1.0754`` over ``= 0.4841``), centred where the number sits.
 
 The result, a `LessonLayout`, carries the lesson, the network, its outputs, E (after
 ``backward()``) and the `Layout`. The interactive page reads ``lesson_layout().layout``:
@@ -29,7 +30,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Value, topological_order
 from ..nn import MLP
@@ -39,13 +40,20 @@ from ..viz.paint import Look, default_look, render_svg
 from ..viz.render import DEFAULT_TIMEOUT
 from .lesson import DEFAULT_LESSON, Lesson
 
+if TYPE_CHECKING:
+    from ..viz.draw import GradGraph
+
 __all__ = [
     "LessonLayout",
     "lesson_layout",
     "BLANK_RESERVE",
     "lesson_header",
+    "learning_constant",
+    "weight_symbol",
+    "weight_key",
     "graph_look",
     "lesson_graph_pages",
+    "lesson_graph_dot",
     "save_lesson_graph",
     "HIGHLIGHT",
 ]
@@ -69,22 +77,67 @@ class LessonLayout:
         """Each Value's node id in the layout (``v<i>``, i its topological index)."""
         return self.layout.ids
 
+    @property
+    def decimal(self) -> str:
+        """The decimal separator the lesson's pictures print numbers with ("." or ",")."""
+        return self.lesson.notation.decimal
+
     def header(self, title: str) -> list[str]:
         """The two header lines every lesson picture prints: a title, the error convention."""
         return lesson_header(self.lesson, title)
 
     def svg(self, look: Look | None = None, *, title: str | None = None) -> str:
-        """The whole lesson graph as SVG (layout units), with stable element ids."""
+        """The whole lesson graph as SVG (layout units), with stable element ids, its numbers
+        in the lesson's notation (a decimal comma when it sets one)."""
         return render_svg(
             self.layout,
-            look if look is not None else default_look(self.layout),
+            look if look is not None else default_look(self.layout, decimal=self.decimal),
             header=self.header(title or f"the lesson's {self.lesson.name}"),
         )
 
 
 def lesson_header(lesson: Lesson, title: str) -> list[str]:
-    """``[title, "E = Σₖ (tₖ − yₖ)²   ·   learning constant a = 0.02"]``."""
-    return [title, f"{lesson.error_formula}   ·   learning constant a = {lesson.learning_rate:g}"]
+    """``[title, "E = Σₖ (tₖ − yₖ)²   ·   learning constant a = 0.02"]``, in the lesson's
+    notation (``η = 0,02`` for a lesson that writes η and a decimal comma)."""
+    return [title, f"{lesson.error_formula}   ·   learning constant {learning_constant(lesson)}"]
+
+
+def learning_constant(lesson: Lesson) -> str:
+    """``a = 0.02`` in the lesson's notation: its symbol (a, η, α) and decimal separator."""
+    notation = lesson.notation
+    return f"{notation.learning_rate} = {notation.number(f'{lesson.learning_rate:g}')}"
+
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def weight_symbol(label: str, lesson: Lesson) -> str | None:
+    """How the lesson's textbook writes the weight named ``label`` (``L1.N2.w3``: layer 1,
+    neuron j = 2, input i = 3), in its order of indices: ``w₂₃`` for w_ji (the default),
+    ``w₃₂`` for w_ij; indices of two digits are parted by a comma (``w₁₂,₃``). None for a
+    label that names no weight. The name itself is the engine's and is never changed."""
+    parts = label.split(".")
+    if len(parts) != 3 or not parts[2].startswith("w"):
+        return None
+    layer, neuron, weight = parts[0][1:], parts[1][1:], parts[2][1:]
+    if not (parts[0][:1] == "L" and parts[1][:1] == "N"):
+        return None
+    if not (layer.isdigit() and neuron.isdigit() and weight.isdigit()):
+        return None
+    first, second = (neuron, weight) if lesson.notation.weight_indices == "ji" else (weight, neuron)
+    sep = "," if max(len(first), len(second)) > 1 else ""
+    return "w" + (first + sep + second).translate(_SUBSCRIPT)
+
+
+def weight_key(lesson: Lesson, label: str) -> str | None:
+    """The legend's line that names a weight in the textbook's notation:
+    ``L1.N2.w3 is w₂₃ of layer 1 (wⱼᵢ: into neuron j from input i)``; None for no weight."""
+    symbol = weight_symbol(label, lesson)
+    if symbol is None:
+        return None
+    order = "wⱼᵢ" if lesson.notation.weight_indices == "ji" else "wᵢⱼ"
+    layer = label.split(".")[0][1:]
+    return f"{label} is {symbol} of layer {layer} ({order}: into neuron j from input i)"
 
 
 def lesson_layout(
@@ -144,13 +197,20 @@ HIGHLIGHT = "L1.N1.w1"  # the first-layer weight whose paths the lesson graph dr
 
 def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[Look, list[str]]:
     """The lesson graph's look (every path from ``highlight`` to E in red) and its legend:
-    one line per path with its product of local derivatives, then their sum and the grad."""
+    one line per path with its product of local derivatives, then their sum and the grad, and
+    for a weight its name in the textbook's order of indices (`weight_key`). Numbers are
+    written in the lesson's notation (a decimal comma when it sets one); names never change."""
     from ..engine.paths import paths
-    from ..viz.dot import format_number as fmt
+    from ..viz.dot import format_number
     from ..viz.naming import board_names
 
     layout = board.layout
-    look = default_look(layout)
+    decimal = board.decimal
+
+    def fmt(x: float) -> str:
+        return format_number(x, layout.precision, decimal)
+
+    look = default_look(layout, decimal=decimal)
     if highlight is None:
         return look, []
     leaf = next((v for v in layout.ids if v.label == highlight), None)
@@ -178,7 +238,29 @@ def graph_look(board: LessonLayout, highlight: str | None = HIGHLIGHT) -> tuple[
         f"∂E/∂{highlight} = {how} = {fmt(total)}   "
         f"(backward gives {highlight}.grad = {fmt(leaf.grad)})"
     )
+    key = weight_key(board.lesson, highlight)
+    if key is not None:
+        lines.append(key)
     return look, lines
+
+
+def lesson_graph_dot(
+    board: LessonLayout, highlight: str | None = HIGHLIGHT, *, title: str | None = None
+) -> GradGraph:
+    """The lesson graph drawn by Graphviz (`autograd_mlp.viz.draw_graph`): the same boxes,
+    the same number on every arrow as the package's own pictures (`save_lesson_graph`), every
+    chain-rule path from ``highlight`` in red and its products in the legend."""
+    from ..viz import draw_graph
+
+    return draw_graph(
+        board.error,
+        cluster="neuron",
+        show_local=True,  # every arrow its number, as in every other view of the lesson
+        highlight=highlight,
+        precision=board.layout.precision,
+        title=title,
+        decimal=board.decimal,
+    )
 
 
 def lesson_graph_pages(
@@ -207,8 +289,7 @@ def lesson_graph_pages(
     footer = [part for line in legend for part in wrap(line, width, body_px(page))]
     name = title or f"the lesson's {board.lesson.name}"
     if highlight is not None:
-        # the legend has a line per path and the total: two lines are one path
-        one = len(legend) == 2
+        one = sum(1 for line in legend if line.startswith("path ")) == 1
         name += f": ∂E/∂{highlight} is " + (
             "the product along its red path" if one else "the sum over its red paths"
         )
@@ -216,7 +297,7 @@ def lesson_graph_pages(
     views = tiles(board.layout, *view_size(page, fixed))
     images = []
     for tile in views:
-        sub = f"{board.lesson.error_formula}   ·   a = {board.lesson.learning_rate:g}"
+        sub = f"{board.lesson.error_formula}   ·   {learning_constant(board.lesson)}"
         if len(views) > 1:
             sub += f"   ·   view {tile.index + 1} of {len(views)}"
         images.append(

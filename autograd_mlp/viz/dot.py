@@ -126,9 +126,15 @@ def op_symbol(op: str) -> str:
     return op
 
 
-def format_number(x: float, precision: int = 4) -> str:
+DECIMALS = (".", ",")  # the decimal separators a number may be printed with
+
+
+def format_number(x: float, precision: int = 4, decimal: str = ".") -> str:
     """``precision`` decimals for everyday magnitudes, scientific notation for tiny or huge ones
-    (so a gradient of 3e-7 does not print as a misleading 0.0000)."""
+    (so a gradient of 3e-7 does not print as a misleading 0.0000); ``decimal`` the separator
+    (``","``: ``−0,2121``, as a lesson with a decimal comma prints it)."""
+    if decimal == ",":
+        return format_number(x, precision).replace(".", ",")
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
@@ -344,6 +350,7 @@ def dot_graph(
     node_text: NodeText | None = None,
     node_attrs: NodeAttrs | None = None,
     edge_text: EdgeText | None = None,
+    decimal: str = ".",
     cls: type[G],
 ) -> G:
     """``root``'s gradient graph as a ``cls`` (a `DotGraph`): the work of ``draw_graph``, whose
@@ -362,6 +369,8 @@ def dot_graph(
     for name, limit in (("max_nodes", max_nodes), ("max_paths", max_paths)):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"{name} must be a positive int, got {_brief(limit)}")
+    if decimal not in DECIMALS:
+        raise ValueError(f"decimal must be '.' or ',', got {_brief(decimal)}")
     if show_local not in (True, False, "auto"):
         raise ValueError(f"show_local must be True, False or 'auto', got {_brief(show_local)}")
     if collapse not in (True, False, None):
@@ -419,6 +428,7 @@ def dot_graph(
         node_text=node_text,
         node_attrs=node_attrs,
         edge_text=edge_text,
+        decimal=decimal,
     )
     for v in order:
         if v not in hidden:
@@ -454,6 +464,7 @@ def dot_graph(
             b.arrow_note(),
             root.label or "root",
             b.nonfinite,
+            decimal,
         )
         if legend
         else ""
@@ -541,8 +552,10 @@ class _Builder:
         node_text: NodeText | None,
         node_attrs: NodeAttrs | None,
         edge_text: EdgeText | None,
+        decimal: str = ".",
     ) -> None:
         self.root = root
+        self.decimal = decimal
         self.index = index
         self.precision = precision
         self.show_grad = show_grad
@@ -565,7 +578,7 @@ class _Builder:
         self.nonfinite: dict[str, None] = {}  # "inf", "nan": printed somewhere in the drawing
 
     def fmt(self, x: float) -> str:
-        return format_number(x, self.precision)
+        return format_number(x, self.precision, self.decimal)
 
     def note_numbers(self, numbers: Iterable[float]) -> None:
         """Remember whether the drawing prints an inf or a nan (the legend then says what they
@@ -833,6 +846,7 @@ def _caption(
     arrow_note: str,
     root_name: str,
     nonfinite: dict[str, None],
+    decimal: str = ".",
 ) -> str:
     rows: list[str] = []
     if title:
@@ -854,7 +868,7 @@ def _caption(
         def fmt(x: float) -> str:
             if not math.isfinite(x):
                 nonfinite["nan" if math.isnan(x) else "inf"] = None
-            return format_number(x, precision)
+            return format_number(x, precision, decimal)
 
         leaf_name = summary.leaf.label or "leaf"
         rows.append(

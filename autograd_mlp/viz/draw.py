@@ -67,6 +67,7 @@ def draw_graph(
     node_text: NodeText | None = None,
     node_attrs: NodeAttrs | None = None,
     edge_text: EdgeText | None = None,
+    decimal: str = ".",
 ) -> GradGraph:
     """Draw the graph that produced ``root``: Values, operations and local derivatives.
 
@@ -98,6 +99,8 @@ def draw_graph(
         legend: draw the colour key (and the path legend when highlighting), and a note on
             what inf and nan mean when the drawing prints one.
         title: a line of text above the graph.
+        decimal: the decimal separator of every number printed, "." or "," (a decimal comma,
+            as a lesson of a textbook that writes one sets it: ``lesson.notation.decimal``).
 
     Hooks (for building frames and exercises on top of the drawing), each called per node:
         node_text(value) -> {"label"|"data"|"grad": text} overrides what a box prints
@@ -123,5 +126,6 @@ def draw_graph(
         node_text=node_text,
         node_attrs=node_attrs,
         edge_text=edge_text,
+        decimal=decimal,
         cls=GradGraph,
     )

@@ -31,6 +31,7 @@ that brings argument k into ``op<i>``, ``e<i>_out`` the arrow from ``op<i>`` to 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,7 @@ __all__ = [
     "default_texts",
     "crossings",
     "bezier",
+    "place_labels",
 ]
 
 LINE = round(FONT_SIZE * 1.3)  # one row of a Value box
@@ -98,7 +100,9 @@ class NodeBox:
 class EdgeRoute:
     """An arrow: from node ``source`` to node ``target``; ``path`` holds the cubic Bézier
     control points (p0, c1, c2, p1, c1, c2, p2, ...), ``arrow`` the three corners of its head,
-    ``label`` the box reserved for its text (x, y, w, h) or None."""
+    ``label`` the box reserved for its text (x, y, w, h) or None, the longest text any view
+    prints there (the page's contribution card), and ``number`` the size (w, h) of the white
+    patch of the number itself, centred in ``label``: what a picture of the arrow draws."""
 
     id: str
     source: str
@@ -106,6 +110,16 @@ class EdgeRoute:
     path: tuple[tuple[float, float], ...]
     arrow: tuple[tuple[float, float], ...]
     label: tuple[float, float, float, float] | None = None
+    number: tuple[float, float] | None = None
+
+    @property
+    def number_box(self) -> tuple[float, float, float, float] | None:
+        """Where the arrow's number is drawn (x, y, w, h): its patch, centred in ``label``."""
+        if self.label is None:
+            return None
+        x, y, w, h = self.label
+        nw, nh = self.number if self.number is not None else (w, h)
+        return (x + (w - nw) / 2, y + (h - nh) / 2, nw, nh)
 
 
 @dataclass(frozen=True)
@@ -187,27 +201,31 @@ def _cluster_of(v: Value) -> str:
     return f"cluster_L{m.group(1)}_N{m.group(2)}" if m else ""
 
 
-def _shows_local(v: Value, k: int, clusters: Mapping[Value, str]) -> bool:
-    """Every arrow into an op carries its local derivative, except the arrows that bring a
-    neuron's Σwx+b its inputs from outside its box: there ∂z/∂xᵢ = wᵢ, the weight printed just
-    above in the box, and a dozen numbers on crossing arrows cannot be told apart."""
+def _room_from_graphviz(v: Value, k: int, clusters: Mapping[Value, str]) -> bool:
+    """Whether Graphviz is asked to leave room for the arrow's number: every arrow into an op,
+    except the arrows that bring a neuron's Σwx+b its inputs from outside its box. Their
+    numbers are placed on their lines afterwards (`place_labels`) like every other: room for
+    them in Graphviz's ranks would only push the columns apart and reroute the arrows."""
     if v._op != "Σwx+b" or k % 2 == 0 or k == len(v._prev) - 1:
         return True
     return clusters.get(v._prev[k], "") == clusters.get(v, "")
 
 
-def default_texts(v: Value, precision: int, name: str | None = None) -> dict[str, str]:
+def default_texts(
+    v: Value, precision: int, name: str | None = None, decimal: str = "."
+) -> dict[str, str]:
     """What a Value box prints when nothing else is asked: its name, data and grad. ``name`` is
     its board name (`autograd_mlp.viz.naming.board_names`) when the caller has it; without it,
-    it is made here, in time linear in the size of ``v``'s graph."""
+    it is made here, in time linear in the size of ``v``'s graph. ``decimal`` is the numbers'
+    separator ("." or ","); the name is left as it is (``L1.N1.w1`` keeps its dots)."""
     if v.label or v._prev:
         label = name if name is not None else display_name(v)
     else:
         label = "const" if role(v) == CONST else ""
     return {
         "label": label,
-        "data": f"data {format_number(v.data, precision)}",
-        "grad": f"grad {format_number(v.grad, precision)}",
+        "data": f"data {format_number(v.data, precision, decimal)}",
+        "grad": f"grad {format_number(v.grad, precision, decimal)}",
     }
 
 
@@ -225,8 +243,8 @@ def lay_out(
     as wide as the widest text ``reserve[value][row]`` lists for it (besides the default texts),
     so no later picture needs more room. ``edge_reserve`` does the same for arrows' labels
     (by edge id; a text with line breaks reserves as many rows as it has lines). Inputs come
-    first, top to bottom in order (x1, x2, x3); in a neuron's box its weights are stacked in
-    order (w1, w2, w3, then b).
+    first, top to bottom in order (x1, x2, x3); each layer's neuron boxes are stacked in order
+    (neuron 1 on top); in a neuron's box its weights are stacked in order (w1, w2, w3, then b).
     """
     if not isinstance(root, Value):
         raise TypeError(f"lay_out expects a Value, got {type(root).__name__}")
@@ -263,19 +281,24 @@ def lay_out(
         if nid.startswith("v"):
             sizes[nid] = (widest_box, h)
     edges: list[tuple[str, str, str, tuple[float, float] | None]] = []
+    patches: dict[str, tuple[float, float]] = {}  # the white patch each arrow's number needs
+    reserved: dict[str, tuple[float, float]] = {}  # the room for its longest text in any view
     for v in order:
         if not v._prev:
             continue
         i = index[v]
         for k, child in enumerate(v._prev):
             eid = f"e{i}_{k}"
-            label_box = None
-            if _shows_local(v, k, clusters):
-                candidates = [format_number(v._local[k], precision), *edge_reserve.get(eid, ())]
-                lines = [t.split("\n") for t in candidates]
-                lw = max(text_width(t) for rows in lines for t in rows) * SLACK + 4
-                label_box = (math.ceil(lw), LINE * max(len(rows) for rows in lines))
-            edges.append((eid, f"v{index[child]}", f"op{i}", label_box))
+            # every arrow into an op carries its local derivative, in every view
+            number = format_number(v._local[k], precision)
+            candidates = [number, *edge_reserve.get(eid, ())]
+            lines = [t.split("\n") for t in candidates]
+            lw = max(text_width(t) for rows in lines for t in rows) * SLACK + 4
+            label_box = (math.ceil(lw), LINE * max(len(rows) for rows in lines))
+            reserved[eid] = label_box
+            patches[eid] = (math.ceil(text_width(number, bold=True) * SLACK + 4), LINE)
+            room = label_box if _room_from_graphviz(v, k, clusters) else None
+            edges.append((eid, f"v{index[child]}", f"op{i}", room))
         edges.append((f"e{i}_out", f"op{i}", f"v{i}", None))
     placed = place(order, index, clusters, sizes, edges, timeout)
     nodes: dict[str, NodeBox] = {}
@@ -292,7 +315,9 @@ def lay_out(
     routes = [
         EdgeRoute(r.id, r.source, r.target, r.points, r.arrow, r.label) for r in placed.routes
     ]
-    routes = _labels_on_their_lines(routes)
+    routes = place_labels(
+        routes, nodes, placed.clusters, patches, reserved, placed.width, placed.height
+    )
     routes.sort(key=lambda r: natural(r.id))
     cluster_boxes = {
         cid: ClusterBox(cid, title, *box) for cid, (title, box) in placed.clusters.items()
@@ -308,31 +333,174 @@ def lay_out(
     )
 
 
-def _labels_on_their_lines(routes: list[EdgeRoute]) -> list[EdgeRoute]:
-    """Move each arrow's number onto its own line, just after the box it leaves.
+Rect = tuple[float, float, float, float]  # x, y (top left), w, h
+
+_GAP = 3.0  # white space kept between a number and any box, arrow head or other number
+_CELL = 48.0  # the side of a cell of the grid that finds what is near a number
+
+
+class _Grid:
+    """Rectangles and points hashed into square cells: what lies near a rectangle is found
+    by looking at the few cells it covers, so placing every number is linear in the graph."""
+
+    def __init__(self) -> None:
+        self.rects: dict[tuple[int, int], list[Rect]] = {}
+        self.points: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
+
+    @staticmethod
+    def _cells(x: float, y: float, w: float, h: float) -> list[tuple[int, int]]:
+        x0, x1 = math.floor(x / _CELL), math.floor((x + w) / _CELL)
+        y0, y1 = math.floor(y / _CELL), math.floor((y + h) / _CELL)
+        return [(i, j) for i in range(x0, x1 + 1) for j in range(y0, y1 + 1)]
+
+    def add_rect(self, r: Rect) -> None:
+        for c in self._cells(*r):
+            self.rects.setdefault(c, []).append(r)
+
+    def add_point(self, owner: str, x: float, y: float) -> None:
+        self.points.setdefault((math.floor(x / _CELL), math.floor(y / _CELL)), []).append(
+            (owner, x, y)
+        )
+
+    def overlaps(self, r: Rect) -> float:
+        """The area of ``r`` that the rectangles cover (counted once per rectangle)."""
+        x, y, w, h = r
+        seen: set[Rect] = set()
+        area = 0.0
+        for c in self._cells(*r):
+            for o in self.rects.get(c, ()):
+                if o in seen:
+                    continue
+                seen.add(o)
+                dx = min(x + w, o[0] + o[2]) - max(x, o[0])
+                dy = min(y + h, o[1] + o[3]) - max(y, o[1])
+                if dx > 0 and dy > 0:
+                    area += dx * dy
+        return area
+
+    def foreign(self, r: Rect, owner: str, limit: int) -> int:
+        """How many sampled points of other arrows' lines lie inside ``r`` (counted up to
+        ``limit`` + 1: past it the count does not matter)."""
+        x, y, w, h = r
+        count = 0
+        for c in self._cells(*r):
+            for who, px, py in self.points.get(c, ()):
+                if who != owner and x <= px <= x + w and y <= py <= y + h:
+                    count += 1
+                    if count > limit:
+                        return count
+        return count
+
+
+def _dense(points: Sequence[tuple[float, float]], spacing: float) -> list[tuple[float, float]]:
+    """Points along a cubic Bézier path about ``spacing`` apart."""
+    out = [points[0]]
+    for k in range(1, len(points) - 2, 3):
+        steps = max(4, math.ceil(_chord(points[k - 1 : k + 3]) / spacing))
+        out.extend(bezier(points[k - 1 : k + 3], steps=steps)[1:])
+    return out
+
+
+def _chord(points: Sequence[tuple[float, float]]) -> float:
+    """The length of a Bézier path's control polygon: at least as long as the curve."""
+    return sum(math.dist(a, b) for a, b in itertools.pairwise(points))
+
+
+# Points sampled along all the arrows at most (a layer of 2,550 weights has arrows thousands of
+# units long): past it they are sampled further apart, so the work stays linear in the graph.
+_SAMPLES = 100_000
+# Places tried for one number at most, spread along its arrow; a graph of thousands of arrows
+# tries fewer for each (`_TRIES` in all), never fewer than `_FEWEST`.
+_CANDIDATES = 240
+_TRIES = 60_000
+_FEWEST = 16
+
+
+def place_labels(
+    routes: Sequence[EdgeRoute],
+    nodes: Mapping[str, NodeBox],
+    clusters: Mapping[str, tuple[str, Rect]],
+    patches: Mapping[str, tuple[float, float]],
+    reserved: Mapping[str, tuple[float, float]],
+    width: float,
+    height: float,
+) -> list[EdgeRoute]:
+    """Put each arrow's number on its own line, where it covers nothing else.
 
     Graphviz puts an edge label beside the middle of its edge; where several arrows converge
     on one Σwx+b, a number then sits between two lines and a student cannot tell whose it is.
-    Sitting on the line (over a white patch), right where the arrow leaves its box, it can
-    only be read as that arrow's. A box with several labelled arrows leaving it keeps
-    Graphviz's places (the numbers would sit on top of each other).
+    Here each number is centred on a point of its own arrow: the point nearest the box it
+    leaves whose white patch (``patches[edge id]``, the number's size) covers no box, no neuron
+    box's title, no arrow head, no number placed before it (each with a gap of `_GAP`), keeps
+    the whole box reserved for it in the picture, and has no other arrow's line running under
+    it. Where no point is that free, the one that covers least: boxes first, then other lines.
+    The box reserved for the arrow's longest text (``reserved``: the page's contribution card)
+    is centred on the same point. Every arrow in ``patches`` gets a place, whether Graphviz
+    left room for it or not.
     """
-    leaving: dict[str, int] = {}
+    grid = _Grid()
+    for n in nodes.values():
+        grid.add_rect((n.x - _GAP, n.y - _GAP, n.w + 2 * _GAP, n.h + 2 * _GAP))
+    for title, (cx, cy, _, _) in clusters.values():
+        tw = text_width(title, FONT_SIZE, bold=True)
+        grid.add_rect((cx + 8 - _GAP, cy + 2 - _GAP, tw + 2 * _GAP, FONT_SIZE * 1.3 + 2 * _GAP))
+    total = sum(_chord(r.path) for r in routes)
+    spacing = max(3.0, total / _SAMPLES)
+    lines: dict[str, list[tuple[float, float]]] = {}
     for r in routes:
-        if r.label is not None:
-            leaving[r.source] = leaving.get(r.source, 0) + 1
+        if r.arrow:
+            xs = [p[0] for p in r.arrow]
+            ys = [p[1] for p in r.arrow]
+            grid.add_rect(
+                (
+                    min(xs) - _GAP,
+                    min(ys) - _GAP,
+                    max(xs) - min(xs) + 2 * _GAP,
+                    max(ys) - min(ys) + 2 * _GAP,
+                )
+            )
+        lines[r.id] = _dense(r.path, spacing)
+        for px, py in lines[r.id]:
+            grid.add_point(r.id, px, py)
     out = []
+    pad = spacing / 2 + 0.5
+    per_arrow = min(_CANDIDATES, max(_FEWEST, _TRIES // max(1, len(patches))))
     for r in routes:
-        if r.label is None or leaving[r.source] > 1:
+        if r.id not in patches:
             out.append(r)
             continue
-        _, _, lw, lh = r.label
-        samples = bezier(r.path, steps=60)
-        x0, y0 = samples[0]
-        want = lw / 2 + 5
-        at = next((p for p in samples if math.hypot(p[0] - x0, p[1] - y0) >= want), samples[-1])
-        box = (round(at[0] - lw / 2, 2), round(at[1] - lh / 2, 2), lw, lh)
-        out.append(dataclasses.replace(r, label=box))
+        pw, ph = patches[r.id]
+        lw, lh = reserved[r.id]
+        best: tuple[float, int, int] | None = None
+        line = lines[r.id]
+        tried = line[:: max(1, math.ceil(len(line) / per_arrow))]
+        at = tried[len(tried) // 2]
+        for k, (px, py) in enumerate(tried):
+            patch = (px - pw / 2, py - ph / 2, pw, ph)
+            # the whole reserved box stays in the picture: a view shows a number only when
+            # that box is wholly in it (`autograd_mlp.viz.pages.cut_by`)
+            outside = (
+                max(0.0, lw / 2 - px)
+                + max(0.0, px + lw / 2 - width)
+                + max(0.0, lh / 2 - py)
+                + max(0.0, py + lh / 2 - height)
+            )
+            covered = grid.overlaps(patch) + outside * ph
+            if best is not None and covered > best[0]:
+                continue
+            limit = best[1] if best is not None and covered == best[0] else 1 << 30
+            # samples are at most `spacing` apart: a line that enters the patch has one within
+            # half of that of it
+            wider = (patch[0] - pad, patch[1] - pad, pw + 2 * pad, ph + 2 * pad)
+            score = (covered, grid.foreign(wider, r.id, limit), k)
+            if best is None or score < best:
+                best, at = score, (px, py)
+                if score[:2] == (0.0, 0):
+                    break  # the nearest free point to the box the arrow leaves
+        px, py = at
+        grid.add_rect((px - pw / 2 - _GAP, py - ph / 2 - _GAP, pw + 2 * _GAP, ph + 2 * _GAP))
+        box = (round(px - lw / 2, 2), round(py - lh / 2, 2), lw, lh)
+        out.append(dataclasses.replace(r, label=box, number=(pw, ph)))
     return out
 
 

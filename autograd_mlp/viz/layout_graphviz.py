@@ -66,10 +66,98 @@ def place(
     timeout: float | None,
 ) -> Placement:
     """Lay out boxes of ``sizes`` (by node id) joined by ``edges`` with Graphviz, once.
-    Graphviz's answer is checked: every box and every arrow asked for must be in it."""
-    source = boxes_dot(order, index, clusters, sizes, edges)
+    Graphviz's answer is checked: every box and every arrow asked for must be in it.
+
+    Neurons are stacked in order, neuron 1 on top. Graphviz orders a rank's neuron boxes to
+    cross fewest arrows, and every neuron of a layer is wired alike, so it may stack a 2–3–1
+    lesson's as N2, N1, N3; no constraint between boxes is kept (an invisible edge between two
+    boxes is ignored). Which box lands where follows the order they are declared in, so when a
+    layer comes out shuffled the boxes are declared again in the order that puts each in its
+    place, and the graph laid out again (at most `RETRIES` times, for graphs of at most
+    `RETRY_NODES` boxes; the first answer is kept when no other is better).
+    """
+    declared = _layers(clusters)
+    answer, placed = _run(order, index, clusters, sizes, edges, timeout, declared)
+    _check(answer, placed, sizes, edges)
+    wrong = _out_of_order(placed, declared)
+    for _ in range(RETRIES if len(sizes) <= RETRY_NODES else 0):
+        if not wrong:
+            break
+        declared = _reordered(placed, declared)
+        again, moved = _run(order, index, clusters, sizes, edges, timeout, declared)
+        _check(again, moved, sizes, edges)
+        now = _out_of_order(moved, declared)
+        if now < wrong:
+            answer, placed, wrong = again, moved, now
+    return placed
+
+
+# A layer whose neurons Graphviz stacked out of order is laid out again at most this many times,
+# in graphs of at most this many boxes (one run of the 2,550-weight layer takes half a minute).
+RETRIES = 3
+RETRY_NODES = 2000
+
+
+def _layers(clusters: dict[Value, str]) -> dict[str, list[str]]:
+    """Each layer's neuron boxes (``cluster_L1`` → ``[cluster_L1_N1, cluster_L1_N2, ...]``),
+    in order."""
+    layers: dict[str, list[str]] = {}
+    for key in sorted(set(clusters.values()) - {""}, key=natural):
+        layers.setdefault(key.rsplit("_N", 1)[0], []).append(key)
+    return layers
+
+
+def _stacked(placed: Placement, keys: list[str]) -> list[str]:
+    """The neuron boxes ``keys`` as Graphviz stacked them, top to bottom."""
+    return sorted(keys, key=lambda k: (placed.clusters[k][1][1], natural(k)))
+
+
+def _out_of_order(placed: Placement, declared: dict[str, list[str]]) -> int:
+    """How many pairs of neurons of one layer are stacked the wrong way round."""
+    count = 0
+    for keys in declared.values():
+        rank = {k: n for n, k in enumerate(sorted(keys, key=natural))}
+        shown = [rank[k] for k in _stacked(placed, keys) if k in placed.clusters]
+        count += sum(1 for a, b in itertools.combinations(shown, 2) if a > b)
+    return count
+
+
+def _reordered(placed: Placement, declared: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The declaration order that would put each neuron in its place if Graphviz sent the
+    box declared j-th to the same place again: the box declared j-th went to place r(j), so
+    declare there the neuron that belongs at r(j)."""
+    out = {}
+    for layer, keys in declared.items():
+        stacked = _stacked(placed, keys)
+        if len(stacked) != len(keys):
+            out[layer] = keys
+            continue
+        place_of = {k: n for n, k in enumerate(stacked)}
+        wanted = sorted(keys, key=natural)
+        out[layer] = [wanted[place_of[k]] for k in keys]
+    return out
+
+
+def _run(
+    order: list[Value],
+    index: dict[Value, int],
+    clusters: dict[Value, str],
+    sizes: dict[str, tuple[float, float]],
+    edges: list[Edge],
+    timeout: float | None,
+    declared: dict[str, list[str]],
+) -> tuple[GraphvizLayout, Placement]:
+    source = boxes_dot(order, index, clusters, sizes, edges, declared=declared)
     answer = layout_json(source, timeout=timeout)
-    placed = read_placement(answer)
+    return answer, read_placement(answer)
+
+
+def _check(
+    answer: GraphvizLayout,
+    placed: Placement,
+    sizes: dict[str, tuple[float, float]],
+    edges: list[Edge],
+) -> None:
     missing = [nid for nid in sizes if nid not in placed.boxes]
     routed = {r.id for r in placed.routes}
     missing += [eid for eid, _, _, _ in edges if eid not in routed]
@@ -83,7 +171,6 @@ def place(
             f"{len(sizes) + len(edges):,} boxes and arrows it was asked to place out of its "
             f"layout ({shown}){said}"
         )
-    return placed
 
 
 def _inches(units: float) -> str:
@@ -96,8 +183,11 @@ def boxes_dot(
     clusters: dict[Value, str],
     sizes: dict[str, tuple[float, float]],
     edges: list[tuple[str, str, str, tuple[float, float] | None]],
+    *,
+    declared: dict[str, list[str]] | None = None,
 ) -> str:
-    """DOT of empty boxes of the right sizes, for Graphviz to place."""
+    """DOT of empty boxes of the right sizes, for Graphviz to place. ``declared`` gives each
+    layer's neuron boxes in the order to declare them (default: in order, N1 first)."""
     lines = [
         "digraph layout {",
         '\tgraph [rankdir=LR nodesep="0.12" ranksep="0.22" newrank=true ordering=in '
@@ -135,7 +225,12 @@ def boxes_dot(
         for v in inputs:
             lines.extend("\t" + line for line in node_line(v))
     title_w = math.ceil(text_width("layer 9 · neuron 99", CLUSTER_FONT, bold=True) + 8)
-    for key in sorted(grouped, key=natural):
+    in_order = sorted(grouped, key=natural)
+    if declared is not None:
+        listed = [k for keys in declared.values() for k in keys if k in grouped]
+        unlisted = set(grouped) - set(listed)
+        in_order = listed + [k for k in in_order if k in unlisted]
+    for key in in_order:
         lines.append(
             f'\tsubgraph {key} {{ id="{key}" margin="8" labeljust="l" labelloc="t" '
             f'label=<<TABLE BORDER="0" FIXEDSIZE="TRUE" WIDTH="{title_w}" '

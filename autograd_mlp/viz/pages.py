@@ -113,7 +113,9 @@ class Tile:
 
 def tiles(layout: Layout, view_w: float, view_h: float) -> list[Tile]:
     """The views (``view_w`` × ``view_h`` layout units, or the whole layout when it is
-    smaller) that together show every node box whole, as few as a greedy cover finds.
+    smaller) that together show every node box and every arrow's number whole, as few as a
+    greedy cover finds (a number cut by every view would be on no page: a factor of a path
+    missing from the picture).
 
     Candidate views start at a box's left or top edge (less a small margin); the view that
     shows the most boxes not yet shown whole is taken, until every box is. The views are then
@@ -122,6 +124,7 @@ def tiles(layout: Layout, view_w: float, view_h: float) -> list[Tile]:
     h = min(view_h, layout.height)
     pad = 6.0
     boxes = [(n.x, n.y, n.w, n.h) for n in layout.nodes.values()]
+    boxes += [b for b in (e.number_box for e in layout.edges) if b is not None]
     xs = sorted({min(max(x - pad, 0.0), layout.width - w) for x, _, _, _ in boxes} | {0.0})
     ys = sorted({min(max(y - pad, 0.0), layout.height - h) for _, y, _, _ in boxes} | {0.0})
 
@@ -280,7 +283,9 @@ def cut_by(layout: Layout, tile: Tile) -> set[str]:
         if not whole(n.x, n.y, n.w, n.h):
             out.add(n.id)
     for e in layout.edges:
-        if e.label is not None and not whole(*e.label):
+        # the number as a picture draws it, not the room the page keeps for its larger card
+        drawn = e.number_box
+        if drawn is not None and not whole(*drawn):
             out.add(f"{e.id}-label")
     for c in layout.clusters.values():  # a neuron box's title, as it is drawn
         w = text_width(c.title, FONT_SIZE, True)

@@ -66,16 +66,17 @@ class Look:
     hidden: set[str] = field(default_factory=set)  # not drawn (a box cut by a page's edge)
 
 
-def default_look(layout: Layout) -> Look:
-    """Every box with its Value's label, data and grad; every arrow with its local derivative."""
+def default_look(layout: Layout, *, decimal: str = ".") -> Look:
+    """Every box with its Value's label, data and grad; every arrow with its local derivative;
+    the numbers with ``decimal`` as their separator ("." or ",")."""
     look = Look()
     for v, nid in layout.ids.items():
         # the label is the box's own (lay_out named every Value once, for the whole graph)
-        look.text[nid] = default_texts(v, layout.precision, layout.nodes[nid].label)
+        look.text[nid] = default_texts(v, layout.precision, layout.nodes[nid].label, decimal)
         if v._prev:
             i = nid[1:]
             for k, local in enumerate(v._local):
-                look.edge_text[f"e{i}_{k}"] = format_number(local, layout.precision)
+                look.edge_text[f"e{i}_{k}"] = format_number(local, layout.precision, decimal)
     return look
 
 
