@@ -246,7 +246,7 @@ def network_page(
 
     from ..viz.layout import LINE
     from ..viz.measure import FONT_SIZE, text_width
-    from ..viz.pages import TITLE_RATIO, body_px, size_named
+    from ..viz.pages import TITLE_RATIO, VECTOR, body_px, size_named
     from ..viz.paint import TEXT, draw_text
 
     page = size_named(size)
@@ -360,47 +360,55 @@ def network_page(
     def P(x: float, y: float) -> tuple[float, float]:
         return (ox + x * s_, oy + y * s_)
 
+    def draw_all(draw: Any) -> None:
+        """The page on a Pillow ImageDraw or a vector PDF canvas (`viz.pages.write_pdf`)."""
+        heading = title or f"the lesson's {lesson.name} after one backward pass"
+        draw_text(draw, (m, m + body * TITLE_RATIO), heading, body * TITLE_RATIO, True, TEXT)
+        sub = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
+        draw_text(draw, (m, m + body * TITLE_RATIO * 1.3 + body), sub, body, False, TEXT)
+        for x0, y0, r0, x1, y1, r1, colour, width in lines:
+            length = math.hypot(x1 - x0, y1 - y0) or 1.0
+            ux, uy = (x1 - x0) / length, (y1 - y0) / length
+            start, end = P(x0 + ux * r0, y0 + uy * r0), P(x1 - ux * (r1 + 6), y1 - uy * (r1 + 6))
+            draw.line([start, end], fill=colour, width=max(1, round(width * s_)))
+            tip = P(x1 - ux * r1, y1 - uy * r1)
+            side = (-uy * 5 * s_, ux * 5 * s_)
+            back = (tip[0] - ux * 11 * s_, tip[1] - uy * 11 * s_)
+            draw.polygon(
+                [
+                    tip,
+                    (back[0] + side[0], back[1] + side[1]),
+                    (back[0] - side[0], back[1] - side[1]),
+                ],
+                fill=colour,
+            )
+        for cx, cy, r, rows, fill, border in circles:
+            draw.ellipse(
+                [P(cx - r, cy - r), P(cx + r, cy + r)],
+                fill=fill,
+                outline=border,
+                width=max(1, round(1.5 * s_)),
+            )
+            y = cy - len(rows) * LINE / 2 + LINE / 2 + FONT_SIZE * 0.36
+            for k, (text, colour) in enumerate(rows):
+                draw_text(draw, P(cx, y + k * LINE), text, FONT_SIZE * s_, k == 0, colour, "middle")
+        for (bx, by, bw, bh), rows, colour in labels:
+            draw.rounded_rectangle(
+                [P(bx, by), P(bx + bw, by + bh)],
+                radius=5 * s_,
+                fill="white",
+                outline=colour,
+                width=max(1, round(1.2 * s_)),
+            )
+            for k, (text, ink) in enumerate(rows):
+                y = by + 3 + LINE * (k + 0.5) + FONT_SIZE * 0.36
+                draw_text(draw, P(bx + bw / 2, y), text, FONT_SIZE * s_, False, ink, "middle")
+        key = "edge colour: blue positive weight, orange negative; width: |w|; red: ∂E/∂w, ∂E/∂b"
+        draw_text(draw, (m, page.height - m - body * 0.5), key, body, False, TEXT)
+
     image = Image.new("RGB", (page.width, page.height), "white")
-    draw = ImageDraw.Draw(image)
-    heading = title or f"the lesson's {lesson.name} after one backward pass"
-    draw_text(draw, (m, m + body * TITLE_RATIO), heading, body * TITLE_RATIO, True, TEXT)
-    sub = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
-    draw_text(draw, (m, m + body * TITLE_RATIO * 1.3 + body), sub, body, False, TEXT)
-    for x0, y0, r0, x1, y1, r1, colour, width in lines:
-        length = math.hypot(x1 - x0, y1 - y0) or 1.0
-        ux, uy = (x1 - x0) / length, (y1 - y0) / length
-        start, end = P(x0 + ux * r0, y0 + uy * r0), P(x1 - ux * (r1 + 6), y1 - uy * (r1 + 6))
-        draw.line([start, end], fill=colour, width=max(1, round(width * s_)))
-        tip = P(x1 - ux * r1, y1 - uy * r1)
-        side = (-uy * 5 * s_, ux * 5 * s_)
-        back = (tip[0] - ux * 11 * s_, tip[1] - uy * 11 * s_)
-        draw.polygon(
-            [tip, (back[0] + side[0], back[1] + side[1]), (back[0] - side[0], back[1] - side[1])],
-            fill=colour,
-        )
-    for cx, cy, r, rows, fill, border in circles:
-        draw.ellipse(
-            [P(cx - r, cy - r), P(cx + r, cy + r)],
-            fill=fill,
-            outline=border,
-            width=max(1, round(1.5 * s_)),
-        )
-        y = cy - len(rows) * LINE / 2 + LINE / 2 + FONT_SIZE * 0.36
-        for k, (text, colour) in enumerate(rows):
-            draw_text(draw, P(cx, y + k * LINE), text, FONT_SIZE * s_, k == 0, colour, "middle")
-    for (bx, by, bw, bh), rows, colour in labels:
-        draw.rounded_rectangle(
-            [P(bx, by), P(bx + bw, by + bh)],
-            radius=5 * s_,
-            fill="white",
-            outline=colour,
-            width=max(1, round(1.2 * s_)),
-        )
-        for k, (text, ink) in enumerate(rows):
-            y = by + 3 + LINE * (k + 0.5) + FONT_SIZE * 0.36
-            draw_text(draw, P(bx + bw / 2, y), text, FONT_SIZE * s_, False, ink, "middle")
-    key = "edge colour: blue positive weight, orange negative; width: |w|; red: ∂E/∂w, ∂E/∂b"
-    draw_text(draw, (m, page.height - m - body * 0.5), key, body, False, TEXT)
+    draw_all(ImageDraw.Draw(image))
+    image.info[VECTOR] = draw_all
     return image
 
 

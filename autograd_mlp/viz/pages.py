@@ -39,6 +39,7 @@ __all__ = [
     "footer_columns",
     "title_lines",
     "write_pdf",
+    "VECTOR",
     "png_bytes",
     "size_named",
     "body_px",
@@ -210,11 +211,58 @@ def compose(
     from PIL import Image, ImageDraw
 
     size = size_named(size)
-    body = body_px(size)
     b = fixed if fixed is not None else bands(size, len(header), len(footer))
+    # The graph view leaves out the boxes the tile's edge would cut (each is whole on a
+    # neighbouring tile).
+    look = dataclasses.replace(look, hidden=set(look.hidden) | cut_by(layout, tile))
     m = size.margin
+    scale = size.scale
+    vw = math.ceil(tile.w * scale) + 2
+    vh = math.ceil(tile.h * scale) + 2
+    top = round(m + b.header)
+    origin = (m + 1 - tile.x * scale, top + 1 - tile.y * scale)
+
+    def draw_page(draw: Any, graph: Any) -> None:
+        _page_text(draw, size, b, header, footer, footer_columns)
+        graph(draw)
+
+    def pixels(draw: Any) -> None:
+        # painted on its own image so that nothing outside the tile shows
+        view = Image.new("RGB", (vw, vh), "white")
+        paint(
+            ImageDraw.Draw(view), layout, look, scale=scale, origin=(origin[0] - m, origin[1] - top)
+        )
+        page.paste(view, (m, top))
+
+    def vector(canvas: Any) -> None:
+        def clipped(draw: Any) -> None:
+            draw.clip(m, top, vw, vh)
+            paint(draw, layout, look, scale=scale, origin=origin)
+            draw.unclip()
+
+        draw_page(canvas, clipped)
+
     page = Image.new("RGB", (size.width, size.height), "white")
-    draw = ImageDraw.Draw(page)
+    draw_page(ImageDraw.Draw(page), pixels)
+    page.info["graph_origin"] = origin
+    page.info[VECTOR] = vector
+    return page
+
+
+VECTOR = "autograd_mlp.vector"  # the key of a page image's vector drawing (`write_pdf`)
+
+
+def _page_text(
+    draw: Any,
+    size: Size,
+    b: Bands,
+    header: Sequence[str],
+    footer: Sequence[str],
+    footer_columns: int,
+) -> None:
+    """A page's header (the title in large type, broken into lines) and footer columns."""
+    body = body_px(size)
+    m = size.margin
     title = body * TITLE_RATIO
     y = m + title
     for k, line in enumerate(header):
@@ -226,30 +274,12 @@ def compose(
         else:
             draw_text(draw, (m, y), line, body, False, TEXT)
             y += body * 1.35
-    # The graph view: painted on its own image so that nothing outside the tile shows, and
-    # without the boxes the tile's edge would cut (each is whole on a neighbouring tile).
-    look = dataclasses.replace(look, hidden=set(look.hidden) | cut_by(layout, tile))
-    scale = size.scale
-    vw = math.ceil(tile.w * scale) + 2
-    vh = math.ceil(tile.h * scale) + 2
-    view = Image.new("RGB", (vw, vh), "white")
-    paint(
-        ImageDraw.Draw(view),
-        layout,
-        look,
-        scale=scale,
-        origin=(-tile.x * scale + 1, -tile.y * scale + 1),
-    )
-    top = round(m + b.header)
-    page.paste(view, (m, top))
-    page.info["graph_origin"] = (m + 1 - tile.x * scale, top + 1 - tile.y * scale)
     rows = math.ceil(len(footer) / footer_columns) if footer else 0
     column_w = (size.width - 2 * m) / footer_columns
     for k, line in enumerate(footer):
         col, row = divmod(k, rows)
         y = size.height - m - b.footer + body * 1.5 + row * body * 1.35
         draw_text(draw, (m + col * column_w, y), line, body, False, TEXT)
-    return page
 
 
 def title_lines(size: str | Size, titles: Sequence[str]) -> int:
@@ -295,14 +325,29 @@ def png_bytes(image: Any) -> bytes:
     return buffer.getvalue()
 
 
-def write_pdf(path: str | os.PathLike[str], pages: Sequence[Any], size: str | Size) -> Path:
-    """One PDF with a page per image (Pillow), at the size's dpi, written atomically."""
+def write_pdf(
+    path: str | os.PathLike[str], pages: Sequence[Any], size: str | Size, *, title: str = ""
+) -> Path:
+    """One vector PDF with a page per picture, written atomically.
+
+    A page made by `compose` (or any Pillow image whose ``info[VECTOR]`` draws it on a
+    `autograd_mlp.viz.render.pdf.PdfCanvas`) is written as shapes and real text in embedded
+    DejaVu Sans: crisp at any zoom, searchable. Any other image is placed as a lossless
+    bitmap. Each page is the picture's pixels at the size's dpi."""
+    from .render.pdf import PdfCanvas, pdf_bytes
+
     size = size_named(size)
     if not pages:
         raise ValueError("write_pdf needs at least one page")
-    buffer = io.BytesIO()
-    first, *rest = [p.convert("RGB") for p in pages]
-    first.save(buffer, format="PDF", save_all=True, append_images=rest, resolution=size.dpi)
+    canvases = []
+    for image in pages:
+        canvas = PdfCanvas(image.width, image.height, size.dpi)
+        draw = getattr(image, "info", {}).get(VECTOR)
+        if callable(draw):
+            draw(canvas)
+        else:
+            canvas.image(image)
+        canvases.append(canvas)
     target = Path(path)
-    write_atomic(target, buffer.getvalue())
+    write_atomic(target, pdf_bytes(canvases, title=title))
     return target
