@@ -50,6 +50,7 @@ FILES = (
     "lesson-network.png",
     "lesson-slides.pdf",
     "backward.gif",
+    "backward-frames",  # the GIF's frames as numbered PNGs: frame-001.png ...
     "worksheet.pdf",
     "worksheet.sheet.json",
     "worksheet.answers.md",
@@ -79,8 +80,12 @@ class Output:
 
     @property
     def size(self) -> int | None:
-        """The file's size in bytes (None when skipped)."""
-        return None if self.path is None else self.path.stat().st_size
+        """The file's size in bytes, a folder's the sum of its files' (None when skipped)."""
+        if self.path is None:
+            return None
+        if self.path.is_dir():
+            return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return self.path.stat().st_size
 
 
 @dataclass
@@ -153,7 +158,7 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
     from ..teach.frames import gif_bytes
     from ..teach.lesson_layout import LessonLayout, lesson_layout, save_lesson_graph
     from ..teach.network import network_page
-    from ..teach.slides import lesson_slides
+    from ..teach.slides import lesson_slides, save_gif_frames
     from ..viz.pages import png_bytes, write_pdf
 
     cache: dict[str, Any] = {}
@@ -176,8 +181,14 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
     def slides_pdf(path: Path) -> None:
         write_pdf(path, [s.image for s in slides()], size)
 
+    def pngs() -> list[bytes]:
+        if "pngs" not in cache:
+            cache["pngs"] = [png_bytes(s.image) for s in slides()]
+        found: list[bytes] = cache["pngs"]
+        return found
+
     def gif(path: Path) -> None:
-        write_atomic(path, gif_bytes([png_bytes(s.image) for s in slides()], 2500))
+        write_atomic(path, gif_bytes(pngs(), 2500))
 
     def sheet() -> Exercise:
         # built on the graph the layout was made from, so the sheet's picture is the lesson
@@ -197,6 +208,7 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
         "lesson-network.png": network_png,
         "lesson-slides.pdf": slides_pdf,
         "backward.gif": gif,
+        "backward-frames": lambda p: save_gif_frames(p, pngs()),
         "worksheet.pdf": worksheet_pdf,
         "worksheet.sheet.json": lambda p: sheet().save(p),
         "worksheet.answers.md": lambda p: write_atomic(

@@ -34,6 +34,7 @@ __all__ = [
     "Bands",
     "tiles",
     "bands",
+    "fits_beside",
     "view_size",
     "compose",
     "footer_columns",
@@ -56,6 +57,7 @@ class Size:
     height: int
     dpi: int
     min_body_px: float
+    margin_ratio: float = 0.025  # of the height; a projector shows to its edge, paper does not
 
     @property
     def scale(self) -> float:
@@ -64,7 +66,7 @@ class Size:
 
     @property
     def margin(self) -> int:
-        return round(self.height * 0.025)
+        return round(self.height * self.margin_ratio)
 
 
 def _pt(points: float, dpi: int) -> float:
@@ -73,7 +75,7 @@ def _pt(points: float, dpi: int) -> float:
 
 SIZES: dict[str, Size] = {
     # A 1080p projector: the back row reads 18 px body text on a 1920-pixel-wide image.
-    "projector": Size("projector", 1920, 1080, 96, 18.0),
+    "projector": Size("projector", 1920, 1080, 96, 18.0, 0.018),
     # Paper, landscape (a graph is wider than tall), 200 dpi, body text 10 pt.
     "a4": Size("a4", round(297 / 25.4 * 200), round(210 / 25.4 * 200), 200, _pt(10, 200)),
     "letter": Size("letter", 11 * 200, round(8.5 * 200), 200, _pt(10, 200)),
@@ -166,25 +168,42 @@ def wrap(text: str, width_px: float, size_px: float, bold: bool = False) -> list
 
 @dataclass(frozen=True)
 class Bands:
-    """The pixel heights of a page's header and footer, fixed for a whole set of pages."""
+    """The pixel heights of a page's header and footer, fixed for a whole set of pages;
+    ``beside``: the second header line is written on the title's line, at the right."""
 
     header: float
     footer: float
+    beside: bool = False
 
 
 TITLE_RATIO = 1.75  # the title (a slide's caption) is this many times the body text
+LINE_RATIO = 1.3  # body lines are this many times the body text apart
 
 
-def bands(size: Size, header_lines: int, footer_lines: int, title_lines: int = 1) -> Bands:
-    """Room for ``header_lines`` (the first, ``title_lines`` tall, in large type) and
-    ``footer_lines`` of body text."""
+def bands(
+    size: Size, header_lines: int, footer_lines: int, title_lines: int = 1, beside: bool = False
+) -> Bands:
+    """Room for ``header_lines`` (the first, ``title_lines`` tall, in large type; with
+    ``beside`` the second on the title's last line) and ``footer_lines`` of body text."""
     body = body_px(size)
     title = body * TITLE_RATIO
     header = title + (title_lines - 1) * title * 1.2 + body * 0.8
-    if header_lines > 1:
-        header += title * 0.3 + body + (header_lines - 2) * body * 1.35
-    footer = footer_lines * body * 1.35 + (body * 1.2 if footer_lines else 0)
-    return Bands(header, footer)
+    below = header_lines - 1 - (1 if beside and header_lines > 1 else 0)
+    if below > 0:
+        header += title * 0.3 + body * 0.3 + below * body * LINE_RATIO
+    footer = footer_lines * body * LINE_RATIO + (body * 0.5 if footer_lines else 0)
+    return Bands(header, footer, beside and header_lines > 1)
+
+
+def fits_beside(size: str | Size, titles: Sequence[str], seconds: Sequence[str]) -> bool:
+    """True when every title is one line in large type and leaves room on that line for the
+    longest of ``seconds`` in body type (a slide then gives the graph that line)."""
+    size = size_named(size)
+    body = body_px(size)
+    room = size.width - 2 * size.margin
+    widest = max((text_width(t, body * TITLE_RATIO, True) for t in titles), default=0.0)
+    second = max((text_width(t, body) for t in seconds), default=0.0)
+    return widest + 2.5 * body + second <= room
 
 
 def view_size(size: Size, b: Bands) -> tuple[float, float]:
@@ -260,7 +279,8 @@ def _page_text(
     footer: Sequence[str],
     footer_columns: int,
 ) -> None:
-    """A page's header (the title in large type, broken into lines) and footer columns."""
+    """A page's header (the title in large type, broken into lines; the second line beside
+    it when ``b.beside``) and its footer in columns."""
     body = body_px(size)
     m = size.margin
     title = body * TITLE_RATIO
@@ -270,15 +290,20 @@ def _page_text(
             for part in wrap(line, size.width - 2 * m, title, True):
                 draw_text(draw, (m, y), part, title, True, TEXT)
                 y += title * 1.2
-            y += title * 0.3 + body - title * 1.2
+            y -= title * 1.2
+            if not b.beside:
+                y += title * 0.3 + body * 0.6 + body
+        elif k == 1 and b.beside:
+            draw_text(draw, (size.width - m, y), line, body, False, TEXT, "end")
+            y += title * 0.3 + body * 0.6 + body
         else:
             draw_text(draw, (m, y), line, body, False, TEXT)
-            y += body * 1.35
+            y += body * LINE_RATIO
     rows = math.ceil(len(footer) / footer_columns) if footer else 0
     column_w = (size.width - 2 * m) / footer_columns
     for k, line in enumerate(footer):
         col, row = divmod(k, rows)
-        y = size.height - m - b.footer + body * 1.5 + row * body * 1.35
+        y = size.height - m - b.footer + body * 1.1 + row * body * LINE_RATIO
         draw_text(draw, (m + col * column_w, y), line, body, False, TEXT)
 
 

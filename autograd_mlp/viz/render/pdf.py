@@ -477,7 +477,7 @@ def _font_objects(w: _Writer, bold: bool, used: dict[int, str]) -> int:
     ascent, descent = struct.unpack(">hh", hhea[4:8])
 
     def em(v: float) -> int:
-        return int(round(v * 1000 / face.units))
+        return round(v * 1000 / face.units)
 
     descriptor = w.put(
         f"<< /Type /FontDescriptor /FontName /{name} /Flags 32 "
