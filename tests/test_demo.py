@@ -27,6 +27,7 @@ GRAPHS = (
     "lesson-graph.svg",
     "lesson-graph.pdf",
     "lesson-network.png",
+    "lesson-network-backward.pdf",
     "lesson-slides.pdf",
     "backward.gif",
     "backward-frames",

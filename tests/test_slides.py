@@ -128,9 +128,10 @@ def test_save_slides_writes_pngs_pdf_and_gif(tmp_path: Path) -> None:
     image = needs("PIL.Image")
     written = save_slides(tmp_path, size="projector", loop=False)
     names = [p.name for p in written]
-    assert names[:2] == ["slide_00.png", "slide_01.png"] and names[-2:] == [
+    assert names[:2] == ["slide_00.png", "slide_01.png"] and names[-3:] == [
         "slides.pdf",
         "backward.gif",
+        "network-backward.pdf",
     ]
     assert len([n for n in names if n.endswith(".png")]) == 12
     with image.open(written[0]) as first:

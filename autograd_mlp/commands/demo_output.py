@@ -48,6 +48,7 @@ FILES = (
     "lesson-graph.svg",
     "lesson-graph.pdf",
     "lesson-network.png",
+    "lesson-network-backward.pdf",  # the backward pass on the network, a neuron a slide
     "lesson-slides.pdf",
     "backward.gif",
     "backward-frames",  # the GIF's frames as numbered PNGs: frame-001.png ...
@@ -158,6 +159,7 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
     from ..teach.frames import gif_bytes
     from ..teach.lesson_layout import LessonLayout, lesson_layout, save_lesson_graph
     from ..teach.network import network_page
+    from ..teach.network_backward import save_network_backward
     from ..teach.slides import lesson_slides, save_gif_frames
     from ..viz.pages import png_bytes, write_pdf
 
@@ -206,6 +208,7 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
         "lesson-graph.svg": lambda p: save_lesson_graph(p, board=board()),
         "lesson-graph.pdf": lambda p: save_lesson_graph(p, board=board(), size=size),
         "lesson-network.png": network_png,
+        "lesson-network-backward.pdf": lambda p: save_network_backward(p, board=board(), size=size),
         "lesson-slides.pdf": slides_pdf,
         "backward.gif": gif,
         "backward-frames": lambda p: save_gif_frames(p, pngs()),

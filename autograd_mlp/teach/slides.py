@@ -311,13 +311,17 @@ def save_slides(
     loop: bool = True,
     duration_ms: int = 2500,
     precision: int = 4,
+    network: bool = True,
 ) -> list[Path]:
     """Write ``slide_00.png``, ``slide_01.png``... , ``slides.pdf`` (every slide, one page
-    each) and, unless ``gif=False``, ``backward.gif`` (the same slides; the last one held
-    longer; ``loop=False`` plays once) into ``directory``. Returns the paths written."""
+    each), unless ``gif=False`` ``backward.gif`` (the same slides; the last one held
+    longer; ``loop=False`` plays once) and, unless ``network=False``,
+    ``network-backward.pdf``: the backward pass the textbook way, on the network diagram, a
+    neuron a slide (`autograd_mlp.teach.network_backward`). Returns the paths written."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    slides = lesson_slides(lesson, size=size, precision=precision)
+    board = lesson_layout(lesson, precision=precision)
+    slides = lesson_slides(size=size, precision=precision, board=board)
     written = []
     pngs = []
     for s in slides:
@@ -331,7 +335,19 @@ def save_slides(
         target = folder / "backward.gif"
         write_atomic(target, gif_bytes(pngs, duration_ms, loop=loop))
         written.append(target)
+    if network:
+        from .network_backward import save_network_backward
+
+        written.extend(
+            save_network_backward(
+                folder / "network-backward.pdf", size=_size_name(size), board=board
+            )
+        )
     return written
+
+
+def _size_name(size: str | Size) -> str:
+    return size if isinstance(size, str) else size.name
 
 
 def save_frames(
