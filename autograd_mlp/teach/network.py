@@ -12,6 +12,10 @@ any number is read.
 `network_page(board, size=...)` draws the same figure for a class, at a real size (projector or
 paper), on the lesson's one layout (`autograd_mlp.teach.lesson_layout`): each input where its box is
 in the gradient graph, each neuron at the centre of its neuron box, so the two views line up.
+Columns (and rows) are brought closer, never closer than the weight boxes between them need,
+rather than shrink the text below the size's body text (18 px on a projector).
+`network_picture` draws it with any rows in the circles and boxes (`network_backward` draws
+the backward pass on it, a neuron a slide); every page also draws itself as a vector PDF page.
 
 This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_graph`` is the
 *graph* view (one box per Value). The DOT text is built here; rendering goes through
@@ -341,14 +345,55 @@ def network_picture(
     foot = body * LINE_RATIO * rows_below + (body * 0.6 if rows_below else 0.0)
     key_h = body * 2.0 if key else body * 0.5
     room_w, room_h = page.width - 2 * m, page.height - head - m - key_h - foot
-    x_min = min(n.x for n in layout.nodes.values())
+    y_min = min(n.y for n in layout.nodes.values())
+    # The columns: the inputs', then each layer's, where the layout has them, and the room
+    # between two columns that their circles and the weight boxes between them need.
+    inputs_at = [
+        layout.nodes[name[v]].cx for v in layout.ids if not v._prev and v.label.startswith("x")
+    ]
+    anchors = [sum(inputs_at) / max(len(inputs_at), 1)]
+    widest_r = [
+        max(
+            (_radius(reserve_neurons.get(f"x{i + 1}", [(f"x{i + 1}", TEXT)]), text_width))
+            for i in range(model.nin)
+        )
+    ]
+    needs = []
+    for li, layer in enumerate(model.layers):
+        centres = [
+            layout.clusters[f"cluster_L{li + 1}_N{j + 1}"] for j in range(len(layer.neurons))
+        ]
+        anchors.append(sum(c.x + c.w / 2 for c in centres) / len(centres))
+        widest_r.append(max(_radius(reserve_neurons[n.name], text_width) for n in layer.neurons))
+        box = max(
+            max(text_width(t, FONT_SIZE) for t, _ in reserve_weights[w.label]) + 12
+            for n in layer.neurons
+            for w in n.w
+        )
+        needs.append(widest_r[-2] + widest_r[-1] + box + 24)
 
-    def build(squeeze: float) -> tuple[Any, Any, Any, Any]:
-        """Circles, lines, weight boxes and all boxes, the columns ``squeeze`` times as far
-        apart as in the layout (rows stay where the layout has them)."""
+    def build(squeeze: float, rise: float = 1.0) -> tuple[Any, Any, Any, Any]:
+        """Circles, lines, weight boxes and all boxes, the columns ``squeeze`` times (but
+        never closer than their boxes need) and the rows ``rise`` times as far apart as in
+        the layout."""
+        placed_at = [anchors[0]]
+        for k in range(1, len(anchors)):
+            gap = max(needs[k - 1], (anchors[k] - anchors[k - 1]) * squeeze)
+            placed_at.append(placed_at[-1] + gap)
 
         def sx(x: float) -> float:
-            return x_min + (x - x_min) * squeeze
+            """``x`` moved with the columns around it (piecewise linear between them)."""
+            if x <= anchors[0] or len(anchors) == 1:
+                return placed_at[0] + (x - anchors[0])
+            for k in range(1, len(anchors)):
+                if x <= anchors[k] or k == len(anchors) - 1:
+                    span = anchors[k] - anchors[k - 1] or 1.0
+                    part = (x - anchors[k - 1]) / span
+                    return placed_at[k - 1] + part * (placed_at[k] - placed_at[k - 1])
+            return x  # unreachable: the loop returns at its last column
+
+        def sy(y: float) -> float:
+            return y_min + (y - y_min) * rise
 
         # Circles (layout units): centre, radius, key, colours.
         circles: list[tuple[float, float, float, str, str, str]] = []
@@ -360,15 +405,15 @@ def network_picture(
             rows = neurons.get(key_) or [(key_, TEXT), (fmt(lesson.inputs[i]), TEXT)]
             neurons.setdefault(key_, rows)
             r = _radius(reserve_neurons.get(key_, rows), text_width)
-            centre[key_] = (sx(where.cx), where.cy, r)
-            circles.append((sx(where.cx), where.cy, r, key_, FILL["input"], BORDER["input"]))
+            centre[key_] = (sx(where.cx), sy(where.cy), r)
+            circles.append((sx(where.cx), sy(where.cy), r, key_, FILL["input"], BORDER["input"]))
         last = len(model.layers) - 1
         for li, layer in enumerate(model.layers):
             for j, n in enumerate(layer.neurons):
                 c = layout.clusters[f"cluster_L{li + 1}_N{j + 1}"]
                 r = _radius(reserve_neurons[n.name], text_width)
                 kind = "output" if li == last else "hidden"
-                cx, cy = sx(c.x + c.w / 2), c.y + c.h / 2
+                cx, cy = sx(c.x + c.w / 2), sy(c.y + c.h / 2)
                 centre[n.name] = (cx, cy, r)
                 circles.append((cx, cy, r, n.name, FILL[kind], BORDER[kind]))
         # Weight boxes on their lines, at the first place along the line that is clear.
@@ -403,12 +448,29 @@ def network_picture(
                     labels.append((spot, w.label, colour))
         return circles, lines, labels, placed
 
-    # A page narrower than the layout brings the columns closer rather than shrink the text.
+    def extent(placed: list[tuple[float, float, float, float]], axis: int) -> float:
+        return max(b[axis] + b[axis + 2] for b in placed) - min(b[axis] for b in placed)
+
+    def apart(circles: list[tuple[float, float, float, str, str, str]]) -> bool:
+        return all(
+            math.hypot(a[0] - b[0], a[1] - b[1]) >= a[2] + b[2] + 6
+            for k, a in enumerate(circles)
+            for b in circles[k + 1 :]
+        )
+
+    # A page narrower (or lower) than the layout brings the columns (rows) closer rather than
+    # shrink the text; rows only as long as no two circles touch.
     for squeeze in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
         circles, lines, labels, placed = build(squeeze)
-        xs = [b[0] for b in placed] + [b[0] + b[2] for b in placed]
-        if (max(xs) - min(xs)) * scale <= room_w:
+        if extent(placed, 0) * scale <= room_w:
             break
+    for rise in (0.9, 0.8, 0.7, 0.6, 0.5):
+        if extent(placed, 1) * scale <= room_h:
+            break
+        closer = build(squeeze, rise)
+        if not apart(closer[0]):
+            break
+        circles, lines, labels, placed = closer
     # The page: header, then the network in layout coordinates (the slides' scale).
     xs = [b[0] for b in placed] + [b[0] + b[2] for b in placed]
     ys = [b[1] for b in placed] + [b[1] + b[3] for b in placed]
