@@ -156,3 +156,22 @@ def test_pdf_writer_text_is_searchable(tmp_path: Path) -> None:
     pdf = tmp_path / "t.pdf"
     pdf.write_bytes(pdf_bytes([c]))
     assert "L1.N1.w1.grad += 0.4502 × (−1.7864) = −0.8042" in _pages(pdf)[0]
+
+
+def test_without_dejavu_the_pages_are_bitmaps(
+    board: LessonLayout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd_mlp.viz import measure, pages
+
+    images = pages_of(board)
+    monkeypatch.setattr(measure, "font_path", lambda bold=False: None)
+    pdf = pages.write_pdf(tmp_path / "x.pdf", images, "projector")
+    data = pdf.read_bytes()
+    assert b"/Subtype /Image" in data and b"FontFile2" not in data
+    assert len(re.findall(rb"/Type /Page\b", data)) == len(images)
+
+
+def pages_of(board: LessonLayout) -> list:
+    from autograd_mlp.teach.lesson_layout import lesson_graph_pages
+
+    return lesson_graph_pages(board, size="projector")[:1]

@@ -144,7 +144,7 @@ def network_steps(
     last = len(model.layers) - 1
     order = [(li, j) for li in range(last, -1, -1) for j in range(len(model.layers[li].neurons))]
     total = len(order)
-    outputs = "   ".join(
+    outputs = ";   ".join(
         f"y{k + 1} = {p.a[n.name]}, t{k + 1} = {p.t[k]}"
         for k, n in enumerate(model.layers[last].neurons)
     )

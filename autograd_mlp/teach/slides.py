@@ -330,7 +330,8 @@ def save_slides(
         target = folder / f"slide_{s.frame.index:02d}.png"
         write_atomic(target, data)
         written.append(target)
-    written.append(write_pdf(folder / "slides.pdf", [s.image for s in slides], size))
+    title = f"the backward pass of the {board.lesson.name}, a step a slide"
+    written.append(write_pdf(folder / "slides.pdf", [s.image for s in slides], size, title=title))
     if gif:
         target = folder / "backward.gif"
         write_atomic(target, gif_bytes(pngs, duration_ms, loop=loop))

@@ -357,18 +357,21 @@ def write_pdf(
 
     A page made by `compose` (or any Pillow image whose ``info[VECTOR]`` draws it on a
     `autograd_mlp.viz.render.pdf.PdfCanvas`) is written as shapes and real text in embedded
-    DejaVu Sans: crisp at any zoom, searchable. Any other image is placed as a lossless
-    bitmap. Each page is the picture's pixels at the size's dpi."""
+    DejaVu Sans: crisp at any zoom, searchable. Any other image, and every page on a machine
+    without DejaVu Sans to embed, is placed as a lossless bitmap. Each page is the picture's
+    pixels at the size's dpi."""
+    from .measure import font_path
     from .render.pdf import PdfCanvas, pdf_bytes
 
     size = size_named(size)
     if not pages:
         raise ValueError("write_pdf needs at least one page")
+    fonts = font_path(False) is not None and font_path(True) is not None
     canvases = []
     for image in pages:
         canvas = PdfCanvas(image.width, image.height, size.dpi)
         draw = getattr(image, "info", {}).get(VECTOR)
-        if callable(draw):
+        if callable(draw) and fonts:
             draw(canvas)
         else:
             canvas.image(image)
