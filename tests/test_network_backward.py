@@ -94,6 +94,8 @@ def test_every_number_is_recomputed_from_the_printed_ones(lesson: Lesson) -> Non
     assert set(final.shares) == {w.label for w in weights}
     for step in steps[1:]:
         delta_line, share_line, _ = step.lines
+        # one formula, then its numbers, then the result: no "=" inside the formula
+        assert len(_checks(delta_line)) == 1 and delta_line.count(" = ") in (3, 4), delta_line
         # the δ on the neuron is the result of its line; the w·δ on each arrow of its line
         assert delta_line.endswith(f"= {step.deltas[step.neuron]}")
         neuron = next(n for n in neurons if n.name == step.neuron)

@@ -309,6 +309,7 @@ def network_picture(
     footer: Sequence[str] = (),
     footer_lines: int | None = None,
     key: str = "",
+    beside: bool | None = None,
 ) -> Any:
     """The lesson's network on one page of ``size``: ``header`` (a title in large type, then
     body lines), a circle per input and per neuron (``neurons[name]`` its rows), a box on each
@@ -317,14 +318,15 @@ def network_picture(
     Circles and boxes are as large as the rows of ``reserve_*`` (default: the rows drawn)
     need, so pictures that share the reserve put everything on the same pixels whatever they
     print. ``highlight`` names neurons and weights drawn in red; ``footer_lines`` the room kept
-    for the footer. The text is drawn at the slides' scale (body text ≥ 18 px on a projector)
-    whenever the network fits the page at that scale; a Pillow image whose ``info[VECTOR]``
-    draws it again on a PDF canvas."""
+    for the footer; ``beside`` whether the second header line is on the title's line (default:
+    when it fits; pictures of one set must agree). The text is drawn at the slides' scale
+    (body text ≥ 18 px on a projector) whenever the network fits the page at that scale; a
+    Pillow image whose ``info[VECTOR]`` draws it again on a PDF canvas."""
     from PIL import Image, ImageDraw
 
     from ..viz.layout import LINE
     from ..viz.measure import FONT_SIZE, text_width
-    from ..viz.pages import LINE_RATIO, TITLE_RATIO, VECTOR, body_px, size_named
+    from ..viz.pages import LINE_RATIO, TITLE_RATIO, VECTOR, body_px, fits_beside, size_named
     from ..viz.paint import HIGHLIGHT, TEXT, draw_text
 
     page = size_named(size)
@@ -340,7 +342,12 @@ def network_picture(
 
     m = page.margin
     title = body * TITLE_RATIO
-    head = m + title * 1.3 + body * (LINE_RATIO * (len(header) - 1) + 0.7)
+    # the second header line beside the title when both fit on one line (the network gets it)
+    if beside is None:
+        beside = fits_beside(page, header[:1], header[1:2])
+    beside = beside and len(header) > 1
+    below = len(header) - 1 - (1 if beside else 0)
+    head = m + title * 1.3 + body * (LINE_RATIO * below + 0.7)
     rows_below = footer_lines if footer_lines is not None else len(footer)
     foot = body * LINE_RATIO * rows_below + (body * 0.6 if rows_below else 0.0)
     key_h = body * 2.0 if key else body * 0.5
@@ -487,8 +494,10 @@ def network_picture(
         """The page on a Pillow ImageDraw or a vector PDF canvas (`viz.pages.write_pdf`)."""
         y = m + title
         draw_text(draw, (m, y), header[0], title, True, TEXT)
+        if beside:
+            draw_text(draw, (page.width - m, y), header[1], body, False, TEXT, "end")
         y += title * 0.3 + body * 0.7
-        for line in header[1:]:
+        for line in header[2 if beside else 1 :]:
             y += body * LINE_RATIO - body * 0.3
             draw_text(draw, (m, y), line, body, False, TEXT)
             y += body * 0.3

@@ -126,7 +126,7 @@ def _derivative(activation: str, z: str, a: str) -> tuple[str, str, Fraction]:
         return "(1 − a²)", f"(1 − {_factor(a)}²)", 1 - _read(a) ** 2
     if activation == "relu":
         one = "1" if _read(z) > 0 else "0"
-        return f"relu′(z) = {one}", one, Fraction(int(one))
+        return "relu′(z)", one, Fraction(int(one))  # 1 where z > 0, else 0
     return "1", "1", Fraction(1)
 
 
@@ -151,7 +151,7 @@ def network_steps(
     first = NetworkStep(
         0,
         total,
-        f"step 0/{total}: the forward pass is done; the backward pass starts at the outputs",
+        f"step 0/{total}: after the forward pass, back from the outputs",
         None,
         (
             f"forward pass: {outputs}",
@@ -254,7 +254,7 @@ def network_backward_pages(
     """The steps of `network_steps` as pages of ``size`` (Pillow images that also draw as
     vector PDF pages): the network with δ on each neuron worked on so far and w · δ on each
     of its arrows, the step's neuron and arrows in red, the step's arithmetic underneath."""
-    from ..viz.pages import body_px, size_named, wrap
+    from ..viz.pages import body_px, fits_beside, size_named, wrap
 
     board = board if board is not None else lesson_layout(lesson)
     precision = board.layout.precision
@@ -267,9 +267,10 @@ def network_backward_pages(
     ]
     reserve_neurons, reserve_weights = _rows(board, steps[-1], p)
     sub = (
-        f"{board.lesson.error_formula}   ·   δ = ∂E/∂z   ·   every number is computed from the "
-        f"printed ones, then rounded to {precision} decimals"
+        f"{board.lesson.error_formula}   ·   δ = ∂E/∂z   ·   each number from the printed ones, "
+        f"rounded to {precision} decimals"
     )
+    beside = fits_beside(page, [s.title for s in steps], [sub])
     pages = []
     for step, footer in zip(steps, footers):
         neurons, weights = _rows(board, step, p)
@@ -292,6 +293,7 @@ def network_backward_pages(
                 highlight=frozenset(hot),
                 footer=footer,
                 footer_lines=max(len(f) for f in footers),
+                beside=beside,
             )
         )
     return pages
