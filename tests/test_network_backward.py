@@ -162,3 +162,45 @@ def test_the_3_2_2_pass_fits_one_projector_slide_a_neuron_a_slide(tmp_path: Path
     assert [p.name for p in pngs] == [f"net-{k}.png" for k in range(1, 6)]
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
         save_network_backward(tmp_path / "net.svg", board=board)
+
+
+def test_the_lessons_notation_decimal_comma_and_learning_rate_symbol() -> None:
+    needs("pygraphviz")
+    import dataclasses
+
+    from autograd_mlp.teach.notation import Notation
+
+    lesson = dataclasses.replace(DEFAULT_LESSON, notation=Notation(learning_rate="η", decimal=","))
+    board = lesson_layout(lesson)
+    steps = network_steps(board=board)
+    text = "\n".join(line for s in steps for line in s.lines)
+    assert not re.search(r"\d\.\d", text)  # no decimal point: labels (L1.N1.w1) have none
+    assert "2 × (0,1068 − 1,0000) × 1 = −1,7864" in text
+    # the same numbers as with a decimal point, redone from the printed ones
+    plain = network_steps()
+    for a, b in zip(steps, plain):
+        assert [line.replace(",", ".") for line in a.lines] == [
+            line.replace(",", ".") for line in b.lines
+        ]
+    comma = [
+        type(s)(s.index, s.total, s.title, s.neuron, tuple(x.replace(",", ".") for x in s.lines))
+        for s in steps
+    ]
+    assert _recheck(comma) > 0
+    needs("PIL")
+    from autograd_mlp.teach.network import network_page
+    from autograd_mlp.viz.pages import VECTOR
+    from autograd_mlp.viz.render.pdf import PdfCanvas
+
+    class Texts(PdfCanvas):
+        def __init__(self) -> None:
+            super().__init__(1920, 1080)
+            self.seen: list[str] = []
+
+        def show(self, xy, text, size, bold, fill, align):  # type: ignore[no-untyped-def]
+            self.seen.append(text)
+
+    canvas = Texts()
+    network_page(board).info[VECTOR](canvas)
+    assert any("η = 0,02" in t for t in canvas.seen)
+    assert "L1.N1.w1 = 0,1000" in canvas.seen and "a = σ(z) = 0,4502" in canvas.seen

@@ -253,6 +253,7 @@ def network_page(
     model = board.model
     forward = _forward(model, list(lesson.inputs))
     fmt = board_format(board)
+    notation = lesson.notation
     neurons: dict[str, Rows] = {}
     for li, layer in enumerate(model.layers):
         act = _ACTIVATION_NAME.get(layer.activation, layer.activation)
@@ -278,7 +279,8 @@ def network_page(
                     (f"∂E/∂w = {fmt(w.grad)}", GRAD),
                 ]
     heading = title or f"the lesson's {lesson.name} after one backward pass"
-    sub = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
+    rate = notation.number(f"{lesson.learning_rate:g}")
+    sub = f"{lesson.error_formula}   ·   {notation.learning_rate} = {rate}"
     key = "edge colour: blue positive weight, orange negative; width: |w|; red: ∂E/∂w, ∂E/∂b"
     return network_picture(board, size, [heading, sub], neurons, weights, key=key)
 
@@ -287,11 +289,13 @@ TEXT_COLOUR = "#1a1a1a"  # as viz.paint.TEXT
 
 
 def board_format(board: LessonLayout) -> Any:
-    """The number format of the lesson's pictures (its layout's precision)."""
+    """The number format of the lesson's pictures (its layout's precision), with the lesson's
+    decimal separator (`autograd_mlp.teach.notation`)."""
     precision = board.layout.precision
+    notation = board.lesson.notation
 
     def fmt(v: float) -> str:
-        return _fmt(v, precision)
+        return str(notation.number(_fmt(v, precision)))
 
     return fmt
 

@@ -69,8 +69,9 @@ def hand_round(x: Fraction, precision: int) -> str:
 
 
 def _read(text: str) -> Fraction:
-    """A printed number back as an exact fraction (the student reads what is printed)."""
-    return Fraction(text.replace("−", "-"))
+    """A printed number back as an exact fraction (the student reads what is printed; a
+    decimal comma too)."""
+    return Fraction(text.replace("−", "-").replace(",", "."))
 
 
 def _factor(text: str) -> str:
@@ -105,6 +106,10 @@ class _Printed:
 
 def _printed(board: LessonLayout, precision: int) -> _Printed:
     lesson = board.lesson
+
+    def hand_round(x: Fraction, precision: int) -> str:  # in the lesson's notation
+        return _hand(lesson, x, precision)
+
     forward = _forward(board.model, list(lesson.inputs))
     z: dict[str, str] = {}
     a: dict[str, str] = {}
@@ -130,6 +135,11 @@ def _derivative(activation: str, z: str, a: str) -> tuple[str, str, Fraction]:
     return "1", "1", Fraction(1)
 
 
+def _hand(lesson: Lesson, x: Fraction, precision: int) -> str:
+    """`hand_round`, written with the lesson's decimal separator (`teach.notation`)."""
+    return lesson.notation.number(hand_round(x, precision))
+
+
 def network_steps(
     lesson: Lesson | None = None, *, board: LessonLayout | None = None, precision: int = 4
 ) -> list[NetworkStep]:
@@ -141,11 +151,15 @@ def network_steps(
     lesson = board.lesson
     model = board.model
     p = _printed(board, precision)
+
+    def R(x: Fraction) -> str:
+        return _hand(lesson, x, precision)
+
     last = len(model.layers) - 1
     order = [(li, j) for li in range(last, -1, -1) for j in range(len(model.layers[li].neurons))]
     total = len(order)
     outputs = ";   ".join(
-        f"y{k + 1} = {p.a[n.name]}, t{k + 1} = {p.t[k]}"
+        f"y{k + 1} = {p.a[n.name]} (t{k + 1} = {p.t[k]})"
         for k, n in enumerate(model.layers[last].neurons)
     )
     first = NetworkStep(
@@ -177,7 +191,7 @@ def network_steps(
                     _ERROR_FACTOR[lesson.error],
                     Fraction(int(_ERROR_FACTOR[lesson.error])),
                 )
-            delta = hand_round(c_val * (_read(y) - _read(t)) * f_val, precision)
+            delta = R(c_val * (_read(y) - _read(t)) * f_val)
             lines.append(
                 f"δ of {n.name} = ∂E/∂y{k + 1} · f′(z) = {c_sym} · (y{k + 1} − t{k + 1}) · "
                 f"{f_sym} = {c_sym} × ({y} − {_factor(t)}) × {f_num} = {delta}"
@@ -187,7 +201,7 @@ def network_steps(
             back = [shares[m.w[j].label] for m in above]
             total_back = sum((_read(s) for s in back), Fraction(0))
             terms = " + ".join(b if k == 0 else _factor(b) for k, b in enumerate(back))
-            delta = hand_round(f_val * total_back, precision)
+            delta = R(f_val * total_back)
             lines.append(
                 f"δ of {n.name} = f′(z) · Σ w·δ = {f_sym} · Σ w·δ = {f_num} × ({terms}) = {delta}"
             )
@@ -195,12 +209,12 @@ def network_steps(
         sent = []
         grads = []
         for i, w in enumerate(n.w):
-            wp = hand_round(Fraction(w.data), precision)
-            share = hand_round(_read(wp) * _read(delta), precision)
+            wp = R(Fraction(w.data))
+            share = R(_read(wp) * _read(delta))
             shares = {**shares, w.label: share}
             sent.append(f"{_factor(wp)} × {_factor(delta)} = {share}")
             source = p.x[i] if li == 0 else p.a[model.layers[li - 1].neurons[i].name]
-            grad = hand_round(_read(delta) * _read(source), precision)
+            grad = R(_read(delta) * _read(source))
             grads.append(f"{_factor(delta)} × {_factor(source)} = {grad}")
         where = "the inputs" if li == 0 else f"layer {li}"
         lines.append(f"w · δ back to {where}:   " + ";   ".join(sent))
@@ -236,7 +250,7 @@ def _rows(
     for layer in model.layers:
         for n in layer.neurons:
             for w in n.w:
-                printed = hand_round(Fraction(w.data), board.layout.precision)
+                printed = _hand(board.lesson, Fraction(w.data), board.layout.precision)
                 share = step.shares.get(w.label)
                 weights[w.label] = [
                     (f"{w.label} = {printed}", NEGATIVE if w.data < 0 else POSITIVE),

@@ -296,7 +296,8 @@ def _place(
 
 
 def _subtitle(board: LessonLayout, tile: Tile, count: int) -> str:
-    text = f"{board.lesson.error_formula}   ·   a = {board.lesson.learning_rate:g}"
+    symbol = board.lesson.notation.learning_rate  # a, η or α, as the lesson's textbook writes it
+    text = f"{board.lesson.error_formula}   ·   {symbol} = {board.lesson.learning_rate:g}"
     if count > 1:
         text += f"   ·   view {tile.index + 1} of {count}"
     return text
