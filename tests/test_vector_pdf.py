@@ -175,3 +175,28 @@ def pages_of(board: LessonLayout) -> list:
     from autograd_mlp.teach.lesson_layout import lesson_graph_pages
 
     return lesson_graph_pages(board, size="projector")[:1]
+
+
+def test_the_font_subset_is_a_valid_truetype_font_with_every_glyph_it_draws() -> None:
+    tt = needs("fontTools.ttLib")
+    import io
+
+    from autograd_mlp.viz.measure import font_path
+
+    path = font_path()
+    if path is None:
+        pytest.skip("no DejaVu Sans")
+    face = TrueType(path)
+    text = "Äé∂−0.8042 Σσ·×"  # Ä and é are composite glyphs: their parts are kept too
+    used = {face.glyph(c) for c in text}
+    font = tt.TTFont(io.BytesIO(face.subset(used)))
+    order = font.getGlyphOrder()
+    assert len(order) == face.glyphs  # the same glyph ids as the full font
+    glyf = font["glyf"]
+    for gid in used:
+        glyph = glyf[order[gid]]
+        if gid != face.glyph(" "):  # every glyph but the space has its outline
+            assert glyph.numberOfContours != 0, order[gid]
+        if glyph.isComposite():
+            for part in glyph.components:
+                assert glyf[part.glyphName].numberOfContours != 0

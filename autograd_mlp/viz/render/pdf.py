@@ -163,9 +163,11 @@ class TrueType:
             "loca": struct.pack(f">{len(offsets)}I", *offsets),
             "glyf": bytes(out_glyf),
         }
-        for tag in ("cvt ", "fpgm", "prep", "OS/2"):
+        for tag in ("cvt ", "fpgm", "prep", "OS/2", "name"):
             if tag in self.tables:
                 tables[tag] = self.table(tag)
+        if "post" in self.tables:  # version 3: the metrics without the glyph names
+            tables["post"] = struct.pack(">I", 0x00030000) + self.table("post")[4:32]
         return _sfnt(tables)
 
 
