@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,11 +175,16 @@ Box = tuple[float, float, float, float]  # x, y, w, h in layout units
 PAD = 6.0  # white space kept between what a view must show and its edge
 
 
-def step_boxes(frame: Frame) -> tuple[list[Box], list[Box]]:
+def step_boxes(
+    frame: Frame, labels: Mapping[str, Box | None] | None = None
+) -> tuple[list[Box], list[Box]]:
     """What a slide of this step must show -- the node being processed, its operation and the
     number on every arrow into it (or the root, at the seed) -- and what it should show if it
-    can: the inputs' boxes."""
+    can: the inputs' boxes. ``labels``: each arrow's label box by arrow id (default: read from
+    the layout; give it once for many frames, so that a pass costs linear time)."""
     layout = frame.layout
+    if labels is None:
+        labels = {e.id: e.label for e in layout.edges}
     node = frame.step.root if frame.node is None else frame.node
     nid = layout.ids[node]
 
@@ -193,7 +198,6 @@ def step_boxes(frame: Frame) -> tuple[list[Box], list[Box]]:
         i = nid[1:]
         if f"op{i}" in layout.nodes:
             must.append(box(f"op{i}"))
-        labels = {e.id: e.label for e in layout.edges if e.target == f"op{i}"}
         for k, child in enumerate(frame.node._prev):
             label = labels.get(f"e{i}_{k}")
             if label is not None:
@@ -235,7 +239,8 @@ def camera_views(frames: list[Frame], view_w: float, view_h: float) -> list[Tile
     layout = frames[0].layout
     w = min(view_w, layout.width)
     h = min(view_h, layout.height)
-    needs = [step_boxes(f) for f in frames]
+    labels = {e.id: e.label for e in layout.edges}
+    needs = [step_boxes(f, labels) for f in frames]
     runs: list[list[int]] = []
     current: Box | None = None
     for k, (must, _) in enumerate(needs):
