@@ -8,7 +8,10 @@ so no box is ever cut in half. Every picture that uses the same tile puts every 
 same pixel, because the tile's origin and the scale are fixed for the whole set.
 
 `compose` draws one page: a header (title in large type, a second line such as the error
-convention), the graph view, and a footer of text lines in body size.
+convention, beside the title when both fit), the graph view, and a footer of text lines in body
+size. The page is a Pillow image that also carries its drawing (``info[VECTOR]``): `write_pdf`
+replays it on a vector canvas (`autograd_mlp.viz.render.pdf`), so a PDF of pages has real text
+in embedded fonts and the same shapes as the PNG.
 """
 
 from __future__ import annotations
