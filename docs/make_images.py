@@ -29,6 +29,7 @@ from autograd_mlp.teach.curvature import (
     second_derivative_graph,
 )
 from autograd_mlp.teach.lesson import LESSON_X, lesson_error, lesson_network
+from autograd_mlp.teach.network_backward import network_backward_pages
 from autograd_mlp.teach.slides import lesson_slides, save_lesson_gif
 from autograd_mlp.viz import GradGraph, draw_graph, save
 from autograd_mlp.viz.pages import png_bytes
@@ -110,6 +111,10 @@ def main() -> None:
     slide = lesson_slides(size="projector")[9]  # step 9: a first-layer neuron's Σwx+b
     target = IMAGES / "lesson-slide.png"
     write_atomic(target, png_bytes(slide.image))
+    print("wrote", target)
+    step = network_backward_pages(size="projector")[3]  # δ of the hidden neuron L1.N1
+    target = IMAGES / "network-backward.png"
+    write_atomic(target, png_bytes(step))
     print("wrote", target)
     curvature = lesson_curvature()
     print("wrote", plot_learning_constants(curvature, IMAGES / "learning_constant.png"))

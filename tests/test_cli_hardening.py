@@ -87,7 +87,8 @@ def test_slides_over_a_longer_run_leave_no_stale_slide(
     assert count < 64
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
-        [f"slide_{k:02d}.png" for k in range(count)] + ["slides.pdf", "notes.txt"]
+        [f"slide_{k:02d}.png" for k in range(count)]
+        + ["slides.pdf", "network-backward.pdf", "notes.txt"]
     )
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in folder.glob("slide_*.png"))
 

@@ -27,8 +27,10 @@ GRAPHS = (
     "lesson-graph.svg",
     "lesson-graph.pdf",
     "lesson-network.png",
+    "lesson-network-backward.pdf",
     "lesson-slides.pdf",
     "backward.gif",
+    "backward-frames",
 )
 WORKSHEET = (
     "worksheet.pdf",
@@ -113,6 +115,10 @@ def test_images_are_what_their_names_say(demo: Run) -> None:
     with Image.open(gif) as im:
         assert im.n_frames == 12  # one frame per backward step of the lesson graph
         assert im.size == (1920, 1080)  # the projector slides, animated
+        im.seek(im.n_frames - 1)
+        assert im.info["duration"] >= 3000  # the finished gradients held long enough to read
+    frames = sorted(p.name for p in (demo.folder / "backward-frames").iterdir())
+    assert frames == [f"frame-{k:03d}.png" for k in range(1, 13)]  # the GIF's frames, numbered
     with Image.open(demo.folder / "lesson-network.png") as im:
         assert im.size == (1920, 1080)
     for name in ("lesson-graph.pdf", "lesson-slides.pdf"):
@@ -193,7 +199,10 @@ def test_summary_lists_every_file_with_its_size_the_accuracy_and_the_time(demo: 
     for name in FILES:
         row = next((line for line in summary if line.split()[:1] == [name]), None)
         assert row is not None, f"{name} missing from the summary"
-        size = (demo.folder / name).stat().st_size
+        path = demo.folder / name
+        # a folder (backward-frames) is listed with the size of its files
+        files = list(path.iterdir()) if path.is_dir() else [path]
+        size = sum(p.stat().st_size for p in files)
         assert re.search(r"\d+(\.\d+)? (B|kB|MB)", row), row
         if size < 1000:
             assert f"{size} B" in row

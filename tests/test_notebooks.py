@@ -44,6 +44,26 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         _check_rendering_outputs(nb)
     if path.name == "backprop-in-class.ipynb":
         _check_lesson_page_output(nb)
+    _check_projection(nb)
+
+
+def _check_projection(nb: object) -> None:
+    """Every graph a notebook shows is readable on a projector: its smallest text is 18 CSS px
+    at the size it is shown, and the notebook is asked not to shrink it to fit."""
+    from autograd_mlp.viz.render.display import smallest_text_px
+
+    shown = [
+        out
+        for cell in nb.cells  # type: ignore[attr-defined]
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") in ("execute_result", "display_data")
+        and "image/svg+xml" in out.get("data", {})
+    ]
+    for out in shown:
+        smallest = smallest_text_px(out["data"]["image/svg+xml"])
+        assert smallest is not None and smallest >= 18 - 1e-6, smallest
+        assert out["metadata"]["image/svg+xml"]["unconfined"] is True
 
 
 def _results(nb: object, mime: str) -> list[str]:

@@ -248,15 +248,16 @@ def test_failed_render_leaves_existing_file_untouched(tmp_path: Path, no_rendere
 def test_notebook_display_is_svg_through_the_chain(no_dot: None) -> None:
     needs("pygraphviz")
     g = small_graph()
-    bundle = g._repr_mimebundle_()
+    bundle, metadata = g._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"] and "<svg" in bundle["image/svg+xml"]
+    assert metadata == {"image/svg+xml": {"unconfined": True}}  # not shrunk to fit
     svg = g._repr_svg_()
     assert svg is not None and "<svg" in svg
 
 
 def test_notebook_display_without_renderer_shows_hint_and_dot(no_renderer: None) -> None:
     g = small_graph()
-    bundle = g._repr_mimebundle_()  # must not raise
+    bundle, _ = g._repr_mimebundle_()  # must not raise
     assert "image/svg+xml" not in bundle
     assert 'pip install "autograd_mlp[render]"' in bundle["text/plain"]
     assert g.source in bundle["text/plain"]
@@ -270,7 +271,9 @@ def test_notebook_display_honours_include_and_shows_a_timeout_as_text(
 ) -> None:
     needs("pygraphviz")
     g = small_graph()
-    bundle = g._repr_mimebundle_(include=["image/png", "image/svg+xml"], exclude=["image/svg+xml"])
+    bundle, _ = g._repr_mimebundle_(
+        include=["image/png", "image/svg+xml"], exclude=["image/svg+xml"]
+    )
     png = bundle["image/png"]
     assert list(bundle) == ["image/png"] and isinstance(png, bytes) and png.startswith(MAGIC["png"])
     assert "<svg" in g._repr_image_svg_xml()
@@ -279,7 +282,7 @@ def test_notebook_display_honours_include_and_shows_a_timeout_as_text(
         raise RenderTimeout("Graphviz (pygraphviz) took more than 20 s and was stopped")
 
     monkeypatch.setattr(render_module, "render_bytes", too_slow)
-    bundle = g._repr_mimebundle_()  # must not raise
+    bundle, _ = g._repr_mimebundle_()  # must not raise
     assert "took more than 20 s" in bundle["text/plain"] and g.source in bundle["text/plain"]
 
 

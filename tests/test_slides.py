@@ -128,9 +128,10 @@ def test_save_slides_writes_pngs_pdf_and_gif(tmp_path: Path) -> None:
     image = needs("PIL.Image")
     written = save_slides(tmp_path, size="projector", loop=False)
     names = [p.name for p in written]
-    assert names[:2] == ["slide_00.png", "slide_01.png"] and names[-2:] == [
+    assert names[:2] == ["slide_00.png", "slide_01.png"] and names[-3:] == [
         "slides.pdf",
         "backward.gif",
+        "network-backward.pdf",
     ]
     assert len([n for n in names if n.endswith(".png")]) == 12
     with image.open(written[0]) as first:
@@ -215,3 +216,133 @@ def test_the_network_page_is_drawn_on_the_lesson_layout_at_size(
     # the inputs are drawn in order top to bottom, where the graph has them
     ys = {t[0]: t for t in rec.texts if t[0] in ("x1", "x2", "x3")}
     assert len(ys) == 3
+
+
+def _durations(gif: Path) -> list[int]:
+    image = needs("PIL.Image")
+    out = []
+    with image.open(gif) as im:
+        for k in range(im.n_frames):
+            im.seek(k)
+            out.append(im.info["duration"])
+    return out
+
+
+def test_every_gif_holds_its_last_frame_long_enough_to_read(tmp_path: Path) -> None:
+    needs("pygraphviz")
+    from autograd_mlp.teach.slides import save_lesson_gif
+
+    save_slides(tmp_path / "s", duration_ms=1000)
+    durations = _durations(tmp_path / "s" / "backward.gif")
+    assert durations[:-1] == [1000] * 11 and durations[-1] >= 3000
+    durations = _durations(save_lesson_gif(tmp_path / "lesson.gif"))
+    assert len(durations) == 12 and durations[-1] >= 3000 and durations[-1] > durations[0]
+
+
+def test_gif_frames_are_numbered_pngs_and_a_shorter_run_leaves_no_stale_frame(
+    tmp_path: Path,
+) -> None:
+    image = needs("PIL.Image")
+    from autograd_mlp.teach.slides import save_gif_frames
+
+    def png(colour: str) -> bytes:
+        return pages.png_bytes(image.new("RGB", (8, 8), colour))
+
+    folder = tmp_path / "frames"
+    (folder).mkdir()
+    (folder / "notes.txt").write_text("mine")
+    written = save_gif_frames(folder, [png("red"), png("green"), png("blue")])
+    assert [p.name for p in written] == ["frame-001.png", "frame-002.png", "frame-003.png"]
+    with image.open(written[1]) as im:
+        assert im.convert("RGB").getpixel((0, 0)) == (0, 128, 0)
+    save_gif_frames(folder, [png("white")])
+    assert sorted(p.name for p in folder.iterdir()) == ["frame-001.png", "notes.txt"]
+    with pytest.raises(ValueError, match="at least one frame"):
+        save_gif_frames(folder, [])
+
+
+# ------------------------------------------------------------------------------------------------
+# The camera: views only forward, the step always in frame, no two views in a row that could be one
+# ------------------------------------------------------------------------------------------------
+
+
+def _must(slide: Any) -> list[tuple[float, float, float, float]]:
+    """From the layout's coordinates: the box of the node the slide processes (the root at the
+    seed), its operation, and the number on every arrow into that operation."""
+    layout = slide.frame.layout
+    node = slide.frame.node if slide.frame.node is not None else slide.frame.step.root
+    nid = layout.ids[node]
+    n = layout.nodes[nid]
+    boxes = [(n.x, n.y, n.w, n.h)]
+    if slide.frame.node is not None:
+        op = layout.nodes[f"op{nid[1:]}"]
+        boxes.append((op.x, op.y, op.w, op.h))
+        arrows = [e for e in layout.edges if e.target == op.id]
+        assert len(arrows) == len(slide.frame.node._prev)
+        boxes.extend(e.label for e in arrows if e.label is not None)
+    return boxes
+
+
+def _whole(tile: Any, box: tuple[float, float, float, float]) -> bool:
+    return tile.contains(box) >= box[2] * box[3] - 1e-6
+
+
+def _span(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float]:
+    return (
+        max(b[0] + b[2] for b in boxes) - min(b[0] for b in boxes),
+        max(b[1] + b[3] for b in boxes) - min(b[1] for b in boxes),
+    )
+
+
+def _camera_holds_still(slides: list[Any]) -> None:
+    views = [s.tile.index for s in slides]
+    # forward only, numbered in the order they are first shown
+    assert views[0] == 0 and all(b - a in (0, 1) for a, b in itertools.pairwise(views)), views
+    assert all(s.tiles == views[-1] + 1 for s in slides)
+    tiles_of = {s.tile.index: s.tile for s in slides}
+    assert len(tiles_of) == views[-1] + 1  # a view is one rectangle on every slide showing it
+    layout = slides[0].frame.layout
+    for s in slides:
+        hidden = cut_by(layout, s.tile)
+        for box in _must(s):
+            assert _whole(s.tile, box), (s.frame.caption, box, s.tile)
+        node = s.frame.node if s.frame.node is not None else s.frame.step.root
+        assert layout.ids[node] not in hidden  # the step's node is drawn, whole
+        if s.frame.node is not None:
+            i = layout.ids[s.frame.node][1:]
+            assert not {f"e{i}_{k}-label" for k in range(len(s.frame.node._prev))} & hidden
+    # a new view only when the old one cannot show the next step with the steps it showed
+    runs = [[s for s in slides if s.tile.index == k] for k in range(len(tiles_of))]
+    for a, b in itertools.pairwise(runs):
+        boxes = [box for s in (*a, b[0]) for box in _must(s)]
+        w, h = _span(boxes)
+        t = a[0].tile
+        assert w > t.w - 12 + 1e-6 or h > t.h - 12 + 1e-6, (a[0].frame.index, b[0].frame.index)
+
+
+@pytest.mark.parametrize("size", ["projector", "a4"])
+def test_the_camera_holds_still_on_the_lesson(board: LessonLayout, size: str) -> None:
+    slides = lesson_slides(size=size, board=board)
+    _camera_holds_still(slides)
+    if size == "projector":
+        # the 3–2–2 pass: the output layer, the output neurons' sums, the hidden layer
+        # (1 1 1 1 2 2 2 2 3 3 3 3 today; was 3,3,3,3,2,3,3,1,1,2,2,1)
+        assert slides[-1].tiles <= 3
+        # Views 1 and 2 must overlap: E is at the layout's right edge and step 4's arrows are
+        # more than a view's width from it, but the pass comes back right at step 5. The
+        # camera moves as far as it can: they share less than 70%; the others far less.
+        tiles_ = list(dict.fromkeys(s.tile for s in slides))
+        for a, b in itertools.combinations(tiles_, 2):
+            shared = a.contains((b.x, b.y, b.w, b.h)) / (a.w * a.h)
+            assert shared < (0.7 if b.index == a.index + 1 else 0.35), (a, b)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_camera_holds_still_on_other_lessons(seed: int) -> None:
+    needs("pygraphviz")
+    needs("PIL")
+    from tests.lessons import random_lesson
+
+    for depth in (2, 3):
+        lesson = random_lesson(seed, depth)
+        _camera_holds_still(lesson_slides(lesson, size="projector"))

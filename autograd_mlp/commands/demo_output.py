@@ -48,8 +48,10 @@ FILES = (
     "lesson-graph.svg",
     "lesson-graph.pdf",
     "lesson-network.png",
+    "lesson-network-backward.pdf",  # the backward pass on the network, a neuron a slide
     "lesson-slides.pdf",
     "backward.gif",
+    "backward-frames",  # the GIF's frames as numbered PNGs: frame-001.png ...
     "worksheet.pdf",
     "worksheet-key.pdf",
     "worksheet.sheet.json",
@@ -80,8 +82,12 @@ class Output:
 
     @property
     def size(self) -> int | None:
-        """The file's size in bytes (None when skipped)."""
-        return None if self.path is None else self.path.stat().st_size
+        """The file's size in bytes, a folder's the sum of its files' (None when skipped)."""
+        if self.path is None:
+            return None
+        if self.path.is_dir():
+            return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return self.path.stat().st_size
 
 
 @dataclass
@@ -154,7 +160,8 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
     from ..teach.frames import gif_bytes
     from ..teach.lesson_layout import LessonLayout, lesson_layout, save_lesson_graph
     from ..teach.network import network_page
-    from ..teach.slides import lesson_slides
+    from ..teach.network_backward import save_network_backward
+    from ..teach.slides import lesson_slides, save_gif_frames
     from ..viz.pages import png_bytes, write_pdf
 
     cache: dict[str, Any] = {}
@@ -177,8 +184,14 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
     def slides_pdf(path: Path) -> None:
         write_pdf(path, [s.image for s in slides()], size)
 
+    def pngs() -> list[bytes]:
+        if "pngs" not in cache:
+            cache["pngs"] = [png_bytes(s.image) for s in slides()]
+        found: list[bytes] = cache["pngs"]
+        return found
+
     def gif(path: Path) -> None:
-        write_atomic(path, gif_bytes([png_bytes(s.image) for s in slides()], 2500))
+        write_atomic(path, gif_bytes(pngs(), 2500))
 
     def sheet() -> Exercise:
         # built on the graph the layout was made from, so the sheet's picture is the lesson
@@ -202,8 +215,10 @@ def _lesson_pictures(lesson: Lesson, size: str) -> dict[str, Callable[[Path], ob
         "lesson-graph.svg": lambda p: save_lesson_graph(p, board=board()),
         "lesson-graph.pdf": lambda p: save_lesson_graph(p, board=board(), size=size),
         "lesson-network.png": network_png,
+        "lesson-network-backward.pdf": lambda p: save_network_backward(p, board=board(), size=size),
         "lesson-slides.pdf": slides_pdf,
         "backward.gif": gif,
+        "backward-frames": lambda p: save_gif_frames(p, pngs()),
         "worksheet.pdf": worksheet_pdf,
         "worksheet-key.pdf": lambda p: write_key_pdf(sheet(), p, size=WORKSHEET_PAPER),
         "worksheet.sheet.json": lambda p: sheet().save(p),

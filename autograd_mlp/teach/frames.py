@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 MAX_FRAMES = 200  # one slide per op: past this a sequence of frames teaches nothing
-LAST_FRAME_MS = 4000  # the GIF rests on the finished gradients before it starts again
+LAST_FRAME_MS = 8000  # the GIF rests on the finished gradients long enough to read them
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ any number is read.
 `network_page(board, size=...)` draws the same figure for a class, at a real size (projector or
 paper), on the lesson's one layout (`autograd_mlp.teach.lesson_layout`): each input where its box is
 in the gradient graph, each neuron at the centre of its neuron box, so the two views line up.
+Columns (and rows) are brought closer, never closer than the weight boxes between them need,
+rather than shrink the text below the size's body text (18 px on a projector).
+`network_picture` draws it with any rows in the circles and boxes (`network_backward` draws
+the backward pass on it, a neuron a slide); every page also draws itself as a vector PDF page.
 
 This is the *network* view (one circle per neuron); ``autograd_mlp.viz.draw_graph`` is the
 *graph* view (one box per Value). The DOT text is built here; rendering goes through
@@ -33,7 +37,7 @@ from ..viz import format_number as _fmt
 if TYPE_CHECKING:
     from .lesson_layout import LessonLayout
 
-__all__ = ["draw_network", "network_page", "MAX_NETWORK_EDGES"]
+__all__ = ["draw_network", "network_page", "network_picture", "MAX_NETWORK_EDGES"]
 
 MAX_NETWORK_EDGES = 400  # more weights than this make an unreadable hairball of labels
 
@@ -230,6 +234,9 @@ def _weight_id(layer_index: int, neuron_index: int, input_index: int) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
+Rows = list[tuple[str, str]]  # the lines of a circle or a weight box: (text, colour)
+
+
 def network_page(
     board: LessonLayout,
     *,
@@ -242,12 +249,89 @@ def network_page(
     of the lesson line up. Every weight is written in a box on its own line (with its
     gradient after backward), every neuron shows b, ∂E/∂b, z and a; the header gives the
     error convention."""
+    lesson = board.lesson
+    model = board.model
+    forward = _forward(model, list(lesson.inputs))
+    fmt = board_format(board)
+    notation = lesson.notation
+    neurons: dict[str, Rows] = {}
+    for li, layer in enumerate(model.layers):
+        act = _ACTIVATION_NAME.get(layer.activation, layer.activation)
+        for j, n in enumerate(layer.neurons):
+            z, a = forward[li][j]
+            neurons[n.name] = [
+                (n.name, TEXT_COLOUR),
+                (f"b = {fmt(n.b.data)}", TEXT_COLOUR),
+                (f"∂E/∂b = {fmt(n.b.grad)}", GRAD),
+                (f"z = {fmt(z)}", TEXT_COLOUR),
+                (
+                    f"a = z = {fmt(a)}" if n.activation == "linear" else f"a = {act}(z) = {fmt(a)}",
+                    TEXT_COLOUR,
+                ),
+            ]
+    weights: dict[str, Rows] = {}
+    for layer in model.layers:
+        for n in layer.neurons:
+            for w in n.w:
+                colour = NEGATIVE if w.data < 0 else POSITIVE
+                weights[w.label] = [
+                    (f"{w.label} = {fmt(w.data)}", colour),
+                    (f"∂E/∂w = {fmt(w.grad)}", GRAD),
+                ]
+    heading = title or f"the lesson's {lesson.name} after one backward pass"
+    rate = notation.number(f"{lesson.learning_rate:g}")
+    sub = f"{lesson.error_formula}   ·   {notation.learning_rate} = {rate}"
+    key = "edge colour: blue positive weight, orange negative; width: |w|; red: ∂E/∂w, ∂E/∂b"
+    return network_picture(board, size, [heading, sub], neurons, weights, key=key)
+
+
+TEXT_COLOUR = "#1a1a1a"  # as viz.paint.TEXT
+
+
+def board_format(board: LessonLayout) -> Any:
+    """The number format of the lesson's pictures (its layout's precision), with the lesson's
+    decimal separator (`autograd_mlp.teach.notation`)."""
+    precision = board.layout.precision
+    notation = board.lesson.notation
+
+    def fmt(v: float) -> str:
+        return str(notation.number(_fmt(v, precision)))
+
+    return fmt
+
+
+def network_picture(
+    board: LessonLayout,
+    size: str,
+    header: Sequence[str],
+    neurons: dict[str, Rows],
+    weights: dict[str, Rows],
+    *,
+    reserve_neurons: dict[str, Rows] | None = None,
+    reserve_weights: dict[str, Rows] | None = None,
+    highlight: frozenset[str] = frozenset(),
+    footer: Sequence[str] = (),
+    footer_lines: int | None = None,
+    key: str = "",
+    beside: bool | None = None,
+) -> Any:
+    """The lesson's network on one page of ``size``: ``header`` (a title in large type, then
+    body lines), a circle per input and per neuron (``neurons[name]`` its rows), a box on each
+    weight's line (``weights[label]`` its rows), ``footer`` lines and a ``key`` at the bottom.
+
+    Circles and boxes are as large as the rows of ``reserve_*`` (default: the rows drawn)
+    need, so pictures that share the reserve put everything on the same pixels whatever they
+    print. ``highlight`` names neurons and weights drawn in red; ``footer_lines`` the room kept
+    for the footer; ``beside`` whether the second header line is on the title's line (default:
+    when it fits; pictures of one set must agree). The text is drawn at the slides' scale
+    (body text ≥ 18 px on a projector) whenever the network fits the page at that scale; a
+    Pillow image whose ``info[VECTOR]`` draws it again on a PDF canvas."""
     from PIL import Image, ImageDraw
 
     from ..viz.layout import LINE
     from ..viz.measure import FONT_SIZE, text_width
-    from ..viz.pages import TITLE_RATIO, body_px, size_named
-    from ..viz.paint import TEXT, draw_text
+    from ..viz.pages import LINE_RATIO, TITLE_RATIO, VECTOR, body_px, fits_beside, size_named
+    from ..viz.paint import HIGHLIGHT, TEXT, draw_text
 
     page = size_named(size)
     body = body_px(page)
@@ -255,61 +339,97 @@ def network_page(
     lesson = board.lesson
     model = board.model
     layout = board.layout
-    forward = _forward(model, list(lesson.inputs))
     name = {v: nid for v, nid in layout.ids.items()}
-
-    def fmt(v: float) -> str:
-        return _fmt(v, layout.precision)
+    reserve_neurons = reserve_neurons if reserve_neurons is not None else neurons
+    reserve_weights = reserve_weights if reserve_weights is not None else weights
+    fmt = board_format(board)
 
     m = page.margin
-    head = m + body * TITLE_RATIO * 1.3 + body * 2.0
-    key_h = body * 2.5
-    room_w, room_h = page.width - 2 * m, page.height - head - m - key_h
-    x_min = min(n.x for n in layout.nodes.values())
+    title = body * TITLE_RATIO
+    # the second header line beside the title when both fit on one line (the network gets it)
+    if beside is None:
+        beside = fits_beside(page, header[:1], header[1:2])
+    beside = beside and len(header) > 1
+    below = len(header) - 1 - (1 if beside else 0)
+    head = m + title * 1.3 + body * (LINE_RATIO * below + 0.7)
+    rows_below = footer_lines if footer_lines is not None else len(footer)
+    foot = body * LINE_RATIO * rows_below + (body * 0.6 if rows_below else 0.0)
+    key_h = body * 2.0 if key else body * 0.5
+    room_w, room_h = page.width - 2 * m, page.height - head - m - key_h - foot
+    y_min = min(n.y for n in layout.nodes.values())
+    # The columns: the inputs', then each layer's, where the layout has them, and the room
+    # between two columns that their circles and the weight boxes between them need.
+    inputs_at = [
+        layout.nodes[name[v]].cx for v in layout.ids if not v._prev and v.label.startswith("x")
+    ]
+    anchors = [sum(inputs_at) / max(len(inputs_at), 1)]
+    widest_r = [
+        max(
+            (_radius(reserve_neurons.get(f"x{i + 1}", [(f"x{i + 1}", TEXT)]), text_width))
+            for i in range(model.nin)
+        )
+    ]
+    needs = []
+    for li, layer in enumerate(model.layers):
+        centres = [
+            layout.clusters[f"cluster_L{li + 1}_N{j + 1}"] for j in range(len(layer.neurons))
+        ]
+        anchors.append(sum(c.x + c.w / 2 for c in centres) / len(centres))
+        widest_r.append(max(_radius(reserve_neurons[n.name], text_width) for n in layer.neurons))
+        box = max(
+            max(text_width(t, FONT_SIZE) for t, _ in reserve_weights[w.label]) + 12
+            for n in layer.neurons
+            for w in n.w
+        )
+        needs.append(widest_r[-2] + widest_r[-1] + box + 24)
 
-    def build(squeeze: float) -> tuple[Any, Any, Any, Any]:
-        """Circles, lines, weight boxes and all boxes, the columns ``squeeze`` times as far
-        apart as in the layout (rows stay where the layout has them)."""
+    def build(squeeze: float, rise: float = 1.0) -> tuple[Any, Any, Any, Any]:
+        """Circles, lines, weight boxes and all boxes, the columns ``squeeze`` times (but
+        never closer than their boxes need) and the rows ``rise`` times as far apart as in
+        the layout."""
+        placed_at = [anchors[0]]
+        for k in range(1, len(anchors)):
+            gap = max(needs[k - 1], (anchors[k] - anchors[k - 1]) * squeeze)
+            placed_at.append(placed_at[-1] + gap)
 
         def sx(x: float) -> float:
-            return x_min + (x - x_min) * squeeze
+            """``x`` moved with the columns around it (piecewise linear between them)."""
+            if x <= anchors[0] or len(anchors) == 1:
+                return placed_at[0] + (x - anchors[0])
+            for k in range(1, len(anchors)):
+                if x <= anchors[k] or k == len(anchors) - 1:
+                    span = anchors[k] - anchors[k - 1] or 1.0
+                    part = (x - anchors[k - 1]) / span
+                    return placed_at[k - 1] + part * (placed_at[k] - placed_at[k - 1])
+            return x  # unreachable: the loop returns at its last column
 
-        # Circles (layout units): centre, radius, text rows, colours.
-        circles: list[tuple[float, float, float, list[tuple[str, str]], str, str]] = []
+        def sy(y: float) -> float:
+            return y_min + (y - y_min) * rise
+
+        # Circles (layout units): centre, radius, key, colours.
+        circles: list[tuple[float, float, float, str, str, str]] = []
         inputs = [v for v in layout.ids if not v._prev and v.label.startswith("x")]
         centre: dict[str, tuple[float, float, float]] = {}
         for i in range(model.nin):
             where = next(layout.nodes[name[v]] for v in inputs if v.label == f"x{i + 1}")
-            rows = [(f"x{i + 1}", TEXT), (fmt(lesson.inputs[i]), TEXT)]
-            r = _radius(rows, text_width)
-            centre[f"x{i + 1}"] = (sx(where.cx), where.cy, r)
-            circles.append((sx(where.cx), where.cy, r, rows, FILL["input"], BORDER["input"]))
+            key_ = f"x{i + 1}"
+            rows = neurons.get(key_) or [(key_, TEXT), (fmt(lesson.inputs[i]), TEXT)]
+            neurons.setdefault(key_, rows)
+            r = _radius(reserve_neurons.get(key_, rows), text_width)
+            centre[key_] = (sx(where.cx), sy(where.cy), r)
+            circles.append((sx(where.cx), sy(where.cy), r, key_, FILL["input"], BORDER["input"]))
         last = len(model.layers) - 1
         for li, layer in enumerate(model.layers):
-            act = _ACTIVATION_NAME.get(layer.activation, layer.activation)
             for j, n in enumerate(layer.neurons):
                 c = layout.clusters[f"cluster_L{li + 1}_N{j + 1}"]
-                z, a = forward[li][j]
-                rows = [
-                    (n.name, TEXT),
-                    (f"b = {fmt(n.b.data)}", TEXT),
-                    (f"∂E/∂b = {fmt(n.b.grad)}", GRAD),
-                    (f"z = {fmt(z)}", TEXT),
-                    (
-                        f"a = z = {fmt(a)}"
-                        if n.activation == "linear"
-                        else f"a = {act}(z) = {fmt(a)}",
-                        TEXT,
-                    ),
-                ]
-                r = _radius(rows, text_width)
+                r = _radius(reserve_neurons[n.name], text_width)
                 kind = "output" if li == last else "hidden"
-                cx, cy = sx(c.x + c.w / 2), c.y + c.h / 2
+                cx, cy = sx(c.x + c.w / 2), sy(c.y + c.h / 2)
                 centre[n.name] = (cx, cy, r)
-                circles.append((cx, cy, r, rows, FILL[kind], BORDER[kind]))
+                circles.append((cx, cy, r, n.name, FILL[kind], BORDER[kind]))
         # Weight boxes on their lines, at the first place along the line that is clear.
-        weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
-        largest = max((abs(w.data) for w in weights), default=0.0)
+        all_weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
+        largest = max((abs(w.data) for w in all_weights), default=0.0)
         lines = []
         placed: list[tuple[float, float, float, float]] = [
             (cx - r, cy - r, 2 * r, 2 * r) for cx, cy, r, *_ in circles
@@ -322,13 +442,10 @@ def network_page(
                     (x0, y0, r0), (x1, y1, r1) = centre[src], centre[n.name]
                     colour = NEGATIVE if w.data < 0 else POSITIVE
                     width = float(_width(w.data, largest))
-                    lines.append((x0, y0, r0, x1, y1, r1, colour, width))
-                    texts = [
-                        (f"{w.label} = {fmt(w.data)}", colour),
-                        (f"∂E/∂w = {fmt(w.grad)}", GRAD),
-                    ]
-                    bw = max(text_width(t, FONT_SIZE) for t, _ in texts) + 12
-                    bh = 2 * LINE + 6
+                    lines.append((x0, y0, r0, x1, y1, r1, colour, width, w.label))
+                    wanted = reserve_weights[w.label]
+                    bw = max(text_width(t, FONT_SIZE) for t, _ in wanted) + 12
+                    bh = len(wanted) * LINE + 6
                     spot: tuple[float, float, float, float] | None = None
                     for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.2, 0.8):
                         px, py = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
@@ -339,15 +456,32 @@ def network_page(
                     if spot is None:  # crowded: the middle of the line, over the others
                         spot = ((x0 + x1 - bw) / 2, (y0 + y1 - bh) / 2, bw, bh)
                     placed.append(spot)
-                    labels.append((spot, texts, colour))
+                    labels.append((spot, w.label, colour))
         return circles, lines, labels, placed
 
-    # A page narrower than the layout brings the columns closer rather than shrink the text.
+    def extent(placed: list[tuple[float, float, float, float]], axis: int) -> float:
+        return max(b[axis] + b[axis + 2] for b in placed) - min(b[axis] for b in placed)
+
+    def apart(circles: list[tuple[float, float, float, str, str, str]]) -> bool:
+        return all(
+            math.hypot(a[0] - b[0], a[1] - b[1]) >= a[2] + b[2] + 6
+            for k, a in enumerate(circles)
+            for b in circles[k + 1 :]
+        )
+
+    # A page narrower (or lower) than the layout brings the columns (rows) closer rather than
+    # shrink the text; rows only as long as no two circles touch.
     for squeeze in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4):
         circles, lines, labels, placed = build(squeeze)
-        xs = [b[0] for b in placed] + [b[0] + b[2] for b in placed]
-        if (max(xs) - min(xs)) * scale <= room_w:
+        if extent(placed, 0) * scale <= room_w:
             break
+    for rise in (0.9, 0.8, 0.7, 0.6, 0.5):
+        if extent(placed, 1) * scale <= room_h:
+            break
+        closer = build(squeeze, rise)
+        if not apart(closer[0]):
+            break
+        circles, lines, labels, placed = closer
     # The page: header, then the network in layout coordinates (the slides' scale).
     xs = [b[0] for b in placed] + [b[0] + b[2] for b in placed]
     ys = [b[1] for b in placed] + [b[1] + b[3] for b in placed]
@@ -355,52 +489,82 @@ def network_page(
     fit = min(room_w / (right - left), room_h / (bottom_u - top_u))
     s_ = min(scale, fit)  # the slides' scale; smaller only for a network too big for a page
     ox = m + (room_w - (right - left) * s_) / 2 - left * s_
-    oy = head - top_u * s_
+    oy = head + (room_h - (bottom_u - top_u) * s_) / 2 - top_u * s_
 
     def P(x: float, y: float) -> tuple[float, float]:
         return (ox + x * s_, oy + y * s_)
 
+    def draw_all(draw: Any) -> None:
+        """The page on a Pillow ImageDraw or a vector PDF canvas (`viz.pages.write_pdf`)."""
+        y = m + title
+        draw_text(draw, (m, y), header[0], title, True, TEXT)
+        if beside:
+            draw_text(draw, (page.width - m, y), header[1], body, False, TEXT, "end")
+        y += title * 0.3 + body * 0.7
+        for line in header[2 if beside else 1 :]:
+            y += body * LINE_RATIO - body * 0.3
+            draw_text(draw, (m, y), line, body, False, TEXT)
+            y += body * 0.3
+        for x0, y0, r0, x1, y1, r1, colour, width, label in lines:
+            hot = label in highlight
+            ink = HIGHLIGHT if hot else colour
+            wide = max(width, 2.6) if hot else width
+            length = math.hypot(x1 - x0, y1 - y0) or 1.0
+            ux, uy = (x1 - x0) / length, (y1 - y0) / length
+            start = P(x0 + ux * r0, y0 + uy * r0)
+            end = P(x1 - ux * (r1 + 6), y1 - uy * (r1 + 6))
+            draw.line([start, end], fill=ink, width=max(1, round(wide * s_)))
+            tip = P(x1 - ux * r1, y1 - uy * r1)
+            side = (-uy * 5 * s_, ux * 5 * s_)
+            back = (tip[0] - ux * 11 * s_, tip[1] - uy * 11 * s_)
+            draw.polygon(
+                [
+                    tip,
+                    (back[0] + side[0], back[1] + side[1]),
+                    (back[0] - side[0], back[1] - side[1]),
+                ],
+                fill=ink,
+            )
+        for cx, cy, r, key_, fill, border in circles:
+            hot = key_ in highlight
+            draw.ellipse(
+                [P(cx - r, cy - r), P(cx + r, cy + r)],
+                fill=fill,
+                outline=HIGHLIGHT if hot else border,
+                width=max(1, round((3.5 if hot else 1.5) * s_)),
+            )
+            rows = neurons[key_]
+            height = len(reserve_neurons.get(key_, rows))
+            y0 = cy - height * LINE / 2 + LINE / 2 + FONT_SIZE * 0.36
+            for k, (text, colour) in enumerate(rows):
+                if text:
+                    at = P(cx, y0 + k * LINE)
+                    draw_text(draw, at, text, FONT_SIZE * s_, k == 0, colour, "middle")
+        for (bx, by, bw, bh), label, colour in labels:
+            hot = label in highlight
+            draw.rounded_rectangle(
+                [P(bx, by), P(bx + bw, by + bh)],
+                radius=5 * s_,
+                fill="white",
+                outline=HIGHLIGHT if hot else colour,
+                width=max(1, round((2.6 if hot else 1.2) * s_)),
+            )
+            for k, (text, ink) in enumerate(weights[label]):
+                if text:
+                    y = by + 3 + LINE * (k + 0.5) + FONT_SIZE * 0.36
+                    at = P(bx + bw / 2, y)
+                    draw_text(draw, at, text, FONT_SIZE * s_, hot and k > 0, ink, "middle")
+        y = page.height - m - key_h - foot + body * 1.1
+        for line in footer:
+            draw_text(draw, (m, y), line, body, False, TEXT)
+            y += body * LINE_RATIO
+        if key:
+            draw_text(draw, (m, page.height - m - body * 0.5), key, body, False, TEXT)
+
     image = Image.new("RGB", (page.width, page.height), "white")
-    draw = ImageDraw.Draw(image)
-    heading = title or f"the lesson's {lesson.name} after one backward pass"
-    draw_text(draw, (m, m + body * TITLE_RATIO), heading, body * TITLE_RATIO, True, TEXT)
-    sub = f"{lesson.error_formula}   ·   a = {lesson.learning_rate:g}"
-    draw_text(draw, (m, m + body * TITLE_RATIO * 1.3 + body), sub, body, False, TEXT)
-    for x0, y0, r0, x1, y1, r1, colour, width in lines:
-        length = math.hypot(x1 - x0, y1 - y0) or 1.0
-        ux, uy = (x1 - x0) / length, (y1 - y0) / length
-        start, end = P(x0 + ux * r0, y0 + uy * r0), P(x1 - ux * (r1 + 6), y1 - uy * (r1 + 6))
-        draw.line([start, end], fill=colour, width=max(1, round(width * s_)))
-        tip = P(x1 - ux * r1, y1 - uy * r1)
-        side = (-uy * 5 * s_, ux * 5 * s_)
-        back = (tip[0] - ux * 11 * s_, tip[1] - uy * 11 * s_)
-        draw.polygon(
-            [tip, (back[0] + side[0], back[1] + side[1]), (back[0] - side[0], back[1] - side[1])],
-            fill=colour,
-        )
-    for cx, cy, r, rows, fill, border in circles:
-        draw.ellipse(
-            [P(cx - r, cy - r), P(cx + r, cy + r)],
-            fill=fill,
-            outline=border,
-            width=max(1, round(1.5 * s_)),
-        )
-        y = cy - len(rows) * LINE / 2 + LINE / 2 + FONT_SIZE * 0.36
-        for k, (text, colour) in enumerate(rows):
-            draw_text(draw, P(cx, y + k * LINE), text, FONT_SIZE * s_, k == 0, colour, "middle")
-    for (bx, by, bw, bh), rows, colour in labels:
-        draw.rounded_rectangle(
-            [P(bx, by), P(bx + bw, by + bh)],
-            radius=5 * s_,
-            fill="white",
-            outline=colour,
-            width=max(1, round(1.2 * s_)),
-        )
-        for k, (text, ink) in enumerate(rows):
-            y = by + 3 + LINE * (k + 0.5) + FONT_SIZE * 0.36
-            draw_text(draw, P(bx + bw / 2, y), text, FONT_SIZE * s_, False, ink, "middle")
-    key = "edge colour: blue positive weight, orange negative; width: |w|; red: ∂E/∂w, ∂E/∂b"
-    draw_text(draw, (m, page.height - m - body * 0.5), key, body, False, TEXT)
+    draw_all(ImageDraw.Draw(image))
+    image.info[VECTOR] = draw_all
+    image.info["text_px"] = FONT_SIZE * s_
     return image
 
 

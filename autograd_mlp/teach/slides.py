@@ -7,9 +7,14 @@ title, in large type; under the graph each input's share ``local × grad = contr
 written out, with the partial sum and how many contributions are still to come.
 
 The lesson's graph is larger than a slide at that text size, so it is split, not shrunk: each
-slide shows the view (tile) of the one layout that holds most of the step's neighbourhood -- the
-node being processed, its operation and its inputs. Slides that share a view put every node on
-the same pixel; the header says which view of how many is shown.
+slide shows a view of the one layout, chosen by a camera that holds still (`camera_views`):
+consecutive steps share a view as long as it shows what each must -- the node being processed,
+its operation and the number on every arrow into it -- and then the camera moves forward, never
+back. Slides that share a view put every node on the same pixel; the header says which view of
+how many is shown.
+
+`save_gif_frames` writes a GIF's frames as numbered PNGs (``frame-001.png`` ...), the way a
+teacher steps through them; every GIF rests on its last frame long enough to read it.
 
     autograd-mlp lesson slides --size projector -o slides/
 """
@@ -17,12 +22,13 @@ the same pixel; the header says which view of how many is shown.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .._files import check_folder, write_atomic
+from .._files import check_folder, write_atomic, write_into
 from ..engine import Value
 from ..viz.layout import Layout
 from ..viz.pages import (
@@ -30,10 +36,10 @@ from ..viz.pages import (
     Tile,
     bands,
     compose,
+    fits_beside,
     footer_columns,
     png_bytes,
     size_named,
-    tiles,
     title_lines,
     view_size,
     write_pdf,
@@ -48,9 +54,31 @@ __all__ = [
     "frame_slides",
     "save_slides",
     "pick_tile",
+    "camera_views",
+    "step_boxes",
     "save_frames",
     "save_lesson_gif",
+    "save_gif_frames",
+    "FRAME_NAME",
 ]
+
+
+FRAME_NAME = "frame-{:03d}.png"  # the GIF's frames as numbered PNGs, the first frame-001.png
+_FRAME_FILE = re.compile(r"frame-\d{3,}\.png")
+
+
+def save_gif_frames(directory: str | os.PathLike[str], pngs: list[bytes]) -> list[Path]:
+    """Write a GIF's frames (PNG bytes) as ``frame-001.png``, ``frame-002.png``... into
+    ``directory`` (created if missing), all or nothing: numbered frames of an earlier, longer
+    run in the folder are removed. A teacher can step through them or put one on a slide."""
+    if not pngs:
+        raise ValueError("save_gif_frames needs at least one frame")
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    with write_into(folder, stale=lambda name: _FRAME_FILE.fullmatch(name) is not None) as stage:
+        for k, data in enumerate(pngs, 1):
+            (stage / FRAME_NAME.format(k)).write_bytes(data)
+    return [folder / FRAME_NAME.format(k) for k in range(1, len(pngs) + 1)]
 
 
 @dataclass(frozen=True)
@@ -110,19 +138,25 @@ def frame_slides(
     subtitle: Callable[[Tile, int], str] | None = None,
 ) -> list[Slide]:
     """Any backward pass's frames (one layout) as pages of ``size``: the caption as title,
-    ``subtitle(view, number of views)`` under it, each input's share in the footer."""
+    ``subtitle(view, number of views)`` beside or under it, each input's share in the footer,
+    the graph through the camera of `camera_views`."""
     page = size_named(size)
     layout = frames[0].layout
     columns = footer_columns(page, [f.footer for f in frames])
     longest = max(len(f.footer) for f in frames)
-    fixed = bands(page, 2, -(-longest // columns), title_lines(page, [f.caption for f in frames]))
-    views = tiles(layout, *view_size(page, fixed))
+    captions = [f.caption for f in frames]
+    # the second header line at its longest (a pass has at most a view per step)
+    probe = Tile(len(frames) - 1, 0.0, 0.0, 1.0, 1.0)
+    seconds = (
+        [subtitle(probe, len(frames))] if subtitle is not None else [f.header[1] for f in frames]
+    )
+    beside = fits_beside(page, captions, seconds)
+    fixed = bands(page, 2, -(-longest // columns), title_lines(page, captions), beside)
+    views = camera_views(frames, *view_size(page, fixed))
+    count = len(set(views))
     slides = []
-    previous = None
-    for frame in frames:
-        tile = pick_tile(frame, views, previous)
-        previous = tile
-        second = subtitle(tile, len(views)) if subtitle is not None else frame.header[1]
+    for frame, tile in zip(frames, views):
+        second = subtitle(tile, count) if subtitle is not None else frame.header[1]
         image = compose(
             layout,
             frame.look,
@@ -133,14 +167,144 @@ def frame_slides(
             fixed=fixed,
             footer_columns=columns,
         )
-        slides.append(Slide(frame, tile, len(views), image))
+        slides.append(Slide(frame, tile, count, image))
     return slides
 
 
+Box = tuple[float, float, float, float]  # x, y, w, h in layout units
+PAD = 6.0  # white space kept between what a view must show and its edge
+
+
+def step_boxes(
+    frame: Frame, labels: Mapping[str, Box | None] | None = None
+) -> tuple[list[Box], list[Box]]:
+    """What a slide of this step must show -- the node being processed, its operation and the
+    number on every arrow into it (or the root, at the seed) -- and what it should show if it
+    can: the inputs' boxes. ``labels``: each arrow's label box by arrow id (default: read from
+    the layout; give it once for many frames, so that a pass costs linear time)."""
+    layout = frame.layout
+    if labels is None:
+        labels = {e.id: e.label for e in layout.edges}
+    node = frame.step.root if frame.node is None else frame.node
+    nid = layout.ids[node]
+
+    def box(i: str) -> Box:
+        n = layout.nodes[i]
+        return (n.x, n.y, n.w, n.h)
+
+    must = [box(nid)]
+    want: list[Box] = []
+    if frame.node is not None:
+        i = nid[1:]
+        if f"op{i}" in layout.nodes:
+            must.append(box(f"op{i}"))
+        for k, child in enumerate(frame.node._prev):
+            label = labels.get(f"e{i}_{k}")
+            if label is not None:
+                must.append(label)
+            want.append(box(layout.ids[child]))
+    return must, want
+
+
+def _union(boxes: list[Box]) -> Box:
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _inside(x0: float, y0: float, w: float, h: float, b: Box) -> bool:
+    eps = 1e-6
+    return (
+        x0 - eps <= b[0]
+        and b[0] + b[2] <= x0 + w + eps
+        and y0 - eps <= b[1]
+        and b[1] + b[3] <= y0 + h + eps
+    )
+
+
+def camera_views(frames: list[Frame], view_w: float, view_h: float) -> list[Tile]:
+    """The view of the layout each frame is shown through: a camera that holds still.
+
+    Consecutive steps share one view for as long as one view can show what each of them must
+    (`step_boxes`: the node, its operation, the number on every arrow into it); only then
+    does the camera move, forward, to a new view that holds the next run of steps. So the
+    views are numbered in the order of the pass, a slide never goes back to an earlier view,
+    and two views in a row could not have been one. Each view is placed, within the room its
+    steps leave, to show the most input boxes whole, then centred on what it must show.
+    Linear in the number of frames (a few dozen placements per view)."""
+    if not frames:
+        return []
+    layout = frames[0].layout
+    w = min(view_w, layout.width)
+    h = min(view_h, layout.height)
+    labels = {e.id: e.label for e in layout.edges}
+    needs = [step_boxes(f, labels) for f in frames]
+    runs: list[list[int]] = []
+    current: Box | None = None
+    for k, (must, _) in enumerate(needs):
+        here = _union(must)
+        if current is not None:
+            joined = _union([current, here])
+            if joined[2] + 2 * PAD <= w and joined[3] + 2 * PAD <= h:
+                current = joined
+                runs[-1].append(k)
+                continue
+        current = here
+        runs.append([k])
+    views: list[Tile] = []
+    previous: Tile | None = None
+    for index, run in enumerate(runs):
+        region = _union([b for k in run for b in needs[k][0]])
+        wants = [b for k in run for b in needs[k][1]]
+        x0, y0 = _place(region, wants, w, h, layout.width, layout.height, previous)
+        previous = Tile(index, x0, y0, w, h)
+        views.extend(previous for _ in run)
+    return views
+
+
+def _place(
+    region: Box,
+    wants: list[Box],
+    w: float,
+    h: float,
+    width: float,
+    height: float,
+    previous: Tile | None,
+) -> tuple[float, float]:
+    """The top left corner of a ``w`` × ``h`` view inside the layout that holds ``region``
+    (centred on it when it is larger than the view) and the most of ``wants`` whole; of those,
+    the one that shares least with the ``previous`` view (the camera moves as one clear step,
+    to show what the last view did not), then the one centred on ``region``."""
+
+    def span(start: float, size: float, view: float, total: float) -> list[float]:
+        lo = max(0.0, start + size + PAD - view)
+        hi = min(total - view, start - PAD)
+        if lo > hi:  # too large (or at the layout's edge): centred, inside the layout
+            centre = min(max(start + size / 2 - view / 2, 0.0), max(total - view, 0.0))
+            return [centre]
+        steps = 12
+        return [lo + (hi - lo) * s / steps for s in range(steps + 1)]
+
+    xs = span(region[0], region[2], w, width)
+    ys = span(region[1], region[3], h, height)
+    cx, cy = region[0] + region[2] / 2, region[1] + region[3] / 2
+
+    def score(c: tuple[float, float]) -> tuple[int, float, float]:
+        shown = sum(1 for b in wants if _inside(c[0], c[1], w, h, b))
+        shared = 0.0 if previous is None else previous.contains((c[0], c[1], w, h))
+        off = abs(c[0] + w / 2 - cx) + abs(c[1] + h / 2 - cy)
+        return (shown, -round(shared / (w * h), 2), -off)
+
+    return max(((x, y) for y in ys for x in xs), key=score)
+
+
 def _subtitle(board: LessonLayout, tile: Tile, count: int) -> str:
-    text = f"{board.lesson.error_formula}   ·   a = {board.lesson.learning_rate:g}"
+    symbol = board.lesson.notation.learning_rate  # a, η or α, as the lesson's textbook writes it
+    text = f"{board.lesson.error_formula}   ·   {symbol} = {board.lesson.learning_rate:g}"
     if count > 1:
-        text += f"   ·   view {tile.index + 1} of {count} of the {board.lesson.name}"
+        text += f"   ·   view {tile.index + 1} of {count}"
     return text
 
 
@@ -153,13 +317,17 @@ def save_slides(
     loop: bool = True,
     duration_ms: int = 2500,
     precision: int = 4,
+    network: bool = True,
 ) -> list[Path]:
     """Write ``slide_00.png``, ``slide_01.png``... , ``slides.pdf`` (every slide, one page
-    each) and, unless ``gif=False``, ``backward.gif`` (the same slides; the last one held
-    longer; ``loop=False`` plays once) into ``directory``. Returns the paths written."""
+    each), unless ``gif=False`` ``backward.gif`` (the same slides; the last one held
+    longer; ``loop=False`` plays once) and, unless ``network=False``,
+    ``network-backward.pdf``: the backward pass the textbook way, on the network diagram, a
+    neuron a slide (`autograd_mlp.teach.network_backward`). Returns the paths written."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    slides = lesson_slides(lesson, size=size, precision=precision)
+    board = lesson_layout(lesson, precision=precision)
+    slides = lesson_slides(size=size, precision=precision, board=board)
     written = []
     pngs = []
     for s in slides:
@@ -168,12 +336,25 @@ def save_slides(
         target = folder / f"slide_{s.frame.index:02d}.png"
         write_atomic(target, data)
         written.append(target)
-    written.append(write_pdf(folder / "slides.pdf", [s.image for s in slides], size))
+    title = f"the backward pass of the {board.lesson.name}, a step a slide"
+    written.append(write_pdf(folder / "slides.pdf", [s.image for s in slides], size, title=title))
     if gif:
         target = folder / "backward.gif"
         write_atomic(target, gif_bytes(pngs, duration_ms, loop=loop))
         written.append(target)
+    if network:
+        from .network_backward import save_network_backward
+
+        written.extend(
+            save_network_backward(
+                folder / "network-backward.pdf", size=_size_name(size), board=board
+            )
+        )
     return written
+
+
+def _size_name(size: str | Size) -> str:
+    return size if isinstance(size, str) else size.name
 
 
 def save_frames(

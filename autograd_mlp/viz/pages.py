@@ -8,7 +8,10 @@ so no box is ever cut in half. Every picture that uses the same tile puts every 
 same pixel, because the tile's origin and the scale are fixed for the whole set.
 
 `compose` draws one page: a header (title in large type, a second line such as the error
-convention), the graph view, and a footer of text lines in body size.
+convention, beside the title when both fit), the graph view, and a footer of text lines in body
+size. The page is a Pillow image that also carries its drawing (``info[VECTOR]``): `write_pdf`
+replays it on a vector canvas (`autograd_mlp.viz.render.pdf`), so a PDF of pages has real text
+in embedded fonts and the same shapes as the PNG.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ __all__ = [
     "Bands",
     "tiles",
     "bands",
+    "fits_beside",
     "view_size",
     "compose",
     "footer_columns",
     "title_lines",
     "write_pdf",
+    "VECTOR",
     "png_bytes",
     "size_named",
     "body_px",
@@ -55,6 +60,7 @@ class Size:
     height: int
     dpi: int
     min_body_px: float
+    margin_ratio: float = 0.025  # of the height; a projector shows to its edge, paper does not
 
     @property
     def scale(self) -> float:
@@ -63,7 +69,7 @@ class Size:
 
     @property
     def margin(self) -> int:
-        return round(self.height * 0.025)
+        return round(self.height * self.margin_ratio)
 
 
 def _pt(points: float, dpi: int) -> float:
@@ -72,7 +78,7 @@ def _pt(points: float, dpi: int) -> float:
 
 SIZES: dict[str, Size] = {
     # A 1080p projector: the back row reads 18 px body text on a 1920-pixel-wide image.
-    "projector": Size("projector", 1920, 1080, 96, 18.0),
+    "projector": Size("projector", 1920, 1080, 96, 18.0, 0.018),
     # Paper, landscape (a graph is wider than tall), 200 dpi, body text 10 pt.
     "a4": Size("a4", round(297 / 25.4 * 200), round(210 / 25.4 * 200), 200, _pt(10, 200)),
     "letter": Size("letter", 11 * 200, round(8.5 * 200), 200, _pt(10, 200)),
@@ -168,25 +174,42 @@ def wrap(text: str, width_px: float, size_px: float, bold: bool = False) -> list
 
 @dataclass(frozen=True)
 class Bands:
-    """The pixel heights of a page's header and footer, fixed for a whole set of pages."""
+    """The pixel heights of a page's header and footer, fixed for a whole set of pages;
+    ``beside``: the second header line is written on the title's line, at the right."""
 
     header: float
     footer: float
+    beside: bool = False
 
 
 TITLE_RATIO = 1.75  # the title (a slide's caption) is this many times the body text
+LINE_RATIO = 1.3  # body lines are this many times the body text apart
 
 
-def bands(size: Size, header_lines: int, footer_lines: int, title_lines: int = 1) -> Bands:
-    """Room for ``header_lines`` (the first, ``title_lines`` tall, in large type) and
-    ``footer_lines`` of body text."""
+def bands(
+    size: Size, header_lines: int, footer_lines: int, title_lines: int = 1, beside: bool = False
+) -> Bands:
+    """Room for ``header_lines`` (the first, ``title_lines`` tall, in large type; with
+    ``beside`` the second on the title's last line) and ``footer_lines`` of body text."""
     body = body_px(size)
     title = body * TITLE_RATIO
     header = title + (title_lines - 1) * title * 1.2 + body * 0.8
-    if header_lines > 1:
-        header += title * 0.3 + body + (header_lines - 2) * body * 1.35
-    footer = footer_lines * body * 1.35 + (body * 1.2 if footer_lines else 0)
-    return Bands(header, footer)
+    below = header_lines - 1 - (1 if beside and header_lines > 1 else 0)
+    if below > 0:
+        header += title * 0.3 + body * 0.3 + below * body * LINE_RATIO
+    footer = footer_lines * body * LINE_RATIO + (body * 0.5 if footer_lines else 0)
+    return Bands(header, footer, beside and header_lines > 1)
+
+
+def fits_beside(size: str | Size, titles: Sequence[str], seconds: Sequence[str]) -> bool:
+    """True when every title is one line in large type and leaves room on that line for the
+    longest of ``seconds`` in body type (a slide then gives the graph that line)."""
+    size = size_named(size)
+    body = body_px(size)
+    room = size.width - 2 * size.margin
+    widest = max((text_width(t, body * TITLE_RATIO, True) for t in titles), default=0.0)
+    second = max((text_width(t, body) for t in seconds), default=0.0)
+    return widest + 2.5 * body + second <= room
 
 
 def view_size(size: Size, b: Bands) -> tuple[float, float]:
@@ -213,11 +236,59 @@ def compose(
     from PIL import Image, ImageDraw
 
     size = size_named(size)
-    body = body_px(size)
     b = fixed if fixed is not None else bands(size, len(header), len(footer))
+    # The graph view leaves out the boxes the tile's edge would cut (each is whole on a
+    # neighbouring tile).
+    look = dataclasses.replace(look, hidden=set(look.hidden) | cut_by(layout, tile))
     m = size.margin
+    scale = size.scale
+    vw = math.ceil(tile.w * scale) + 2
+    vh = math.ceil(tile.h * scale) + 2
+    top = round(m + b.header)
+    origin = (m + 1 - tile.x * scale, top + 1 - tile.y * scale)
+
+    def draw_page(draw: Any, graph: Any) -> None:
+        _page_text(draw, size, b, header, footer, footer_columns)
+        graph(draw)
+
+    def pixels(draw: Any) -> None:
+        # painted on its own image so that nothing outside the tile shows
+        view = Image.new("RGB", (vw, vh), "white")
+        paint(
+            ImageDraw.Draw(view), layout, look, scale=scale, origin=(origin[0] - m, origin[1] - top)
+        )
+        page.paste(view, (m, top))
+
+    def vector(canvas: Any) -> None:
+        def clipped(draw: Any) -> None:
+            draw.clip(m, top, vw, vh)
+            paint(draw, layout, look, scale=scale, origin=origin)
+            draw.unclip()
+
+        draw_page(canvas, clipped)
+
     page = Image.new("RGB", (size.width, size.height), "white")
-    draw = ImageDraw.Draw(page)
+    draw_page(ImageDraw.Draw(page), pixels)
+    page.info["graph_origin"] = origin
+    page.info[VECTOR] = vector
+    return page
+
+
+VECTOR = "autograd_mlp.vector"  # the key of a page image's vector drawing (`write_pdf`)
+
+
+def _page_text(
+    draw: Any,
+    size: Size,
+    b: Bands,
+    header: Sequence[str],
+    footer: Sequence[str],
+    footer_columns: int,
+) -> None:
+    """A page's header (the title in large type, broken into lines; the second line beside
+    it when ``b.beside``) and its footer in columns."""
+    body = body_px(size)
+    m = size.margin
     title = body * TITLE_RATIO
     y = m + title
     for k, line in enumerate(header):
@@ -225,34 +296,21 @@ def compose(
             for part in wrap(line, size.width - 2 * m, title, True):
                 draw_text(draw, (m, y), part, title, True, TEXT)
                 y += title * 1.2
-            y += title * 0.3 + body - title * 1.2
+            y -= title * 1.2
+            if not b.beside:
+                y += title * 0.3 + body * 0.6 + body
+        elif k == 1 and b.beside:
+            draw_text(draw, (size.width - m, y), line, body, False, TEXT, "end")
+            y += title * 0.3 + body * 0.6 + body
         else:
             draw_text(draw, (m, y), line, body, False, TEXT)
-            y += body * 1.35
-    # The graph view: painted on its own image so that nothing outside the tile shows, and
-    # without the boxes the tile's edge would cut (each is whole on a neighbouring tile).
-    look = dataclasses.replace(look, hidden=set(look.hidden) | cut_by(layout, tile))
-    scale = size.scale
-    vw = math.ceil(tile.w * scale) + 2
-    vh = math.ceil(tile.h * scale) + 2
-    view = Image.new("RGB", (vw, vh), "white")
-    paint(
-        ImageDraw.Draw(view),
-        layout,
-        look,
-        scale=scale,
-        origin=(-tile.x * scale + 1, -tile.y * scale + 1),
-    )
-    top = round(m + b.header)
-    page.paste(view, (m, top))
-    page.info["graph_origin"] = (m + 1 - tile.x * scale, top + 1 - tile.y * scale)
+            y += body * LINE_RATIO
     rows = math.ceil(len(footer) / footer_columns) if footer else 0
     column_w = (size.width - 2 * m) / footer_columns
     for k, line in enumerate(footer):
         col, row = divmod(k, rows)
-        y = size.height - m - b.footer + body * 1.5 + row * body * 1.35
+        y = size.height - m - b.footer + body * 1.1 + row * body * LINE_RATIO
         draw_text(draw, (m + col * column_w, y), line, body, False, TEXT)
-    return page
 
 
 def title_lines(size: str | Size, titles: Sequence[str]) -> int:
@@ -300,14 +358,32 @@ def png_bytes(image: Any) -> bytes:
     return buffer.getvalue()
 
 
-def write_pdf(path: str | os.PathLike[str], pages: Sequence[Any], size: str | Size) -> Path:
-    """One PDF with a page per image (Pillow), at the size's dpi, written atomically."""
+def write_pdf(
+    path: str | os.PathLike[str], pages: Sequence[Any], size: str | Size, *, title: str = ""
+) -> Path:
+    """One vector PDF with a page per picture, written atomically.
+
+    A page made by `compose` (or any Pillow image whose ``info[VECTOR]`` draws it on a
+    `autograd_mlp.viz.render.pdf.PdfCanvas`) is written as shapes and real text in embedded
+    DejaVu Sans: crisp at any zoom, searchable. Any other image, and every page on a machine
+    without DejaVu Sans to embed, is placed as a lossless bitmap. Each page is the picture's
+    pixels at the size's dpi."""
+    from .measure import font_path
+    from .render.pdf import PdfCanvas, pdf_bytes
+
     size = size_named(size)
     if not pages:
         raise ValueError("write_pdf needs at least one page")
-    buffer = io.BytesIO()
-    first, *rest = [p.convert("RGB") for p in pages]
-    first.save(buffer, format="PDF", save_all=True, append_images=rest, resolution=size.dpi)
+    fonts = font_path(False) is not None and font_path(True) is not None
+    canvases = []
+    for image in pages:
+        canvas = PdfCanvas(image.width, image.height, size.dpi)
+        draw = getattr(image, "info", {}).get(VECTOR)
+        if callable(draw) and fonts:
+            draw(canvas)
+        else:
+            canvas.image(image)
+        canvases.append(canvas)
     target = Path(path)
-    write_atomic(target, buffer.getvalue())
+    write_atomic(target, pdf_bytes(canvases, title=title))
     return target

@@ -22,8 +22,13 @@ lines, and how much was cut.
 `Digraph` is the ``graphviz.Digraph`` whose rendering goes through this door: its inherited
 ``pipe()``, ``render()``, ``view()`` and Jupyter display would otherwise run the ``dot`` program
 directly (with no timeout, and failing where only pygraphviz is installed). ``draw_graph``
-returns one (`autograd_mlp.viz.draw.GradGraph`). With no renderer, its notebook display shows
+returns one (`autograd_mlp.viz.draw.GradGraph`). Its notebook display is made for a projector
+(`display`: the smallest text 18 px, not shrunk to fit the cell); with no renderer it shows
 the hint and its DOT text instead of a traceback.
+
+Two more output formats live here without Graphviz: `pdf` writes the package's own pages
+(slides, lesson views, the network) as vector PDF with embedded fonts, and `display` sizes an
+SVG for a notebook.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import graphviz
 
 from ..._files import write_atomic
 from .backends import BACKENDS, Backend
+from .display import UNCONFINED, display_svg
 from .errors import (
     DEFAULT_TIMEOUT,
     FORMATS,
@@ -338,7 +344,9 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
     # -- Jupyter --------------------------------------------------------------------------------
 
     def _repr_image_svg_xml(self) -> str:
-        return render_bytes(self, "svg").decode("utf-8")
+        """The SVG as a notebook shows it: its smallest text 18 px, never shrunk to fit
+        (`autograd_mlp.viz.render.display`)."""
+        return display_svg(render_bytes(self, "svg").decode("utf-8"))
 
     def _repr_image_png(self) -> bytes:
         return render_bytes(self, "png")
@@ -357,9 +365,11 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
         include: Iterable[str] | None = None,
         exclude: Iterable[str] | None = None,
         **kwargs: Any,
-    ) -> dict[str, str | bytes]:
-        """SVG by default; ``include``/``exclude`` as in graphviz (svg and png are available).
-        Any failure (no renderer, a timeout, bad DOT) shows its message and the DOT text."""
+    ) -> tuple[dict[str, str | bytes], dict[str, Any]]:
+        """(data, metadata) as Jupyter takes them: SVG by default; ``include``/``exclude`` as
+        in graphviz (svg and png are available). The SVG's smallest text is 18 px and the
+        metadata asks the notebook not to shrink it (a wide graph scrolls). Any failure (no
+        renderer, a timeout, bad DOT) shows its message and the DOT text."""
         wanted = set(include) if include is not None else {"image/svg+xml"}
         wanted -= set(exclude or ())
         bundle: dict[str, str | bytes] = {}
@@ -369,8 +379,8 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
             if "image/png" in wanted:
                 bundle["image/png"] = self._repr_image_png()
         except Exception as exc:  # shown to the user instead of a traceback
-            return self._fallback(str(exc) or type(exc).__name__)
-        return bundle
+            return self._fallback(str(exc) or type(exc).__name__), {}
+        return bundle, (dict(UNCONFINED) if "image/svg+xml" in bundle else {})
 
     def _repr_svg_(self) -> str | None:
         try:
@@ -379,7 +389,9 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
             return None
 
     def _repr_html_(self) -> str:
-        bundle = self._repr_mimebundle_()
-        page = bundle.get("text/html") or bundle["image/svg+xml"]
+        bundle, _ = self._repr_mimebundle_()
+        page = bundle.get("text/html")
+        if page is None:  # the SVG at its own size, scrolling sideways when wider than the page
+            page = f'<div style="overflow-x:auto">{bundle["image/svg+xml"]!s}</div>'
         assert isinstance(page, str)  # both are text
         return page
