@@ -51,12 +51,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The browser-side parts the tests use -- axe-core (accessibility checks of the page), Pyodide
-# and viz.js (the browser edition) -- pinned in web/package-lock.json and installed with npm.
+# and viz.js (the browser edition) -- pinned in web/package-lock.json and installed with npm;
+# and the pure wheels used inside Pyodide (the site's dependencies, pytest for the Pyodide lane),
+# pinned with their hashes in web/pyodide-wheels.txt and downloaded into web/wheels.
 # Without npm the tests that need them say so and skip, except under CI=true, where .ci/run
 # installs Node and a missing part is a failure.
 WEB_STAMP := web/node_modules/.installed
 web: $(WEB_STAMP)
-$(WEB_STAMP): web/package-lock.json
+$(WEB_STAMP): web/package-lock.json web/pyodide-wheels.txt | $(CREATED)
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+	  --dest web/wheels -r web/pyodide-wheels.txt
 	@if command -v npm >/dev/null 2>&1; then \
 	  cd web && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	else \
@@ -88,4 +92,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache web/node_modules
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache web/node_modules web/wheels

@@ -965,7 +965,7 @@ def _free_inputs_iteratively(self: Value) -> None:
     (so its own free drops nothing deep) and, unless a finalizer further out is already
     doing it, drop the orphans one at a time, each of which may add its own inputs."""
     global _draining
-    a = self._a
+    a = getattr(self, "_a", None)  # unset if __init__ refused its arguments
     if a is None:  # a leaf: nothing below it
         return
     _orphans.append(a)  # a Value, or the weighted sum's tuple of Values
