@@ -27,7 +27,7 @@ def _instance() -> Any:
     if sys.platform != "emscripten":
         return None
     try:
-        import js  # Pyodide's view of the page's global scope
+        import js  # type: ignore[import-not-found]  # Pyodide's view of the page's globals
     except ImportError:
         return None
     return getattr(js, GLOBAL_NAME, None)
@@ -45,7 +45,7 @@ def run(source: str, fmt: str) -> tuple[bytes, str]:
     viz = _instance()
     if viz is None:
         raise RuntimeError("Graphviz (viz.js) is not loaded on this page")
-    import js  # type: ignore[import-not-found]
+    import js
     from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
     options = to_js({"format": fmt}, dict_converter=js.Object.fromEntries)
