@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .._version import __version__
-from . import demo, exercise, explain, lesson, render, train
+from . import demo, exercise, explain, lesson, render, site, train
 from .arguments import add_lesson_argument, add_size_argument, lesson_from_args
 from .base import PROG, Parser, Runner, Subparsers, UsageError, report
 
@@ -35,6 +35,7 @@ _COMMANDS: dict[str, Callable[[Subparsers], Runner]] = {
     "exercise": exercise.add,
     "lesson": lesson.add,
     "train": train.add,
+    "site": site.add,
 }
 
 
