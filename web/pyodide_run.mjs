@@ -2,7 +2,10 @@
 // Pyodide's file system: the tests' way to run this package's own engine in WebAssembly.
 //
 //   node web/pyodide_run.mjs [--mount HOST=PYODIDE_PATH]... [--path PYODIDE_PATH]... \
-//        [--cwd PYODIDE_PATH] SCRIPT.py [ARG...]
+//        [--cwd PYODIDE_PATH] [--viz] SCRIPT.py [ARG...]
+//
+// --viz loads viz.js (web/node_modules/@viz-js/viz) as the page of the site does, so the
+// package's layouts come from its viz.js backend (autograd_mlp/viz/render/vizjs.py).
 //
 // The Pyodide runtime is the pinned npm package in web/node_modules/pyodide (`make web`); no
 // network is used (nothing is loaded from a CDN: the script imports only the standard library
@@ -15,8 +18,13 @@ const args = process.argv.slice(2);
 const mounts = [];
 const paths = [];
 let cwd = null;
+let viz = false;
 while (args.length && args[0].startsWith("--")) {
   const option = args.shift();
+  if (option === "--viz") {
+    viz = true;
+    continue;
+  }
   const value = args.shift();
   if (value === undefined) {
     console.error(`pyodide_run: ${option} needs a value`);
@@ -40,6 +48,10 @@ if (!args.length) {
 }
 const [script, ...scriptArgs] = args;
 
+if (viz) {
+  const { instance } = await import("./node_modules/@viz-js/viz/dist/viz.js");
+  globalThis.autogradMlpViz = await instance(); // the name vizjs.py looks for
+}
 const pyodide = await loadPyodide({
   stdout: (line) => process.stdout.write(line + "\n"),
   stderr: (line) => process.stderr.write(line + "\n"),
