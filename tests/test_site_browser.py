@@ -153,6 +153,7 @@ def test_a_lesson_link_opens_that_lesson(browser: Any, served: str) -> None:
     visit = Visit(browser, served, f"index.html?lesson={code}")
     _, outputs, error = Lesson.from_dict(lesson).forward()
     assert float(visit.value("#error-value")) == error.data
+    assert [float(y) for y in visit.value("#outputs-value").split(",")] == [y.data for y in outputs]
     assert visit.value("#sizes") == "2-2-1"
     assert visit.value("#error-convention") == "half"
     assert visit.value("#learning-rate") == "0.5"
