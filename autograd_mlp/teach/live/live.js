@@ -16,13 +16,17 @@ export async function boot(say) {
     fetch(new URL("wheels/wheels.json", here)).then((r) => r.json()),
   ]);
   globalThis.autogradMlpViz = viz; // what autograd_mlp/viz/render/vizjs.py looks for
+  const mark = (name) => (document.body.dataset[name] = String(Math.round(performance.now() - started)));
+  mark("runtimeMs");
   say("Installing autograd_mlp…");
   for (const name of wheels) {
     const response = await fetch(new URL("wheels/" + name, here));
     if (!response.ok) throw new Error(`wheels/${name}: ${response.status}`);
     pyodide.unpackArchive(await response.arrayBuffer(), "wheel");
   }
+  mark("wheelsMs");
   const live = pyodide.pyimport("autograd_mlp.teach.live");
+  mark("importMs");
   const call = (name, ...args) => {
     const result = live[name](...args);
     if (result === null || typeof result !== "object" || !result.toJs) return result;
