@@ -9,11 +9,15 @@ export async function boot(say) {
   const started = performance.now();
   say("Loading Python (Pyodide) and Graphviz (viz.js)…");
   const here = new URL(".", document.baseURI);
+  // viz.js's Graphviz is started first: started after Pyodide has loaded, its WebAssembly
+  // fails to compile ("unknown type form"), as both are Emscripten builds.
+  const vizReady = globalThis.Viz.instance();
+  const wheelsReady = fetch(new URL("wheels/wheels.json", here)).then((r) => r.json());
   const { loadPyodide } = await import(new URL("pyodide/pyodide.mjs", here).href);
   const [pyodide, viz, wheels] = await Promise.all([
     loadPyodide({ indexURL: new URL("pyodide/", here).href }),
-    globalThis.Viz.instance(),
-    fetch(new URL("wheels/wheels.json", here)).then((r) => r.json()),
+    vizReady,
+    wheelsReady,
   ]);
   globalThis.autogradMlpViz = viz; // what autograd_mlp/viz/render/vizjs.py looks for
   const mark = (name) => (document.body.dataset[name] = String(Math.round(performance.now() - started)));
