@@ -1,11 +1,14 @@
 """The browser edition's Python inside Pyodide under Node, with viz.js as its Graphviz (as the
 site's pages run it): the lesson page and the playground's page show the very numbers of the
-native pages -- their JSON data blocks are equal, digit for digit -- and the layout came from
-the viz.js backend."""
+native pages -- their JSON data blocks, the numbers as printed, are equal digit for digit --
+and the layout came from the viz.js backend. The floats themselves may differ in the last bit
+(Pyodide's math library rounds tanh and exp differently from glibc for some inputs), so E and
+the gradients are compared to 1e-12."""
 
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -72,6 +75,13 @@ def test_the_browser_pages_show_the_native_numbers(tmp_path: Path, lesson: objec
     native = natively(*args)
     assert browser["renderer"] == "viz.js"
     assert native["renderer"] in ("dot", "pygraphviz")
-    for key in ("lesson_error", "lesson_data", "play_value", "play_grads", "play_data"):
+    for key in ("lesson_data", "play_data"):  # the numbers as the pages print them
         assert browser[key] == native[key], key
+    assert math.isclose(browser["lesson_error"], native["lesson_error"], rel_tol=1e-12)  # type: ignore[arg-type]
+    assert math.isclose(browser["play_value"], native["play_value"], rel_tol=1e-12)  # type: ignore[arg-type]
+    grads, expected = browser["play_grads"], native["play_grads"]
+    assert (
+        isinstance(grads, dict) and isinstance(expected, dict) and grads.keys() == expected.keys()
+    )
+    assert all(math.isclose(grads[k], expected[k], rel_tol=1e-12) for k in grads)
     assert browser["play_svg_has_paths"] is True

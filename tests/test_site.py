@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd_mlp.commands.cli import main
 from autograd_mlp.commands.site import MARKER, RUNTIME_FILES, package_wheel
@@ -172,3 +174,13 @@ def test_the_playground_computes_what_the_engine_computes() -> None:
     ]:
         view = playground_view(expr, values, highlight)
         assert not view["ok"] and said in view["message"], (expr, view)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 8), min_size=2, max_size=5))
+def test_any_sizes_give_a_lesson_of_those_sizes(sizes: list[int]) -> None:
+    answer = resized(default_lesson_json(), "-".join(map(str, sizes)))
+    lesson = Lesson.from_dict(json.loads(answer["lesson"]))
+    assert lesson.sizes == tuple(sizes)
+    assert lesson.layers[-1].activation == DEFAULT_LESSON.layers[-1].activation
+    assert resized(answer["lesson"], "3-2-2")["ok"]  # and back

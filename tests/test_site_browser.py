@@ -38,6 +38,13 @@ READY = 120_000  # ms: generous for a loaded CI machine; the measured times are 
 pytestmark = pytest.mark.slow
 
 
+def same(shown: str | float, native: float) -> bool:
+    """The browser's number is the native engine's, but for the last bit or so: Pyodide's
+    math library rounds tanh and exp differently from glibc for some inputs (tanh: 1 ulp for
+    about 8% of them), and a difference in the last bit may grow a little through a graph."""
+    return math.isclose(float(shown), native, rel_tol=1e-12, abs_tol=1e-300)
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -113,7 +120,7 @@ def test_the_lesson_loads_and_a_changed_weight_recomputes_e(browser: Any, served
     visit = Visit(browser, served, "index.html")
     print(f"\nfirst load of index.html: ready in {visit.seconds:.1f} s")
     _, _, error = DEFAULT_LESSON.forward()
-    assert float(visit.value("#error-value")) == error.data
+    assert same(visit.value("#error-value"), error.data)
     frame = visit.page.frame_locator("#page")
     assert "3–2–2" in frame.locator("#title").inner_text()
     # L1.N1.w1 from 0.1 to 0.75: E is recomputed by the engine in the page, and is what the
@@ -123,14 +130,16 @@ def test_the_lesson_loads_and_a_changed_weight_recomputes_e(browser: Any, served
     _, _, changed = Lesson.from_dict(data).forward()
     computed = visit.page.eval_on_selector("body", "b => Number(b.dataset.computed)")
     field = visit.page.locator('input[data-path="layers.0.weights.0.0"]')
+    field.focus()
     started = time.perf_counter()
-    field.fill("0.75")
-    field.press("Tab")  # a change event, as a student leaving the field makes
+    visit.page.keyboard.press("Control+A")  # with the keyboard only, as a student may
+    visit.page.keyboard.type("0.75")
+    visit.page.keyboard.press("Tab")  # leaving the field applies it
     visit.page.wait_for_function(f"Number(document.body.dataset.computed) > {computed}")
     seconds = time.perf_counter() - started
     in_page = visit.page.eval_on_selector("body", "b => Number(b.dataset.recomputeMs)")
     print(f"changed weight: recomputed in {in_page} ms in the page ({seconds:.2f} s end to end)")
-    assert float(visit.value("#error-value")) == changed.data != error.data
+    assert same(visit.value("#error-value"), changed.data) and changed.data != error.data
     assert "?lesson=" in visit.page.url  # the link now carries the changed lesson
     visit.close()
 
@@ -152,13 +161,24 @@ def test_a_lesson_link_opens_that_lesson(browser: Any, served: str) -> None:
     code = base64.urlsafe_b64encode(json.dumps(lesson).encode()).decode().rstrip("=")
     visit = Visit(browser, served, f"index.html?lesson={code}")
     _, outputs, error = Lesson.from_dict(lesson).forward()
-    assert float(visit.value("#error-value")) == error.data
-    assert [float(y) for y in visit.value("#outputs-value").split(",")] == [y.data for y in outputs]
+    assert same(visit.value("#error-value"), error.data)
+    shown = visit.value("#outputs-value").split(",")
+    assert len(shown) == len(outputs) and all(same(a, y.data) for a, y in zip(shown, outputs))
     assert visit.value("#sizes") == "2-2-1"
     assert visit.value("#error-convention") == "half"
     assert visit.value("#learning-rate") == "0.5"
     frame = visit.page.frame_locator("#page")
     assert "Two inputs, one output" in frame.locator("#title").inner_text()
+    # New layer sizes, typed and applied with Enter: the form and the numbers follow.
+    from autograd_mlp.teach.live import resized
+
+    computed = visit.page.eval_on_selector("body", "b => Number(b.dataset.computed)")
+    visit.page.locator("#sizes").fill("2-3-1")
+    visit.page.locator("#sizes").press("Enter")
+    visit.page.wait_for_function(f"Number(document.body.dataset.computed) > {computed}")
+    bigger = Lesson.from_dict(json.loads(resized(json.dumps(lesson), "2-3-1")["lesson"]))
+    assert same(visit.value("#error-value"), bigger.forward()[2].data)
+    assert visit.page.locator('input[data-path^="layers.0.weights."]').count() == 3 * 2
     visit.close()
 
 
@@ -172,10 +192,10 @@ def test_a_playground_link_shows_the_native_numbers(browser: Any, served: str) -
     root, leaves = build(expression, values)
     root.backward()
     shown = visit.page.eval_on_selector("#result-value", "e => e.value")
-    assert float(shown) == root.data or (math.isnan(root.data) and shown == "NaN"), setting
+    assert same(shown, root.data) or (math.isnan(root.data) and shown == "NaN"), setting
     for name, leaf in leaves.items():
         cell = visit.page.locator(f"#grad-{name} td.grad").inner_text()
-        assert float(cell) == leaf.grad, (name, setting)
+        assert same(cell, leaf.grad), (name, setting)
     assert visit.page.eval_on_selector("#highlight", "e => e.value") == "w"
     assert "chain rule" in visit.page.locator("#highlighted").inner_text()
     frame = visit.page.frame_locator("#page")
