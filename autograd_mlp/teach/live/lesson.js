@@ -44,7 +44,7 @@ function buildForm() {
     activation.dataset.path = `layers.${l}.activation`;
     box.append(element("label", { text: "activation " }, [activation]));
     const grid = element("div", { class: "grid" });
-    grid.style.gridTemplateColumns = `repeat(${layer.weights[0].length + 1}, auto)`;
+    grid.style.gridTemplateColumns = `repeat(${layer.weights[0].length + 1}, minmax(0, 1fr))`;
     layer.weights.forEach((row, j) => {
       row.forEach((w, i) => {
         const name = `L${l + 1}.N${j + 1}.w${i + 1}`;
