@@ -17,7 +17,7 @@ CREATED := $(VENV)/.created
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv web
+.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv web pyodide site
 
 venv: $(STAMP)
 
@@ -75,6 +75,16 @@ $(WEB_STAMP): web/package-lock.json web/pyodide-wheels.txt | $(CREATED)
 
 pytest: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest -q
+
+# The browser edition's checks alone (they also run in `make pytest`): the Pyodide lane (the
+# package's tests inside Pyodide under Node), deep graphs and the pages' numbers in Pyodide, and
+# the site in Chromium. `make site` writes the site into build/browser-site.
+pyodide: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m pytest -q tests/test_pyodide_lane.py tests/test_pyodide_deep.py \
+	  tests/test_pyodide_site.py tests/test_site.py tests/test_site_browser.py
+
+site: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m autograd_mlp site build/browser-site
 
 # The docs site, built with --strict so a broken link or docstring fails the build. The output
 # goes to build/site (ignored by git); tests/test_docs.py runs the pages' code blocks.
