@@ -9,6 +9,12 @@ import sys
 sys.dont_write_bytecode = True  # the checkout is mounted: leave no cpython-314 caches in it
 
 import pytest  # noqa: E402 (after the line above, which must come first)
+from hypothesis import settings  # noqa: E402
+
+# The same examples on every run, as under CI, and no deadline: WebAssembly is slower than the
+# native runs the tests' deadlines were set for, and a lane must not fail for being slow.
+settings.register_profile("pyodide-lane", derandomize=True, print_blob=True, deadline=None)
+settings.load_profile("pyodide-lane")
 
 FILES = [
     "tests/test_engine_exact.py",
