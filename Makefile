@@ -17,7 +17,7 @@ CREATED := $(VENV)/.created
 DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv web
+.PHONY: demo test lint typecheck pytest docs wheelcheck bench clean venv web pyodide site
 
 venv: $(STAMP)
 
@@ -51,13 +51,23 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # The browser-side parts the tests use -- axe-core (accessibility checks of the page), Pyodide
-# and viz.js (the browser edition) -- pinned in web/package-lock.json and installed with npm.
+# and viz.js (the browser edition) -- pinned in web/package-lock.json and installed with npm;
+# and the pure wheels used inside Pyodide (the site's dependencies, pytest for the Pyodide lane),
+# pinned with their hashes in web/pyodide-wheels.txt and downloaded into web/wheels.
 # Without npm the tests that need them say so and skip, except under CI=true, where .ci/run
 # installs Node and a missing part is a failure.
 WEB_STAMP := web/node_modules/.installed
 web: $(WEB_STAMP)
-$(WEB_STAMP): web/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then \
+$(WEB_STAMP): web/package-lock.json web/pyodide-wheels.txt | $(CREATED)
+	@$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+	  --dest web/wheels -r web/pyodide-wheels.txt || { \
+	  echo "make: could not download web/pyodide-wheels.txt's wheels; the Pyodide lane and" \
+	       "the site's tests will be skipped (failed under CI=true)" >&2; \
+	  test "$$CI" != true; }
+	@if [ -L web/node_modules ]; then \
+	  echo "make: web/node_modules is a link to a shared install: not reinstalled through it" \
+	       "(npm ci would empty the folder it points to)" >&2; \
+	elif command -v npm >/dev/null 2>&1; then \
 	  cd web && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	else \
 	  echo "make: npm not found; the checks that need web/node_modules will be skipped" >&2; \
@@ -65,6 +75,16 @@ $(WEB_STAMP): web/package-lock.json
 
 pytest: $(STAMP) $(WEB_STAMP)
 	$(BIN)/python -m pytest -q
+
+# The browser edition's checks alone (they also run in `make pytest`): the Pyodide lane (the
+# package's tests inside Pyodide under Node), deep graphs and the pages' numbers in Pyodide, and
+# the site in Chromium. `make site` writes the site into build/browser-site.
+pyodide: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m pytest -q tests/test_pyodide_lane.py tests/test_pyodide_deep.py \
+	  tests/test_pyodide_site.py tests/test_site.py tests/test_site_browser.py
+
+site: $(STAMP) $(WEB_STAMP)
+	$(BIN)/python -m autograd_mlp site build/browser-site
 
 # The docs site, built with --strict so a broken link or docstring fails the build. The output
 # goes to build/site (ignored by git); tests/test_docs.py runs the pages' code blocks.
@@ -88,4 +108,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache web/node_modules
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache web/node_modules web/wheels

@@ -6,7 +6,6 @@ tests/test_page_browser.py.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import subprocess
@@ -227,27 +226,35 @@ def test_saving_a_graph_a_value_or_a_page_writes_the_same_page(tmp_path: Path) -
         save(y, tmp_path / "missing" / "x.html")
 
 
-def test_jupyter_shows_the_page_in_an_iframe_srcdoc() -> None:
+# A notebook shows the page inline without a nested iframe (Colab and Kaggle strip those):
+# a box, the page's text as a JSON string, and the script that builds it in the box's shadow root.
+INLINE = re.compile(
+    r'<div class="autograd-mlp-page" id="(agm-[0-9-]+)"[^>]*></div>\n'
+    r'<script type="application/json" id="\1-page">([^<]*)</script>\n<script>[^<]*</script>'
+)
+
+
+def test_jupyter_shows_the_page_inline_without_an_iframe() -> None:
     y, _ = small()
     page = to_html(y)
     shown = page._repr_html_()
-    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*></iframe>', shown)
-    assert m is not None
-    assert html.unescape(m.group(1)) == page
+    m = INLINE.fullmatch(shown)
+    assert m is not None and "<iframe" not in shown
+    assert json.loads(m.group(2)) == page
 
 
 def test_a_lesson_shows_its_own_page_inline() -> None:
     # A Lesson in a notebook cell displays its page (the same bytes as lesson_page gives it),
-    # in an iframe srcdoc; to_html passes lesson_page's options through.
+    # inline; to_html passes lesson_page's options through.
     from tests.lessons import random_lesson
 
     lesson = random_lesson(2)
     page = lesson.to_html(steps=3)
     assert isinstance(page, HtmlPage) and page == lesson_page(lesson, steps=3)
     assert len(data_of(page)["train"]["steps"]) <= 1 + 3  # the start and 3 updates at most
-    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*></iframe>', lesson._repr_html_())
+    m = INLINE.fullmatch(lesson._repr_html_())
     assert m is not None
-    shown = html.unescape(m.group(1))
+    shown = json.loads(m.group(2))
     assert shown == lesson_page(lesson)  # the default page, not the default lesson's
     sizes = "–".join(str(n) for n in lesson.sizes)
     assert f"The lesson's {sizes} network" in shown

@@ -6,7 +6,7 @@ directory, so a notebook that only worked because of stale state in someone's se
 
 from __future__ import annotations
 
-import html
+import json
 import re
 from pathlib import Path
 
@@ -78,13 +78,15 @@ def _results(nb: object, mime: str) -> list[str]:
 
 
 def _check_lesson_page_output(nb: object) -> None:
-    """The Lesson cell displayed the lesson's page inline, whole, in an iframe srcdoc."""
+    """The Lesson cell displayed the lesson's page inline, whole, without a nested iframe."""
     from autograd_mlp.teach.lesson import DEFAULT_LESSON
 
-    shown = [h for h in _results(nb, "text/html") if h.startswith("<iframe srcdoc=")]
-    assert len(shown) == 1
-    m = re.fullmatch(r'<iframe srcdoc="([^"]*)" [^>]*></iframe>', shown[0])
-    assert m is not None and html.unescape(m.group(1)) == DEFAULT_LESSON.to_html()
+    shown = [h for h in _results(nb, "text/html") if 'class="autograd-mlp-page"' in h]
+    assert len(shown) == 1 and "<iframe" not in shown[0]
+    m = re.search(
+        r'<script type="application/json" id="agm-[0-9-]+-page">([^<]*)</script>', shown[0]
+    )
+    assert m is not None and json.loads(m.group(1)) == DEFAULT_LESSON.to_html()
 
 
 def _check_rendering_outputs(nb: object) -> None:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .._version import __version__
-from . import class_cli, demo, exercise, explain, lesson, render, train
+from . import class_cli, demo, exercise, explain, lesson, render, site, train
 from .arguments import add_lesson_argument, add_size_argument, lesson_from_args
 from .base import PROG, Parser, Runner, Subparsers, UsageError, report
 
@@ -37,6 +37,7 @@ _COMMANDS: dict[str, Callable[[Subparsers], Runner]] = {
     "lesson": lesson.add,
     "train": train.add,
     "class": class_cli.add,
+    "site": site.add,
 }
 
 

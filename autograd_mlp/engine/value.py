@@ -57,6 +57,7 @@ import math
 import numbers
 import operator
 import os
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Union, cast
@@ -941,3 +942,59 @@ def _backward_checked(order: list[Value]) -> None:
                     f"(output {_describe(node)}, grad {g!r}) gave input {_describe(child)} "
                     f"the gradient {child.grad!r} (local derivative {number(local)!r})"
                 )
+
+
+# ------------------------------------------------------------------------------------------------
+# Freeing a deep graph where the stack is small (Pyodide, in a browser)
+# ------------------------------------------------------------------------------------------------
+# When the last reference to a graph's root goes, CPython frees the root, which drops its
+# inputs, which frees them, and so on down the graph: one C call inside the other, as deep as
+# the graph. Natively CPython's "trashcan" flattens that chain (a chain of 10⁶ operations is
+# freed), but in Pyodide the C stack is WebAssembly's, inside the JavaScript engine's, and
+# about 5,000 nested frees exhaust it: the interpreter dies with "Maximum call stack size
+# exceeded". There, and only there (the native engine pays nothing), a Value gets a finalizer
+# that hands its inputs to a list instead of dropping them, and the outermost free empties
+# the list in a loop: each node is freed at constant depth, however deep the graph.
+
+_orphans: list[object] = []  # inputs of freed Values, waiting to be dropped one by one
+_draining = False  # True while the outermost finalizer empties _orphans
+
+
+def _free_inputs_iteratively(self: Value) -> None:
+    """``Value.__del__`` where the stack is small: move this Value's inputs to `_orphans`
+    (so its own free drops nothing deep) and, unless a finalizer further out is already
+    doing it, drop the orphans one at a time, each of which may add its own inputs."""
+    global _draining
+    a = getattr(self, "_a", None)  # unset if __init__ refused its arguments
+    if a is None:  # a leaf: nothing below it
+        return
+    _orphans.append(a)  # a Value, or the weighted sum's tuple of Values
+    self._a = None
+    b = self._b
+    if b is not None:
+        _orphans.append(b)
+        self._b = None
+    if _draining:
+        return
+    del a, b  # the orphans' last references must be the list's, or the loop frees nothing
+    _draining = True
+    try:
+        pop = _orphans.pop
+        while _orphans:
+            pop()  # frees it if this was its last reference; its finalizer adds its inputs
+    finally:
+        _draining = False
+
+
+def use_iterative_free(on: bool = True) -> None:
+    """Free graphs without deep C recursion (on by default under Pyodide, where a deep free
+    would overflow the browser's stack; off natively, where the trashcan suffices and a
+    finalizer per node would cost time). A switch for tests and for other small stacks."""
+    if on:
+        Value.__del__ = _free_inputs_iteratively  # type: ignore[attr-defined]
+    elif "__del__" in Value.__dict__:
+        del Value.__del__  # type: ignore[attr-defined]
+
+
+if sys.platform == "emscripten":
+    use_iterative_free()

@@ -385,8 +385,8 @@ class Lesson:
         return _page_view()(self, **options)  # type: ignore[no-any-return]
 
     def _repr_html_(self) -> str:
-        # In Jupyter a lesson shows its page inline, in an <iframe srcdoc=...>: it keeps
-        # working in an exported notebook with no kernel (HtmlPage._repr_html_).
+        # In Jupyter, Colab and Kaggle a lesson shows its page inline, without a nested frame:
+        # it keeps working in an exported notebook with no kernel (HtmlPage._repr_html_).
         return _page_view()(self)._repr_html_()  # type: ignore[no-any-return]
 
     def save(self, path: str | os.PathLike[str]) -> Path:

@@ -75,11 +75,24 @@ def font(size: float, bold: bool) -> Any:
     return ImageFont.truetype(path, size=max(1, round(size)))
 
 
+@functools.lru_cache(maxsize=1)
+def _have_pillow() -> bool:
+    """Whether Pillow can be imported, asked once (a failed import searches the whole path
+    again each time: thousands of texts made a lesson page take seconds under Pyodide)."""
+    try:
+        from PIL import ImageFont  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
     """The width of ``text`` in layout units at font ``size`` (measured with DejaVu Sans;
     without Pillow, an over-estimate of 0.62 em a character), as a picture prints it
     (`visible`)."""
     text = visible(text)
+    if not _have_pillow():
+        return len(text) * size * (0.68 if bold else 0.62)
     try:
         measured = font(size * 4, bold)  # measured large, for sub-unit precision
     except ImportError:

@@ -75,16 +75,15 @@ def check_size(size: int, limit: int, what: str, advice: str, *, at_least: bool 
 class HtmlPage(str):
     """An HTML document (a ``str``) that displays itself inline in Jupyter and saves itself.
 
-    In a notebook it is shown in an ``<iframe srcdoc=...>``: the page's script and styles stay
-    inside the frame, and an exported notebook shows a working page with no kernel.
+    In a notebook it is shown inline without a frame (`autograd_mlp.viz.page_inline`: Colab and
+    Kaggle strip a nested ``<iframe>``): the page's script and styles stay inside a shadow root,
+    and an exported notebook shows a working page with no kernel.
     """
 
     def _repr_html_(self) -> str:
-        return (
-            f'<iframe srcdoc="{html.escape(str(self), quote=True)}" '
-            'style="width:100%;height:720px;border:1px solid #ccc" '
-            'title="autograd_mlp lesson page" sandbox="allow-scripts" allow="fullscreen"></iframe>'
-        )
+        from .page_inline import inline_html
+
+        return inline_html(str(self))
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` (atomically) and return the path."""

@@ -13,10 +13,9 @@ node and edge (what `autograd_mlp.viz.layout` draws from). ``timeout`` is second
    (``pip install "autograd_mlp[render]"``: no root and no system package needed), run in a
    child Python so that the timeout can stop it.
 
-A third backend goes here and nowhere else: the browser edition's viz.js (``@viz-js/viz``, the
-Graphviz of the page, under Pyodide) is a class with ``name = "viz.js"``, an ``available()``
-that is true when the page has loaded it, and a ``run()`` that hands it the DOT text; put first
-in `BACKENDS`, every layout and picture of the package then comes from it.
+0. `VizJs`, first: the browser edition's viz.js (``@viz-js/viz``, Graphviz in WebAssembly),
+   available only under Pyodide once the page has loaded it (`autograd_mlp.viz.render.vizjs`);
+   there every layout and picture of the package comes from it.
 """
 
 from __future__ import annotations
@@ -27,9 +26,10 @@ import sys
 from dataclasses import dataclass
 from typing import Protocol
 
+from . import vizjs
 from .process import captured_fd2, run_child, useful_stderr
 
-__all__ = ["Backend", "Output", "DotProgram", "Pygraphviz", "BACKENDS", "OUTPUTS"]
+__all__ = ["Backend", "Output", "VizJs", "DotProgram", "Pygraphviz", "BACKENDS", "OUTPUTS"]
 
 OUTPUTS = ("svg", "png", "pdf", "json")  # what a backend is asked for
 
@@ -129,4 +129,18 @@ class Pygraphviz:
         return Output(bytes(data), stderr)
 
 
-BACKENDS: tuple[Backend, ...] = (DotProgram(), Pygraphviz())
+class VizJs:
+    """Graphviz in WebAssembly in the page, under Pyodide (`autograd_mlp.viz.render.vizjs`):
+    first in the chain, and available only there, once the page has loaded it."""
+
+    name = "viz.js"
+
+    def available(self) -> bool:
+        return vizjs.loaded()
+
+    def run(self, source: str, fmt: str, timeout: float | None) -> Output:
+        data, messages = vizjs.run(source, fmt)
+        return Output(data, messages)
+
+
+BACKENDS: tuple[Backend, ...] = (VizJs(), DotProgram(), Pygraphviz())
