@@ -88,12 +88,16 @@ class Step:
 
     @property
     def caption(self) -> str:
+        return self.caption_with(".")
+
+    def caption_with(self, decimal: str) -> str:
+        """The caption, its number with ``decimal`` as the separator ("." or ",")."""
         root = self.name(self.root)
         if self.node is None:
             return f"step 0/{self.total}: seed ∂{root}/∂{root} = 1"
         return (
             f"step {self.index}/{self.total}: backward through {self.name(self.node)}: "
-            f"each input gets local × {_fmt(self.grad[self.node])}"
+            f"each input gets local × {_fmt(self.grad[self.node], 4, decimal)}"
         )
 
 
@@ -203,25 +207,32 @@ def backward_steps(root: Value, *, max_frames: int = MAX_FRAMES) -> list[Step]:
     return steps
 
 
-def step_texts(step: Step, precision: int = 4) -> dict[Value, dict[str, str]]:
+def step_texts(step: Step, precision: int = 4, decimal: str = ".") -> dict[Value, dict[str, str]]:
     """The grad and note rows of every Value box at ``step``: complete gradients printed,
     partial ones printed with how many contributions are still to come, the rest blank."""
     out: dict[Value, dict[str, str]] = {}
     for v, g in step.grad.items():
-        out[v] = _rows(g, step.received[v], step.needed[v], v is step.root, precision)
+        out[v] = _rows(g, step.received[v], step.needed[v], v is step.root, precision, decimal)
     return out
 
 
-def _rows(g: float, got: int, need: int, is_root: bool, precision: int) -> dict[str, str]:
+def _rows(
+    g: float, got: int, need: int, is_root: bool, precision: int, decimal: str = "."
+) -> dict[str, str]:
     """A box's grad and note rows, for a gradient ``g`` with ``got`` of ``need`` parts in."""
     if is_root or (got == need and got > 0):
-        return {"grad": f"grad {_fmt(g, precision)}", "note": ""}
+        return {"grad": f"grad {_fmt(g, precision, decimal)}", "note": ""}
     if got > 0:
-        return {"grad": f"grad {_fmt(g, precision)}", "note": f"+{need - got} more to come"}
+        return {
+            "grad": f"grad {_fmt(g, precision, decimal)}",
+            "note": f"+{need - got} more to come",
+        }
     return {"grad": "", "note": ""}
 
 
-def reserve_texts(steps: list[Step], precision: int = 4) -> dict[Value, dict[str, list[str]]]:
+def reserve_texts(
+    steps: list[Step], precision: int = 4, decimal: str = "."
+) -> dict[Value, dict[str, list[str]]]:
     """Every text a box's rows show in any of ``steps`` (the union of their `step_texts`, blanks
     left out): what a layout must make room for. A box changes only when its Value receives a
     contribution, so this reads the contributions, not every box at every step: linear."""
@@ -234,15 +245,16 @@ def reserve_texts(steps: list[Step], precision: int = 4) -> dict[Value, dict[str
 
     for step in steps:
         if step.node is None:  # the seed: the root's gradient
-            add(step.root, _rows(step.grad[step.root], 0, 0, True, precision))
+            add(step.root, _rows(step.grad[step.root], 0, 0, True, precision, decimal))
         for c in step.contributions:
-            add(c.input, _rows(c.total, c.received, c.needed, c.input is step.root, precision))
+            rows = _rows(c.total, c.received, c.needed, c.input is step.root, precision, decimal)
+            add(c.input, rows)
     return wanted
 
 
-def _factor(x: float, precision: int) -> str:
+def _factor(x: float, precision: int, decimal: str = ".") -> str:
     """A number as a factor: negative ones in parentheses, (−1.0000) × (−1.0754)."""
-    s = _fmt(x, precision)
+    s = _fmt(x, precision, decimal)
     return f"({s})" if s.startswith("−") else s
 
 
@@ -251,29 +263,29 @@ def _grad_of(v: Value, name: str) -> str:
     return f"{name}.grad" if v.label or " " not in name else f"({name}).grad"
 
 
-def contribution_lines(step: Step, precision: int = 4) -> list[str]:
+def contribution_lines(step: Step, precision: int = 4, decimal: str = ".") -> list[str]:
     """One line per input of the step's node: ``x1.grad += 0.1000 × 1.0000 = 0.1000 …``."""
     lines = []
     for c in step.contributions:
         line = (
-            f"{_grad_of(c.input, step.name(c.input))} += {_factor(c.local, precision)} × "
-            f"{_factor(c.grad, precision)} = {_fmt(c.product, precision)}"
+            f"{_grad_of(c.input, step.name(c.input))} += {_factor(c.local, precision, decimal)} × "
+            f"{_factor(c.grad, precision, decimal)} = {_fmt(c.product, precision, decimal)}"
         )
         if c.received < c.needed:
             more = c.needed - c.received
-            line += f"   (so far {_fmt(c.total, precision)}, {more} more to come)"
+            line += f"   (so far {_fmt(c.total, precision, decimal)}, {more} more to come)"
         elif c.needed > 1:
-            line += f"   (complete: {_fmt(c.total, precision)})"
+            line += f"   (complete: {_fmt(c.total, precision, decimal)})"
         lines.append(line)
     return lines
 
 
-def contribution_card(c: Contribution, precision: int = 4) -> list[str]:
+def contribution_card(c: Contribution, precision: int = 4, decimal: str = ".") -> list[str]:
     """The contribution as the page writes it on its arrow: two short lines,
     ``0.4502 × 1.0754`` over ``= 0.4841``."""
     return [
-        f"{_factor(c.local, precision)} × {_factor(c.grad, precision)}",
-        f"= {_fmt(c.product, precision)}",
+        f"{_factor(c.local, precision, decimal)} × {_factor(c.grad, precision, decimal)}",
+        f"= {_fmt(c.product, precision, decimal)}",
     ]
 
 
@@ -288,6 +300,7 @@ class Frame:
     layout: Layout
     look: Look
     precision: int = 4
+    decimal: str = "."
 
     @property
     def header(self) -> list[str]:
@@ -295,7 +308,7 @@ class Frame:
 
     @property
     def footer(self) -> list[str]:
-        return contribution_lines(self.step, self.precision)
+        return contribution_lines(self.step, self.precision, self.decimal)
 
     def svg(self, header: list[str] | None = None) -> str:
         """The frame as SVG (layout units): header lines, the graph, this step's sums."""
@@ -316,10 +329,10 @@ class Frame:
         )
 
 
-def frame_look(step: Step, layout: Layout, precision: int = 4) -> Look:
+def frame_look(step: Step, layout: Layout, precision: int = 4, decimal: str = ".") -> Look:
     """The look of one step: texts from `step_texts`, the node and its arrows in red."""
-    look = default_look(layout)
-    for v, rows in step_texts(step, precision).items():
+    look = default_look(layout, decimal=decimal)
+    for v, rows in step_texts(step, precision, decimal).items():
         look.text.setdefault(layout.ids[v], {}).update(rows)
     current = step.node if step.node is not None else step.root
     cid = layout.ids[current]
@@ -337,28 +350,34 @@ def backward_frames(
     precision: int = 4,
     max_frames: int = MAX_FRAMES,
     layout: Layout | None = None,
+    decimal: str = ".",
 ) -> Iterator[Frame]:
     """Yield one `Frame` per step of the backward pass from ``root`` (seed frame first).
 
     All frames share ``layout`` (default: ``root``'s graph laid out once, with room for every
-    text the frames print).
+    text the frames print). ``decimal`` is the separator every number is printed with ("." or
+    ",", as a lesson with a decimal comma asks).
     """
+    if decimal not in (".", ","):
+        raise ValueError(f"decimal must be '.' or ',', got {decimal!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
     steps = backward_steps(root, max_frames=max_frames)
     if layout is None:
-        layout = lay_out(root, precision=precision, reserve=reserve_texts(steps, precision))
+        reserve = reserve_texts(steps, precision, decimal)
+        layout = lay_out(root, precision=precision, reserve=reserve)
     elif root not in layout.ids:
         raise ValueError("layout= is the layout of another graph: lay out this root's graph")
     for step in steps:
         yield Frame(
             step.index,
             step.node,
-            step.caption,
+            step.caption_with(decimal),
             step,
             layout,
-            frame_look(step, layout, precision),
+            frame_look(step, layout, precision, decimal),
             precision,
+            decimal,
         )
 
 

@@ -128,7 +128,11 @@ def lesson_slides(
 ) -> list[Slide]:
     """A slide per step of the lesson's backward pass (see the module docstring)."""
     board = board if board is not None else lesson_layout(lesson, precision=precision)
-    frames = list(backward_frames(board.error, precision=precision, layout=board.layout))
+    frames = list(
+        backward_frames(
+            board.error, precision=precision, layout=board.layout, decimal=board.decimal
+        )
+    )
     return frame_slides(frames, size, lambda tile, count: _subtitle(board, tile, count))
 
 
