@@ -10,6 +10,7 @@ temporary folder (``pytest --basetemp=DIR`` keeps them where you can look at the
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -255,7 +256,8 @@ def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:
     assert o.page.evaluate("window.__xss") is None
     assert o.page.locator("img").count() == 0 and o.page.locator("b").count() == 0
     assert o.page.evaluate("document.querySelector('#v0 title').textContent") == NASTY
-    assert o.page.get_attribute("#v0", "aria-label") == f"ask the Value {NASTY}"  # attribute
+    # an attribute, and the box's name holds what it shows (step 0: data, no grad yet)
+    assert o.page.get_attribute("#v0", "aria-label") == f"ask the Value {NASTY} data 1.5000 grad"
     o.page.click("#v0")
     assert o.text("#caption").startswith(NASTY)
     o.close()
@@ -481,3 +483,158 @@ def open_page_plain(browser: Any, path: Path) -> Opened:
     page.on("pageerror", lambda e: opened.errors.append(str(e)))
     page.goto(url)
     return opened
+
+
+# -- for every student: the keyboard, a screen reader, axe-core -------------------------------
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """async (tags) => {
+  const r = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+  return r.violations.map((v) => v.id + " (" + v.impact + "): " +
+    v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
+}"""
+
+
+def axe_violations(o: Opened) -> list[str]:
+    from tests.conftest import needs_web
+
+    if not o.page.evaluate("typeof window.axe !== 'undefined'"):
+        o.page.evaluate(needs_web("axe-core/axe.min.js").read_text(encoding="utf-8"))
+    return list(o.page.evaluate(AXE_RUN, WCAG))
+
+
+def lesson_page_file(tmp_path: Path) -> Path:
+    from autograd_mlp.commands.demo import write_lesson_page
+
+    return write_lesson_page(tmp_path / "lesson.html")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
+def test_axe_finds_no_violation_in_any_mode(
+    browser: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """axe-core (web/node_modules, pinned by web/package-lock.json) with the WCAG 2.2 A and AA
+    rules, in every mode of the lesson page and of an expression's pages (left to right, top to
+    bottom, a practise-only sheet), and in the states a mode goes through (a node asked, a
+    wrong answer with its hint, a step of the backward pass)."""
+    y, _ = small()
+    pages = {
+        "lesson": lesson_page_file(tmp_path),
+        "small": to_html(y).save(tmp_path / "small.html"),
+        "small-TB": to_html(y, rankdir="TB").save(tmp_path / "small-tb.html"),
+        "sheet": to_html(y, practise_only=True).save(tmp_path / "sheet.html"),
+    }
+    found: dict[str, list[str]] = {}
+    for which, path in pages.items():
+        o = open_page(browser, path, *size)
+        found[f"{which} start"] = axe_violations(o)
+        for mode in ("step", "ask", "practise", "train"):
+            if not o.page.locator(f"#mode-{mode}").is_visible():
+                continue
+            o.page.click(f"#mode-{mode}")
+            found[f"{which} {mode}"] = axe_violations(o)
+            if mode == "step":
+                o.page.click("#slider")
+                o.page.keyboard.press("End")
+                found[f"{which} {mode} end"] = axe_violations(o)
+            elif mode == "ask":
+                o.page.focus("g.node[id^=v]")
+                o.page.keyboard.press("Enter")
+                found[f"{which} {mode} asked"] = axe_violations(o)
+            elif mode == "practise":
+                o.page.fill("#answer", "12345")
+                o.page.click("#check")
+                found[f"{which} {mode} wrong"] = axe_violations(o)
+        o.page.screenshot(path=str(tmp_path / f"{which}-{size[0]}x{size[1]}.png"))
+        o.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_space_and_enter_press_the_focused_control(browser: Any, tmp_path: Path) -> None:
+    o = open_page(browser, lesson_page_file(tmp_path))
+    o.page.focus("#next")
+    o.page.keyboard.press(" ")  # presses next: one step, and no play
+    assert o.text("#step-count").startswith("step 1 of")
+    assert o.text("#play") == "▶ play"
+    o.page.keyboard.press("Enter")
+    assert o.text("#step-count").startswith("step 2 of")
+    o.page.focus("#mode-ask")
+    o.page.keyboard.press(" ")
+    assert o.page.get_attribute("#mode-ask", "aria-pressed") == "true"
+    assert o.text("#play") == "▶ play"
+    o.page.focus("#v2")  # a box: space asks it
+    o.page.keyboard.press(" ")
+    assert "asked" in str(o.page.get_attribute("#v2", "class"))
+    assert o.text("#caption").startswith("L1.N1.w1")
+    o.page.focus("#mode-step")
+    o.page.keyboard.press("Enter")
+    o.page.focus("#play")
+    o.page.keyboard.press(" ")  # the play button itself: plays
+    assert o.text("#play") == "❚❚ pause"
+    o.page.keyboard.press(" ")
+    assert o.text("#play") == "▶ play"
+    o.page.focus("#zoom-fit")
+    before = o.text("#step-count")
+    o.page.keyboard.press(" ")
+    assert o.text("#step-count") == before and o.text("#play") == "▶ play"
+    o.close()
+
+
+def test_every_box_is_reached_in_reading_order_and_brought_into_view(
+    browser: Any, tmp_path: Path
+) -> None:
+    """At 1280×720 the lesson is drawn larger than the stage (its text at 18 px): Tab goes
+    through every box and operation column by column, top to bottom in each, and each one
+    focused is on stage, whole. A screen reader finds each as a button named by its text."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
+    page.goto(lesson_page_file(tmp_path).resolve().as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    count = page.locator("g.node").count()
+    page.focus("#fullscreen")  # the last control before the drawing
+    seen: list[dict[str, Any]] = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                """() => {
+                  const e = document.activeElement;
+                  const r = (e.querySelector("rect, ellipse, polygon, path") || e)
+                    .getBoundingClientRect();
+                  const s = document.getElementById("stage").getBoundingClientRect();
+                  return { id: e.id, role: e.getAttribute("role"),
+                    label: e.getAttribute("aria-label"), box: [r.left, r.top, r.right, r.bottom],
+                    stage: [s.left, s.top, s.right, s.bottom] };
+                }"""
+            )
+        )
+    ids = [s["id"] for s in seen]
+    assert len(set(ids)) == count and all(i.startswith(("v", "op")) for i in ids), ids
+    off = [s["id"] for s in seen if not overlap(s["box"], s["stage"]) or not inside(s)]
+    assert off == [], f"{len(off)} of {count} focused boxes are off stage: {off}"
+    # reading order: column by column (centres within 8 px), top to bottom in a column
+    order = page.evaluate(
+        """() => [...document.querySelectorAll("g.node")].map((g) => {
+          const b = (g.querySelector("rect, ellipse") || g).getBBox();
+          return [g.id, b.x + b.width / 2, b.y];
+        })"""
+    )
+    where = {i: (x, y) for i, x, y in order}
+    for a, b in itertools.pairwise(ids):
+        (xa, ya), (xb, yb) = where[a], where[b]
+        assert xb > xa + 8 or (abs(xb - xa) <= 8 and yb > ya), (a, b)
+    for s in seen:
+        assert s["role"] == "button"
+        if s["id"].startswith("v"):
+            label = page.evaluate(
+                "id => [...document.getElementById(id).querySelectorAll('text')]"
+                ".map((t) => t.textContent.trim()).filter(Boolean).join(' ')",
+                s["id"],
+            )
+            assert s["label"] == f"ask the Value {label}", s  # numbers included
+    assert page.get_attribute("#lesson-svg", "role") == "group"
+    page.close()
+
+
+def inside(seen: dict[str, Any]) -> bool:
+    b, s = seen["box"], seen["stage"]
+    return s[0] <= b[0] and b[2] <= s[2] and s[1] <= b[1] and b[3] <= s[3]

@@ -183,7 +183,7 @@ def graph_page(
             timeout=timeout,
             lay_out_with=lay_out_with,
         )
-        view = {"pxPerUnit": 1.0, "fontPx": float(FONT_SIZE)}  # it draws in px
+        view = {"pxPerUnit": 1.0, "fontPx": float(FONT_SIZE), "rankdir": "LR"}  # it draws in px
     else:
         svg = graphviz_svg(
             root,
@@ -198,7 +198,7 @@ def graph_page(
             widths=widths,
         )
         # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
-        view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3}
+        view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3, "rankdir": rankdir}
     data["view"] = view
     heading = title if title is not None else f"Backpropagation through {names[-1]}"
     data["title"] = heading

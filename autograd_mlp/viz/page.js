@@ -44,6 +44,20 @@
     return found;
   }
 
+  // A box's name for a screen reader is what it shows, numbers included ("ask the Value
+  // L1.N1.w1 data 0.1000 grad −0.0120"): a name that holds the visible text, as WCAG 2.5.3 asks.
+  function nameBox(i) {
+    const g = $("v" + i);
+    if (!g) return;
+    const shown = [];
+    for (const t of g.querySelectorAll("text")) {
+      const text = t.textContent.trim();
+      if (text) shown.push(text);
+    }
+    const label = "ask the Value " + shown.join(" ");
+    if (g.getAttribute("aria-label") !== label) g.setAttribute("aria-label", label);
+  }
+
   // -- the numbers on the graph --------------------------------------------------------------
   function showGraph() {
     const snap = state.mode === "train" && T ? T.steps[state.train] : null;
@@ -70,6 +84,7 @@
       setText("v" + i + "-data", "data " + data);
       setText("v" + i + "-grad", "grad " + grad);
       setText("v" + i + "-note", note || "\u00a0"); // the shared layout's row under grad
+      nameBox(i);
     }
     for (let k = 0; k < E.length; k++) {
       let text = snap ? snap.l[k] : E[k].local;
@@ -230,8 +245,8 @@
         else go(current() + 1);
       }, state.mode === "train" ? 60 : 900);
     }
-    $("play").textContent = on ? "❚❚ pause" : "▶ play";
-    $("play").setAttribute("aria-label", on ? "pause" : "play");
+    $("play").replaceChildren(el("span", "", on ? "❚❚" : "▶"), on ? " pause" : " play");
+    $("play").firstChild.setAttribute("aria-hidden", "true");
   }
 
   // -- ask a node -----------------------------------------------------------------------------
@@ -539,6 +554,56 @@
       boxes[g.id] = [r.left - c.left, r.top - c.top, r.right - c.left, r.bottom - c.top];
     }
   }
+  // The keyboard goes through the boxes in reading order: column by column (row by row, top to
+  // bottom, on a drawing that runs top to bottom), each column from the top (left). The order
+  // is the order of the elements, so a screen reader reads them in that order too.
+  {
+    const across = D.view.rankdir === "TB" ? [1, 3, 0] : [0, 2, 1];
+    const nodes = [...svg.querySelectorAll("g.node")].filter((g) => boxes[g.id]);
+    const centre = (g) => (boxes[g.id][across[0]] + boxes[g.id][across[1]]) / 2;
+    nodes.sort((a, b) => centre(a) - centre(b));
+    const lines = [];
+    for (const g of nodes) {
+      const line = lines[lines.length - 1];
+      if (line && centre(g) - centre(line[0]) <= 8) line.push(g);
+      else lines.push([g]);
+    }
+    for (const line of lines) {
+      line.sort((a, b) => boxes[a.id][across[2]] - boxes[b.id][across[2]]);
+      for (const g of line) g.parentNode.appendChild(g);
+    }
+  }
+  // The browser scrolls the stage itself to show an element (on focus, for instance): that
+  // scroll becomes the camera's move, at once, so that nothing jumps and the camera's
+  // arithmetic stays right.
+  function absorbScroll() {
+    if (!stage.scrollLeft && !stage.scrollTop) return;
+    view.x -= stage.scrollLeft;
+    view.y -= stage.scrollTop;
+    stage.scrollLeft = 0;
+    stage.scrollTop = 0;
+    canvas.style.transition = "none";
+    applyView();
+    void canvas.offsetWidth; // the move is made before the transition is back
+    canvas.style.transition = "";
+  }
+  stage.addEventListener("scroll", absorbScroll);
+  // A box that gets the keyboard's focus is brought on stage, whole.
+  stage.addEventListener("focusin", (ev) => {
+    absorbScroll();
+    const g = ev.target.closest && ev.target.closest("g.node");
+    const b = g && boxes[g.id];
+    if (!b) return;
+    const s = view.scale;
+    const pad = 12;
+    const [l, t, r, bottom] = [view.x + b[0] * s, view.y + b[1] * s, view.x + b[2] * s, view.y + b[3] * s];
+    if (l >= pad && t >= pad && r <= stage.clientWidth - pad && bottom <= stage.clientHeight - pad) return;
+    view.x = look(b[0], b[2], b[0], b[2], stage.clientWidth, box.width);
+    view.y = look(b[1], b[3], b[1], b[3], stage.clientHeight, box.height);
+    view.follow = false;
+    applyView();
+  });
+
   // The camera looks at node i (its operation, for a step through it): at the operation with
   // the boxes it reads and writes where they fit on the stage, else at the node alone; and
   // never so far that the drawing's edge comes into view while more of it lies beyond the
@@ -613,7 +678,7 @@
     const pick = () => ask(Number(m[2]), m[1] === "op");
     g.addEventListener("click", pick);
     g.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter") { ev.preventDefault(); pick(); }
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); pick(); }
     });
   }
   $("prev").addEventListener("click", () => { play(false); go(current() - 1); });
@@ -623,13 +688,20 @@
   for (const m of ["step", "ask", "practise", "train"]) {
     $("mode-" + m).addEventListener("click", () => setMode(m));
   }
+  // ← and → step, space plays and pauses; but a focused control keeps its own keys: space and
+  // Enter press a focused button (or box), a text field takes what is typed.
+  const OWN_KEYS = "button, a[href], select, textarea, summary, [role=button], input:not([type=range])";
   document.addEventListener("keydown", (ev) => {
     const t = ev.target;
     if (t && t.tagName === "INPUT" && t.type !== "range") return;
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
     if (state.mode !== "step" && state.mode !== "train") return;
     if (ev.key === "ArrowRight") { ev.preventDefault(); play(false); go(current() + 1); }
     else if (ev.key === "ArrowLeft") { ev.preventDefault(); play(false); go(current() - 1); }
-    else if (ev.key === " ") { ev.preventDefault(); play(state.timer === null); }
+    else if (ev.key === " " && !(t && t.closest && t.closest(OWN_KEYS))) {
+      ev.preventDefault();
+      play(state.timer === null);
+    }
   });
   if (T) {
     $("mode-train").hidden = false;

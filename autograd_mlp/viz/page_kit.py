@@ -183,9 +183,9 @@ def document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str
 </header>
 <div class="toolbar">
 <div id="stepper" class="stepper">
-<button type="button" id="prev" aria-label="previous step">◀ prev</button>
-<button type="button" id="play" aria-label="play">▶ play</button>
-<button type="button" id="next" aria-label="next step">next ▶</button>
+<button type="button" id="prev"><span aria-hidden="true">◀</span> prev</button>
+<button type="button" id="play"><span aria-hidden="true">▶</span> play</button>
+<button type="button" id="next">next <span aria-hidden="true">▶</span></button>
 <input type="range" id="slider" min="0" max="0" value="0" aria-label="step">
 <span id="step-count" aria-live="polite"></span>
 </div>
@@ -203,7 +203,7 @@ def document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str
 {svg}
 </div>
 </div>
-<aside id="panel" aria-live="polite">
+<aside id="panel" aria-live="polite" tabindex="0" aria-label="explanation">
 <p id="caption"></p>
 <div id="detail"></div>
 <section id="train-panel" hidden aria-label="training">

@@ -195,7 +195,20 @@ def _stable_ids(
             title.text = ""
     for attr in ("width", "height"):
         tree.attrib.pop(attr, None)
+    # For a screen reader the drawing is a group of buttons, one for each box and operation
+    # (each named by its text, numbers included, which the script keeps up to date); the
+    # arrows, the neuron frames and the legend are decoration to it (their numbers are in the
+    # boxes' and the side panel's text). An image (role="img") may hold no focusable part.
     tree.set("id", "lesson-svg")
-    tree.set("role", "img")
-    tree.set("aria-label", "the gradient graph")
+    tree.set("role", "group")
+    tree.set("aria-label", "the gradient graph: a button for each box and each operation")
+    for g in tree.iter(f"{{{_SVG_NS}}}g"):
+        if g.get("role") is None and set((g.get("class") or "").split()) & _DECORATION:
+            g.set("aria-hidden", "true")
+    for child in tree:
+        if child.tag in (f"{{{_SVG_NS}}}rect", f"{{{_SVG_NS}}}text", f"{{{_SVG_NS}}}title"):
+            child.set("aria-hidden", "true")
     return ET.tostring(tree, encoding="unicode")
+
+
+_DECORATION = frozenset(("edge", "cluster", "legend", "key"))
