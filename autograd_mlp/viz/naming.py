@@ -52,6 +52,8 @@ __all__ = [
     "Sym",
     "NodeNames",
     "local_rule",
+    "formula",
+    "arithmetic",
     "wrap",
     "tex_escape",
     "tex_text",
@@ -579,3 +581,64 @@ def local_rule(names: NodeNames, out: Value, slot: int) -> Sym:
     return Sym(
         f"∂{op}/∂{wrap(u).text}", rf"\frac{{\partial \operatorname{{{f}}}}}{{\partial {u.tex}}}"
     )
+
+
+def formula(names: NodeNames, v: Value) -> str:
+    """How ``v`` is computed from its inputs, in their names, however long (a label is not
+    used: ``L1.N1.w1·x1 + L1.N1.w2·x2 + L1.N1.b`` for ``L1.N1.z``); "" for a leaf."""
+    args = [names(u).text for u in v._prev]
+    op = v._op
+    if not args:
+        return ""
+    if op == "Σwx+b" and len(args) % 2 == 1:
+        pairs = [f"{_operand(args[k])}·{_operand(args[k + 1])}" for k in range(0, len(args) - 1, 2)]
+        return " + ".join([*pairs, args[-1]])
+    if op in ("+", "-") and len(args) == 2:
+        second = f"({args[1]})" if args[1].startswith("−") else args[1]
+        return f"{args[0]} {_INFIX[op]} {second}"
+    if op == "*" and len(args) == 2:
+        return f"{_operand(args[0])}·{_operand(args[1])}"
+    if op == "/" and len(args) == 2:
+        return f"{_operand(args[0])}/{_operand(args[1])}"
+    return _applied(op, [_operand(a) for a in args], args)
+
+
+def arithmetic(v: Value, numbers: list[str]) -> str:
+    """The arithmetic of ``v``'s operation on its inputs' numbers as printed (``numbers``, in
+    the order of ``v._prev``): ``0.1000 × 1.0000 + 0.2000 × (−1.0000) + 0.3000``, ``σ(−0.2000)``,
+    ``(−0.5377)²``. Products are written ×, as the page writes products of numbers; a negative
+    number is parenthesised where it is an operand."""
+    op = v._op
+    parts = [f"({x})" if x.startswith("−") else x for x in numbers]
+    if op == "Σwx+b" and len(parts) % 2 == 1:
+        pairs = [f"{parts[k]} × {parts[k + 1]}" for k in range(0, len(parts) - 1, 2)]
+        return " + ".join([*pairs, parts[-1]])
+    if op in ("+", "-", "/") and len(parts) == 2:
+        return f"{numbers[0]} {_INFIX[op] if op != '/' else '÷'} {parts[1]}"
+    if op == "*" and len(parts) == 2:
+        return f"{parts[0]} × {parts[1]}"
+    return _applied(op, parts, numbers)
+
+
+def _operand(text: str) -> str:
+    """A name as an operand of · or of a power: parenthesised unless it is one thing."""
+    return text if _is_atom(text) else f"({text})"
+
+
+_FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ"}  # as the names write them: ln(b), σ(z)
+
+
+def _applied(op: str, operands: list[str], bare: list[str]) -> str:
+    """A unary or user op on ``operands`` (parenthesised where needed; ``bare``: as they are,
+    for inside a function's own parentheses)."""
+    if op == "neg" and len(operands) == 1:
+        return f"−{operands[0]}"
+    if op.startswith("**") and len(operands) == 1:
+        k = op[2:]
+        if re.fullmatch(r"-?\d+", k):
+            return f"{operands[0]}{k.translate(_SUPERSCRIPTS)}"
+        return f"{operands[0]}^{k}"
+    if op == "**" and len(operands) == 2:
+        return f"{operands[0]}^{operands[1]}"
+    name = _FUNCTION_NAMES.get(op, op)
+    return f"{name}({', '.join(bare)})"

@@ -9,6 +9,8 @@
   const N = D.nodes;
   const E = D.edges;
   const T = D.train || null;
+  // the lesson's decimal separator, for the few numbers written here (a typed answer)
+  const sep = (text) => (D.decimal === "," ? text.replace(".", ",") : text);
   const state = { mode: "step", step: 0, train: 0, timer: null, picked: null, practise: null };
 
   // -- small helpers --------------------------------------------------------------------------
@@ -435,17 +437,17 @@
     const P = state.practise;
     const x = typedNumber(typed);
     if (x === null) {
-      showPractise("type a number, e.g. -0.125 (or inf, nan)");
+      showPractise("type a number, e.g. " + sep("−0.125") + " (or inf, nan)");
       return;
     }
     const text = answerText(x, D.practise.decimals);
     if (item.hashes.includes(fnv1a(D.practise.salt + text))) {
       P.right += 1;
-      const shown = D.practiseOnly ? text : N[item.node].grad;
+      const shown = D.practiseOnly ? sep(text.replace("-", "−")) : N[item.node].grad;
       reveal(item, shown, "right");
     } else {
       P.wrong += 1;
-      showPractise("not quite (" + text + "). Hint: " + item.hint, item.edges);
+      showPractise("not quite (" + sep(text.replace("-", "−")) + "). Hint: " + item.hint, item.edges);
     }
   }
   function reveal(item, value, how) {
@@ -707,7 +709,8 @@
     $("mode-train").hidden = false;
     $("train-slider").max = String(T.steps.length - 1);
     $("train-slider").addEventListener("input", () => go(Number($("train-slider").value)));
-    setText("train-info", "gradient descent W′ = W − a·∂E/∂W with a = " + T.lr + ": " +
+    const a = T.symbol || "a";
+    setText("train-info", "gradient descent W′ = W − " + a + "·∂E/∂W with " + a + " = " + T.lr + ": " +
       (T.steps.length - 1) + " steps precomputed, stopped at " + T.stopped + ".");
   }
   if (D.practiseOnly) {

@@ -116,11 +116,11 @@ def asset(name: str) -> str:
     return resources.files("autograd_mlp.viz").joinpath(name).read_text(encoding="utf-8")
 
 
-def chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
+def chart(errors: Sequence[float], precision: int, decimal: str = ".") -> dict[str, Any]:
     """The train panel's chart: E after each step as a small SVG line (``svg``), and where the
     marker sits at each step (``dots``): the positions are computed here, not by the script.
     The scale is set by the finite values; an E that is inf or nan (training diverged) is drawn
-    at the top edge."""
+    at the top edge. Its numbers are written with the decimal separator ``decimal``."""
     width, height, pad = 480.0, 200.0, 36.0
     finite = [e for e in errors if math.isfinite(e)]
     top = max(finite) if finite else 1.0
@@ -143,7 +143,7 @@ def chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" class="axis"/>'
         f'<polyline points="{line}" class="curve"/>'
         f'<text x="{pad}" y="{pad - 10}" class="tick">E = '
-        f"{html.escape(format_number(top, precision))}</text>"
+        f"{html.escape(format_number(top, precision).replace('.', decimal))}</text>"
         f'<text x="{width - pad}" y="{height - 8}" class="tick" text-anchor="end">step '
         f"{len(errors) - 1}</text>"
         f'<text x="{pad}" y="{height - 8}" class="tick">step 0</text>'

@@ -10,9 +10,10 @@ panel shows one per step. The page's script does no arithmetic on these numbers,
 the page can disagree with Python.
 
 Practise mode checks answers without putting them on the page: each gradient is stored as the
-32-bit FNV-1a hashes of a salt and the accepted answers (the expected value rounded to
-`PRACTISE_DECIMALS` decimals and its two neighbours one unit away), so a student who types the
-number rounded to that many decimals, within one unit of the last decimal, is marked right.
+32-bit FNV-1a hashes of a salt and the accepted answers (the expected value rounded to the
+page's precision, as the worksheet asks: `practise_decimals`; and its two neighbours one unit
+away), so a student who types the number rounded to that many decimals, within one unit of the
+last decimal, is marked right (with a decimal point or a decimal comma).
 With ``practise_only`` the data holds no gradient at all: a worksheet. This is a check, not a
 lock: a student with the developer tools can always try numbers until one matches.
 """
@@ -29,20 +30,31 @@ from typing import Any
 from ..engine import CONST, INPUT, PARAM, Value, role
 from ..engine.paths import gradients
 from .dot import DEFAULT_MAX_PATHS, format_number, op_symbol
-from .naming import NodeNames, local_rule
+from .naming import NodeNames, arithmetic, local_rule
+from .naming import formula as formula_of
 
 __all__ = [
     "Edge",
     "edges_of",
     "final_grads",
     "snapshot",
+    "check_decimal",
+    "with_separator",
     "page_numbers",
     "page_names",
     "fnv1a",
     "PRACTISE_DECIMALS",
+    "practise_decimals",
 ]
 
-PRACTISE_DECIMALS = 3  # answers are checked to this many decimals (one unit of tolerance)
+PRACTISE_DECIMALS = 4  # answers are checked to the page's precision: 4 decimals by default
+
+
+def practise_decimals(precision: int) -> int:
+    """The decimals an answer is asked for on a page shown to ``precision`` decimals: the same,
+    as a worksheet of that precision asks (`autograd_mlp.teach.exercise`: "Write each answer
+    to 4 decimals", one unit in the last decimal of tolerance), at least 1 and at most 12."""
+    return min(max(precision, 1), 12)
 
 
 def fnv1a(text: str) -> str:
@@ -134,13 +146,34 @@ def final_grads(order: list[Value]) -> list[float]:
     return [found[v] for v in order]
 
 
-def snapshot(order: list[Value], precision: int) -> dict[str, Any]:
-    """The numbers of one state of the graph, formatted: data, grad, local derivatives."""
+DECIMAL_SEPARATORS = (".", ",")
+
+
+def check_decimal(decimal: object) -> str:
+    """``decimal``, the decimal separator of a page's numbers: "." or ","."""
+    if decimal not in DECIMAL_SEPARATORS:
+        raise ValueError(f"decimal must be '.' or ',' (the decimal separator), got {decimal!r:.40}")
+    return str(decimal)
+
+
+def with_separator(text: str, decimal: str) -> str:
+    """A number's text (``"-0.2121"``, ``"8.708e−05"``) written with the decimal separator
+    ``decimal``; only ever applied to the text of one number, never to a name (L1.N1.w1)."""
+    return text.replace(".", decimal) if decimal != "." else text
+
+
+def snapshot(order: list[Value], precision: int, decimal: str = ".") -> dict[str, Any]:
+    """The numbers of one state of the graph, formatted (with the decimal separator
+    ``decimal``): data, grad, local derivatives."""
     grads = final_grads(order)
+
+    def fmt(x: float) -> str:
+        return with_separator(format_number(x, precision), decimal)
+
     return {
-        "d": [format_number(v.data, precision) for v in order],
-        "g": [format_number(g, precision) for g in grads],
-        "l": [format_number(local, precision) for v in order for local in v._local],
+        "d": [fmt(v.data) for v in order],
+        "g": [fmt(g) for g in grads],
+        "l": [fmt(local) for v in order for local in v._local],
     }
 
 
@@ -222,17 +255,21 @@ def page_numbers(
     precision: int,
     practise_only: bool,
     symbols: NodeNames | None = None,
+    decimal: str = ".",
 ) -> dict[str, Any]:
     """The page's JSON data for the graph of ``root`` (``order`` its topological order,
     ``edges`` its arrows, ``names`` what the page calls each node, ``symbols`` the naming they
     came from): nodes, arrows, steps, chain rules, paths, practise checks (see the module
-    docstring). Linear in the size of the graph."""
+    docstring), every number written with the decimal separator ``decimal``. Linear in the
+    size of the graph."""
 
     if symbols is None:
         symbols = NodeNames(root)
 
+    decimal = check_decimal(decimal)
+
     def fmt(x: float) -> str:
-        return format_number(x, precision)
+        return with_separator(format_number(x, precision), decimal)
 
     final = final_grads(order)
     uses: list[list[int]] = [[] for _ in order]
@@ -257,16 +294,19 @@ def page_numbers(
         }
     ]
     data_step = [0] * len(order)
+
+    def computed(i: int) -> str:
+        """``name = formula = arithmetic = result``: the formula in the inputs' names (left
+        out when it is the name), then their numbers as shown, then the result."""
+        v = order[i]
+        how = formula_of(symbols, v)
+        shown = [names[i]] if how in (names[i], f"({names[i]})") or names[i] == f"({how})" else []
+        numbers = arithmetic(v, [fmt(u.data) for u in v._prev])
+        return " = ".join([names[i], *([] if shown else [how]), numbers, fmt(v.data)])
+
     for i in ops:
         data_step[i] = len(steps)
-        v = order[i]
-        steps.append(
-            {
-                "phase": "forward",
-                "node": i,
-                "caption": f"forward: {names[i]} = {symbols(v).text} = {fmt(v.data)}",
-            }
-        )
+        steps.append({"phase": "forward", "node": i, "caption": f"forward: {computed(i)}"})
     seed_step = len(steps)
     steps.append(
         {
@@ -344,7 +384,8 @@ def page_numbers(
         n = tree.count[i]
         listed = tree.listed[i]
         if not listed:  # too many to list: their sum is the gradient
-            more = {"countText": f"more than {_COUNT_CAP - 1:,}"} if n >= _COUNT_CAP else {}
+            big = f"{_COUNT_CAP - 1:,}".replace(",", "," if decimal == "." else "\u202f")
+            more = {"countText": f"more than {big}"} if n >= _COUNT_CAP else {}
             return {"count": n, **more, "paths": [], "sum": fmt(final[i]), "grad": fmt(final[i])}
         products = [tree.product[t] for t in listed]
         rows = [{"product": fmt(x), "at": t} for x, t in zip(products, listed)]
@@ -364,7 +405,7 @@ def page_numbers(
             )
         return {
             "symbol": op_symbol(v._op),
-            "value": f"{names[i]} = {symbols(v).text} = {fmt(v.data)}",
+            "value": computed(i),
             "rules": rules,
         }
 
@@ -373,6 +414,9 @@ def page_numbers(
     # the graph's own numbers, so the same graph gives the same page, byte for byte.
     seen = json.dumps([[v.data, list(v._local)] for v in order], allow_nan=True)
     salt = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:8]
+    decimals = practise_decimals(precision)
+    unit = with_separator(f"{10.0**-decimals:.{decimals}f}", decimal)
+    huge = with_separator(f"{5.184705528587072e21:.{decimals}e}".replace("e+", "e"), decimal)
     practise = []
     for i in reversed(range(len(order) - 1)):
         arrows = [
@@ -382,7 +426,7 @@ def page_numbers(
         practise.append(
             {
                 "node": i,
-                "hashes": [fnv1a(salt + a) for a in _accepted(final[i], PRACTISE_DECIMALS)],
+                "hashes": [fnv1a(salt + a) for a in _accepted(final[i], decimals)],
                 "hint": (
                     f"∂{rname}/∂{names[i]} is the sum over the {len(arrows)} arrow"
                     f"{'s' if len(arrows) != 1 else ''} leaving {names[i]}: "
@@ -439,14 +483,14 @@ def page_numbers(
         "steps": steps,
         "seedStep": seed_step,
         "practiseOnly": practise_only,
+        "decimal": decimal,
         "practise": {
             "salt": salt,
-            "decimals": PRACTISE_DECIMALS,
+            "decimals": decimals,
             "tolerance": (
-                f"answers are checked to {PRACTISE_DECIMALS} decimals: type the gradient "
-                f"rounded to {PRACTISE_DECIMALS} decimals; one unit off in the last decimal "
-                f"(±{10.0**-PRACTISE_DECIMALS:g}) still counts as right. From 10²¹ on, type its "
-                f"first digits (5.185e21); inf, −inf and nan as they are"
+                f"write each answer to {decimals} decimals, as on the worksheet; one unit off "
+                f"in the last decimal (±{unit}) still counts as right. From 10²¹ on, type its "
+                f"first digits ({huge}); inf, −inf and nan as they are"
             ),
             "items": practise,
         },
