@@ -638,7 +638,7 @@ def test_every_box_is_reached_in_reading_order_and_brought_into_view(
 
 def inside(seen: dict[str, Any]) -> bool:
     b, s = seen["box"], seen["stage"]
-    return s[0] <= b[0] and b[2] <= s[2] and s[1] <= b[1] and b[3] <= s[3]
+    return bool(s[0] <= b[0] and b[2] <= s[2] and s[1] <= b[1] and b[3] <= s[3])
 
 
 def test_a_lesson_with_a_decimal_comma_in_the_browser(browser: Any, tmp_path: Path) -> None:
@@ -676,4 +676,23 @@ def test_a_lesson_with_a_decimal_comma_in_the_browser(browser: Any, tmp_path: Pa
     o.page.click("#check")
     assert o.text("#message").startswith("right")
     o.page.screenshot(path=str(tmp_path / "comma-1920x1080-practise.png"))
+    o.close()
+
+
+def test_an_expressions_page_names_its_derivatives_readably(browser: Any, tmp_path: Path) -> None:
+    from autograd_mlp.engine.expr import build
+
+    root, _ = build("sigmoid(a*b + a) * log(b)", {"a": 0.5, "b": 2.0})
+    order = topological_order(root)
+    o = open_page(browser, to_html(root).save(tmp_path / "expression.html"))
+    assert o.text("#title") == "Backpropagation through f = σ(a·b + a)·ln(b)"
+    o.page.click("#mode-practise")
+    assert o.text("#caption").endswith("∂f/∂ln(b) = ?")  # backward order: ln(b) first
+    assert o.text("label[for=answer]") == "∂f/∂ln(b) ="
+    o.page.click("#mode-ask")
+    b = next(i for i, v in enumerate(order) if v.label == "b")
+    o.page.focus(f"#v{b}")
+    o.page.keyboard.press("Enter")
+    assert o.text(".sum").startswith("∂f/∂b = ")
+    assert o.text(".formula") == "∂f/∂b = ∂(a·b)/∂b · ∂f/∂(a·b) + ∂ln(b)/∂b · ∂f/∂ln(b)"
     o.close()

@@ -224,3 +224,58 @@ def test_a_lesson_of_the_default_notation_is_unchanged() -> None:
 def test_a_bad_decimal_separator_is_refused() -> None:
     with pytest.raises(ValueError, match=r"decimal must be '\.' or ','.*';'"):
         to_html(Value(1.0, label="x") * 2.0, decimal=";")
+
+
+# -- derivatives named readably on an expression's page --------------------------------------
+
+
+def expression_page_data(text: str, **values: float) -> tuple[dict[str, Any], str]:
+    root, _ = build(text, values)  # the root is labelled with the text, as `render` does
+    page = to_html(root)
+    return data_of(page), page
+
+
+def texts_of(data: dict[str, Any]) -> list[str]:
+    return every_text({k: v for k, v in data.items() if k not in ("title",)})
+
+
+def test_an_expressions_derivatives_are_named_with_f() -> None:
+    data, page = expression_page_data("sigmoid(a*b + a) * log(b)", a=0.5, b=2.0)
+    assert data["title"] == "Backpropagation through f = σ(a·b + a)·ln(b)"
+    b = next(n for n in data["nodes"] if n["name"] == "b")
+    assert b["ask"]["formula"] == "∂f/∂b = ∂(a·b)/∂b · ∂f/∂(a·b) + ∂ln(b)/∂b · ∂f/∂ln(b)"
+    texts = texts_of(data)
+    # one spelling: ln and · (× between numbers), never the expression language's log and *
+    assert not [t for t in texts if "sigmoid" in t or "log" in t or "*" in t]
+    assert [t for t in texts if "∂f/∂" in t]
+    svg = re.search(r"<svg [^>]*id=\"lesson-svg\".*?</svg>", page, re.S)
+    assert svg is not None
+    drawn = re.findall(r"<text[^>]*>([^<]*)</text>", svg.group())
+    assert "ln" in drawn and "f" in drawn and "log" not in drawn
+    assert not [t for t in drawn if "sigmoid" in t or "*" in t]
+
+
+def test_the_short_name_is_one_no_other_node_has() -> None:
+    data, _ = expression_page_data("f*x + x", f=2.0, x=3.0)
+    assert data["nodes"][-1]["name"] == "g"
+    assert data["steps"][-1]["caption"].startswith("backward through f·x (×)")  # the leaf f
+    assert data["title"] == "Backpropagation through g = f·x + x"
+
+
+@pytest.mark.parametrize("label", ["y", "E", "L1.N1.a", "loss(total)", "y & <b>bold</b>"])
+def test_a_root_with_a_name_of_its_own_keeps_it(label: str) -> None:
+    x = Value(2.0, label="x")
+    y = x * x + x
+    y.label = label
+    data = data_of(to_html(y))
+    assert data["nodes"][-1]["name"] == label
+    assert data["title"] == f"Backpropagation through {label}"
+
+
+def test_a_name_that_is_an_expression_is_parenthesised_in_a_derivative() -> None:
+    data, _ = expression_page_data("tanh(x*w + b)", x=2.0, w=-3.0, b=6.8814)
+    formulas = [n["ask"]["formula"] for n in data["nodes"]]
+    assert "∂f/∂(x·w) = ∂(x·w + b)/∂(x·w) · ∂f/∂(x·w + b)" in formulas
+    assert [n["dname"] for n in data["nodes"]] == [
+        "x", "w", "(x·w)", "b", "(x·w + b)", "f"
+    ]  # fmt: skip

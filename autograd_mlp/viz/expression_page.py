@@ -33,7 +33,7 @@ from typing import Any
 from ..engine import Value, topological_order
 from .dot import DEFAULT_MAX_NODES, DotGraph, GraphTooLarge
 from .measure import FONT_SIZE
-from .naming import NodeNames
+from .naming import NodeNames, formula
 from .page_kit import MAX_PAGE_BYTES, HtmlPage, chart, check_size, document, json_for_script
 from .page_numbers import (
     check_decimal,
@@ -220,7 +220,10 @@ def graph_page(
         # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
         view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3, "rankdir": rankdir}
     data["view"] = view
-    heading = title if title is not None else f"Backpropagation through {names[-1]}"
+    heading = f"Backpropagation through {names[-1]}"
+    if names[-1] != symbols(root).text:  # a root labelled with its expression's text is f
+        heading += f" = {formula(symbols, root)}"  # in the names the page uses: σ, ln, ·
+    heading = title if title is not None else heading
     data["title"] = heading
     plot = ""
     if train is not None and shown is not None:

@@ -43,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from ..engine import CONST, Value, role, topological_order
+from ..engine.expr import parse as parse_expression
 from .dot import format_number as format_value
 from .dot import op_symbol
 
@@ -54,6 +55,8 @@ __all__ = [
     "local_rule",
     "formula",
     "arithmetic",
+    "as_operand",
+    "root_symbol",
     "wrap",
     "tex_escape",
     "tex_text",
@@ -620,9 +623,31 @@ def arithmetic(v: Value, numbers: list[str]) -> str:
     return _applied(op, parts, numbers)
 
 
-def _operand(text: str) -> str:
-    """A name as an operand of · or of a power: parenthesised unless it is one thing."""
+def as_operand(text: str) -> str:
+    """A name as an operand of · or of a power, or in a derivative (∂f/∂(a·b)): parenthesised
+    unless it is one thing (a name, a group, a function applied)."""
     return text if _is_atom(text) else f"({text})"
+
+
+_operand = as_operand
+ROOT_SYMBOLS = ("f", "g", "h", "F", "G")
+
+
+def root_symbol(root: Value, taken: set[str]) -> str | None:
+    """A short name for a root whose label is the text of an expression (``render`` labels the
+    result ``sigmoid(a*b + a) * log(b)``): the first of f, g, h, F, G that no other node is
+    called (``taken``), so that its derivatives read ∂f/∂b; None for a root whose label is a
+    name (E, y, L1.N1.a), for an unlabelled root and for a leaf."""
+    label = root.label
+    if not label or not root._prev or ("(" not in label and _is_atom(label)):
+        return None
+    if not any(ch in label for ch in "+-*/()") or len(label) > 10_000:
+        return None
+    try:
+        parse_expression(label)
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
+        return None  # a label that is not an expression: a name of the user's own
+    return next((s for s in ROOT_SYMBOLS if s not in taken), None)
 
 
 _FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ"}  # as the names write them: ln(b), σ(z)
@@ -641,4 +666,6 @@ def _applied(op: str, operands: list[str], bare: list[str]) -> str:
     if op == "**" and len(operands) == 2:
         return f"{operands[0]}^{operands[1]}"
     name = _FUNCTION_NAMES.get(op, op)
+    if len(bare) == 1 and _enclosed(bare[0]):
+        return f"{name}{bare[0]}"  # σ(a·b + a), not σ((a·b + a))
     return f"{name}({', '.join(bare)})"

@@ -9,6 +9,8 @@
   const N = D.nodes;
   const E = D.edges;
   const T = D.train || null;
+  // a node's name in a derivative: ∂f/∂(a·b)
+  const dname = (i) => N[i].dname || N[i].name;
   // the lesson's decimal separator, for the few numbers written here (a typed answer)
   const sep = (text) => (D.decimal === "," ? text.replace(".", ",") : text);
   const state = { mode: "step", step: 0, train: 0, timer: null, picked: null, practise: null };
@@ -48,16 +50,21 @@
 
   // A box's name for a screen reader is what it shows, numbers included ("ask the Value
   // L1.N1.w1 data 0.1000 grad −0.0120"): a name that holds the visible text, as WCAG 2.5.3 asks.
-  function nameBox(i) {
-    const g = $("v" + i);
-    if (!g) return;
-    const shown = [];
-    for (const t of g.querySelectorAll("text")) {
-      const text = t.textContent.trim();
-      if (text) shown.push(text);
+  const boxTitle = {};
+  const boxLabel = {};
+  function nameBox(i, shown) {
+    if (!(i in boxTitle)) {
+      const g = $("v" + i);
+      if (!g) return;
+      const rows = [...g.querySelectorAll("text")].filter((t) => !/-(data|grad|note)$/.test(t.id));
+      boxTitle[i] = rows.map((t) => t.textContent.trim()).filter(Boolean).join(" ");
     }
-    const label = "ask the Value " + shown.join(" ");
-    if (g.getAttribute("aria-label") !== label) g.setAttribute("aria-label", label);
+    const label = ["ask the Value", boxTitle[i], ...shown.map((t) => t.trim()).filter(Boolean)]
+      .filter(Boolean).join(" ");
+    if (boxLabel[i] !== label) {
+      boxLabel[i] = label;
+      $("v" + i).setAttribute("aria-label", label);
+    }
   }
 
   // -- the numbers on the graph --------------------------------------------------------------
@@ -86,7 +93,7 @@
       setText("v" + i + "-data", "data " + data);
       setText("v" + i + "-grad", "grad " + grad);
       setText("v" + i + "-note", note || "\u00a0"); // the shared layout's row under grad
-      nameBox(i);
+      nameBox(i, ["data " + data, "grad " + grad, note]);
     }
     for (let k = 0; k < E.length; k++) {
       let text = snap ? snap.l[k] : E[k].local;
@@ -284,7 +291,7 @@
       mark("op" + E[t.edge].to, "used", true);
     }
     detail.append(list);
-    detail.append(el("p", "sum", "∂" + N[D.root].name + "/∂" + n.name + " = " + n.ask.sum));
+    detail.append(el("p", "sum", "∂" + dname(D.root) + "/∂" + dname(i) + " = " + n.ask.sum));
     if (n.paths) showPaths(n);
   }
 
@@ -381,10 +388,10 @@
     setText(
       "caption",
       "gradient " + (P.pos + 1) + " of " + items.length + " (backward order): ∂" +
-        N[D.root].name + "/∂" + n.name + " = ?",
+        dname(D.root) + "/∂" + dname(item.node) + " = ?",
     );
     const form = el("form", "answer");
-    const label = el("label", "", "∂" + N[D.root].name + "/∂" + n.name + " = ");
+    const label = el("label", "", "∂" + dname(D.root) + "/∂" + dname(item.node) + " = ");
     label.htmlFor = "answer";
     const input = el("input");
     input.id = "answer";
@@ -456,8 +463,8 @@
     P.revealed[item.node] = value;
     P.pos += 1;
     showPractise(
-      (how === "right" ? "right: " : "the answer: ") + "∂" + N[D.root].name + "/∂" +
-        N[item.node].name + " = " + value,
+      (how === "right" ? "right: " : "the answer: ") + "∂" + dname(D.root) + "/∂" +
+        dname(item.node) + " = " + value,
     );
   }
 

@@ -29,8 +29,9 @@ from typing import Any
 
 from ..engine import CONST, INPUT, PARAM, Value, role
 from ..engine.paths import gradients
-from .dot import DEFAULT_MAX_PATHS, format_number, op_symbol
-from .naming import NodeNames, arithmetic, local_rule
+from .dot import DEFAULT_MAX_PATHS, format_number
+from .dot import op_symbol as dot_op_symbol
+from .naming import NodeNames, arithmetic, as_operand, local_rule, root_symbol
 from .naming import formula as formula_of
 
 __all__ = [
@@ -115,11 +116,23 @@ def _factor(text: str) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
+def op_symbol(op: str) -> str:
+    """An op as the page names it: as the drawings do (``×``, ``σ``, ``x²``), but the natural
+    logarithm ``ln``, as the names write it (``ln(b)``)."""
+    return "ln" if op == "log" else dot_op_symbol(op)
+
+
 def page_names(names: NodeNames, order: list[Value]) -> list[str]:
-    """What the page calls each node: the label, else the naming of explain (x·w, op#3). The
-    data keeps a label exactly as it is (the script writes it as text); the drawing prints it
-    as a picture can (`autograd_mlp.viz.measure.visible`)."""
-    return [names(v).text for v in order]
+    """What the page calls each node: the label, else the naming of explain (x·w, op#3); a root
+    labelled with its expression's text (``sigmoid(a*b + a) * log(b)``, as ``render`` labels
+    it) is called f (`autograd_mlp.viz.naming.root_symbol`), so that its derivatives read
+    ∂f/∂b. The data keeps a label exactly as it is (the script writes it as text); the drawing
+    prints it as a picture can (`autograd_mlp.viz.measure.visible`)."""
+    shown = [names(v).text for v in order]
+    short = root_symbol(order[-1], set(shown))
+    if short is not None:
+        shown[-1] = short
+    return shown
 
 
 @dataclass
@@ -277,7 +290,9 @@ def page_numbers(
     for k, e in enumerate(edges):
         uses[e.child].append(k)
         into[e.out].append(k)
-    rname = names[-1]
+    # a name in a derivative, ∂f/∂(a·b): parenthesised unless it is one thing
+    dn = [as_operand(name) for name in names]
+    droot = dn[-1]
 
     # -- the steps: forward (leaves, then each op in topological order), then backward --------
     ops = [i for i, v in enumerate(order) if v._prev]
@@ -312,7 +327,7 @@ def page_numbers(
         {
             "phase": "backward",
             "node": len(order) - 1,
-            "caption": f"backward pass: seed ∂{rname}/∂{rname} = 1",
+            "caption": f"backward pass: seed ∂{droot}/∂{droot} = 1",
         }
     )
     grad = [0.0] * len(order)
@@ -333,7 +348,7 @@ def page_numbers(
                 "node": i,
                 "caption": (
                     f"backward through {names[i]} ({op_symbol(v._op)}): each input gets "
-                    f"local × ∂{rname}/∂{names[i]} = local × {fmt(grad[i])}"
+                    f"local × ∂{droot}/∂{dn[i]} = local × {fmt(grad[i])}"
                 ),
             }
         )
@@ -357,7 +372,7 @@ def page_numbers(
     def chain_rule(i: int) -> dict[str, Any]:
         v = order[i]
         if v is root:
-            return {"formula": f"∂{rname}/∂{rname} = 1 (the seed)", "terms": [], "sum": fmt(1.0)}
+            return {"formula": f"∂{droot}/∂{droot} = 1 (the seed)", "terms": [], "sum": fmt(1.0)}
         terms = []
         for k in uses[i]:
             e = edges[k]
@@ -367,14 +382,14 @@ def page_numbers(
                 {
                     "edge": k,
                     "text": (
-                        f"∂{names[e.out]}/∂{names[i]} × ∂{rname}/∂{names[e.out]} = "
+                        f"∂{dn[e.out]}/∂{dn[i]} · ∂{droot}/∂{dn[e.out]} = "
                         f"{_factor(fmt(local))} × {_factor(fmt(final[e.out]))} = "
                         f"{fmt(local * final[e.out])}"
                     ),
                 }
             )
-        formula = f"∂{rname}/∂{names[i]} = " + " + ".join(
-            f"∂{names[edges[k].out]}/∂{names[i]} · ∂{rname}/∂{names[edges[k].out]}" for k in uses[i]
+        formula = f"∂{droot}/∂{dn[i]} = " + " + ".join(
+            f"∂{dn[edges[k].out]}/∂{dn[i]} · ∂{droot}/∂{dn[edges[k].out]}" for k in uses[i]
         )
         return {"formula": formula, "terms": terms, "sum": fmt(final[i])}
 
@@ -400,7 +415,7 @@ def page_numbers(
             rules.append(
                 {
                     "edge": k,
-                    "text": f"∂{names[i]}/∂{names[e.child]} = {rule} = {fmt(v._local[e.slot])}",
+                    "text": f"∂{dn[i]}/∂{dn[e.child]} = {rule} = {fmt(v._local[e.slot])}",
                 }
             )
         return {
@@ -428,7 +443,7 @@ def page_numbers(
                 "node": i,
                 "hashes": [fnv1a(salt + a) for a in _accepted(final[i], decimals)],
                 "hint": (
-                    f"∂{rname}/∂{names[i]} is the sum over the {len(arrows)} arrow"
+                    f"∂{droot}/∂{dn[i]} is the sum over the {len(arrows)} arrow"
                     f"{'s' if len(arrows) != 1 else ''} leaving {names[i]}: "
                     + "; ".join(arrows)
                     + ". For each: the number on the arrow × the gradient of the box it leads to."
@@ -441,6 +456,7 @@ def page_numbers(
     for i, v in enumerate(order):
         node: dict[str, Any] = {
             "name": names[i],
+            "dname": dn[i],
             "kind": _kind(v, root),
             "data": fmt(v.data),
             "dataStep": data_step[i],

@@ -27,10 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine import Value
-from .dot import DotGraph, dot_graph, op_symbol
+from .dot import DotGraph, dot_graph
 from .layout import Layout, lay_out
 from .measure import visible
-from .page_numbers import Edge
+from .page_numbers import Edge, op_symbol
 from .paint import default_look, render_svg
 from .render import render_bytes
 
@@ -70,7 +70,10 @@ def graphviz_svg(
     grad_blank = "0" * widths[1] + NBSP * 4
 
     def text(v: Value) -> dict[str, str]:
-        return {"data": data_blank, "grad": grad_blank}
+        rows = {"data": data_blank, "grad": grad_blank}
+        if v is root and names[-1] != v.label and v.label:
+            rows["label"] = names[-1]  # a root labelled with its expression's text: f
+        return rows
 
     graph = dot_graph(
         root,
@@ -118,6 +121,8 @@ def shared_svg(
             root, precision=precision, reserve=reserve, edge_reserve=arrows, timeout=timeout
         )
     look = default_look(layout)
+    if root.label and names[-1] != root.label:  # a root labelled with its expression's text: f
+        look.text[layout.ids[root]]["label"] = names[-1]
     for nid, rows in look.text.items():
         rows["data"] = "data"
         rows["grad"] = "grad"
@@ -142,6 +147,10 @@ def _stable_ids(
     queues: dict[str, list[int]] = {}
     for k, e in enumerate(edges):
         queues.setdefault(f"v{e.child}->op{e.out}", []).append(k)
+    for t in tree.iter(f"{{{_SVG_NS}}}text"):  # the natural logarithm is ln, as in the names
+        m = re.fullmatch(r"op(\d+)-label", t.get("id", ""))
+        if m is not None and order[int(m.group(1))]._op == "log" and t.text == "log":
+            t.text = "ln"
     if titled:  # the shared layout's SVG already has our ids: make its nodes ask-able
         for g in tree.iter(f"{{{_SVG_NS}}}g"):
             m = re.fullmatch(r"(v|op)(\d+)", g.get("id", ""))
@@ -179,6 +188,9 @@ def _stable_ids(
             else:
                 name = visible(names[i])
                 g.set("aria-label", f"ask the operation {_symbol(order[i])} of {name}")
+                for t in texts:  # the natural logarithm is ln, as in the names
+                    if order[i]._op == "log" and t.text == "log":
+                        t.text = "ln"
                 title.text = f"{_symbol(order[i])} → {name}"
         else:
             m = re.fullmatch(r"op(\d+)->v(\d+)", name)
