@@ -696,3 +696,58 @@ def test_an_expressions_page_names_its_derivatives_readably(browser: Any, tmp_pa
     assert o.text(".sum").startswith("∂f/∂b = ")
     assert o.text(".formula") == "∂f/∂b = ∂(a·b)/∂b · ∂f/∂(a·b) + ∂ln(b)/∂b · ∂f/∂ln(b)"
     o.close()
+
+
+# Every text on screen, with its size in CSS px as drawn (an SVG text: its font size times the
+# drawing's scale on screen); those under 18 px.
+SMALL_TEXT = """() => {
+  const small = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || !e || seen.has(e)) continue;
+    seen.add(e);
+    if (e.closest("script, style, title, [hidden]")) continue;
+    const r = e.getBoundingClientRect();
+    const shown = r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 &&
+      r.left < innerWidth && r.top < innerHeight;
+    const style = getComputedStyle(e);
+    if (!shown || style.visibility === "hidden" || style.display === "none") continue;
+    let px = parseFloat(style.fontSize);
+    if (e instanceof SVGElement) {
+      const m = e.getScreenCTM();
+      px *= Math.hypot(m.a, m.b);
+    }
+    if (px < 17.95) small.push(n.textContent.trim().slice(0, 30) + ": " + px.toFixed(1) + " px");
+  }
+  return small;
+}"""
+
+
+def test_every_text_is_18px_or_more_on_a_projector(browser: Any, tmp_path: Path) -> None:
+    """At 1920×1080, as a projector shows the page, in every mode: the buttons, the side
+    panel, the chart's labels and the drawing (at the page's readable scale)."""
+    y, _ = small()
+    pages = {
+        "lesson": lesson_page_file(tmp_path),
+        "small": to_html(y).save(tmp_path / "small.html"),
+        "small-TB": to_html(y, rankdir="TB").save(tmp_path / "small-tb.html"),
+        "sheet": to_html(y, practise_only=True).save(tmp_path / "sheet.html"),
+    }
+    found: dict[str, list[str]] = {}
+    for which, path in pages.items():
+        o = open_page(browser, path)
+        for mode in ("step", "ask", "practise", "train"):
+            if not o.page.locator(f"#mode-{mode}").is_visible():
+                continue
+            o.page.click(f"#mode-{mode}")
+            if mode == "ask":
+                o.page.focus("g.node[id^=v]")
+                o.page.keyboard.press("Enter")
+            elif mode == "step":
+                o.page.click("#next")
+            o.page.wait_for_timeout(350)  # the camera's move
+            found[f"{which} {mode}"] = o.page.evaluate(SMALL_TEXT)
+        o.close()
+    assert {k: v for k, v in found.items() if v} == {}
