@@ -74,6 +74,7 @@ __all__ = [
 MAX_NAME = 24  # longer expressions fall back to op#index: a name must fit in a table cell
 MAX_BOARD_NAME = 22  # characters: a longer name on the board is replaced by the op's name
 _INFIX = {"+": "+", "-": "−", "*": "·", "/": "/"}
+_FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ"}  # as the names write them: ln(b), σ(z)
 
 
 def board_names(order: list[Value]) -> dict[Value, str]:
@@ -105,8 +106,8 @@ def _board_name(v: Value, names: dict[Value, str]) -> str:
         symbol = op_symbol(v._op)  # x², x^0.5
         power = symbol[1:] if symbol.startswith("x") else v._op[2:]
         text = f"({args[0]}){power}"
-    elif len(args) == 1:
-        text = f"{op_symbol(v._op)}({args[0]})"
+    elif len(args) == 1:  # ln(b), as the names of a derivation write it; σ(z), tanh(z)
+        text = f"{_FUNCTION_NAMES.get(v._op, op_symbol(v._op))}({args[0]})"
     else:
         text = ""
     if not text or len(text) > MAX_BOARD_NAME:
@@ -648,9 +649,6 @@ def root_symbol(root: Value, taken: set[str]) -> str | None:
     except (ValueError, SyntaxError, RecursionError, MemoryError):
         return None  # a label that is not an expression: a name of the user's own
     return next((s for s in ROOT_SYMBOLS if s not in taken), None)
-
-
-_FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ"}  # as the names write them: ln(b), σ(z)
 
 
 def _applied(op: str, operands: list[str], bare: list[str]) -> str:

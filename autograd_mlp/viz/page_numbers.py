@@ -312,12 +312,14 @@ def page_numbers(
 
     def computed(i: int) -> str:
         """``name = formula = arithmetic = result``: the formula in the inputs' names (left
-        out when it is the name), then their numbers as shown, then the result."""
+        out when it is the name), then their numbers as shown, then the result, each ``=``
+        after the first on a line of its own (the panel shows them one under the other)."""
         v = order[i]
         how = formula_of(symbols, v)
-        shown = [names[i]] if how in (names[i], f"({names[i]})") or names[i] == f"({how})" else []
+        same = how in (names[i], f"({names[i]})") or names[i] == f"({how})"
+        first = names[i] if same else f"{names[i]} = {how}"
         numbers = arithmetic(v, [fmt(u.data) for u in v._prev])
-        return " = ".join([names[i], *([] if shown else [how]), numbers, fmt(v.data)])
+        return "\n= ".join([first, numbers, fmt(v.data)])
 
     for i in ops:
         data_step[i] = len(steps)
