@@ -286,3 +286,17 @@ def test_the_drawings_box_titles_say_ln_too() -> None:
 
     f, _ = build("sigmoid(a*b + a) * log(b)", {"a": 0.5, "b": 2.0})
     assert [display_name(u) for u in f._prev] == ["σ(a · b + a)", "ln(b)"]
+
+
+@given(
+    error=st.floats(0.0, 10.0, allow_nan=False),
+    target=st.sampled_from([0.0, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1]),
+    precision=st.integers(1, 6),
+)
+def test_e_as_shown_is_on_the_same_side_of_the_target_as_e(
+    error: float, target: float, precision: int
+) -> None:
+    text = error_text(error, target, precision)
+    shown = float(text.replace("−", "-"))
+    assert (shown <= target) == (error <= target), (error, target, text)
+    assert shown != target or error == target or len(text) >= 17, (error, target, text)
