@@ -751,3 +751,31 @@ def test_every_text_is_18px_or_more_on_a_projector(browser: Any, tmp_path: Path)
             found[f"{which} {mode}"] = o.page.evaluate(SMALL_TEXT)
         o.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_box_half_off_stage_is_asked_with_one_click(browser: Any, tmp_path: Path) -> None:
+    """Focus brings a box on stage only from the keyboard: a click on a box that is partly off
+    stage asks it (the camera does not move it from under the pointer first)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(lesson_page_file(tmp_path).resolve().as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#mode-ask")
+    cut = page.evaluate(
+        """() => {
+          const s = document.getElementById("stage").getBoundingClientRect();
+          for (const g of document.querySelectorAll("g.node[id^=v]")) {
+            const r = g.getBoundingClientRect();
+            if (r.left < s.right - 20 && r.right > s.right + 10 && r.top > s.top + 10
+                && r.bottom < s.bottom - 10) return [g.id, s.right - 10, (r.top + r.bottom) / 2];
+          }
+          return null;
+        }"""
+    )
+    assert cut is not None, "no box crosses the stage's right edge at 1280x720"
+    node, x, y = cut
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.wait_for_timeout(350)  # a press as a person makes it, longer than the camera's move
+    page.mouse.up()
+    assert "asked" in str(page.get_attribute(f"#{node}", "class")), node
+    page.close()

@@ -597,9 +597,14 @@
     canvas.style.transition = "";
   }
   stage.addEventListener("scroll", absorbScroll);
-  // A box that gets the keyboard's focus is brought on stage, whole.
+  // A box that gets the keyboard's focus is brought on stage, whole. (Not one that is clicked:
+  // the camera must not move it from under the pointer between press and release.)
+  let byPointer = false;
+  document.addEventListener("pointerdown", () => { byPointer = true; }, true);
+  document.addEventListener("keydown", () => { byPointer = false; }, true);
   stage.addEventListener("focusin", (ev) => {
     absorbScroll();
+    if (byPointer) return;
     const g = ev.target.closest && ev.target.closest("g.node");
     const b = g && boxes[g.id];
     if (!b) return;
