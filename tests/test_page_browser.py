@@ -578,6 +578,9 @@ def test_space_and_enter_press_the_focused_control(browser: Any, tmp_path: Path)
     before = o.text("#step-count")
     o.page.keyboard.press(" ")
     assert o.text("#step-count") == before and o.text("#play") == "▶ play"
+    o.page.focus("#panel")  # the side panel: space scrolls it, as in any page
+    o.page.keyboard.press(" ")
+    assert o.text("#play") == "▶ play"
     o.close()
 
 

@@ -703,8 +703,10 @@
     $("mode-" + m).addEventListener("click", () => setMode(m));
   }
   // ← and → step, space plays and pauses; but a focused control keeps its own keys: space and
-  // Enter press a focused button (or box), a text field takes what is typed.
-  const OWN_KEYS = "button, a[href], select, textarea, summary, [role=button], input:not([type=range])";
+  // Enter press a focused button (or box), a text field takes what is typed, space scrolls the
+  // side panel.
+  const OWN_KEYS =
+    "button, a[href], select, textarea, summary, aside, [role=button], input:not([type=range])";
   document.addEventListener("keydown", (ev) => {
     const t = ev.target;
     if (t && t.tagName === "INPUT" && t.type !== "range") return;
