@@ -10,6 +10,7 @@ temporary folder (``pytest --basetemp=DIR`` keeps them where you can look at the
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -209,8 +210,8 @@ def test_practise_checks_answers_and_hints(browser: Any, tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("grad", "typed"),
     [
-        (math.exp(50), ["5.185e21", "5.1847e+21", "5184705528587072464087"]),  # e^50
-        (-1.142e26, ["-1.142e26", "−1.1420e+26", "-1.141e26"]),  # one unit off counts too
+        (math.exp(50), ["5.1847e21", "5.18471e+21", "5184705528587072464087"]),  # e^50
+        (-1.142e26, ["-1.142e26", "−1.14200e+26", "-1.1419e26"]),  # one unit off counts too
         (math.inf, ["inf", "Infinity", "∞"]),  # exp(1000) overflows
         (-math.inf, ["-inf", "−∞"]),
         (math.nan, ["nan", "NaN"]),  # inf − inf
@@ -221,6 +222,7 @@ def test_practise_accepts_huge_and_infinite_gradients(
     browser: Any, tmp_path: Path, grad: float, typed: list[str]
 ) -> None:
     """N10: an answer was compared as x.toFixed(3), which is "1e+22" from 10²¹ on while Python
+    (answers are now asked to the page's precision, 4 decimals, as the worksheet asks them)
     wrote 22 digits, and inf and nan could not be typed at all: a practise-only page then had
     no way past that gradient. y = a·w with a = the gradient: ∂y/∂w = a, asked first."""
     a = Value(grad, label="a")
@@ -255,7 +257,8 @@ def test_labels_stay_text(browser: Any, tmp_path: Path) -> None:
     assert o.page.evaluate("window.__xss") is None
     assert o.page.locator("img").count() == 0 and o.page.locator("b").count() == 0
     assert o.page.evaluate("document.querySelector('#v0 title').textContent") == NASTY
-    assert o.page.get_attribute("#v0", "aria-label") == f"ask the Value {NASTY}"  # attribute
+    # an attribute, and the box's name holds what it shows (step 0: data, no grad yet)
+    assert o.page.get_attribute("#v0", "aria-label") == f"ask the Value {NASTY} data 1.5000 grad"
     o.page.click("#v0")
     assert o.text("#caption").startswith(NASTY)
     o.close()
@@ -488,3 +491,301 @@ def open_page_plain(browser: Any, path: Path) -> Opened:
     page.on("pageerror", lambda e: opened.errors.append(str(e)))
     page.goto(url)
     return opened
+
+
+# -- for every student: the keyboard, a screen reader, axe-core -------------------------------
+
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """async (tags) => {
+  const r = await axe.run(document, { runOnly: { type: "tag", values: tags } });
+  return r.violations.map((v) => v.id + " (" + v.impact + "): " +
+    v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "));
+}"""
+
+
+def axe_violations(o: Opened) -> list[str]:
+    from tests.conftest import needs_web
+
+    if not o.page.evaluate("typeof window.axe !== 'undefined'"):
+        o.page.evaluate(needs_web("axe-core/axe.min.js").read_text(encoding="utf-8"))
+    return list(o.page.evaluate(AXE_RUN, WCAG))
+
+
+def lesson_page_file(tmp_path: Path) -> Path:
+    from autograd_mlp.commands.demo import write_lesson_page
+
+    return write_lesson_page(tmp_path / "lesson.html")
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)], ids=["1920x1080", "1280x720"])
+def test_axe_finds_no_violation_in_any_mode(
+    browser: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """axe-core (web/node_modules, pinned by web/package-lock.json) with the WCAG 2.2 A and AA
+    rules, in every mode of the lesson page and of an expression's pages (left to right, top to
+    bottom, a practise-only sheet), and in the states a mode goes through (a node asked, a
+    wrong answer with its hint, a step of the backward pass)."""
+    y, _ = small()
+    pages = {
+        "lesson": lesson_page_file(tmp_path),
+        "small": to_html(y).save(tmp_path / "small.html"),
+        "small-TB": to_html(y, rankdir="TB").save(tmp_path / "small-tb.html"),
+        "sheet": to_html(y, practise_only=True).save(tmp_path / "sheet.html"),
+    }
+    found: dict[str, list[str]] = {}
+    for which, path in pages.items():
+        o = open_page(browser, path, *size)
+        found[f"{which} start"] = axe_violations(o)
+        for mode in ("step", "ask", "practise", "train"):
+            if not o.page.locator(f"#mode-{mode}").is_visible():
+                continue
+            o.page.click(f"#mode-{mode}")
+            found[f"{which} {mode}"] = axe_violations(o)
+            if mode == "step":
+                o.page.click("#slider")
+                o.page.keyboard.press("End")
+                found[f"{which} {mode} end"] = axe_violations(o)
+            elif mode == "ask":
+                o.page.focus("g.node[id^=v]")
+                o.page.keyboard.press("Enter")
+                found[f"{which} {mode} asked"] = axe_violations(o)
+            elif mode == "practise":
+                o.page.fill("#answer", "12345")
+                o.page.click("#check")
+                found[f"{which} {mode} wrong"] = axe_violations(o)
+        o.page.screenshot(path=str(tmp_path / f"{which}-{size[0]}x{size[1]}.png"))
+        o.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_space_and_enter_press_the_focused_control(browser: Any, tmp_path: Path) -> None:
+    o = open_page(browser, lesson_page_file(tmp_path))
+    o.page.focus("#next")
+    o.page.keyboard.press(" ")  # presses next: one step, and no play
+    assert o.text("#step-count").startswith("step 1 of")
+    assert o.text("#play") == "▶ play"
+    o.page.keyboard.press("Enter")
+    assert o.text("#step-count").startswith("step 2 of")
+    o.page.focus("#mode-ask")
+    o.page.keyboard.press(" ")
+    assert o.page.get_attribute("#mode-ask", "aria-pressed") == "true"
+    assert o.text("#play") == "▶ play"
+    o.page.focus("#v2")  # a box: space asks it
+    o.page.keyboard.press(" ")
+    assert "asked" in str(o.page.get_attribute("#v2", "class"))
+    assert o.text("#caption").startswith("L1.N1.w1")
+    o.page.focus("#mode-step")
+    o.page.keyboard.press("Enter")
+    o.page.focus("#play")
+    o.page.keyboard.press(" ")  # the play button itself: plays
+    assert o.text("#play") == "❚❚ pause"
+    o.page.keyboard.press(" ")
+    assert o.text("#play") == "▶ play"
+    o.page.focus("#zoom-fit")
+    before = o.text("#step-count")
+    o.page.keyboard.press(" ")
+    assert o.text("#step-count") == before and o.text("#play") == "▶ play"
+    o.page.focus("#panel")  # the side panel: space scrolls it, as in any page
+    o.page.keyboard.press(" ")
+    assert o.text("#play") == "▶ play"
+    o.close()
+
+
+def test_every_box_is_reached_in_reading_order_and_brought_into_view(
+    browser: Any, tmp_path: Path
+) -> None:
+    """At 1280×720 the lesson is drawn larger than the stage (its text at 18 px): Tab goes
+    through every box and operation column by column, top to bottom in each, and each one
+    focused is on stage, whole. A screen reader finds each as a button named by its text."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, reduced_motion="reduce")
+    page.goto(lesson_page_file(tmp_path).resolve().as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    count = page.locator("g.node").count()
+    page.focus("#fullscreen")  # the last control before the drawing
+    seen: list[dict[str, Any]] = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                """() => {
+                  const e = document.activeElement;
+                  const r = (e.querySelector("rect, ellipse, polygon, path") || e)
+                    .getBoundingClientRect();
+                  const s = document.getElementById("stage").getBoundingClientRect();
+                  return { id: e.id, role: e.getAttribute("role"),
+                    label: e.getAttribute("aria-label"), box: [r.left, r.top, r.right, r.bottom],
+                    stage: [s.left, s.top, s.right, s.bottom] };
+                }"""
+            )
+        )
+    ids = [s["id"] for s in seen]
+    assert len(set(ids)) == count and all(i.startswith(("v", "op")) for i in ids), ids
+    off = [s["id"] for s in seen if not overlap(s["box"], s["stage"]) or not inside(s)]
+    assert off == [], f"{len(off)} of {count} focused boxes are off stage: {off}"
+    # reading order: column by column (centres within 8 px), top to bottom in a column
+    order = page.evaluate(
+        """() => [...document.querySelectorAll("g.node")].map((g) => {
+          const b = (g.querySelector("rect, ellipse") || g).getBBox();
+          return [g.id, b.x + b.width / 2, b.y];
+        })"""
+    )
+    where = {i: (x, y) for i, x, y in order}
+    for a, b in itertools.pairwise(ids):
+        (xa, ya), (xb, yb) = where[a], where[b]
+        assert xb > xa + 8 or (abs(xb - xa) <= 8 and yb > ya), (a, b)
+    for s in seen:
+        assert s["role"] == "button"
+        if s["id"].startswith("v"):
+            label = page.evaluate(
+                "id => [...document.getElementById(id).querySelectorAll('text')]"
+                ".map((t) => t.textContent.trim()).filter(Boolean).join(' ')",
+                s["id"],
+            )
+            assert s["label"] == f"ask the Value {label}", s  # numbers included
+    assert page.get_attribute("#lesson-svg", "role") == "group"
+    page.close()
+
+
+def inside(seen: dict[str, Any]) -> bool:
+    b, s = seen["box"], seen["stage"]
+    return bool(s[0] <= b[0] and b[2] <= s[2] and s[1] <= b[1] and b[3] <= s[3])
+
+
+def test_a_lesson_with_a_decimal_comma_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    """The lesson's notation on the page: numbers with a decimal comma, the learning constant
+    η, and answers typed with a decimal comma (or a point) accepted."""
+    import dataclasses
+
+    from autograd_mlp.teach import DEFAULT_LESSON, lesson_page
+
+    lesson = dataclasses.replace(
+        DEFAULT_LESSON,
+        notation={"decimal": ",", "learning_rate": "η"},  # type: ignore[arg-type]
+    )
+    _, _, error = lesson.backward()
+    order = topological_order(error)
+    path = lesson_page(lesson).save(tmp_path / "comma.html")
+    o = open_page(browser, path)
+    assert o.text("#v3-data") == "data " + format_number(order[3].data).replace(".", ",")
+    o.page.click("#mode-train")
+    assert "W′ = W − η·∂E/∂W with η = 0,02" in o.text("#train-info")
+    o.page.click("#mode-practise")
+    first = order[-2]
+    typed = f"{first.grad:.4f}".replace(".", ",")
+    o.page.fill("#answer", "9,5")
+    o.page.click("#check")
+    assert o.text("#message").startswith("not quite (9,5000)")
+    o.page.fill("#answer", typed)
+    o.page.click("#check")
+    assert o.text("#message").startswith("right"), (typed, o.text("#message"))
+    assert o.text(f"#v{len(order) - 2}-grad") == "grad " + format_number(first.grad).replace(
+        ".", ","
+    )
+    second = order[-3]
+    o.page.fill("#answer", f"{second.grad:.4f}")  # a point is read too
+    o.page.click("#check")
+    assert o.text("#message").startswith("right")
+    o.page.screenshot(path=str(tmp_path / "comma-1920x1080-practise.png"))
+    o.close()
+
+
+def test_an_expressions_page_names_its_derivatives_readably(browser: Any, tmp_path: Path) -> None:
+    from autograd_mlp.engine.expr import build
+
+    root, _ = build("sigmoid(a*b + a) * log(b)", {"a": 0.5, "b": 2.0})
+    order = topological_order(root)
+    o = open_page(browser, to_html(root).save(tmp_path / "expression.html"))
+    assert o.text("#title") == "Backpropagation through f = σ(a·b + a)·ln(b)"
+    o.page.click("#mode-practise")
+    assert o.text("#caption").endswith("∂f/∂ln(b) = ?")  # backward order: ln(b) first
+    assert o.text("label[for=answer]") == "∂f/∂ln(b) ="
+    o.page.click("#mode-ask")
+    b = next(i for i, v in enumerate(order) if v.label == "b")
+    o.page.focus(f"#v{b}")
+    o.page.keyboard.press("Enter")
+    assert o.text(".sum").startswith("∂f/∂b = ")
+    assert o.text(".formula") == "∂f/∂b = ∂(a·b)/∂b · ∂f/∂(a·b) + ∂ln(b)/∂b · ∂f/∂ln(b)"
+    o.close()
+
+
+# Every text on screen, with its size in CSS px as drawn (an SVG text: its font size times the
+# drawing's scale on screen); those under 18 px.
+SMALL_TEXT = """() => {
+  const small = [];
+  const seen = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || !e || seen.has(e)) continue;
+    seen.add(e);
+    if (e.closest("script, style, title, [hidden]")) continue;
+    const r = e.getBoundingClientRect();
+    const shown = r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 &&
+      r.left < innerWidth && r.top < innerHeight;
+    const style = getComputedStyle(e);
+    if (!shown || style.visibility === "hidden" || style.display === "none") continue;
+    let px = parseFloat(style.fontSize);
+    if (e instanceof SVGElement) {
+      const m = e.getScreenCTM();
+      px *= Math.hypot(m.a, m.b);
+    }
+    if (px < 17.95) small.push(n.textContent.trim().slice(0, 30) + ": " + px.toFixed(1) + " px");
+  }
+  return small;
+}"""
+
+
+def test_every_text_is_18px_or_more_on_a_projector(browser: Any, tmp_path: Path) -> None:
+    """At 1920×1080, as a projector shows the page, in every mode: the buttons, the side
+    panel, the chart's labels and the drawing (at the page's readable scale)."""
+    y, _ = small()
+    pages = {
+        "lesson": lesson_page_file(tmp_path),
+        "small": to_html(y).save(tmp_path / "small.html"),
+        "small-TB": to_html(y, rankdir="TB").save(tmp_path / "small-tb.html"),
+        "sheet": to_html(y, practise_only=True).save(tmp_path / "sheet.html"),
+    }
+    found: dict[str, list[str]] = {}
+    for which, path in pages.items():
+        o = open_page(browser, path)
+        for mode in ("step", "ask", "practise", "train"):
+            if not o.page.locator(f"#mode-{mode}").is_visible():
+                continue
+            o.page.click(f"#mode-{mode}")
+            if mode == "ask":
+                o.page.focus("g.node[id^=v]")
+                o.page.keyboard.press("Enter")
+            elif mode == "step":
+                o.page.click("#next")
+            o.page.wait_for_timeout(350)  # the camera's move
+            found[f"{which} {mode}"] = o.page.evaluate(SMALL_TEXT)
+        o.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_box_half_off_stage_is_asked_with_one_click(browser: Any, tmp_path: Path) -> None:
+    """Focus brings a box on stage only from the keyboard: a click on a box that is partly off
+    stage asks it (the camera does not move it from under the pointer first)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(lesson_page_file(tmp_path).resolve().as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#mode-ask")
+    cut = page.evaluate(
+        """() => {
+          const s = document.getElementById("stage").getBoundingClientRect();
+          for (const g of document.querySelectorAll("g.node[id^=v]")) {
+            const r = g.getBoundingClientRect();
+            if (r.left < s.right - 20 && r.right > s.right + 10 && r.top > s.top + 10
+                && r.bottom < s.bottom - 10) return [g.id, s.right - 10, (r.top + r.bottom) / 2];
+          }
+          return null;
+        }"""
+    )
+    assert cut is not None, "no box crosses the stage's right edge at 1280x720"
+    node, x, y = cut
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.wait_for_timeout(350)  # a press as a person makes it, longer than the camera's move
+    page.mouse.up()
+    assert "asked" in str(page.get_attribute(f"#{node}", "class")), node
+    page.close()

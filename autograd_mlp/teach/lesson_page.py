@@ -22,11 +22,11 @@ from ..viz.dot import format_number
 from ..viz.expression_page import TrainPanel, graph_page
 from ..viz.layout import Layout
 from ..viz.page_kit import MAX_PAGE_BYTES, HtmlPage, PageTooLarge, json_for_script
-from ..viz.page_numbers import snapshot
+from ..viz.page_numbers import snapshot, with_separator
 from .lesson import DEFAULT_LESSON, Lesson, show_page_with
 from .lesson_layout import lesson_layout
 
-__all__ = ["lesson_page", "MAX_TRAIN_STEPS"]
+__all__ = ["lesson_page", "error_text", "MAX_TRAIN_STEPS"]
 
 MAX_TRAIN_STEPS = 500  # precomputed gradient-descent steps in the train panel
 
@@ -35,6 +35,22 @@ def _check_int(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{name} must be an int from {low} to {high}, got {value!r}")
     return value
+
+
+def error_text(error: float, target: float, precision: int) -> str:
+    """E as the train panel writes it: to ``precision`` decimals (as `format_number` writes a
+    number), with more where fewer would put E on the wrong side of the target or on it: at
+    the step where E first drops below 0.001, E = 0.00099 (not 0.0010, which reads as the
+    target not reached); above it, 0.0010004 (not 0.0010)."""
+    digits = precision
+    while True:
+        text = format_number(error, digits)
+        if digits >= 17 or not math.isfinite(error):
+            return text
+        shown = float(text.replace("−", "-"))
+        if (shown <= target) == (error <= target) and (shown != target or error == target):
+            return text
+        digits += 1
 
 
 def _train_lesson(
@@ -49,8 +65,14 @@ def _train_lesson(
     snapshots: list[dict[str, Any]] = []
     errors: list[float] = []
     shape: list[tuple[str, int]] | None = None
+    notation = lesson.notation
+
+    def number(text: str) -> str:
+        return with_separator(text, notation.decimal)
+
+    a = notation.learning_rate
     stopped = f"the step limit ({steps})"
-    too_large = f"the learning constant a = {lr:g} is too large"
+    too_large = f"the learning constant {a} = {number(f'{lr:g}')} is too large"
     for t in range(steps + 1):
         error = lesson.forward_of(model)
         order = topological_order(error)
@@ -62,15 +84,16 @@ def _train_lesson(
         for p in model.parameters():
             p.grad = 0.0
         error.backward()
-        snap = snapshot(order, precision)
-        snap["E"] = format_number(error.data, precision)
+        snap = snapshot(order, precision, notation.decimal)
+        # E with the digits that show it on the right side of the target, on its box too
+        snap["E"] = snap["d"][-1] = number(error_text(error.data, target, precision))
         snapshots.append(snap)
         errors.append(error.data)
         if not math.isfinite(error.data):
             stopped = f"divergence: E became {snap['E']} at step {t} ({too_large})"
             break
         if error.data <= target:
-            stopped = f"the target error (E ≤ {target:g})"
+            stopped = f"the target error (E ≤ {number(f'{target:g}')})"
             break
         if t == steps:
             break
@@ -81,7 +104,7 @@ def _train_lesson(
             break
         for p, x in zip(params, new):
             p.data = x
-    return TrainPanel(lr, snapshots, errors, stopped)
+    return TrainPanel(lr, snapshots, errors, stopped, a)
 
 
 def _learning_rate(lr: object) -> float:
@@ -149,6 +172,7 @@ def lesson_page(
             max_bytes=limit,
             train=training,
             lay_out_with=lay_out_lesson,
+            decimal=lesson.notation.decimal,
         )
 
     try:
@@ -158,7 +182,9 @@ def lesson_page(
             raise
         # The page with its first state only, then as many steps as the room left holds (each
         # its numbers, and a point on the chart: under 40 bytes).
-        first = TrainPanel(training.lr, training.snapshots[:1], training.errors[:1], "")
+        first = TrainPanel(
+            training.lr, training.snapshots[:1], training.errors[:1], "", training.symbol
+        )
         room = max_bytes - len(page(first, 10**12).encode("utf-8"))
         fits = 0
         for snap in training.snapshots[1:]:

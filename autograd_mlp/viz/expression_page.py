@@ -33,9 +33,16 @@ from typing import Any
 from ..engine import Value, topological_order
 from .dot import DEFAULT_MAX_NODES, DotGraph, GraphTooLarge
 from .measure import FONT_SIZE
-from .naming import NodeNames
+from .naming import NodeNames, formula
 from .page_kit import MAX_PAGE_BYTES, HtmlPage, chart, check_size, document, json_for_script
-from .page_numbers import edges_of, page_names, page_numbers, snapshot
+from .page_numbers import (
+    check_decimal,
+    edges_of,
+    page_names,
+    page_numbers,
+    snapshot,
+    with_separator,
+)
 from .page_svg import LayoutMaker, graphviz_svg, shared_svg
 from .render import DEFAULT_TIMEOUT
 
@@ -49,12 +56,14 @@ class TrainPanel:
     ``snapshots[t]`` is `autograd_mlp.viz.page_numbers.snapshot` of the graph after t steps,
     with ``"E"``, the root's value, formatted; ``errors[t]`` that value as a number (the chart's
     curve); ``lr`` the learning rate shown; ``stopped`` why the steps end ("the target error",
-    "the step limit", ...)."""
+    "the step limit", ...); ``symbol`` the learning constant's symbol (a, η or α: the lesson's
+    notation)."""
 
     lr: float
     snapshots: list[dict[str, Any]]
     errors: Sequence[float]
     stopped: str
+    symbol: str = "a"
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> int:
@@ -74,6 +83,7 @@ def to_html(
     max_nodes: int = DEFAULT_MAX_NODES,
     timeout: float | None = DEFAULT_TIMEOUT,
     max_bytes: int = MAX_PAGE_BYTES,
+    decimal: str = ".",
 ) -> HtmlPage:
     """One self-contained HTML page to step through, question and practise ``root``'s backprop.
 
@@ -88,7 +98,9 @@ def to_html(
     size guard: a bigger graph is refused with `GraphTooLarge`, a ValueError saying how big it
     is), ``timeout`` (seconds Graphviz may take), ``max_bytes`` (a page larger than this, 2 MB
     by default, is refused with `autograd_mlp.viz.page_kit.PageTooLarge`, a ValueError saying
-    how large; its data grows linearly with the graph, about 1 kB a Value). Gradients are
+    how large; its data grows linearly with the graph, about 1 kB a Value), ``decimal`` (the
+    decimal separator of every number shown, "." or ","; answers are accepted with either).
+    Gradients are
     computed from the stored local derivatives by backward()'s recurrence, so the page is right
     whether or not ``backward()`` has run.
     """
@@ -102,6 +114,7 @@ def to_html(
         max_nodes=max_nodes,
         timeout=timeout,
         max_bytes=max_bytes,
+        decimal=decimal,
     )
 
 
@@ -118,6 +131,7 @@ def graph_page(
     max_bytes: int = MAX_PAGE_BYTES,
     train: TrainPanel | None = None,
     lay_out_with: LayoutMaker | None = None,
+    decimal: str = ".",
 ) -> HtmlPage:
     """`to_html` with two more options for a view built on it: ``train``, the train panel's
     steps (`TrainPanel`; not shown on a practise-only page), and ``lay_out_with``, which makes
@@ -135,6 +149,7 @@ def graph_page(
     max_bytes = _check_int("max_bytes", max_bytes, 1, 10**12)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    decimal = check_decimal(decimal)
     if practise_only not in (True, False):
         raise ValueError(f"practise_only must be True or False, got {practise_only!r}")
     order = topological_order(root)
@@ -149,17 +164,22 @@ def graph_page(
     edges = edges_of(order, index)
     symbols = NodeNames(root)
     names = page_names(symbols, order)
-    snapshots = [snapshot(order, precision)]
+    snapshots = [snapshot(order, precision, decimal)]
     if train is not None:
         snapshots += train.snapshots
     widths = (
         max(len(d) for snap in snapshots for d in snap["d"]),
         max(len(g) for snap in snapshots for g in snap["g"]),
     )
-    data = page_numbers(root, order, edges, names, precision, practise_only, symbols)
+    data = page_numbers(root, order, edges, names, precision, practise_only, symbols, decimal)
     shown: dict[str, Any] | None = None  # the train panel's data
     if train is not None and not practise_only:
-        shown = {"lr": f"{train.lr:g}", "stopped": train.stopped, "steps": train.snapshots}
+        shown = {
+            "lr": with_separator(f"{train.lr:g}", decimal),
+            "symbol": train.symbol,
+            "stopped": train.stopped,
+            "steps": train.snapshots,
+        }
     # Refused before Graphviz runs when the numbers alone are too many.
     advice = "draw a smaller part of the graph (a page steps through every Value)"
     numbers = len(json_for_script(data).encode("utf-8"))
@@ -183,7 +203,7 @@ def graph_page(
             timeout=timeout,
             lay_out_with=lay_out_with,
         )
-        view = {"pxPerUnit": 1.0, "fontPx": float(FONT_SIZE)}  # it draws in px
+        view = {"pxPerUnit": 1.0, "fontPx": float(FONT_SIZE), "rankdir": "LR"}  # it draws in px
     else:
         svg = graphviz_svg(
             root,
@@ -198,13 +218,16 @@ def graph_page(
             widths=widths,
         )
         # Graphviz draws in points (4/3 CSS px each) and draw_graph's boxes in 12 pt text
-        view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3}
+        view = {"pxPerUnit": 4 / 3, "fontPx": 12 * 4 / 3, "rankdir": rankdir}
     data["view"] = view
-    heading = title if title is not None else f"Backpropagation through {names[-1]}"
+    heading = f"Backpropagation through {names[-1]}"
+    if names[-1] != symbols(root).text:  # a root labelled with its expression's text is f
+        heading += f" = {formula(symbols, root)}"  # in the names the page uses: σ, ln, ·
+    heading = title if title is not None else heading
     data["title"] = heading
     plot = ""
     if train is not None and shown is not None:
-        drawn = chart(train.errors, precision)
+        drawn = chart(train.errors, precision, decimal)
         data["train"] = {**shown, "dots": drawn["dots"]}
         plot = drawn["svg"]
     page = HtmlPage(document(heading, svg, data, plot))

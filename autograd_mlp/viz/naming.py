@@ -43,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from ..engine import CONST, Value, role, topological_order
+from ..engine.expr import parse as parse_expression
 from .dot import format_number as format_value
 from .dot import op_symbol
 
@@ -52,6 +53,10 @@ __all__ = [
     "Sym",
     "NodeNames",
     "local_rule",
+    "formula",
+    "arithmetic",
+    "as_operand",
+    "root_symbol",
     "wrap",
     "tex_escape",
     "tex_text",
@@ -69,6 +74,7 @@ __all__ = [
 MAX_NAME = 24  # longer expressions fall back to op#index: a name must fit in a table cell
 MAX_BOARD_NAME = 22  # characters: a longer name on the board is replaced by the op's name
 _INFIX = {"+": "+", "-": "−", "*": "·", "/": "/"}
+_FUNCTION_NAMES = {"log": "ln", "sigmoid": "σ"}  # as the names write them: ln(b), σ(z)
 
 
 def board_names(order: list[Value]) -> dict[Value, str]:
@@ -100,8 +106,8 @@ def _board_name(v: Value, names: dict[Value, str]) -> str:
         symbol = op_symbol(v._op)  # x², x^0.5
         power = symbol[1:] if symbol.startswith("x") else v._op[2:]
         text = f"({args[0]}){power}"
-    elif len(args) == 1:
-        text = f"{op_symbol(v._op)}({args[0]})"
+    elif len(args) == 1:  # ln(b), as the names of a derivation write it; σ(z), tanh(z)
+        text = f"{_FUNCTION_NAMES.get(v._op, op_symbol(v._op))}({args[0]})"
     else:
         text = ""
     if not text or len(text) > MAX_BOARD_NAME:
@@ -579,3 +585,85 @@ def local_rule(names: NodeNames, out: Value, slot: int) -> Sym:
     return Sym(
         f"∂{op}/∂{wrap(u).text}", rf"\frac{{\partial \operatorname{{{f}}}}}{{\partial {u.tex}}}"
     )
+
+
+def formula(names: NodeNames, v: Value) -> str:
+    """How ``v`` is computed from its inputs, in their names, however long (a label is not
+    used: ``L1.N1.w1·x1 + L1.N1.w2·x2 + L1.N1.b`` for ``L1.N1.z``); "" for a leaf."""
+    args = [names(u).text for u in v._prev]
+    op = v._op
+    if not args:
+        return ""
+    if op == "Σwx+b" and len(args) % 2 == 1:
+        pairs = [f"{_operand(args[k])}·{_operand(args[k + 1])}" for k in range(0, len(args) - 1, 2)]
+        return " + ".join([*pairs, args[-1]])
+    if op in ("+", "-") and len(args) == 2:
+        second = f"({args[1]})" if args[1].startswith("−") else args[1]
+        return f"{args[0]} {_INFIX[op]} {second}"
+    if op == "*" and len(args) == 2:
+        return f"{_operand(args[0])}·{_operand(args[1])}"
+    if op == "/" and len(args) == 2:
+        return f"{_operand(args[0])}/{_operand(args[1])}"
+    return _applied(op, [_operand(a) for a in args], args)
+
+
+def arithmetic(v: Value, numbers: list[str]) -> str:
+    """The arithmetic of ``v``'s operation on its inputs' numbers as printed (``numbers``, in
+    the order of ``v._prev``): ``0.1000 × 1.0000 + 0.2000 × (−1.0000) + 0.3000``, ``σ(−0.2000)``,
+    ``(−0.5377)²``. Products are written ×, as the page writes products of numbers; a negative
+    number is parenthesised where it is an operand."""
+    op = v._op
+    parts = [f"({x})" if x.startswith("−") else x for x in numbers]
+    if op == "Σwx+b" and len(parts) % 2 == 1:
+        pairs = [f"{parts[k]} × {parts[k + 1]}" for k in range(0, len(parts) - 1, 2)]
+        return " + ".join([*pairs, parts[-1]])
+    if op in ("+", "-", "/") and len(parts) == 2:
+        return f"{numbers[0]} {_INFIX[op] if op != '/' else '÷'} {parts[1]}"
+    if op == "*" and len(parts) == 2:
+        return f"{parts[0]} × {parts[1]}"
+    return _applied(op, parts, numbers)
+
+
+def as_operand(text: str) -> str:
+    """A name as an operand of · or of a power, or in a derivative (∂f/∂(a·b)): parenthesised
+    unless it is one thing (a name, a group, a function applied)."""
+    return text if _is_atom(text) else f"({text})"
+
+
+_operand = as_operand
+ROOT_SYMBOLS = ("f", "g", "h", "F", "G")
+
+
+def root_symbol(root: Value, taken: set[str]) -> str | None:
+    """A short name for a root whose label is the text of an expression (``render`` labels the
+    result ``sigmoid(a*b + a) * log(b)``): the first of f, g, h, F, G that no other node is
+    called (``taken``), so that its derivatives read ∂f/∂b; None for a root whose label is a
+    name (E, y, L1.N1.a), for an unlabelled root and for a leaf."""
+    label = root.label
+    if not label or not root._prev or ("(" not in label and _is_atom(label)):
+        return None
+    if not any(ch in label for ch in "+-*/()") or len(label) > 10_000:
+        return None
+    try:
+        parse_expression(label)
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
+        return None  # a label that is not an expression: a name of the user's own
+    return next((s for s in ROOT_SYMBOLS if s not in taken), None)
+
+
+def _applied(op: str, operands: list[str], bare: list[str]) -> str:
+    """A unary or user op on ``operands`` (parenthesised where needed; ``bare``: as they are,
+    for inside a function's own parentheses)."""
+    if op == "neg" and len(operands) == 1:
+        return f"−{operands[0]}"
+    if op.startswith("**") and len(operands) == 1:
+        k = op[2:]
+        if re.fullmatch(r"-?\d+", k):
+            return f"{operands[0]}{k.translate(_SUPERSCRIPTS)}"
+        return f"{operands[0]}^{k}"
+    if op == "**" and len(operands) == 2:
+        return f"{operands[0]}^{operands[1]}"
+    name = _FUNCTION_NAMES.get(op, op)
+    if len(bare) == 1 and _enclosed(bare[0]):
+        return f"{name}{bare[0]}"  # σ(a·b + a), not σ((a·b + a))
+    return f"{name}({', '.join(bare)})"

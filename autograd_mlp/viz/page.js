@@ -9,6 +9,10 @@
   const N = D.nodes;
   const E = D.edges;
   const T = D.train || null;
+  // a node's name in a derivative: ∂f/∂(a·b)
+  const dname = (i) => N[i].dname || N[i].name;
+  // the lesson's decimal separator, for the few numbers written here (a typed answer)
+  const sep = (text) => (D.decimal === "," ? text.replace(".", ",") : text);
   const state = { mode: "step", step: 0, train: 0, timer: null, picked: null, practise: null };
 
   // -- small helpers --------------------------------------------------------------------------
@@ -44,6 +48,25 @@
     return found;
   }
 
+  // A box's name for a screen reader is what it shows, numbers included ("ask the Value
+  // L1.N1.w1 data 0.1000 grad −0.0120"): a name that holds the visible text, as WCAG 2.5.3 asks.
+  const boxTitle = {};
+  const boxLabel = {};
+  function nameBox(i, shown) {
+    if (!(i in boxTitle)) {
+      const g = $("v" + i);
+      if (!g) return;
+      const rows = [...g.querySelectorAll("text")].filter((t) => !/-(data|grad|note)$/.test(t.id));
+      boxTitle[i] = rows.map((t) => t.textContent.trim()).filter(Boolean).join(" ");
+    }
+    const label = ["ask the Value", boxTitle[i], ...shown.map((t) => t.trim()).filter(Boolean)]
+      .filter(Boolean).join(" ");
+    if (boxLabel[i] !== label) {
+      boxLabel[i] = label;
+      $("v" + i).setAttribute("aria-label", label);
+    }
+  }
+
   // -- the numbers on the graph --------------------------------------------------------------
   function showGraph() {
     const snap = state.mode === "train" && T ? T.steps[state.train] : null;
@@ -70,6 +93,7 @@
       setText("v" + i + "-data", "data " + data);
       setText("v" + i + "-grad", "grad " + grad);
       setText("v" + i + "-note", note || "\u00a0"); // the shared layout's row under grad
+      nameBox(i, ["data " + data, "grad " + grad, note]);
     }
     for (let k = 0; k < E.length; k++) {
       let text = snap ? snap.l[k] : E[k].local;
@@ -230,8 +254,8 @@
         else go(current() + 1);
       }, state.mode === "train" ? 60 : 900);
     }
-    $("play").textContent = on ? "❚❚ pause" : "▶ play";
-    $("play").setAttribute("aria-label", on ? "pause" : "play");
+    $("play").replaceChildren(el("span", "", on ? "❚❚" : "▶"), on ? " pause" : " play");
+    $("play").firstChild.setAttribute("aria-hidden", "true");
   }
 
   // -- ask a node -----------------------------------------------------------------------------
@@ -267,7 +291,7 @@
       mark("op" + E[t.edge].to, "used", true);
     }
     detail.append(list);
-    detail.append(el("p", "sum", "∂" + N[D.root].name + "/∂" + n.name + " = " + n.ask.sum));
+    detail.append(el("p", "sum", "∂" + dname(D.root) + "/∂" + dname(i) + " = " + n.ask.sum));
     if (n.paths) showPaths(n);
   }
 
@@ -364,10 +388,10 @@
     setText(
       "caption",
       "gradient " + (P.pos + 1) + " of " + items.length + " (backward order): ∂" +
-        N[D.root].name + "/∂" + n.name + " = ?",
+        dname(D.root) + "/∂" + dname(item.node) + " = ?",
     );
     const form = el("form", "answer");
-    const label = el("label", "", "∂" + N[D.root].name + "/∂" + n.name + " = ");
+    const label = el("label", "", "∂" + dname(D.root) + "/∂" + dname(item.node) + " = ");
     label.htmlFor = "answer";
     const input = el("input");
     input.id = "answer";
@@ -420,17 +444,17 @@
     const P = state.practise;
     const x = typedNumber(typed);
     if (x === null) {
-      showPractise("type a number, e.g. -0.125 (or inf, nan)");
+      showPractise("type a number, e.g. " + sep("−0.125") + " (or inf, nan)");
       return;
     }
     const text = answerText(x, D.practise.decimals);
     if (item.hashes.includes(fnv1a(D.practise.salt + text))) {
       P.right += 1;
-      const shown = D.practiseOnly ? text : N[item.node].grad;
+      const shown = D.practiseOnly ? sep(text.replace("-", "−")) : N[item.node].grad;
       reveal(item, shown, "right");
     } else {
       P.wrong += 1;
-      showPractise("not quite (" + text + "). Hint: " + item.hint, item.edges);
+      showPractise("not quite (" + sep(text.replace("-", "−")) + "). Hint: " + item.hint, item.edges);
     }
   }
   function reveal(item, value, how) {
@@ -439,8 +463,8 @@
     P.revealed[item.node] = value;
     P.pos += 1;
     showPractise(
-      (how === "right" ? "right: " : "the answer: ") + "∂" + N[D.root].name + "/∂" +
-        N[item.node].name + " = " + value,
+      (how === "right" ? "right: " : "the answer: ") + "∂" + dname(D.root) + "/∂" +
+        dname(item.node) + " = " + value,
     );
   }
 
@@ -539,6 +563,61 @@
       boxes[g.id] = [r.left - c.left, r.top - c.top, r.right - c.left, r.bottom - c.top];
     }
   }
+  // The keyboard goes through the boxes in reading order: column by column (row by row, top to
+  // bottom, on a drawing that runs top to bottom), each column from the top (left). The order
+  // is the order of the elements, so a screen reader reads them in that order too.
+  {
+    const across = D.view.rankdir === "TB" ? [1, 3, 0] : [0, 2, 1];
+    const nodes = [...svg.querySelectorAll("g.node")].filter((g) => boxes[g.id]);
+    const centre = (g) => (boxes[g.id][across[0]] + boxes[g.id][across[1]]) / 2;
+    nodes.sort((a, b) => centre(a) - centre(b));
+    const lines = [];
+    for (const g of nodes) {
+      const line = lines[lines.length - 1];
+      if (line && centre(g) - centre(line[0]) <= 8) line.push(g);
+      else lines.push([g]);
+    }
+    for (const line of lines) {
+      line.sort((a, b) => boxes[a.id][across[2]] - boxes[b.id][across[2]]);
+      for (const g of line) g.parentNode.appendChild(g);
+    }
+  }
+  // The browser scrolls the stage itself to show an element (on focus, for instance): that
+  // scroll becomes the camera's move, at once, so that nothing jumps and the camera's
+  // arithmetic stays right.
+  function absorbScroll() {
+    if (!stage.scrollLeft && !stage.scrollTop) return;
+    view.x -= stage.scrollLeft;
+    view.y -= stage.scrollTop;
+    stage.scrollLeft = 0;
+    stage.scrollTop = 0;
+    canvas.style.transition = "none";
+    applyView();
+    void canvas.offsetWidth; // the move is made before the transition is back
+    canvas.style.transition = "";
+  }
+  stage.addEventListener("scroll", absorbScroll);
+  // A box that gets the keyboard's focus is brought on stage, whole. (Not one that is clicked:
+  // the camera must not move it from under the pointer between press and release.)
+  let byPointer = false;
+  document.addEventListener("pointerdown", () => { byPointer = true; }, true);
+  document.addEventListener("keydown", () => { byPointer = false; }, true);
+  stage.addEventListener("focusin", (ev) => {
+    absorbScroll();
+    if (byPointer) return;
+    const g = ev.target.closest && ev.target.closest("g.node");
+    const b = g && boxes[g.id];
+    if (!b) return;
+    const s = view.scale;
+    const pad = 12;
+    const [l, t, r, bottom] = [view.x + b[0] * s, view.y + b[1] * s, view.x + b[2] * s, view.y + b[3] * s];
+    if (l >= pad && t >= pad && r <= stage.clientWidth - pad && bottom <= stage.clientHeight - pad) return;
+    view.x = look(b[0], b[2], b[0], b[2], stage.clientWidth, box.width);
+    view.y = look(b[1], b[3], b[1], b[3], stage.clientHeight, box.height);
+    view.follow = false;
+    applyView();
+  });
+
   // The camera looks at node i (its operation, for a step through it): at the operation with
   // the boxes it reads and writes where they fit on the stage, else at the node alone; and
   // never so far that the drawing's edge comes into view while more of it lies beyond the
@@ -613,7 +692,7 @@
     const pick = () => ask(Number(m[2]), m[1] === "op");
     g.addEventListener("click", pick);
     g.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter") { ev.preventDefault(); pick(); }
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); pick(); }
     });
   }
   $("prev").addEventListener("click", () => { play(false); go(current() - 1); });
@@ -623,19 +702,29 @@
   for (const m of ["step", "ask", "practise", "train"]) {
     $("mode-" + m).addEventListener("click", () => setMode(m));
   }
+  // ← and → step, space plays and pauses; but a focused control keeps its own keys: space and
+  // Enter press a focused button (or box), a text field takes what is typed, space scrolls the
+  // side panel.
+  const OWN_KEYS =
+    "button, a[href], select, textarea, summary, aside, [role=button], input:not([type=range])";
   document.addEventListener("keydown", (ev) => {
     const t = ev.target;
     if (t && t.tagName === "INPUT" && t.type !== "range") return;
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
     if (state.mode !== "step" && state.mode !== "train") return;
     if (ev.key === "ArrowRight") { ev.preventDefault(); play(false); go(current() + 1); }
     else if (ev.key === "ArrowLeft") { ev.preventDefault(); play(false); go(current() - 1); }
-    else if (ev.key === " ") { ev.preventDefault(); play(state.timer === null); }
+    else if (ev.key === " " && !(t && t.closest && t.closest(OWN_KEYS))) {
+      ev.preventDefault();
+      play(state.timer === null);
+    }
   });
   if (T) {
     $("mode-train").hidden = false;
     $("train-slider").max = String(T.steps.length - 1);
     $("train-slider").addEventListener("input", () => go(Number($("train-slider").value)));
-    setText("train-info", "gradient descent W′ = W − a·∂E/∂W with a = " + T.lr + ": " +
+    const a = T.symbol || "a";
+    setText("train-info", "gradient descent W′ = W − " + a + "·∂E/∂W with " + a + " = " + T.lr + ": " +
       (T.steps.length - 1) + " steps precomputed, stopped at " + T.stopped + ".");
   }
   if (D.practiseOnly) {

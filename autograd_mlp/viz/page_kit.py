@@ -115,11 +115,11 @@ def asset(name: str) -> str:
     return resources.files("autograd_mlp.viz").joinpath(name).read_text(encoding="utf-8")
 
 
-def chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
+def chart(errors: Sequence[float], precision: int, decimal: str = ".") -> dict[str, Any]:
     """The train panel's chart: E after each step as a small SVG line (``svg``), and where the
     marker sits at each step (``dots``): the positions are computed here, not by the script.
     The scale is set by the finite values; an E that is inf or nan (training diverged) is drawn
-    at the top edge."""
+    at the top edge. Its numbers are written with the decimal separator ``decimal``."""
     width, height, pad = 480.0, 200.0, 36.0
     finite = [e for e in errors if math.isfinite(e)]
     top = max(finite) if finite else 1.0
@@ -142,7 +142,7 @@ def chart(errors: Sequence[float], precision: int) -> dict[str, Any]:
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" class="axis"/>'
         f'<polyline points="{line}" class="curve"/>'
         f'<text x="{pad}" y="{pad - 10}" class="tick">E = '
-        f"{html.escape(format_number(top, precision))}</text>"
+        f"{html.escape(format_number(top, precision).replace('.', decimal))}</text>"
         f'<text x="{width - pad}" y="{height - 8}" class="tick" text-anchor="end">step '
         f"{len(errors) - 1}</text>"
         f'<text x="{pad}" y="{height - 8}" class="tick">step 0</text>'
@@ -182,9 +182,9 @@ def document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str
 </header>
 <div class="toolbar">
 <div id="stepper" class="stepper">
-<button type="button" id="prev" aria-label="previous step">◀ prev</button>
-<button type="button" id="play" aria-label="play">▶ play</button>
-<button type="button" id="next" aria-label="next step">next ▶</button>
+<button type="button" id="prev"><span aria-hidden="true">◀</span> prev</button>
+<button type="button" id="play"><span aria-hidden="true">▶</span> play</button>
+<button type="button" id="next">next <span aria-hidden="true">▶</span></button>
 <input type="range" id="slider" min="0" max="0" value="0" aria-label="step">
 <span id="step-count" aria-live="polite"></span>
 </div>
@@ -202,7 +202,7 @@ def document(title: str, svg: str, data: dict[str, Any], chart: str = "") -> str
 {svg}
 </div>
 </div>
-<aside id="panel" aria-live="polite">
+<aside id="panel" aria-live="polite" tabindex="0" aria-label="explanation">
 <p id="caption"></p>
 <div id="detail"></div>
 <section id="train-panel" hidden aria-label="training">

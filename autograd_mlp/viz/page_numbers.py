@@ -10,9 +10,10 @@ panel shows one per step. The page's script does no arithmetic on these numbers,
 the page can disagree with Python.
 
 Practise mode checks answers without putting them on the page: each gradient is stored as the
-32-bit FNV-1a hashes of a salt and the accepted answers (the expected value rounded to
-`PRACTISE_DECIMALS` decimals and its two neighbours one unit away), so a student who types the
-number rounded to that many decimals, within one unit of the last decimal, is marked right.
+32-bit FNV-1a hashes of a salt and the accepted answers (the expected value rounded to the
+page's precision, as the worksheet asks: `practise_decimals`; and its two neighbours one unit
+away), so a student who types the number rounded to that many decimals, within one unit of the
+last decimal, is marked right (with a decimal point or a decimal comma).
 With ``practise_only`` the data holds no gradient at all: a worksheet. This is a check, not a
 lock: a student with the developer tools can always try numbers until one matches.
 """
@@ -28,21 +29,33 @@ from typing import Any
 
 from ..engine import CONST, INPUT, PARAM, Value, role
 from ..engine.paths import gradients
-from .dot import DEFAULT_MAX_PATHS, format_number, op_symbol
-from .naming import NodeNames, local_rule
+from .dot import DEFAULT_MAX_PATHS, format_number
+from .dot import op_symbol as dot_op_symbol
+from .naming import NodeNames, arithmetic, as_operand, local_rule, root_symbol
+from .naming import formula as formula_of
 
 __all__ = [
     "Edge",
     "edges_of",
     "final_grads",
     "snapshot",
+    "check_decimal",
+    "with_separator",
     "page_numbers",
     "page_names",
     "fnv1a",
     "PRACTISE_DECIMALS",
+    "practise_decimals",
 ]
 
-PRACTISE_DECIMALS = 3  # answers are checked to this many decimals (one unit of tolerance)
+PRACTISE_DECIMALS = 4  # answers are checked to the page's precision: 4 decimals by default
+
+
+def practise_decimals(precision: int) -> int:
+    """The decimals an answer is asked for on a page shown to ``precision`` decimals: the same,
+    as a worksheet of that precision asks (`autograd_mlp.teach.exercise`: "Write each answer
+    to 4 decimals", one unit in the last decimal of tolerance), at least 1 and at most 12."""
+    return min(max(precision, 1), 12)
 
 
 def fnv1a(text: str) -> str:
@@ -103,11 +116,23 @@ def _factor(text: str) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
+def op_symbol(op: str) -> str:
+    """An op as the page names it: as the drawings do (``×``, ``σ``, ``x²``), but the natural
+    logarithm ``ln``, as the names write it (``ln(b)``)."""
+    return "ln" if op == "log" else dot_op_symbol(op)
+
+
 def page_names(names: NodeNames, order: list[Value]) -> list[str]:
-    """What the page calls each node: the label, else the naming of explain (x·w, op#3). The
-    data keeps a label exactly as it is (the script writes it as text); the drawing prints it
-    as a picture can (`autograd_mlp.viz.measure.visible`)."""
-    return [names(v).text for v in order]
+    """What the page calls each node: the label, else the naming of explain (x·w, op#3); a root
+    labelled with its expression's text (``sigmoid(a*b + a) * log(b)``, as ``render`` labels
+    it) is called f (`autograd_mlp.viz.naming.root_symbol`), so that its derivatives read
+    ∂f/∂b. The data keeps a label exactly as it is (the script writes it as text); the drawing
+    prints it as a picture can (`autograd_mlp.viz.measure.visible`)."""
+    shown = [names(v).text for v in order]
+    short = root_symbol(order[-1], set(shown))
+    if short is not None:
+        shown[-1] = short
+    return shown
 
 
 @dataclass
@@ -134,13 +159,34 @@ def final_grads(order: list[Value]) -> list[float]:
     return [found[v] for v in order]
 
 
-def snapshot(order: list[Value], precision: int) -> dict[str, Any]:
-    """The numbers of one state of the graph, formatted: data, grad, local derivatives."""
+DECIMAL_SEPARATORS = (".", ",")
+
+
+def check_decimal(decimal: object) -> str:
+    """``decimal``, the decimal separator of a page's numbers: "." or ","."""
+    if decimal not in DECIMAL_SEPARATORS:
+        raise ValueError(f"decimal must be '.' or ',' (the decimal separator), got {decimal!r:.40}")
+    return str(decimal)
+
+
+def with_separator(text: str, decimal: str) -> str:
+    """A number's text (``"-0.2121"``, ``"8.708e−05"``) written with the decimal separator
+    ``decimal``; only ever applied to the text of one number, never to a name (L1.N1.w1)."""
+    return text.replace(".", decimal) if decimal != "." else text
+
+
+def snapshot(order: list[Value], precision: int, decimal: str = ".") -> dict[str, Any]:
+    """The numbers of one state of the graph, formatted (with the decimal separator
+    ``decimal``): data, grad, local derivatives."""
     grads = final_grads(order)
+
+    def fmt(x: float) -> str:
+        return with_separator(format_number(x, precision), decimal)
+
     return {
-        "d": [format_number(v.data, precision) for v in order],
-        "g": [format_number(g, precision) for g in grads],
-        "l": [format_number(local, precision) for v in order for local in v._local],
+        "d": [fmt(v.data) for v in order],
+        "g": [fmt(g) for g in grads],
+        "l": [fmt(local) for v in order for local in v._local],
     }
 
 
@@ -222,17 +268,21 @@ def page_numbers(
     precision: int,
     practise_only: bool,
     symbols: NodeNames | None = None,
+    decimal: str = ".",
 ) -> dict[str, Any]:
     """The page's JSON data for the graph of ``root`` (``order`` its topological order,
     ``edges`` its arrows, ``names`` what the page calls each node, ``symbols`` the naming they
     came from): nodes, arrows, steps, chain rules, paths, practise checks (see the module
-    docstring). Linear in the size of the graph."""
+    docstring), every number written with the decimal separator ``decimal``. Linear in the
+    size of the graph."""
 
     if symbols is None:
         symbols = NodeNames(root)
 
+    decimal = check_decimal(decimal)
+
     def fmt(x: float) -> str:
-        return format_number(x, precision)
+        return with_separator(format_number(x, precision), decimal)
 
     final = final_grads(order)
     uses: list[list[int]] = [[] for _ in order]
@@ -240,7 +290,9 @@ def page_numbers(
     for k, e in enumerate(edges):
         uses[e.child].append(k)
         into[e.out].append(k)
-    rname = names[-1]
+    # a name in a derivative, ∂f/∂(a·b): parenthesised unless it is one thing
+    dn = [as_operand(name) for name in names]
+    droot = dn[-1]
 
     # -- the steps: forward (leaves, then each op in topological order), then backward --------
     ops = [i for i, v in enumerate(order) if v._prev]
@@ -257,22 +309,27 @@ def page_numbers(
         }
     ]
     data_step = [0] * len(order)
+
+    def computed(i: int) -> str:
+        """``name = formula = arithmetic = result``: the formula in the inputs' names (left
+        out when it is the name), then their numbers as shown, then the result, each ``=``
+        after the first on a line of its own (the panel shows them one under the other)."""
+        v = order[i]
+        how = formula_of(symbols, v)
+        same = how in (names[i], f"({names[i]})") or names[i] == f"({how})"
+        first = names[i] if same else f"{names[i]} = {how}"
+        numbers = arithmetic(v, [fmt(u.data) for u in v._prev])
+        return "\n= ".join([first, numbers, fmt(v.data)])
+
     for i in ops:
         data_step[i] = len(steps)
-        v = order[i]
-        steps.append(
-            {
-                "phase": "forward",
-                "node": i,
-                "caption": f"forward: {names[i]} = {symbols(v).text} = {fmt(v.data)}",
-            }
-        )
+        steps.append({"phase": "forward", "node": i, "caption": f"forward: {computed(i)}"})
     seed_step = len(steps)
     steps.append(
         {
             "phase": "backward",
             "node": len(order) - 1,
-            "caption": f"backward pass: seed ∂{rname}/∂{rname} = 1",
+            "caption": f"backward pass: seed ∂{droot}/∂{droot} = 1",
         }
     )
     grad = [0.0] * len(order)
@@ -293,7 +350,7 @@ def page_numbers(
                 "node": i,
                 "caption": (
                     f"backward through {names[i]} ({op_symbol(v._op)}): each input gets "
-                    f"local × ∂{rname}/∂{names[i]} = local × {fmt(grad[i])}"
+                    f"local × ∂{droot}/∂{dn[i]} = local × {fmt(grad[i])}"
                 ),
             }
         )
@@ -317,7 +374,7 @@ def page_numbers(
     def chain_rule(i: int) -> dict[str, Any]:
         v = order[i]
         if v is root:
-            return {"formula": f"∂{rname}/∂{rname} = 1 (the seed)", "terms": [], "sum": fmt(1.0)}
+            return {"formula": f"∂{droot}/∂{droot} = 1 (the seed)", "terms": [], "sum": fmt(1.0)}
         terms = []
         for k in uses[i]:
             e = edges[k]
@@ -327,14 +384,14 @@ def page_numbers(
                 {
                     "edge": k,
                     "text": (
-                        f"∂{names[e.out]}/∂{names[i]} × ∂{rname}/∂{names[e.out]} = "
+                        f"∂{dn[e.out]}/∂{dn[i]} · ∂{droot}/∂{dn[e.out]} = "
                         f"{_factor(fmt(local))} × {_factor(fmt(final[e.out]))} = "
                         f"{fmt(local * final[e.out])}"
                     ),
                 }
             )
-        formula = f"∂{rname}/∂{names[i]} = " + " + ".join(
-            f"∂{names[edges[k].out]}/∂{names[i]} · ∂{rname}/∂{names[edges[k].out]}" for k in uses[i]
+        formula = f"∂{droot}/∂{dn[i]} = " + " + ".join(
+            f"∂{dn[edges[k].out]}/∂{dn[i]} · ∂{droot}/∂{dn[edges[k].out]}" for k in uses[i]
         )
         return {"formula": formula, "terms": terms, "sum": fmt(final[i])}
 
@@ -344,7 +401,8 @@ def page_numbers(
         n = tree.count[i]
         listed = tree.listed[i]
         if not listed:  # too many to list: their sum is the gradient
-            more = {"countText": f"more than {_COUNT_CAP - 1:,}"} if n >= _COUNT_CAP else {}
+            big = f"{_COUNT_CAP - 1:,}".replace(",", "," if decimal == "." else "\u202f")
+            more = {"countText": f"more than {big}"} if n >= _COUNT_CAP else {}
             return {"count": n, **more, "paths": [], "sum": fmt(final[i]), "grad": fmt(final[i])}
         products = [tree.product[t] for t in listed]
         rows = [{"product": fmt(x), "at": t} for x, t in zip(products, listed)]
@@ -359,12 +417,12 @@ def page_numbers(
             rules.append(
                 {
                     "edge": k,
-                    "text": f"∂{names[i]}/∂{names[e.child]} = {rule} = {fmt(v._local[e.slot])}",
+                    "text": f"∂{dn[i]}/∂{dn[e.child]} = {rule} = {fmt(v._local[e.slot])}",
                 }
             )
         return {
             "symbol": op_symbol(v._op),
-            "value": f"{names[i]} = {symbols(v).text} = {fmt(v.data)}",
+            "value": computed(i),
             "rules": rules,
         }
 
@@ -373,6 +431,9 @@ def page_numbers(
     # the graph's own numbers, so the same graph gives the same page, byte for byte.
     seen = json.dumps([[v.data, list(v._local)] for v in order], allow_nan=True)
     salt = hashlib.sha256(seen.encode("utf-8")).hexdigest()[:8]
+    decimals = practise_decimals(precision)
+    unit = with_separator(f"{10.0**-decimals:.{decimals}f}", decimal)
+    huge = with_separator(f"{5.184705528587072e21:.{decimals}e}".replace("e+", "e"), decimal)
     practise = []
     for i in reversed(range(len(order) - 1)):
         arrows = [
@@ -382,9 +443,9 @@ def page_numbers(
         practise.append(
             {
                 "node": i,
-                "hashes": [fnv1a(salt + a) for a in _accepted(final[i], PRACTISE_DECIMALS)],
+                "hashes": [fnv1a(salt + a) for a in _accepted(final[i], decimals)],
                 "hint": (
-                    f"∂{rname}/∂{names[i]} is the sum over the {len(arrows)} arrow"
+                    f"∂{droot}/∂{dn[i]} is the sum over the {len(arrows)} arrow"
                     f"{'s' if len(arrows) != 1 else ''} leaving {names[i]}: "
                     + "; ".join(arrows)
                     + ". For each: the number on the arrow × the gradient of the box it leads to."
@@ -397,6 +458,7 @@ def page_numbers(
     for i, v in enumerate(order):
         node: dict[str, Any] = {
             "name": names[i],
+            "dname": dn[i],
             "kind": _kind(v, root),
             "data": fmt(v.data),
             "dataStep": data_step[i],
@@ -439,14 +501,14 @@ def page_numbers(
         "steps": steps,
         "seedStep": seed_step,
         "practiseOnly": practise_only,
+        "decimal": decimal,
         "practise": {
             "salt": salt,
-            "decimals": PRACTISE_DECIMALS,
+            "decimals": decimals,
             "tolerance": (
-                f"answers are checked to {PRACTISE_DECIMALS} decimals: type the gradient "
-                f"rounded to {PRACTISE_DECIMALS} decimals; one unit off in the last decimal "
-                f"(±{10.0**-PRACTISE_DECIMALS:g}) still counts as right. From 10²¹ on, type its "
-                f"first digits (5.185e21); inf, −inf and nan as they are"
+                f"write each answer to {decimals} decimals, as on the worksheet; one unit off "
+                f"in the last decimal (±{unit}) still counts as right. From 10²¹ on, type its "
+                f"first digits ({huge}); inf, −inf and nan as they are"
             ),
             "items": practise,
         },

@@ -27,10 +27,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine import Value
-from .dot import DotGraph, dot_graph, op_symbol
+from .dot import DotGraph, dot_graph
 from .layout import Layout, lay_out
 from .measure import visible
-from .page_numbers import Edge
+from .page_numbers import Edge, op_symbol
 from .paint import default_look, render_svg
 from .render import render_bytes
 
@@ -70,7 +70,10 @@ def graphviz_svg(
     grad_blank = "0" * widths[1] + NBSP * 4
 
     def text(v: Value) -> dict[str, str]:
-        return {"data": data_blank, "grad": grad_blank}
+        rows = {"data": data_blank, "grad": grad_blank}
+        if v is root and names[-1] != v.label and v.label:
+            rows["label"] = names[-1]  # a root labelled with its expression's text: f
+        return rows
 
     graph = dot_graph(
         root,
@@ -118,6 +121,8 @@ def shared_svg(
             root, precision=precision, reserve=reserve, edge_reserve=arrows, timeout=timeout
         )
     look = default_look(layout)
+    if root.label and names[-1] != root.label:  # a root labelled with its expression's text: f
+        look.text[layout.ids[root]]["label"] = names[-1]
     for nid, rows in look.text.items():
         rows["data"] = "data"
         rows["grad"] = "grad"
@@ -142,6 +147,10 @@ def _stable_ids(
     queues: dict[str, list[int]] = {}
     for k, e in enumerate(edges):
         queues.setdefault(f"v{e.child}->op{e.out}", []).append(k)
+    for t in tree.iter(f"{{{_SVG_NS}}}text"):  # the natural logarithm is ln, as in the names
+        m = re.fullmatch(r"op(\d+)-label", t.get("id", ""))
+        if m is not None and order[int(m.group(1))]._op == "log" and t.text == "log":
+            t.text = "ln"
     if titled:  # the shared layout's SVG already has our ids: make its nodes ask-able
         for g in tree.iter(f"{{{_SVG_NS}}}g"):
             m = re.fullmatch(r"(v|op)(\d+)", g.get("id", ""))
@@ -179,6 +188,9 @@ def _stable_ids(
             else:
                 name = visible(names[i])
                 g.set("aria-label", f"ask the operation {_symbol(order[i])} of {name}")
+                for t in texts:  # the natural logarithm is ln, as in the names
+                    if order[i]._op == "log" and t.text == "log":
+                        t.text = "ln"
                 title.text = f"{_symbol(order[i])} → {name}"
         else:
             m = re.fullmatch(r"op(\d+)->v(\d+)", name)
@@ -195,7 +207,20 @@ def _stable_ids(
             title.text = ""
     for attr in ("width", "height"):
         tree.attrib.pop(attr, None)
+    # For a screen reader the drawing is a group of buttons, one for each box and operation
+    # (each named by its text, numbers included, which the script keeps up to date); the
+    # arrows, the neuron frames and the legend are decoration to it (their numbers are in the
+    # boxes' and the side panel's text). An image (role="img") may hold no focusable part.
     tree.set("id", "lesson-svg")
-    tree.set("role", "img")
-    tree.set("aria-label", "the gradient graph")
+    tree.set("role", "group")
+    tree.set("aria-label", "the gradient graph: a button for each box and each operation")
+    for g in tree.iter(f"{{{_SVG_NS}}}g"):
+        if g.get("role") is None and set((g.get("class") or "").split()) & _DECORATION:
+            g.set("aria-hidden", "true")
+    for child in tree:
+        if child.tag in (f"{{{_SVG_NS}}}rect", f"{{{_SVG_NS}}}text", f"{{{_SVG_NS}}}title"):
+            child.set("aria-hidden", "true")
     return ET.tostring(tree, encoding="unicode")
+
+
+_DECORATION = frozenset(("edge", "cluster", "legend", "key"))
