@@ -336,6 +336,9 @@ def lay_out(
 Rect = tuple[float, float, float, float]  # x, y (top left), w, h
 
 _GAP = 3.0  # white space kept between a number and any box, arrow head or other number
+# a browser's font can set a card's text a few per cent wider than it was measured here
+_CARD_SLACK = 1.08
+_FOREIGN_LIMIT = 64  # other lines under a number are counted up to this many
 _CELL = 48.0  # the side of a cell of the grid that finds what is near a number
 
 
@@ -435,12 +438,16 @@ def place_labels(
     the whole box reserved for it in the picture, and has no other arrow's line running under
     it. Where no point is that free, the one that covers least: boxes first, then other lines.
     The box reserved for the arrow's longest text (``reserved``: the page's contribution card)
-    is centred on the same point. Every arrow in ``patches`` gets a place, whether Graphviz
-    left room for it or not.
+    is centred on the same point; among the points where the number itself is free, one
+    where that card covers no box, no number and no card placed before it comes first (the
+    page shows the cards there while a step runs). Every arrow in
+    ``patches`` gets a place, whether Graphviz left room for it or not.
     """
     grid = _Grid()
+    cards = _Grid()  # what a card must not cover: boxes, the numbers and cards placed so far
     for n in nodes.values():
         grid.add_rect((n.x - _GAP, n.y - _GAP, n.w + 2 * _GAP, n.h + 2 * _GAP))
+        cards.add_rect((n.x - _GAP, n.y - _GAP, n.w + 2 * _GAP, n.h + 2 * _GAP))
     for title, (cx, cy, _, _) in clusters.values():
         tw = text_width(title, FONT_SIZE, bold=True)
         grid.add_rect((cx + 8 - _GAP, cy + 2 - _GAP, tw + 2 * _GAP, FONT_SIZE * 1.3 + 2 * _GAP))
@@ -471,7 +478,7 @@ def place_labels(
             continue
         pw, ph = patches[r.id]
         lw, lh = reserved[r.id]
-        best: tuple[float, int, int] | None = None
+        best: tuple[float, int, float, int, int] | None = None
         line = lines[r.id]
         tried = line[:: max(1, math.ceil(len(line) / per_arrow))]
         at = tried[len(tried) // 2]
@@ -488,17 +495,25 @@ def place_labels(
             covered = grid.overlaps(patch) + outside * ph
             if best is not None and covered > best[0]:
                 continue
-            limit = best[1] if best is not None and covered == best[0] else 1 << 30
             # samples are at most `spacing` apart: a line that enters the patch has one within
             # half of that of it
             wider = (patch[0] - pad, patch[1] - pad, pw + 2 * pad, ph + 2 * pad)
-            score = (covered, grid.foreign(wider, r.id, limit), k)
+            foreign = grid.foreign(wider, r.id, _FOREIGN_LIMIT)
+            card = 0.0  # what the card, when wider than the number, would cover
+            if (lw, lh) != (pw, ph):
+                cw = lw * _CARD_SLACK
+                card = cards.overlaps((px - cw / 2, py - lh / 2, cw, lh))
+            # first the number (nothing under it, then no other line), then its card
+            score = (covered, min(foreign, 1), card, foreign, k)
             if best is None or score < best:
                 best, at = score, (px, py)
-                if score[:2] == (0.0, 0):
+                if score[:4] == (0.0, 0, 0.0, 0):
                     break  # the nearest free point to the box the arrow leaves
         px, py = at
         grid.add_rect((px - pw / 2 - _GAP, py - ph / 2 - _GAP, pw + 2 * _GAP, ph + 2 * _GAP))
+        cards.add_rect((px - pw / 2 - _GAP, py - ph / 2 - _GAP, pw + 2 * _GAP, ph + 2 * _GAP))
+        cw = lw * _CARD_SLACK
+        cards.add_rect((px - cw / 2 - _GAP, py - lh / 2 - _GAP, cw + 2 * _GAP, lh + 2 * _GAP))
         box = (round(px - lw / 2, 2), round(py - lh / 2, 2), lw, lh)
         out.append(dataclasses.replace(r, label=box, number=(pw, ph)))
     return out
