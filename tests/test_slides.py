@@ -325,7 +325,7 @@ def test_the_camera_holds_still_on_the_lesson(board: LessonLayout, size: str) ->
     slides = lesson_slides(size=size, board=board)
     _camera_holds_still(slides)
     if size == "projector":
-        # the 3–2–2 pass, forward only: 1 1 1 1 2 3 3 3 4 4 4 5 since every arrow into a
+        # the 3–2–2 pass, forward only: 1 1 1 1 2 3 3 3 4 4 4 4 since every arrow into a
         # Σwx+b carries its number (the layout grew from about 2,000 to 2,800 units wide);
         # 1 1 1 1 2 2 2 2 3 3 3 3 before that; 3,3,3,3,2,3,3,1,1,2,2,1 at first
         assert slides[-1].tiles <= 5
