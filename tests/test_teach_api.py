@@ -152,7 +152,7 @@ def test_teaching_page_shows_what_its_code_prints(tmp_path: Path) -> None:
             included = "\n".join(lines[i + 1 : end])
             assert included == str(namespace[m.group(1)]).rstrip("\n"), f"line {i + 1}"
             checked += 1
-    assert checked == 11  # every output on the page, so none can silently stop being checked
+    assert checked == 12  # every output on the page, so none can silently stop being checked
 
 
 def test_the_fast_path_loads_on_first_use() -> None:
