@@ -408,7 +408,8 @@ class _Checker:
         rate = None
         if update is not None:
             m = re.search(r"with \S+ = (\S+)$", heading)
-            rate = _plain(parse(m[1], self.decimal)) if m else None  # type: ignore[arg-type]
+            node = parse(m[1], self.decimal) if m else None
+            rate = _plain(node) if node is not None else None
             if rate is None:
                 self.fail(heading, "no learning constant in the update's heading")
         for row in rows:

@@ -395,7 +395,8 @@ def curvature_text(c: Curvature) -> str:
         ),
         "",
     ]
-    return "\n".join(lines)
+    # in the lesson's notation: its symbol of the learning constant, its decimal separator
+    return c.lesson.notation.apply("\n".join(lines))
 
 
 def plot_learning_constants(c: Curvature, path: str | os.PathLike[str]) -> Path:

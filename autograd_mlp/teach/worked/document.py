@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ...viz.naming import format_number, minus
+from ..notation import Notation
 from .counts import _costs
 from .hand import as_float, exact, rounded
 from .numbers import (
@@ -208,7 +209,30 @@ def build_blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
         blocks += _recursion_blocks(doc)
     blocks += _update_blocks(doc)
     blocks += _learning_constant_blocks(doc)
-    return blocks
+    return _in_notation(blocks, ex.lesson.notation)
+
+
+def _in_notation(blocks: list[Block], notation: Notation) -> list[Block]:
+    """The blocks written in the lesson's notation (`Notation.apply`): its symbol of the
+    learning constant, its order of a weight's indices, its decimal separator. A lesson's
+    title is the user's own text and is left as it is."""
+    if notation.is_default:
+        return blocks
+    write = notation.apply
+    out: list[Block] = []
+    for kind, body in blocks:
+        if kind == "title":
+            assert isinstance(body, Title)
+            out.append((kind, Title(write(body.words), body.user)))
+        elif kind in ("h", "p"):
+            out.append((kind, write(str(body))))
+        elif kind == "eq":
+            eqs: list[tuple[str, str]] = body  # type: ignore[assignment]
+            out.append((kind, [(write(lhs), write(rhs)) for lhs, rhs in eqs]))
+        else:
+            rows: list[list[str]] = body  # type: ignore[assignment]
+            out.append((kind, [[write(cell) for cell in row] for row in rows]))
+    return out
 
 
 def _intro_blocks(doc: _Doc) -> list[Block]:

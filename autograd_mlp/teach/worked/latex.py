@@ -42,6 +42,8 @@ def _tex(s: str) -> str:
         ("·", " \x00cdot "),
         ("−", "-"),
         ("σ", "\x00sigma"),
+        ("η", "\x00eta "),
+        ("α", "\x00alpha "),
         ("δ", "\x00delta "),
         ("½", "\x00tfrac{1}{2}"),
         ("′", "'"),
@@ -52,6 +54,7 @@ def _tex(s: str) -> str:
         s = s.replace(a, b)
     for a, b in _SUBSCRIPTS.items():
         s = re.sub(rf"([A-Za-z}}]){a}", rf"\1_{{{b}}}", s)
+    s = re.sub(r"(?<=\d),(?=\d)", "{,}", s)  # a decimal comma: no space after it in math
     return s.replace("\x00", "\\")
 
 
@@ -83,6 +86,8 @@ _PROSE_TEX = {
     "²": r"$^2$",
     "≤": r"$\le$",
     "λ": r"$\lambda$",
+    "η": r"$\eta$",
+    "α": r"$\alpha$",
     "ᵢ": r"$_i$",
     "ⱼ": r"$_j$",
     "ₖ": r"$_k$",
