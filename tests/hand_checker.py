@@ -404,7 +404,7 @@ class _Checker:
                 if node is not None and (v := _plain(node)) is not None:
                     self.define(row[0], v, f"table row {row[0]}")
             return
-        update = next((c for c, h in enumerate(header) if h.startswith("W' = W")), None)
+        update = next((c for c, h in enumerate(header) if h == "W'" or h.startswith("W' =")), None)
         rate = None
         if update is not None:
             m = re.search(r"with \S+ = (\S+)$", heading)

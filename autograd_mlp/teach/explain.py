@@ -466,7 +466,7 @@ def _tex_text(s: str) -> str:
         elif ch == "∂":
             out.append(r"$\partial$")
         elif ch == "−":
-            out.append("-")
+            out.append("$-$")  # a minus sign, not a hyphen
         elif ch == "·":
             out.append(r"$\cdot$")
         elif ch == "σ":

@@ -795,7 +795,7 @@ def _update_blocks(doc: _Doc) -> list[Block]:
         ("p", "Gradient descent moves every weight against its gradient: W' = W − a·∂E/∂W.")
     )
     grads = _shown_grads(ex)
-    rows = [["parameter", "W", "∂E/∂W", "W' = W − a·∂E/∂W"]]
+    rows = [["parameter", "W", "∂E/∂W", "W'"]]
     old = _param_values(ex)
     for label in ex.labels:
         given = doc.given(old[label]).strip("()")
