@@ -140,7 +140,7 @@ def _tex_prose(s: str) -> str:
 _MATH_WORD = re.compile(r"[\w.,;:?′'²ᵢⱼₖ()·∂/Σσδληα½−+=<>≤\[\]^]+")
 _NAMES = re.compile(r"tanh|relu|max|L\d+\.N(?:\d+|[ijk])(?:\.[a-z]+(?:\d+|[ijk])?)?")
 _FORMULA = re.compile(r"[=·∂Σ²′σδληαᵢⱼₖ<>≤^]|^[+−]$|L\d+\.N|\de[−+]\d")
-_VARIABLE = re.compile(r"[A-HJ-Zb-z]\d*|[A-Z]\d*'?")  # x, y1, W2, E (not the article a, I)
+_VARIABLE = re.compile(r"[B-HJ-Zb-z]\d*'?")  # x, y1, W2, E, W' (not the words a, A, I)
 
 
 def _mathy(word: str) -> bool:
