@@ -41,6 +41,8 @@ def _tex(s: str, inline: bool = False) -> str:
             s,
         )
     s = s.replace("λ_max", "\x00lambda_{\x00max}")
+    s = re.sub(r"\binf\b", "\x00infty ", s)  # a number too big for a float
+    s = re.sub(r"\bnan\b", "\x00mathrm{nan}", s)
     s = s.replace("²", "^{2}")  # first: y1² is y_{1}^{2} (a label ends before a ^)
     s = _LABEL.sub(lambda m: _tex_label(m.group()), s)
     s = re.sub(r"\btanh\b", "\x00tanh ", s)  # upright function names, not t·a·n·h
@@ -138,7 +140,7 @@ def _tex_prose(s: str) -> str:
 
 
 _MATH_WORD = re.compile(r"[\w.,;:?′'²ᵢⱼₖ()·∂/Σσδληα½−+=<>≤\[\]^]+")
-_NAMES = re.compile(r"tanh|relu|max|L\d+\.N(?:\d+|[ijk])(?:\.[a-z]+(?:\d+|[ijk])?)?")
+_NAMES = re.compile(r"tanh|relu|max|inf|nan|L\d+\.N(?:\d+|[ijk])(?:\.[a-z]+(?:\d+|[ijk])?)?")
 _FORMULA = re.compile(r"[=·∂Σ²′σδληαᵢⱼₖ<>≤^]|^[+−]$|L\d+\.N|\de[−+]\d")
 _VARIABLE = re.compile(r"[B-HJ-Zb-z]\d*'?")  # x, y1, W2, E, W' (not the words a, A, I)
 
