@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 import re
 from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from autograd_mlp import Value
 from autograd_mlp.commands.cli import main
@@ -281,3 +284,38 @@ def _leaves(root: Value) -> list[Value]:
     from autograd_mlp.engine import topological_order
 
     return [v for v in topological_order(root) if v.label and not v._prev]
+
+
+# ------------------------------------------------------------------------------------------------
+# A property: any small lesson, any number of decimals
+# ------------------------------------------------------------------------------------------------
+
+_numbers = st.decimals(min_value=-2, max_value=2, places=3, allow_nan=False).map(float)
+
+
+@st.composite
+def _lessons(draw: st.DrawFn) -> Lesson:
+    sizes = draw(st.lists(st.integers(1, 3), min_size=2, max_size=4))
+    layers = [
+        {
+            "activation": draw(st.sampled_from(["sigmoid", "tanh", "relu", "linear"])),
+            "weights": [[draw(_numbers) for _ in range(a)] for _ in range(b)],
+            "biases": [draw(_numbers) for _ in range(b)],
+        }
+        for a, b in itertools.pairwise(sizes)
+    ]
+    return Lesson(
+        inputs=[draw(_numbers) for _ in range(sizes[0])],
+        targets=[draw(_numbers) for _ in range(sizes[-1])],
+        layers=layers,
+        learning_rate=draw(st.sampled_from([0.02, 0.1, 0.125, 0.5])),
+        error=draw(st.sampled_from(["sum", "half", "mean"])),
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lesson=_lessons(), decimals=st.integers(1, 6))
+def test_any_small_lesson_adds_up_by_hand(lesson: Lesson, decimals: int) -> None:
+    text = worked_example(lesson=lesson, round_intermediate=decimals, steps=0, max_steps=1)
+    report = check_hand_rounding(text, decimals)
+    assert not report.mismatches, report.mismatches[:10]
