@@ -162,6 +162,12 @@ def _math_run(run: str) -> str:
         core, tail = core[:-1], core[-1] + tail
     while core and core[0] == "(" and _depth(core) > 0:
         core, lead = core[1:], lead + "("
+    words = core.split(" ")
+    while len(words) > 1 and _depth(" ".join(words)) != 0:  # "2/λ_max (a": "(a" is a word
+        tail = " " + words.pop() + tail
+    core = " ".join(words)
+    if _depth(core) != 0:
+        return _tex_words(run)
     formula = bool(_FORMULA.search(core)) or bool(_VARIABLE.fullmatch(core))
     math = _tex(core, inline=True) if formula else ""
     if not formula or not math.isascii():
