@@ -4,7 +4,9 @@ by running it again with the training loop (``fit`` with ``SGD``: ``backward``, 
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from autograd_mlp.teach.curvature import (
     second_derivative_graph,
 )
 from autograd_mlp.teach.lesson import (
+    DEFAULT_LESSON,
     LESSON_LR,
     LESSON_T,
     LESSON_X,
@@ -211,3 +214,102 @@ def test_a_lesson_without_upward_curvature_has_no_threshold() -> None:
         lesson_curvature(lesson=flat)
     with pytest.raises(TypeError, match="lesson must be a Lesson, got str"):
         lesson_curvature(lesson="3-2-2")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------------
+# The text and the plot fit any lesson (issue 20): claims from the run, words that agree, axes
+# that hold every run, labels that no curve crosses
+# ------------------------------------------------------------------------------------------------
+
+# a tanh neuron whose steps near and above 2/λ_max reach the target in one update
+ONE_STEP = Lesson(
+    inputs=[-1.3],
+    targets=[-1.0],
+    layers=[{"activation": "tanh", "weights": [[0.5]], "biases": [0.8]}],
+    learning_rate=0.1,
+)
+# a linear neuron whose own constant (0.25 = 1/λ_max) reaches the bottom in one update
+LINEAR = Lesson(
+    inputs=[1.0],
+    targets=[0.5],
+    layers=[{"activation": "linear", "weights": [[0.2]], "biases": [0.1]}],
+    learning_rate=0.25,
+)
+# the 3–2–2 lesson with a small constant: a quarter of it runs for about a thousand updates
+SLOW = Lesson(inputs=LESSON_X, targets=LESSON_T, layers=DEFAULT_LESSON.layers, learning_rate=0.005)
+PLURAL = re.compile(r"\b1 (?:updates|steps|gradient steps)\b|\bone steps\b")
+
+
+def _says_nothing_false(c: Curvature) -> str:
+    text = curvature_text(c)
+    assert not PLURAL.search(text), PLURAL.findall(text)
+    far = c.runs[-1]
+    runs = text.split("## What gradient descent actually does")[1].split("## One Newton")[0]
+    if "overshoot further each time" in runs:
+        assert far.outcome == "diverges", "overshoot further each time, of a run that did not"
+        last = far.errors[-4:]
+        assert all(b > a for a, b in itertools.pairwise(last)), last
+    if far.outcome == "converges":
+        assert "explodes" not in runs and "not convergent" not in runs
+    for run in c.runs:
+        if run.outcome == "converges":
+            n = run.steps
+            assert f"after {n} update{'' if n == 1 else 's'} |" in text, (run.name, n)
+    return text
+
+
+def test_a_run_that_converges_in_one_step_is_said_to() -> None:
+    c = lesson_curvature(lesson=ONE_STEP, max_steps=300)
+    assert [r.steps for r in c.runs[2:]] == [1, 1, 1]  # the case this lesson provokes
+    text = _says_nothing_false(c)
+    assert "after 1 update |" in text and "still reaches the target in 1 update" in text
+    assert "overshoot" not in text.split("## One Newton")[0].split("## What")[1]
+    assert "does not reach E ≤ 0.0001 in 300 updates" in text  # not "300 update"
+
+
+def test_a_lesson_whose_own_constant_takes_one_step() -> None:
+    c = lesson_curvature(lesson=LINEAR)
+    lesson_run = c.runs[0]
+    assert lesson_run.outcome == "converges" and lesson_run.steps == 1
+    text = _says_nothing_false(c)
+    assert "as one gradient step does" in text and "more than 1 gradient" not in text
+    # H = [[2, 2], [2, 2]]: eigenvalues 0 and 4, so H has no inverse, and the text says so
+    assert ("H has no inverse" in text) == any(abs(v) < 1e-9 for v in c.eigenvalues)
+
+
+def test_the_plot_holds_every_run_and_no_curve_crosses_a_label() -> None:
+    needs("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from autograd_mlp.teach.curvature import learning_constants_figure
+
+    for lesson in (SLOW, ONE_STEP, LINEAR):
+        c = lesson_curvature(lesson=lesson)
+        longest = max(len(r.errors) for r in c.runs) - 1
+        fig = learning_constants_figure(c)
+        try:
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+            ax, zoom = fig.axes
+            assert ax.get_xlim()[1] >= longest, (lesson.name, ax.get_xlim(), longest)
+            low, high = ax.get_ylim()
+            for run in c.runs:  # every point of every run inside the axes
+                finite = [e for e in run.errors if math.isfinite(e) and e > 0]
+                assert low <= min(finite) and max(finite) <= high, run.name
+            # every label is outside both panels, where no curve is drawn
+            boxes = [a.get_window_extent(renderer) for a in (ax, zoom)]
+            assert not ax.texts and not zoom.texts and ax.get_legend() is None
+            (legend,) = fig.legends
+            label = legend.get_window_extent(renderer)
+            assert not any(label.overlaps(box) for box in boxes)
+            texts = [t.get_text() for t in legend.get_texts()]
+            assert len(texts) == 6 and texts[-1].startswith("target E")
+            assert not PLURAL.search(" ".join(texts))
+        finally:
+            plt.close(fig)
+
+
+def test_the_slow_lesson_runs_past_three_hundred_updates() -> None:
+    c = lesson_curvature(lesson=SLOW)
+    assert max(len(r.errors) for r in c.runs) - 1 > 300
+    _says_nothing_false(c)

@@ -100,6 +100,23 @@ def test_every_file_is_written_and_nothing_else(demo: Run) -> None:
         assert f"wrote {path}" in demo.out.splitlines(), f"the path of {name} is not printed"
 
 
+def test_the_worked_example_is_written_as_latex_beside_the_markdown(
+    demo: Run, tmp_path: Path
+) -> None:
+    """An A4 article and 16:9 beamer slides, which pdflatex compiles without an overfull box;
+    the same mathematics as the Markdown (issue 20)."""
+    from tests.latex_tools import compile_latex, pdf_page_sizes
+
+    markdown = (demo.folder / "worked-example.md").read_text(encoding="utf-8")
+    assert "E = (t1 − y1)² + (t2 − y2)² = (1 − 0.1068)² + (0 − 0.5377)² = 1.0869" in markdown
+    for name, ratio in (("worked-example.tex", 0.71), ("worked-example-slides.tex", 1.78)):
+        tex = (demo.folder / name).read_text(encoding="utf-8")
+        assert "(1 - 0.1068)^{2} + (0 - 0.5377)^{2}" in tex and "1.0869" in tex, name
+        pdf = compile_latex(tex, tmp_path / name.removesuffix(".tex"))
+        pages = pdf_page_sizes(pdf)
+        assert {round(w / h, 2) for w, h in pages} == {ratio}, name
+
+
 def test_images_are_what_their_names_say(demo: Run) -> None:
     from PIL import Image
 

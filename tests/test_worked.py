@@ -241,8 +241,11 @@ def test_latex_and_markdown_structure() -> None:
     # one display per left-hand side: 4 + 2 forward, 1 error, 2 + 6 output layer, 8 hidden
     # layer, 2 + 6 layer by layer
     assert tex.count(r"\begin{aligned}") == tex.count(r"\end{aligned}") == 31
-    # the numbers and the update are long tables set as two halves; the recursion's table
-    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 5
+    # on a page every table is kept whole (the numbers, the recursion's table, the update); on
+    # slides the numbers are two halves side by side, the update two pieces of 7 rows (issue 20)
+    assert tex.count(r"\begin{tabular}") == tex.count(r"\end{tabular}") == 3
+    slides = worked_example("latex", round_intermediate=4, document="beamer")
+    assert slides.count(r"\begin{tabular}") == 5
     assert tex.count(r"\[") == tex.count(r"\]")
     for line in tex.splitlines():
         if not line.startswith("%"):
@@ -424,7 +427,7 @@ def test_latex_rounded_and_fragment(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs format='latex'"):
         worked_example("text", document="article")
     # the prose that stopped pdflatex ("w$_k_j$": double subscript) is one group now
-    assert "w$_{kj}$" in fragment and "_k_" not in fragment
+    assert "w_{kj}" in fragment and "_k_" not in fragment  # in math now (issue 20)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -569,7 +572,8 @@ def test_the_learning_constant_section_gives_curvatures_numbers(lesson: Lesson) 
     md = worked_example("markdown", lesson=lesson, steps=2)
     assert "## 9. How big may a be?" in md and f"2/λ_max = {threshold}" in md
     tex = worked_example("latex", lesson=lesson, steps=2)
-    assert rf"$\lambda_{{\max}}$ = {lam}, so 2/$\lambda_{{\max}}$ = {threshold}." in tex
+    # the formulas of the prose in math mode (issue 20: math italics, true minus signs)
+    assert rf"$\lambda_{{\max}} = {lam}$, so $2/\lambda_{{\max}} = {threshold}$." in tex
 
 
 def test_the_learning_constant_section_above_the_threshold() -> None:
@@ -955,7 +959,10 @@ def test_a_lesson_whose_error_overflows_is_written_out_not_stopped_by_fsum() -> 
     lesson = Lesson(LESSON_X, (1e308, -1e308), DEFAULT_LESSON.layers)
     for fmt in ("text", "markdown", "latex"):
         text = worked_example(fmt, lesson=lesson, steps=2)
-        assert "E is not a finite number at the start (E = inf)" in text  # "Training on"
+        if fmt == "latex":  # the prose's formulas are mathematics there (issue 20)
+            assert r"is not a finite number at the start $(E = \infty )$" in text
+        else:
+            assert "E is not a finite number at the start (E = inf)" in text  # "Training on"
     model, _, error = lesson.backward()
     w = model.layers[0].neurons[0].w[0]
     assert math.isnan(w.grad)

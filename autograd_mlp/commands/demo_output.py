@@ -45,6 +45,8 @@ WORKSHEET_BLANKS = 6
 WORKSHEET_PAPER = "a4"  # a worksheet is printed, whatever --size the slides use
 FILES = (
     "worked-example.md",
+    "worked-example.tex",  # the same as an A4 article (pdflatex worked-example.tex)
+    "worked-example-slides.tex",  # ... and as 16:9 beamer slides
     "lesson-graph.svg",
     "lesson-graph.pdf",
     "lesson-network.png",
@@ -279,6 +281,12 @@ def write_files(
     writers: dict[str, Callable[[Path], object]] = {
         "worked-example.md": lambda p: write_atomic(
             p, worked_example("markdown", lesson=lesson).encode("utf-8")
+        ),
+        "worked-example.tex": lambda p: write_atomic(
+            p, worked_example("latex", lesson=lesson, document="article").encode("utf-8")
+        ),
+        "worked-example-slides.tex": lambda p: write_atomic(
+            p, worked_example("latex", lesson=lesson, document="beamer").encode("utf-8")
         ),
         **pictures,
         "lesson.html": lambda p: write_lesson_page(p, lesson),

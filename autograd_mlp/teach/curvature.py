@@ -24,18 +24,20 @@ a Value whose graph can be drawn (`draw_graph`) and explained (`explain`).
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .._files import write_atomic
 from .._optional import require_numpy
 from ..engine import Value, topological_order
 from ..engine.functional import grad, hessian
 from ..engine.modes import enable_grad
-from ..viz.naming import printable
+from ..viz.naming import minus, printable
 from .lesson import DEFAULT_LESSON, Lesson
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "lesson_hessian",
     "curvature_text",
     "plot_learning_constants",
+    "learning_constants_figure",
     "second_derivative_graph",
     "largest_eigenvalue",
     "TARGET",
@@ -256,12 +259,102 @@ def _fixed(x: float) -> str:
     return f"{x:.4f}" if abs(x) < 1e15 or not math.isfinite(x) else f"{x:.4e}"
 
 
+def _rises(run: Run) -> bool:
+    """Did E go up at some update of the run (a step that overshot)?"""
+    return any(b > a for a, b in itertools.pairwise(run.errors))
+
+
+def _rises_each_time(run: Run) -> bool:
+    """Did E go up at every one of the run's last updates (at least two): steps that overshoot
+    further each time?"""
+    last = [e for e in run.errors if math.isfinite(e)][-4:]
+    return len(last) >= 3 and all(b > a for a, b in itertools.pairwise(last))
+
+
 def _outcome(run: Run) -> str:
+    if run.outcome == "converges" and run.steps == 0:
+        return "is at the target before any update"
     if run.outcome == "converges":
         return f"reaches the target in {_updates(run.steps)}"
     if run.outcome == "diverges":
         return f"diverges (E = {run.errors[-1]:.3g} after {_updates(run.steps)})"
     return f"does not reach the target in {_updates(run.steps)}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _above_text(above: Run, end_lam: float | None) -> str:
+    """What the run just above the threshold did, said from the run itself."""
+    start = "Just *above* the threshold the quadratic picture predicts divergence, and "
+    if above.outcome == "diverges":
+        return (
+            start + f"it does diverge (E = {above.errors[-1]:.3g} after {_updates(above.steps)})."
+        )
+    if above.outcome != "converges":
+        return start + f"indeed it {_outcome(above)}."
+    if above.steps <= 1:
+        return (
+            start + f"yet it {_outcome(above)}: E is not a quadratic, and 2/λ_max describes E "
+            "near the start only."
+        )
+    where = (
+        f" (where this run stops, λ_max = {end_lam:.3f}, so 2/λ_max = {2 / end_lam:.3f} > a)"
+        if end_lam is not None
+        else ""
+    )
+    rises = (
+        " On the way E rises at some updates (those steps overshoot) before it falls."
+        if _rises(above)
+        else " E falls at every update."
+    )
+    return (
+        start + "yet it converges: E is not a quadratic. 2/λ_max describes E near the start "
+        "only; after the first steps the weights are elsewhere, where E curves differently"
+        f"{where}. Gradient descent can only settle where a < 2/λ_max, and here it finds such "
+        f"a place in {_updates(above.steps)}.{rises}"
+    )
+
+
+def _newton_verdict(lesson_run: Run) -> str:
+    """One Newton step that reaches the target, against the lesson's gradient steps."""
+    if lesson_run.outcome == "converges" and lesson_run.steps <= 1:
+        return "Here one Newton step reaches the target, as one gradient step does. "
+    if lesson_run.outcome == "converges":
+        return f"Here one Newton step does what {lesson_run.steps} gradient steps do. "
+    return f"Here one Newton step does more than {lesson_run.steps} gradient steps do. "
+
+
+def _far_above_text(far: Run) -> str:
+    """What the run at twice the threshold did, said from the run itself."""
+    start = "Far above, at twice the threshold,"
+    if far.outcome == "diverges":
+        how = (
+            " the steps overshoot further each time and E explodes"
+            if _rises_each_time(far)
+            else " E explodes"
+        )
+        return (
+            f"{start}{how} (E = {far.errors[-1]:.3g} after {_updates(far.steps)}): that is "
+            "'not convergent'."
+        )
+    if far.outcome == "converges" and far.steps <= 1:
+        return (
+            f"{start} E still {_outcome(far)}: that one step lands where E is small, which the "
+            "quadratic picture near the start does not foresee."
+        )
+    if far.outcome == "converges":
+        rises = (
+            ", although E rises at some updates on the way (those steps overshoot)"
+            if _rises(far)
+            else ", and E falls at every update"
+        )
+        return (
+            f"{start} E still {_outcome(far)}{rises}: this far from the start the quadratic "
+            "picture says little."
+        )
+    return f"{start} E neither explodes nor reaches the target: it {_outcome(far)}."
 
 
 def curvature_text(c: Curvature) -> str:
@@ -275,7 +368,7 @@ def curvature_text(c: Curvature) -> str:
         elif r.outcome == "diverges":
             what = f"diverges: E = {r.errors[-1]:.3g} after {_updates(r.steps)}"
         else:
-            what = f"does not reach E ≤ {c.target:g} in {r.steps} updates"
+            what = f"does not reach E ≤ {c.target:g} in {_updates(r.steps)}"
         rows.append(f"| {r.name} | {r.lr:.4g} | {_times(r.lr / c.threshold, '.2f')} | {what} |")
     above = next(r for r in c.runs if r.name == "just above 2/λ_max")
     below = next(r for r in c.runs if r.name == "just below 2/λ_max")
@@ -298,7 +391,7 @@ def curvature_text(c: Curvature) -> str:
         "as gradients of gradients (`autograd_mlp.hessian`). Its eigenvalues are the "
         "steepness of E along its {n} principal directions:".format(n=len(c.labels)),
         "",
-        "    " + ", ".join("0" if abs(v) < 1e-9 else f"{v:.4f}" for v in c.eigenvalues),
+        "    " + ", ".join("0" if abs(v) < 1e-9 else minus(f"{v:.4f}") for v in c.eigenvalues),
         "",
         f"The largest, λ_max = {c.lambda_max:.4f}, is the steepest direction. In a bowl that "
         "steep, one gradient step multiplies the distance to the bottom by (1 − a·λ_max): "
@@ -314,7 +407,9 @@ def curvature_text(c: Curvature) -> str:
         f"only through the {outputs} output{'s' if outputs != 1 else ''} of one sample, so "
         "many directions do not change it at all. "
         + (
-            f"{len(negative)} are negative ({', '.join(f'{v:.3f}' for v in negative)}): at the "
+            f"{len(negative)} are negative ("
+            + ", ".join(minus(f"{v:.3f}") for v in negative)
+            + "): at the "
             "start E curves *down* along those directions, so it is not even a bowl there."
             if negative
             else "None is negative: near the start E is a bowl."
@@ -336,41 +431,21 @@ def curvature_text(c: Curvature) -> str:
             else f"With the lesson's a = {lr0} gradient descent {_outcome(lesson_run)}; with a "
             f"quarter of it, it {_outcome(smaller)}."
         )
-        + (
-            f" Just below the threshold E falls to the target in {below.steps} updates."
-            if below.outcome == "converges"
-            else f" Just below the threshold it {_outcome(below)}."
-        ),
+        + f" Just below the threshold it {_outcome(below)}.",
         "",
-        "Just *above* the threshold the quadratic picture predicts divergence, and "
-        + (
-            "yet it converges: E is not a quadratic. 2/λ_max describes E near the start "
-            "only; after the first steps the weights are elsewhere, where E curves "
-            "differently"
-            + (
-                f" (where this run stops, λ_max = {end_lam:.3f}, so 2/λ_max = "
-                f"{2 / end_lam:.3f} > a)"
-                if end_lam is not None
-                else ""
-            )
-            + ". Gradient descent can only settle where a < 2/λ_max, and here it finds such "
-            "a place."
-            if above.outcome == "converges"
-            else "it does diverge."
-        )
-        + " Far above, at twice the threshold, the steps overshoot more each time and E "
-        + (
-            "explodes: that is 'not convergent'."
-            if c.runs[-1].outcome == "diverges"
-            else f"still {c.runs[-1].outcome}."
-        ),
+        _above_text(above, end_lam) + " " + _far_above_text(c.runs[-1]),
         "",
         "## One Newton step beside one gradient step",
         "",
         "A gradient step goes downhill by a fixed fraction of the slope. A Newton step "
         "W' = W − H⁻¹∇E jumps to the bottom of the quadratic model, using the curvature "
-        "in every direction. H has no inverse here (its zero eigenvalues), so the step is the "
-        "shortest one that makes the model's slope zero (least squares).",
+        "in every direction. "
+        + (
+            "H has no inverse here (its zero eigenvalues), so the step is the shortest one "
+            "that makes the model's slope zero (least squares)."
+            if zero
+            else "H has an inverse here (no eigenvalue is 0)."
+        ),
         "",
         "| one step | size of the step | E after |",
         "|---|---|---|",
@@ -378,7 +453,7 @@ def curvature_text(c: Curvature) -> str:
         f"| Newton | {_fixed(c.newton_step_size)} | {c.newton_step_error:.3g} |",
         "",
         (
-            f"Here one Newton step does more than {lesson_run.steps} gradient steps do. "
+            _newton_verdict(lesson_run)
             if c.newton_step_error <= c.target
             else "Here the Newton step does not reach the target: the quadratic model is "
             "wrong that far from the start. "
@@ -395,32 +470,66 @@ def curvature_text(c: Curvature) -> str:
         ),
         "",
     ]
-    return "\n".join(lines)
+    # in the lesson's notation: its symbol of the learning constant, its decimal separator
+    return c.lesson.notation.apply("\n".join(lines))
 
 
 def plot_learning_constants(c: Curvature, path: str | os.PathLike[str]) -> Path:
     """E per update for each run of the table, on a log scale (matplotlib, extra ``plot``),
-    written atomically as PNG, SVG or PDF."""
+    written atomically as PNG, SVG or PDF. The axes hold every run to its last update, and
+    every label is outside the axes, where no curve crosses it (`learning_constants_figure`)."""
+    target = Path(path)
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ValueError(f"plot_learning_constants writes .png, .svg or .pdf, got {str(path)!r}")
+    import matplotlib.pyplot as plt
+
+    fig = learning_constants_figure(c)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format=suffix)
+    finally:
+        plt.close(fig)
+    write_atomic(target, buffer.getvalue())
+    return target
+
+
+ZOOM_UPDATES = 15  # the zoomed panel: the first updates, where the near-threshold runs differ
+
+
+def learning_constants_figure(c: Curvature) -> Any:
+    """The matplotlib figure of `plot_learning_constants` (the caller closes it): two panels,
+    every update of every run and the first `ZOOM_UPDATES`, with the legend below them (the
+    target's dotted line is in it), in the lesson's notation."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    target = Path(path)
-    suffix = target.suffix.lower().lstrip(".")
-    if suffix not in ("png", "svg", "pdf"):
-        raise ValueError(f"plot_learning_constants writes .png, .svg or .pdf, got {str(path)!r}")
+    write = c.lesson.notation.apply
     colours = ["#1f5fa8", "#7a7a7a", "#2a9d4b", "#c2571a", "#b2182b"]
     styles = ["-", "-", "-", "--", "-"]
     fig, (ax, zoom) = plt.subplots(
-        1, 2, figsize=(13, 5.2), dpi=110, gridspec_kw={"width_ratios": [3, 2]}
+        1, 2, figsize=(13, 6.4), dpi=110, gridspec_kw={"width_ratios": [3, 2]}
     )
-    first = 15  # the zoomed panel: the first updates, where the near-threshold runs differ
+    first = ZOOM_UPDATES
+    longest = max(len(r.errors) for r in c.runs) - 1  # updates of the longest run
+    shown_all: list[float] = []
     for run, colour, style in zip(c.runs, colours, styles):
-        shown = [e for e in run.errors if math.isfinite(e)]
-        label = f"a = {run.lr:.3g} ({run.name}): {run.outcome}" + (
-            f" in {run.steps}" if run.outcome == "converges" else ""
-        )
+        shown = [e for e in run.errors if math.isfinite(e) and e > 0]
+        shown_all += shown
+        if run.outcome == "converges":
+            what = (
+                "at the target from the start"
+                if run.steps == 0
+                else f"converges in {_updates(run.steps)}"
+            )
+        elif run.outcome == "diverges":
+            what = f"diverges after {_updates(run.steps)}"
+        else:
+            what = f"not at the target after {_updates(run.steps)}"
+        label = write(f"a = {run.lr:.3g} ({run.name}): {what}")
         ax.plot(range(len(shown)), shown, color=colour, linestyle=style, linewidth=2.2, label=label)
         zoom.plot(
             range(min(len(shown), first + 1)),
@@ -431,28 +540,28 @@ def plot_learning_constants(c: Curvature, path: str | os.PathLike[str]) -> Path:
             marker="o",
             markersize=5,
         )
+    low = min([c.target, *shown_all]) / 10
+    high = max([c.target, *shown_all]) * 10
     for axis in (ax, zoom):
-        axis.axhline(c.target, color="black", linestyle=":", linewidth=1.2)
+        target_line = axis.axhline(c.target, color="black", linestyle=":", linewidth=1.2)
         axis.set_yscale("log")
-        axis.set_ylim(c.target / 10, DIVERGED * 10 if axis is ax else 1e4)
+        axis.set_ylim(low, high)
         axis.set_xlabel("update", fontsize=12)
         axis.grid(alpha=0.3)
-    ax.text(2, c.target * 1.8, f"target E = {c.target:g}", fontsize=11)
-    ax.set_xlim(0, min(300, max(len(r.errors) for r in c.runs)))
+    target_line.set_label(write(f"target E = {c.target:g}"))
+    ax.set_xlim(0, max(longest, 1))  # every run to its last update
     zoom.set_xlim(0, first)
     ax.set_ylabel("error E (log scale)", fontsize=12)
-    ax.set_title(f"E per update; at the start 2/λ_max = {c.threshold:.3f}", fontsize=13)
+    ax.set_title(write(f"E per update; at the start 2/λ_max = {c.threshold:.3f}"), fontsize=13)
     zoom.set_title(f"the first {first} updates", fontsize=13)
-    ax.legend(fontsize=10, loc="upper right")
-    fig.tight_layout()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format=suffix)
-    finally:
-        plt.close(fig)
-    write_atomic(target, buffer.getvalue())
-    return target
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(target_line)
+    labels.append(target_line.get_label())
+    for axis in (ax, zoom):
+        axis.tick_params(labelsize=12)
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=12, frameon=False)
+    fig.tight_layout(rect=(0, 0.17, 1, 1))  # the legend's rows below the panels
+    return fig
 
 
 def second_derivative_graph(function: str, x: float = 0.5) -> tuple[Value, Value]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from ..engine import Value
 from ..engine.paths import DEFAULT_PATH_LIMIT, Path, paths
@@ -129,6 +130,32 @@ def printed_decimals(precision: int | None, round_intermediate: int | None) -> i
     return 4 if round_intermediate is None else round_intermediate
 
 
+def _by_hand(values: list[float], decimals: int, *, multiply: bool) -> float:
+    """The product (or sum) of ``values`` as printed, computed exactly and then rounded to
+    ``decimals``, half away from zero: what a student redoing the line on paper gets (the
+    binary product of the floats, rounded, is off by one in the last digit at a tie such as
+    0.45·0.55 = 0.2475). Non-finite values give the float result."""
+    if not all(math.isfinite(v) for v in values):
+        return math.prod(values) if multiply else sum(values, 0.0)
+    with localcontext() as context:
+        context.prec = 1000  # exact: each factor has at most 17 significant digits
+        result = Decimal(1) if multiply else Decimal(0)
+        for v in values:
+            number = Decimal(repr(v))
+            result = result * number if multiply else result + number
+        return float(result.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+def _update_by_hand(w: float, lr: float, g: float, decimals: int) -> float:
+    """w − lr·g from the printed numbers, exactly, then rounded (as `_by_hand`)."""
+    if not all(math.isfinite(v) for v in (w, lr, g)):
+        return w - lr * g
+    with localcontext() as context:
+        context.prec = 1000
+        value = Decimal(repr(w)) - Decimal(repr(float(lr))) * Decimal(repr(g))
+        return float(value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
 def derive(
     root: Value,
     leaf: Value,
@@ -164,13 +191,27 @@ def derive(
                     rounded(path.locals[i]),
                 )
             )
-        product = 1.0
-        for f in factors:
-            product = rounded(product * f.value)  # a hand calculation rounds every step
+        values = [f.value for f in factors]
+        product = (
+            math.prod(values)
+            if round_intermediate is None
+            else _by_hand(values, round_intermediate, multiply=True)
+        )
         terms.append(PathTerm(tuple(names(v) for v in path.nodes), tuple(factors), product))
     exact = exact_sum(p.product for p in found)
-    total = rounded(exact_sum(t.product for t in terms))
-    updated = None if lr is None else rounded(leaf.data - lr * total)
+    products = [t.product for t in terms]
+    total = (
+        exact_sum(products)
+        if round_intermediate is None
+        else _by_hand(products, round_intermediate, multiply=False)
+    )
+    updated = None
+    if lr is not None:
+        updated = (
+            leaf.data - lr * total
+            if round_intermediate is None
+            else _update_by_hand(leaf.data, lr, total, round_intermediate)
+        )
     return Derivation(
         root=names(root),
         leaf=names(leaf),
@@ -309,12 +350,27 @@ def _rounding_note(d: Derivation, precision: int) -> str:
     )
 
 
+def _lr_text(lr: float) -> str:
+    """The learning constant as given (``:g`` keeps 6 significant digits: only when exact)."""
+    short = f"{lr:g}"
+    return short if float(short) == lr else repr(lr)
+
+
+def _leaf_text(d: Derivation, precision: int) -> str:
+    """The leaf's value in the update: as it is when rounding by hand (the update is computed
+    from it as it is), else with the printed decimals."""
+    if d.round_intermediate is None or not math.isfinite(d.leaf_value):
+        return _num(d.leaf_value, precision)
+    text = repr(d.leaf_value)
+    return minus(text[:-2] if text.endswith(".0") else text)
+
+
 def _update_text(d: Derivation, precision: int) -> str:
     assert d.lr is not None and d.updated is not None  # only called when lr was given
     leaf = d.leaf.text
     return (
-        f"{leaf}' = {leaf} − a·{d.derivative.text} = {_num(d.leaf_value, precision)} − "
-        f"{d.lr:g}·{_paren(d.total, precision)} = {_num(d.updated, precision)}"
+        f"{leaf}' = {leaf} − a·{d.derivative.text} = {_leaf_text(d, precision)} − "
+        f"{_lr_text(d.lr)}·{_paren(d.total, precision)} = {_num(d.updated, precision)}"
     )
 
 
@@ -348,7 +404,7 @@ def _text(d: Derivation, precision: int) -> str:
     if d.lr is not None:
         lines += [
             "",
-            f"4. The update (learning rate a = {d.lr:g})",
+            f"4. The update (learning rate a = {_lr_text(d.lr)})",
             "",
             "  " + _update_text(d, precision),
         ]
@@ -391,7 +447,7 @@ def _markdown(d: Derivation, md: Derivation, precision: int) -> str:
     if note:
         lines += ["", f"> {note}"]
     if d.lr is not None:
-        lines += ["", f"**The update** (learning rate a = {d.lr:g})", ""]
+        lines += ["", f"**The update** (learning rate a = {_lr_text(d.lr)})", ""]
         lines += _fenced([_update_text(d, precision)])
     return "\n".join(lines) + "\n"
 
@@ -410,7 +466,7 @@ def _tex_text(s: str) -> str:
         elif ch == "∂":
             out.append(r"$\partial$")
         elif ch == "−":
-            out.append("-")
+            out.append("$-$")  # a minus sign, not a hyphen
         elif ch == "·":
             out.append(r"$\cdot$")
         elif ch == "σ":
@@ -458,7 +514,7 @@ def _latex(d: Derivation, precision: int) -> str:
             r"\[",
             r"\begin{aligned}",
             rf"{d.leaf.tex}' &= {d.leaf.tex} - a \, {d.derivative.tex} \\",
-            rf"&= {_num(d.leaf_value, precision)} - {d.lr:g} \cdot "
+            rf"&= {_leaf_text(d, precision)} - {_lr_text(d.lr)} \cdot "
             rf"{_paren(d.total, precision)} \\",
             rf"&= {_num(d.updated, precision)}",
             r"\end{aligned}",

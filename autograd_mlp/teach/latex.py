@@ -43,7 +43,12 @@ _PREAMBLE = {
         r"\usepackage[a4paper,margin=2cm]{geometry}",
     ),
     "standalone": (r"\documentclass[11pt]{article}", r"\newsavebox{\cropped}"),
-    "beamer": (r"\documentclass[11pt,aspectratio=169]{beamer}",),
+    # beamer sets the letters and digits of mathematics in sans serif: the labels too (upright,
+    # \mathrm is serif there), so that a formula is one family, as the slide's text is
+    "beamer": (
+        r"\documentclass[11pt,aspectratio=169]{beamer}",
+        r"\AtBeginDocument{\renewcommand{\mathrm}[1]{\mathsf{#1}}}",
+    ),
 }
 
 
@@ -117,6 +122,63 @@ def _units(lines: list[str]) -> list[tuple[float, list[str]]]:
     return units
 
 
+def _kept_together(
+    units: list[tuple[float, list[str]]], room: float
+) -> list[tuple[float, list[str]]]:
+    """A paragraph kept on the frame of what follows it (the display or table it introduces),
+    when both fit one frame: no frame ends with the sentence that announces the next one."""
+    out: list[tuple[float, list[str]]] = []
+    for height, block in units:
+        glue = out and _is_prose(out[-1][1]) and not _is_prose(block)
+        if glue and out[-1][0] + height <= room:
+            previous, lines = out.pop()
+            out.append((previous + height, [*lines, "", *block]))
+        else:
+            out.append((height, block))
+    return out
+
+
+def _is_prose(block: list[str]) -> bool:
+    return not block[-1].startswith("\\")
+
+
+def _greedy(heights: list[float], cap: float) -> list[int]:
+    """Where frames start when each takes units while they fit under ``cap`` (a unit taller
+    than that has a frame of its own)."""
+    starts, used = [0], 0.0
+    for i, h in enumerate(heights):
+        if i and used + h > cap and used > 0:
+            starts.append(i)
+            used = 0.0
+        used += h
+    return starts
+
+
+def _balanced(units: list[tuple[float, list[str]]], room: float) -> list[list[str]]:
+    """The units cut into as few frames as fit (``room`` pt each), and as evenly filled as that
+    number allows: the smallest cap per frame that needs no more frames than the frame
+    height itself, so that a section's last frame is not a near-empty "(continued)"."""
+    if not units:
+        return []
+    heights = [h for h, _ in units]
+    count = len(_greedy(heights, room))
+    low, high = max(min(max(heights), room), sum(heights) / count), room
+    for _ in range(30):  # bisection on the cap: the frame count only falls as it grows
+        mid = (low + high) / 2
+        if len(_greedy(heights, mid)) <= count:
+            high = mid
+        else:
+            low = mid
+    starts = _greedy(heights, high)
+    frames = []
+    for a, b in zip(starts, [*starts[1:], len(units)]):
+        content: list[str] = []
+        for _, block in units[a:b]:
+            content += [*block, ""]
+        frames.append(content)
+    return frames
+
+
 def _frames(body: str, title: str) -> list[str]:
     """The fragment cut into frames: a new frame at every heading (the heading is its title)
     and, when a section is taller than a frame, continuation frames between its pieces."""
@@ -129,17 +191,9 @@ def _frames(body: str, title: str) -> list[str]:
             sections[-1][1].append(line)
     out: list[str] = []
     for heading, lines in sections:
-        frames: list[list[str]] = [[]]
-        used = 0.0
         # a title longer than a line (with " (continued)") takes a second line of the frame
         room = FRAME_HEIGHT - (TITLE_LINE if len(heading) + 12 > TITLE_CHARS else 0.0)
-        for height, block in _units(lines):
-            if frames[-1] and used + height > room:
-                frames.append([])
-                used = 0.0
-            frames[-1] += [*block, ""]
-            used += height
-        for n, content in enumerate(f for f in frames if f):
+        for n, content in enumerate(_balanced(_kept_together(_units(lines), room), room)):
             name = heading if n == 0 else f"{heading} (continued)"
             out += [rf"\begin{{frame}}{{{name}}}", r"\small", *content, r"\end{frame}"]
     return out

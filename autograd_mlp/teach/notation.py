@@ -20,6 +20,7 @@ they are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,24 @@ class Notation:
         ``L1.N1.w1`` keeps its dots."""
         return text.replace(".", ",") if self.decimal == "," else text
 
+    def apply(self, text: str) -> str:
+        """Our own English text (never a user's: a lesson's title is left alone), written in this
+        notation: the learning constant ``a`` as this symbol (``a = 0.02``, ``a·∂E/∂W``,
+        ``a < 2/λ_max``, "may a be", a table cell "a"; the English article is left alone), the
+        two indices of a weight in this order (``wⱼᵢ`` → ``wᵢⱼ``; labels such as
+        ``L1.N2.w1`` are names, not indices), and with a decimal comma every number's decimal
+        point as a comma, a thousands separator as a space and a list of numbers separated by
+        semicolons (``0,5; 1,5``, where ``0,5, 1,5`` would be ambiguous)."""
+        if self.learning_rate != "a":
+            text = _SYMBOL.sub(self.learning_rate, text)
+        if self.weight_indices == "ij":
+            text = _INDICES.sub(r"w\2\1", text)
+        if self.decimal == ",":
+            text = _THOUSANDS.sub(" ", text)
+            text = _DECIMAL.sub(",", text)
+            text = _LIST.sub("; ", text)
+        return text
+
     def to_dict(self) -> dict[str, str]:
         """The ``notation`` object of a lesson file (only what differs from the default)."""
         data: dict[str, str] = {}
@@ -97,6 +116,16 @@ class Notation:
 
 
 DEFAULT_NOTATION = Notation()
+
+# The learning constant where our text writes it as a symbol: "a = 0.02", "a·∂E/∂W", "a < 2/λ",
+# "a > …", "lesson's a)", "may a be?", "(1 − a·λ_max)" -- a whole word, not a label's ".a".
+_SYMBOL = re.compile(
+    r"(?<![\w.'’])a(?=(?: = | < | > | ≤ |·|\)| be\?| ÷ | \||$| is (?:below|above)))"
+)
+_INDICES = re.compile(r"w([ᵢⱼₖ])([ᵢⱼₖ])")  # wⱼᵢ: a weight's two indices
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 10,000 (our text uses the decimal point)
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+_LIST = re.compile(r"(?<=\d), (?=[−-]?\d)")  # "0,5, 1,5" → "0,5; 1,5"
 
 
 def _shown(value: object) -> str:

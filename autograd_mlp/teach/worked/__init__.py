@@ -107,7 +107,7 @@ def worked_example(
     if format == "markdown":
         return write_markdown(blocks)
     if format == "latex":
-        return wrap_document(write_latex(blocks), kind, "The worked example")
+        return wrap_document(write_latex(blocks, kind), kind, "The worked example")
     return write_text(blocks)
 
 

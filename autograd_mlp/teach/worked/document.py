@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ...viz.naming import format_number, minus
+from ..notation import Notation
 from .counts import _costs
+from .hand import as_float, exact, rounded
 from .numbers import (
     MAX_PATHS_LISTED,
     WorkedExample,
@@ -75,8 +77,8 @@ def _derivative_text(act: str, h: str, z: str) -> str:
 
 
 def _derivative_numbers(act: str, h: float, z: float, f: Callable[[float], str]) -> str:
-    if act == "sigmoid":
-        return f"{f(h)}·{f(1 - h)}"
+    if act == "sigmoid":  # with the printed h twice: a student redoes 1 − h from the page
+        return f"{f(h)}·(1 − {f(h)})"
     if act == "tanh":
         return f"(1 − {f(h)}²)"
     if act == "relu":
@@ -159,6 +161,17 @@ class _Doc:
         s = s[:-2] if s.endswith(".0") else s
         return f"({s})" if s.startswith("−") else s
 
+    def given(self, v: float) -> str:
+        """A given number (a weight) as a factor in a computed line: as given when rounding by
+        hand (the student computes with it as given), else with the printed decimals."""
+        return self.g(v) if self.ex.round_intermediate is not None else self.f(v)
+
+    @property
+    def lr(self) -> str:
+        """The learning constant as given (6 significant digits when that is all it has)."""
+        short = f"{self.ex.lr:g}"
+        return short if float(short) == self.ex.lr else self.g(self.ex.lr).strip("()")
+
     def out(self, li: int, j: int) -> str:
         """The name of the output of neuron j of layer l."""
         if li == self.depth - 1:
@@ -196,7 +209,30 @@ def build_blocks(ex: WorkedExample, precision: int = 4) -> list[Block]:
         blocks += _recursion_blocks(doc)
     blocks += _update_blocks(doc)
     blocks += _learning_constant_blocks(doc)
-    return blocks
+    return _in_notation(blocks, ex.lesson.notation)
+
+
+def _in_notation(blocks: list[Block], notation: Notation) -> list[Block]:
+    """The blocks written in the lesson's notation (`Notation.apply`): its symbol of the
+    learning constant, its order of a weight's indices, its decimal separator. A lesson's
+    title is the user's own text and is left as it is."""
+    if notation.is_default:
+        return blocks
+    write = notation.apply
+    out: list[Block] = []
+    for kind, body in blocks:
+        if kind == "title":
+            assert isinstance(body, Title)
+            out.append((kind, Title(write(body.words), body.user)))
+        elif kind in ("h", "p"):
+            out.append((kind, write(str(body))))
+        elif kind == "eq":
+            eqs: list[tuple[str, str]] = body  # type: ignore[assignment]
+            out.append((kind, [(write(lhs), write(rhs)) for lhs, rhs in eqs]))
+        else:
+            rows: list[list[str]] = body  # type: ignore[assignment]
+            out.append((kind, [[write(cell) for cell in row] for row in rows]))
+    return out
 
 
 def _intro_blocks(doc: _Doc) -> list[Block]:
@@ -259,16 +295,20 @@ def _intro_blocks(doc: _Doc) -> list[Block]:
         (
             "p",
             f"{network}, the squared error of one sample (E = {e_sym}), and gradient descent "
-            f"with learning constant a = {ex.lr:g}. Labels follow the network: {labels}",
+            f"with learning constant a = {doc.lr}. Labels follow the network: {labels}",
         )
     )
     if ex.round_intermediate is not None:
         blocks.append(
             (
                 "p",
-                f"As in a hand calculation, every intermediate number is rounded to "
-                f"{ex.round_intermediate} decimals (half away from zero); the gradients section "
-                "shows how far that takes the result from the exact gradient.",
+                "As in a hand calculation, every intermediate number is rounded to "
+                f"{ex.round_intermediate} decimals (half away from zero). The rule, once: every "
+                "result is computed from the numbers printed before it, exactly as they are "
+                "printed, and then rounded; so every line can be redone on paper from this page. "
+                "The given numbers (inputs, weights, biases, targets and a) are used as given. "
+                "The gradients section shows how far the rounding takes the result from the "
+                "exact gradient.",
             )
         )
     blocks.append(doc.heading("The numbers"))
@@ -279,7 +319,7 @@ def _intro_blocks(doc: _Doc) -> list[Block]:
             rows += [[f"L{li + 1}.N{j + 1}.w{i + 1}", g(v).strip("()")] for i, v in enumerate(row)]
             rows.append([f"L{li + 1}.N{j + 1}.b", g(b[j]).strip("()")])
     rows += [[f"t{k + 1}", g(v).strip("()")] for k, v in enumerate(ex.t)]
-    rows.append(["a", f"{ex.lr:g}"])
+    rows.append(["a", f"{doc.lr}"])
     blocks.append(("table", rows))
     return blocks
 
@@ -322,6 +362,9 @@ def _forward_blocks(doc: _Doc) -> list[Block]:
                 z = f"L{li + 1}.N{j + 1}.z"
                 value = f"{_f_of(act, n(ex.z[li][j]))} = {n(ex.a[li][j])}"
                 eqs.append((doc.out(li, j), f"{_f_of(act, z)} = {value}"))
+        elif not top and doc.out(li, 0) != f"L{li + 1}.N1.z":  # h1 = L1.N1.z: its name below
+            for j in range(len(ex.weights[li])):
+                eqs.append((doc.out(li, j), f"L{li + 1}.N{j + 1}.z = {n(ex.z[li][j])}"))
         blocks.append(("eq", eqs))
 
     blocks.append(doc.heading("The error"))
@@ -347,7 +390,7 @@ def _output_deltas(doc: _Doc) -> Block:
     for k in range(len(ex.y)):
         d_sym, d_num = doc.derivative(top, k)
         rhs = (
-            f"∂E/∂y{k + 1}·1 = {doc.n(ex.deltas[-1][k])}"
+            f"∂E/∂y{k + 1}·1 = {doc.f(ex.dE_dy[k])}·1 = {doc.n(ex.deltas[-1][k])}"
             if not d_sym
             else f"∂E/∂y{k + 1}·{d_sym} = {doc.f(ex.dE_dy[k])}·{d_num} = {doc.n(ex.deltas[-1][k])}"
         )
@@ -380,8 +423,13 @@ def _output_layer_blocks(doc: _Doc) -> list[Block]:
         )
     )
     de_rule = de_sym.replace("ₖ", "{k}")
+    de_num = de_sym.replace("tₖ − yₖ", "{t} − {y}")
     eqs = [
-        (f"∂E/∂y{k + 1}", f"{de_rule.replace('{k}', str(k + 1))} = {n(ex.dE_dy[k])}")
+        (
+            f"∂E/∂y{k + 1}",
+            f"{de_rule.replace('{k}', str(k + 1))} = "
+            f"{de_num.format(t=doc.g(ex.t[k]), y=f(ex.y[k]))} = {n(ex.dE_dy[k])}",
+        )
         for k in range(len(ex.y))
     ]
     for k, row in enumerate(ex.weights[top]):
@@ -396,7 +444,12 @@ def _output_layer_blocks(doc: _Doc) -> list[Block]:
                     f"{doc.inp_value(top, j)} = {n(ex.grads_w[top][k][j])}",
                 )
             )
-        eqs.append((f"∂E/∂{neuron}.b", f"∂E/∂y{k + 1}{d_sym}·1 = {n(ex.grads_b[top][k])}"))
+        eqs.append(
+            (
+                f"∂E/∂{neuron}.b",
+                f"∂E/∂y{k + 1}{d_sym}·1 = {f(ex.dE_dy[k])}{d_num}·1 = {n(ex.grads_b[top][k])}",
+            )
+        )
     blocks.append(("eq", eqs))
     if doc.depth == 1:
         d = "" if act == "linear" else f"·{_ACT_NAME[act]}′(zₖ)"
@@ -636,7 +689,7 @@ def _recursion_blocks(doc: _Doc) -> list[Block]:
             nxt = range(widths[li + 1])
             sym = " + ".join(f"L{li + 2}.N{k + 1}.w{j + 1}·δ(L{li + 2}.N{k + 1})" for k in nxt)
             w_above, d_above = ex.weights[li + 1], ex.deltas[li + 1]
-            num = " + ".join(f"{f(w_above[k][j])}·{f(d_above[k])}" for k in nxt)
+            num = " + ".join(f"{doc.given(w_above[k][j])}·{f(d_above[k])}" for k in nxt)
             eqs.append((sym, f"{num} = {n(ex.back_sums[li][j])}"))
             neuron = f"L{li + 1}.N{j + 1}"
             d_sym, d_num = doc.derivative(li, j)
@@ -737,15 +790,16 @@ def _cost_text(doc: _Doc) -> str:
 def _update_blocks(doc: _Doc) -> list[Block]:
     """Sections 7 and 8: the update, then training on."""
     ex, n = doc.ex, doc.n
-    blocks: list[Block] = [doc.heading(f"The update with a = {ex.lr:g}")]
+    blocks: list[Block] = [doc.heading(f"The update with a = {doc.lr}")]
     blocks.append(
         ("p", "Gradient descent moves every weight against its gradient: W' = W − a·∂E/∂W.")
     )
     grads = _shown_grads(ex)
-    rows = [["parameter", "W", "∂E/∂W", "W' = W − a·∂E/∂W"]]
+    rows = [["parameter", "W", "∂E/∂W", "W'"]]
     old = _param_values(ex)
     for label in ex.labels:
-        rows.append([label, n(old[label]), n(grads[label]), n(ex.new_params[label])])
+        given = doc.given(old[label]).strip("()")
+        rows.append([label, given, n(grads[label]), n(ex.new_params[label])])
     blocks.append(("table", rows))
 
     blocks.append(doc.heading("Training on"))
@@ -768,7 +822,15 @@ def _training_text(doc: _Doc) -> str:
     over = ex.overflow_step
     after = (
         f"After the update above the error is E = {n(ex.error_after_update)} (from {n(ex.error)})"
+        if ex.round_intermediate is None
+        else f"After the update above, the forward pass by hand from the printed W' (rounded as "
+        f"above) gives E = {n(ex.error_after_update)} (from {n(ex.error)})"
     )
+    if ex.round_intermediate is not None:
+        repeat = (
+            "Repeating the step (forward, backward, update; exact arithmetic from the lesson's "
+            "start, as the engine computes it: the engine never rounds)"
+        )
     if ex.target_step is not None:
         reached = (
             f"The error first falls to E ≤ {ex.target:g} after {_plural(ex.target_step, 'update')}."
@@ -781,13 +843,13 @@ def _training_text(doc: _Doc) -> str:
         )
     if over == 1:
         return (
-            f"{repeat} does not bring the error down: with a = {ex.lr:g} the first step "
+            f"{repeat} does not bring the error down: with a = {doc.lr} the first step "
             f"overshoots so far that E = {n(ex.error_after_update)} (from {n(ex.error)}), too "
             f"big for a float, and training stops there. {reached}"
         )
     if over is not None and over <= ex.steps + 1:  # it overflowed within the steps shown
         return (
-            f"{repeat} does not bring the error down: with a = {ex.lr:g} every step "
+            f"{repeat} does not bring the error down: with a = {doc.lr} every step "
             f"overshoots further than the last. {after}; after {_plural(over, 'update')} it "
             f"is E = {n(ex.error_after_steps)}, too big for a float, and training stops there. "
             f"{reached}"
@@ -802,7 +864,7 @@ def _training_text(doc: _Doc) -> str:
     if ex.error_after_steps < ex.error:
         verdict = f"{repeat} drives the error down."
     else:
-        verdict = f"{repeat} does not bring the error down with a = {ex.lr:g}."
+        verdict = f"{repeat} does not bring the error down with a = {doc.lr}."
     return f"{verdict} {after}; after {steps} it is E = {last}. {reached}{later}"
 
 
@@ -833,25 +895,27 @@ def _learning_constant_blocks(doc: _Doc) -> list[Block]:
                 "so there is no threshold to compare a with.",
             )
         )
+    elif lam > 1e-12 and (by_hand := _threshold_by_hand(doc, lam)):
+        blocks.append(("p", by_hand))
     elif lam > 1e-12:
         threshold = 2.0 / lam
         factor = "by a factor too large for a float"  # 1e308 ÷ 0.5 is no number
         if ex.lr < threshold:
             times = threshold / ex.lr
             verdict = (
-                f"The lesson's a = {ex.lr:g} is below it ({times:.1f} times smaller): safe, "
+                f"The lesson's a = {doc.lr} is below it ({times:.1f} times smaller): safe, "
                 "and slower than it needs to be."
                 if math.isfinite(times)
-                else f"The lesson's a = {ex.lr:g} is below it ({factor}): safe, and far "
+                else f"The lesson's a = {doc.lr} is below it ({factor}): safe, and far "
                 "slower than it needs to be."
             )
         else:
             times = ex.lr / threshold
             verdict = (
-                f"The lesson's a = {ex.lr:g} is above it ({times:.2f} times as big): near the "
+                f"The lesson's a = {doc.lr} is above it ({times:.2f} times as big): near the "
                 "start the steps overshoot."
                 if math.isfinite(times)
-                else f"The lesson's a = {ex.lr:g} is far above it ({factor}): the steps "
+                else f"The lesson's a = {doc.lr} is far above it ({factor}): the steps "
                 "overshoot from the start."
             )
             if ex.overflow_step == 1:
@@ -880,6 +944,45 @@ def _learning_constant_blocks(doc: _Doc) -> list[Block]:
         )
     )
     return blocks
+
+
+def _threshold_by_hand(doc: _Doc, lam: float) -> str:
+    """With rounding: 2/λ_max from the printed λ_max, and how far a is from it from the
+    printed numbers ("" when a printed number is 0 and cannot be divided by, or not
+    rounding)."""
+    ex, r = doc.ex, doc.ex.round_intermediate
+    if r is None or not math.isfinite(ex.lr) or lam >= HUGE:
+        return ""
+    lam_shown = rounded(exact(lam), r)
+    if lam_shown == 0:
+        return ""
+    threshold = rounded(2 / lam_shown, r)
+    rate = exact(ex.lr)
+    if threshold == 0:
+        return ""
+    n = doc.n
+    lam_text, thr_text = n(as_float(lam_shown)), n(as_float(threshold))
+    text = f"Here λ_max = {lam_text}, so 2/λ_max = 2/{lam_text} = {thr_text}."
+    if rate < threshold:
+        times = as_float(rounded(threshold / rate, r))
+        verdict = (
+            f"The lesson's a = {doc.lr} is below it ({thr_text}/{doc.lr} = {n(times)} times "
+            "smaller): safe, and slower than it needs to be."
+        )
+    else:
+        times = as_float(rounded(rate / threshold, r))
+        verdict = (
+            f"The lesson's a = {doc.lr} is above it ({doc.lr}/{thr_text} = {n(times)} times as "
+            "big): near the start the steps overshoot."
+        )
+        if ex.overflow_step == 1:
+            verdict += " The first step overshoots so far that E overflows (see Training on)."
+        elif ex.overflow_step is not None:
+            verdict += (
+                " Here each one overshoots further than the last, and E overflows after "
+                f"{_plural(ex.overflow_step, 'update')} (see Training on)."
+            )
+    return f"{text} {verdict}"
 
 
 def _small(v: float, precision: int) -> str:

@@ -18,7 +18,8 @@ from .document import Block, Title
 __all__ = ["write_latex"]
 
 
-_LABEL = re.compile(r"\b(?:L\d+\.N\d+(?:\.[a-z]+\d*)?|[a-zA-Z]\d+)\b")
+# a label (L1.N2.w1, or its pattern L1.Nj.wi in prose), or a letter with a number (y1, W2)
+_LABEL = re.compile(r"\b(?:L\d+\.N(?:\d+|[ijk])(?:\.[a-z]+(?:\d+|[ijk]\b)?)?|[a-zA-Z]\d+)\b")
 
 
 _PARTIAL = re.compile(r"∂(\S+?)/∂(\S+?)(?=\s|$|·)")
@@ -27,12 +28,21 @@ _PARTIAL = re.compile(r"∂(\S+?)/∂(\S+?)(?=\s|$|·)")
 _SUBSCRIPTS = {"ᵢ": "i", "ⱼ": "j", "ₖ": "k"}
 
 
-def _tex(s: str) -> str:
-    """Translate one line of our Unicode math to LaTeX math mode."""
+def _tex(s: str, inline: bool = False) -> str:
+    """Translate one line of our Unicode math to LaTeX math mode (``inline``: in a line of
+    prose, where ∂E/∂y is written with a slash, not as a tall fraction)."""
     s = s.replace("\\", "")
-    s = _PARTIAL.sub(
-        lambda m: "\x00frac{\x00partial " + m.group(1) + "}{\x00partial " + m.group(2) + "}", s
-    )
+    s = re.sub(r"(\d)e([−+])(\d+)", _power_of_ten, s)  # 1.00e−02: 1.00·10⁻², not e minus 2
+    if inline:
+        s = _PARTIAL.sub(lambda m: f"\x00partial {m.group(1)}/\x00partial {m.group(2)}", s)
+    else:
+        s = _PARTIAL.sub(
+            lambda m: "\x00frac{\x00partial " + m.group(1) + "}{\x00partial " + m.group(2) + "}",
+            s,
+        )
+    s = s.replace("λ_max", "\x00lambda_{\x00max}")
+    s = re.sub(r"\binf\b", "\x00infty ", s)  # a number too big for a float
+    s = re.sub(r"\bnan\b", "\x00mathrm{nan}", s)
     s = s.replace("²", "^{2}")  # first: y1² is y_{1}^{2} (a label ends before a ^)
     s = _LABEL.sub(lambda m: _tex_label(m.group()), s)
     s = re.sub(r"\btanh\b", "\x00tanh ", s)  # upright function names, not t·a·n·h
@@ -42,6 +52,10 @@ def _tex(s: str) -> str:
         ("·", " \x00cdot "),
         ("−", "-"),
         ("σ", "\x00sigma"),
+        ("η", "\x00eta "),
+        ("λ", "\x00lambda "),
+        ("∂", "\x00partial "),
+        ("α", "\x00alpha "),
         ("δ", "\x00delta "),
         ("½", "\x00tfrac{1}{2}"),
         ("′", "'"),
@@ -50,9 +64,21 @@ def _tex(s: str) -> str:
         ("'", "'"),
     ):
         s = s.replace(a, b)
-    for a, b in _SUBSCRIPTS.items():
-        s = re.sub(rf"([A-Za-z}}]){a}", rf"\1_{{{b}}}", s)
+    s = re.sub(  # a run of subscripts is one: wₖⱼ is w_{kj} (w_{k}_{j} is a TeX error)
+        "([A-Za-z}]) ?([ᵢⱼₖ]+)", lambda m: m.group(1) + "_{" + _subscripts(m.group(2)) + "}", s
+    )
+    s = re.sub(r"(?<=\d),(?=\d)", "{,}", s)  # a decimal comma: no space after it in math
     return s.replace("\x00", "\\")
+
+
+def _subscripts(run: str) -> str:
+    return "".join(_SUBSCRIPTS[c] for c in run)
+
+
+def _power_of_ten(m: re.Match[str]) -> str:
+    exponent = int(m.group(3))
+    sign = "−" if m.group(2) == "−" else ""
+    return f"{m.group(1)}\x00cdot 10^{{{sign}{exponent}}}"
 
 
 def _tex_label(label: str) -> str:
@@ -69,7 +95,7 @@ _PROSE_TEX = {
     "{": r"\{",
     "}": r"\}",
     "^": r"\^{}",
-    "−": "-",
+    "−": "$-$",  # a minus sign, not a hyphen
     "–": "--",
     "·": r"$\cdot$",
     "σ": r"$\sigma$",
@@ -83,6 +109,8 @@ _PROSE_TEX = {
     "²": r"$^2$",
     "≤": r"$\le$",
     "λ": r"$\lambda$",
+    "η": r"$\eta$",
+    "α": r"$\alpha$",
     "ᵢ": r"$_i$",
     "ⱼ": r"$_j$",
     "ₖ": r"$_k$",
@@ -90,7 +118,69 @@ _PROSE_TEX = {
 
 
 def _tex_prose(s: str) -> str:
-    """Prose for LaTeX: specials escaped, the few Unicode math symbols we use as inline math.
+    """Prose for LaTeX: the formulas in it set as mathematics (math italics, true minus signs:
+    ``$\\partial E/\\partial y_{k} = -2 \\cdot (t_{k} - y_{k})$``), the rest as text with its
+    specials escaped (`_tex_words`)."""
+    out: list[str] = []
+    words = s.split(" ")
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _mathy(words[j]):
+            j += 1
+            if words[j - 1][-1] in ",;:." and not words[j - 1][-1:].isdigit():
+                break  # a formula ends at the punctuation after it
+        if j == i:
+            out.append(_tex_words(words[i]))
+            i += 1
+            continue
+        out.append(_math_run(" ".join(words[i:j])))
+        i = j
+    return " ".join(out)
+
+
+_MATH_WORD = re.compile(r"[\w.,;:?′'²ᵢⱼₖ()·∂/Σσδληα½−+=<>≤\[\]^]+")
+_NAMES = re.compile(r"tanh|relu|max|inf|nan|L\d+\.N(?:\d+|[ijk])(?:\.[a-z]+(?:\d+|[ijk])?)?")
+_FORMULA = re.compile(r"[=·∂Σ²′σδληαᵢⱼₖ<>≤^]|^[+−]$|L\d+\.N|\de[−+]\d")
+_VARIABLE = re.compile(r"[B-HJ-Zb-z]\d*'?")  # x, y1, W2, E, W' (not the words a, A, I)
+
+
+def _mathy(word: str) -> bool:
+    """Could ``word`` be part of a formula: symbols, numbers, one-letter names, labels (and
+    not an English word of two letters or more)?"""
+    if not word or not _MATH_WORD.fullmatch(word):
+        return False
+    return not re.search(r"[A-Za-z]{2,}", _NAMES.sub("", word))
+
+
+def _math_run(run: str) -> str:
+    """A run of formula-like words: its formula as inline math, the punctuation and unpaired
+    parentheses around it as text. A run that is only a number, or that holds a symbol math
+    mode does not know, stays text."""
+    lead, core, tail = "", run, ""
+    while core and (core[-1] in ",.;:?" or (core[-1] == ")" and _depth(core) < 0)):
+        core, tail = core[:-1], core[-1] + tail
+    while core and core[0] == "(" and _depth(core) > 0:
+        core, lead = core[1:], lead + "("
+    words = core.split(" ")
+    while len(words) > 1 and _depth(" ".join(words)) != 0:  # "2/λ_max (a": "(a" is a word
+        tail = " " + words.pop() + tail
+    core = " ".join(words)
+    if _depth(core) != 0:
+        return _tex_words(run)
+    formula = bool(_FORMULA.search(core)) or bool(_VARIABLE.fullmatch(core))
+    math = _tex(core, inline=True) if formula else ""
+    if not formula or not math.isascii():
+        return _tex_words(run)
+    return f"{_tex_words(lead)}${math}${_tex_words(tail)}"
+
+
+def _depth(s: str) -> int:
+    return s.count("(") - s.count(")")
+
+
+def _tex_words(s: str) -> str:
+    """Text for LaTeX: specials escaped, the few Unicode math symbols we use as inline math.
 
     A run of subscripts is one group (wₖⱼ → w$_{kj}$: two subscripts in a row are a TeX error),
     and e^(−z) is math (a text ^ is an accent).
@@ -108,7 +198,7 @@ def _tex_prose(s: str) -> str:
 TABLE_ROWS = 11  # longer tables are set as two halves side by side, to fit a slide
 
 
-WIDE_TABLE_ROWS = 7  # rows of a half of a table wider than two columns, in a piece of it
+SLIDE_TABLE_ROWS = 12  # rows of a table wider than two columns that a frame holds whole
 
 
 DISPLAY_ROWS = 6  # longer displays are continued in another one, to fit a slide
@@ -266,6 +356,15 @@ _SMALLER = ((r"\footnotesize", 0.93), (r"\scriptsize", 0.85), (r"\tiny", 0.66))
 _TABCOLSEP = 12.0 / CHAR_PT  # a tabular column's padding, both sides, whatever the font
 
 
+def _table_width(rows: list[list[str]]) -> float:
+    """How wide the table is set in \\small, in characters of `CHAR_PT`."""
+    widths = [
+        max(len(row[c]) * 1.13 if i == 0 else _width(row[c]) for i, row in enumerate(rows))
+        for c in range(len(rows[0]))
+    ]  # the header is text: about 5 pt a character
+    return sum(widths) + _TABCOLSEP * len(widths)
+
+
 def _table_size(rows: list[list[str]]) -> str:
     """ "" when the table fits a slide's row in \\small (an A4 page is wider), else the
     largest smaller font in which it does (17 decimals make four columns too wide)."""
@@ -282,7 +381,14 @@ def _table_size(rows: list[list[str]]) -> str:
     return _SMALLER[-1][0]
 
 
-def write_latex(blocks: list[Block]) -> str:
+PAGE_TABLE_ROWS = 40  # rows of a table that an A4 page holds whole
+
+
+def write_latex(blocks: list[Block], document: str | None = None) -> str:
+    """The blocks as LaTeX for ``document`` (None, "article", "standalone" or "beamer"): on a
+    page a table is kept whole when it fits one; on slides it is cut into as few pieces as fit
+    a frame, of even length (a table of two columns as halves side by side)."""
+    slides = document == "beamer"
     out: list[str] = [
         "% generated by autograd_mlp.teach.worked (autograd-mlp explain --format latex)"
     ]
@@ -310,22 +416,31 @@ def write_latex(blocks: list[Block]) -> str:
             table: list[list[str]] = body  # type: ignore[assignment]
             head, rest = table[0], table[1:]
             size = _table_size(table)  # a smaller font for a table too wide for a slide
-            if len(rest) <= TABLE_ROWS:
+            if len(rest) <= (TABLE_ROWS if slides else PAGE_TABLE_ROWS):
                 if size:
                     out += [r"\begin{center}", size, *_tabular(table), r"\end{center}", ""]
                 else:
                     out += [*_tabular(table), ""]
                 continue
-            # Two halves side by side, and a longer table in pieces that fit a slide: the
-            # halves of a table of more than two columns are too wide for a slide side by
-            # side, so there they stack, and a piece has only 2·WIDE_TABLE_ROWS rows.
-            piece = 2 * (TABLE_ROWS if len(head) <= 2 else WIDE_TABLE_ROWS)
+            # Slides (or a table longer than a page): pieces of even length that fit, a table
+            # of two columns as two halves side by side; wider ones are too wide for that, so
+            # a piece of them is one table of up to SLIDE_TABLE_ROWS rows.
+            # two halves side by side where they fit a slide's width (always for two columns)
+            two = len(head) <= 2 or (not size and 2 * _table_width(table) + _QUAD <= ROW_WIDTH)
+            most = (2 * TABLE_ROWS if two else SLIDE_TABLE_ROWS) if slides else PAGE_TABLE_ROWS
+            if not slides:
+                most *= 2 if two else 1
+            count = -(-len(rest) // most)
+            piece = -(-len(rest) // count)
             for start in range(0, len(rest), piece):
                 part = rest[start : start + piece]
-                half = (len(part) + 1) // 2
                 out += [r"\begin{center}", *([size] if size else [])]
-                out += _tabular([head, *part[:half]])
-                if part[half:]:
-                    out += [r"\quad", *_tabular([head, *part[half:]])]
+                if two:
+                    half = (len(part) + 1) // 2
+                    out += _tabular([head, *part[:half]])
+                    if part[half:]:
+                        out += [r"\quad", *_tabular([head, *part[half:]])]
+                else:
+                    out += _tabular([head, *part])
                 out += [r"\end{center}", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -14,16 +14,16 @@ numbers and says what they are.
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...engine import no_grad, topological_order
 from ...viz.naming import NodeNames, check_decimals, round_half_away
 from ..explain import derive, exact_sum
 from ..lesson import DEFAULT_LESSON, Lesson
+from .hand import as_float, hand_calculation, routes
 
 __all__ = [
     "WorkedExample",
@@ -57,12 +57,7 @@ def _derivative(act: str, z: float, h: float) -> float:
     return 1.0
 
 
-def _routes(sizes: Sequence[int], layer: int) -> list[tuple[int, ...]]:
-    """The paths from a neuron of ``layer`` (0-based) to E, each as the neuron it passes in every
-    later layer, output first: (k, …) — in the order `paths` lists them (outputs first, then
-    each neuron's inputs in order). ``sizes`` are the layer sizes without the inputs."""
-    later = [range(n) for n in reversed(sizes[layer + 1 :])]
-    return list(itertools.product(*later))
+_routes = routes  # the paths from a neuron of a layer to E (`autograd_mlp.teach.worked.hand`)
 
 
 @dataclass
@@ -208,7 +203,7 @@ def compute_worked_example(
     derived: dict[str, tuple[list[float], float]] = {}
     names = NodeNames(error)  # once: naming the graph costs as much as the graph is big
     for li, layer in enumerate(model.layers):
-        if paths[li] <= MAX_PATHS_LISTED:
+        if paths[li] <= MAX_PATHS_LISTED and r is None:  # by hand: see below
             for p in layer.parameters():
                 d = derive(error, p, round_intermediate=r, names=names)
                 derived[p.label] = ([t.product for t in d.terms], d.total)
@@ -248,7 +243,7 @@ def compute_worked_example(
     terms_w: list[list[list[list[float]]]] = []
     terms_b: list[list[list[float]]] = []
     for li, layer in enumerate(model.layers):
-        if paths[li] <= MAX_PATHS_LISTED:
+        if paths[li] <= MAX_PATHS_LISTED and r is None:  # by hand: `_by_hand` sets them
             grads_w.append([[derived[w.label][1] for w in n.w] for n in layer.neurons])
             grads_b.append([derived[n.b.label][1] for n in layer.neurons])
             terms_w.append([[derived[w.label][0] for w in n.w] for n in layer.neurons])
@@ -296,7 +291,42 @@ def compute_worked_example(
         lesson=lesson,
     )
     _train(example, lr, steps, target)
+    if r is not None:
+        _by_hand(example, r)
     return example
+
+
+def _by_hand(example: WorkedExample, r: int) -> None:
+    """Replace every computed number of ``example`` by the hand calculation's with ``r``
+    decimals: each from the numbers printed before it, then rounded (`hand_calculation`).
+    Training on stays exact (the engine never rounds); E after the update is the hand
+    calculation's forward pass from the printed W'."""
+    hand = hand_calculation(example.lesson, example.lr, r, MAX_PATHS_LISTED)
+
+    def fl(rows: object) -> object:
+        if isinstance(rows, list):
+            return [fl(v) for v in rows]
+        return as_float(rows)  # type: ignore[arg-type]
+
+    for name in (
+        "z",
+        "a",
+        "dE_dy",
+        "df",
+        "deltas",
+        "back_products",
+        "back_sums",
+        "rec_w",
+        "grads_w",
+        "grads_b",
+        "terms_w",
+        "terms_b",
+    ):
+        setattr(example, name, fl(getattr(hand, name)))
+    example.error = as_float(hand.error)
+    example.new_params = {k: as_float(v) for k, v in hand.new_params.items()}
+    if example.overflow_step != 1:  # a first step that overflows is the engine's to report
+        example.error_after_update = as_float(hand.error_after_update)
 
 
 def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None:
