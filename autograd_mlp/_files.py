@@ -67,6 +67,7 @@ __all__ = [
     "file_kind",
     "TEMP_TAG",
     "read_user_file",
+    "read_user_text",
     "parse_json",
     "no_duplicate_keys",
     "shown_path",
@@ -566,6 +567,20 @@ def read_user_file(
     if left <= 0:
         raise ValueError(f"{where}: the file is more than {limit:,} bytes (the limit)")
     return b"".join(chunks)
+
+
+def read_user_text(path: str | os.PathLike[str], where: str, limit: int) -> str:
+    """The UTF-8 text of a user's file (`read_user_file`'s checks), every problem one line
+    starting with ``where``: an OSError says "cannot read ``where``", text that is not UTF-8
+    is a ValueError naming the byte."""
+    try:
+        raw = read_user_file(path, where, limit)
+    except OSError as exc:
+        raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..._files import read_user_file, shown_path
+from ..._files import read_user_file, read_user_text, shown_path
 from ..._text import quote
 from ..exercise import Sheet, number_text, read_number
 from .key import ClassKey
@@ -199,14 +199,7 @@ def read_answers(path: str | os.PathLike[str], key: ClassKey) -> tuple[list[Subm
         ]
         return subs, problems
     where = f"answers {shown_path(path)}"
-    try:
-        raw = read_user_file(path, where, MAX_ANSWERS_BYTES)
-    except OSError as exc:
-        raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_user_text(path, where, MAX_ANSWERS_BYTES)
     return _read_csv(text, where, blanks)
 
 

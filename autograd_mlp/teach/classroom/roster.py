@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from ..._files import read_user_file, shown_path
+from ..._files import read_user_text, shown_path
 from ..._text import quote
 
 __all__ = ["Student", "read_roster", "parse_roster", "ID_PATTERN", "sniff_delimiter"]
@@ -77,12 +77,5 @@ def parse_roster(text: str, source: str = "roster") -> list[Student]:
 
 def read_roster(path: str | os.PathLike[str]) -> list[Student]:
     where = f"roster {shown_path(path)}"
-    try:
-        raw = read_user_file(path, where, MAX_ROSTER_BYTES)
-    except OSError as exc:
-        raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_user_text(path, where, MAX_ROSTER_BYTES)
     return parse_roster(text, where)

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..._files import parse_json, read_user_file, shown_path
+from ..._files import parse_json, read_user_text, shown_path
 from ...viz.naming import printable
 from .sheet import DECIMALS, Blank, Exercise, Marking, Sheet, _quote, number_text
 
@@ -265,12 +265,5 @@ def load_answers(path: str | os.PathLike[str], decimal: str = ".") -> dict[int, 
             )
         return parse_answers(text, "answers on stdin", decimal)
     where = f"answers file {shown_path(path)}"
-    try:
-        raw = read_user_file(path, where, MAX_ANSWER_CHARS)
-    except OSError as exc:
-        raise type(exc)(f"cannot read {where}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{where}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_user_text(path, where, MAX_ANSWER_CHARS)
     return parse_answers(text, where, decimal)
