@@ -85,4 +85,9 @@ except BaseException:
 sys.stdout.flush(); sys.stderr.flush()
 _status
 `);
+// Node writes to a pipe asynchronously, and process.exit() drops what is still queued (a JSON
+// line of more than 64 KiB came out cut at 65,536 characters): wait until both are written.
+const written = (stream) => new Promise((done) => stream.write("", done));
+await written(process.stdout);
+await written(process.stderr);
 process.exit(status);
