@@ -131,6 +131,8 @@ def test_the_lesson_view_is_the_lessons_numbers() -> None:
     _, outputs, error = DEFAULT_LESSON.forward()
     assert view["ok"] and view["error"] == error.data
     assert view["outputs"] == [y.data for y in outputs]
+    # printed as the page prints numbers: E = 1.0869 (the lesson's worked example, 4 decimals)
+    assert view["error_text"] == "1.0869" and view["outputs_text"] == ["0.1068", "0.5377"]
     assert Lesson.from_dict(json.loads(view["lesson"])) == DEFAULT_LESSON
     assert "lesson-data" in view["page"]
 

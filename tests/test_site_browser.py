@@ -28,6 +28,7 @@ import pytest
 from autograd_mlp.commands.site import build_site
 from autograd_mlp.engine.expr import build
 from autograd_mlp.teach.lesson import DEFAULT_LESSON, Lesson
+from autograd_mlp.viz.dot import format_number
 from tests.conftest import IN_CI, needs, needs_web
 from tests.test_pyodide_lane import pinned_wheels
 
@@ -109,6 +110,14 @@ class Visit:
     def value(self, selector: str) -> str:
         return str(self.page.eval_on_selector(selector, "e => e.value"))
 
+    def exact(self, selector: str) -> str:
+        """The engine's number behind a printed one (its ``data-exact``), after checking that
+        what is printed is that number as the page prints numbers (4 decimals)."""
+        exact = str(self.page.eval_on_selector(selector, "e => e.dataset.exact"))
+        printed = [format_number(float(x)) for x in exact.split(",")]
+        assert self.value(selector) == "; ".join(printed), (self.value(selector), exact)
+        return exact
+
     def close(self) -> None:
         self.context.close()
         assert self.requests, "no request was recorded"
@@ -120,7 +129,7 @@ def test_the_lesson_loads_and_a_changed_weight_recomputes_e(browser: Any, served
     visit = Visit(browser, served, "index.html")
     print(f"\nfirst load of index.html: ready in {visit.seconds:.1f} s")
     _, _, error = DEFAULT_LESSON.forward()
-    assert same(visit.value("#error-value"), error.data)
+    assert same(visit.exact("#error-value"), error.data)
     frame = visit.page.frame_locator("#page")
     assert "3–2–2" in frame.locator("#title").inner_text()
     # L1.N1.w1 from 0.1 to 0.75: E is recomputed by the engine in the page, and is what the
@@ -139,7 +148,7 @@ def test_the_lesson_loads_and_a_changed_weight_recomputes_e(browser: Any, served
     seconds = time.perf_counter() - started
     in_page = visit.page.eval_on_selector("body", "b => Number(b.dataset.recomputeMs)")
     print(f"changed weight: recomputed in {in_page} ms in the page ({seconds:.2f} s end to end)")
-    assert same(visit.value("#error-value"), changed.data) and changed.data != error.data
+    assert same(visit.exact("#error-value"), changed.data) and changed.data != error.data
     assert "?lesson=" in visit.page.url  # the link now carries the changed lesson
     visit.close()
 
@@ -161,8 +170,8 @@ def test_a_lesson_link_opens_that_lesson(browser: Any, served: str) -> None:
     code = base64.urlsafe_b64encode(json.dumps(lesson).encode()).decode().rstrip("=")
     visit = Visit(browser, served, f"index.html?lesson={code}")
     _, outputs, error = Lesson.from_dict(lesson).forward()
-    assert same(visit.value("#error-value"), error.data)
-    shown = visit.value("#outputs-value").split(",")
+    assert same(visit.exact("#error-value"), error.data)
+    shown = visit.exact("#outputs-value").split(",")
     assert len(shown) == len(outputs) and all(same(a, y.data) for a, y in zip(shown, outputs))
     assert visit.value("#sizes") == "2-2-1"
     assert visit.value("#error-convention") == "half"
@@ -177,7 +186,7 @@ def test_a_lesson_link_opens_that_lesson(browser: Any, served: str) -> None:
     visit.page.locator("#sizes").press("Enter")
     visit.page.wait_for_function(f"Number(document.body.dataset.computed) > {computed}")
     bigger = Lesson.from_dict(json.loads(resized(json.dumps(lesson), "2-3-1")["lesson"]))
-    assert same(visit.value("#error-value"), bigger.forward()[2].data)
+    assert same(visit.exact("#error-value"), bigger.forward()[2].data)
     assert visit.page.locator('input[data-path^="layers.0.weights."]').count() == 3 * 2
     visit.close()
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from ...engine.expr import build
 from ...viz import draw_graph, to_html
+from ...viz.dot import format_number
 from ...viz.render import render_bytes
 from ..lesson import DEFAULT_LESSON, Lesson
 from ..lesson_page import lesson_page
@@ -80,7 +81,8 @@ def _lesson(text: str) -> Lesson:
 
 def lesson_view(text: str) -> dict[str, Any]:
     """For a lesson's JSON text: ``{"ok": True, "page": html, "error": E, "outputs": [...],
-    "lesson": the lesson's JSON as read back}``, or ``{"ok": False, "message": why}``."""
+    "error_text": E as printed, "outputs_text": [...], "lesson": the lesson's JSON as read
+    back}``, or ``{"ok": False, "message": why}``."""
     try:
         lesson = _lesson(text)
         _, outputs, error = lesson.forward()
@@ -92,6 +94,9 @@ def lesson_view(text: str) -> dict[str, Any]:
         "page": str(page),
         "error": error.data,
         "outputs": [y.data for y in outputs],
+        # as the page beside them prints numbers: 4 decimals, the lesson's decimal separator
+        "error_text": format_number(error.data, 4, lesson.notation.decimal),
+        "outputs_text": [format_number(y.data, 4, lesson.notation.decimal) for y in outputs],
         "lesson": json.dumps(lesson.to_dict()),
     }
 

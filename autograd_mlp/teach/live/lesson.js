@@ -72,8 +72,11 @@ function recompute() {
     return;
   }
   lesson = JSON.parse(view.lesson);
-  $("error-value").value = shown(view.error);
-  $("outputs-value").value = view.outputs.map(shown).join(", ");
+  // printed as the lesson page prints numbers; the engine's own value kept beside it
+  $("error-value").value = view.error_text;
+  $("error-value").dataset.exact = shown(view.error);
+  $("outputs-value").value = view.outputs_text.join("; ");
+  $("outputs-value").dataset.exact = view.outputs.map(shown).join(",");
   $("page").srcdoc = view.page;
   const link = "index.html?lesson=" + toBase64url(view.lesson);
   $("share").href = link;
