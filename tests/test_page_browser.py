@@ -767,6 +767,7 @@ def test_a_box_half_off_stage_is_asked_with_one_click(browser: Any, tmp_path: Pa
     """Focus brings a box on stage only from the keyboard: a click on a box that is partly off
     stage asks it (the camera does not move it from under the pointer first)."""
     page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.emulate_media(reduced_motion="reduce")  # boxes measured where the camera stops
     page.goto(lesson_page_file(tmp_path).resolve().as_uri())
     page.wait_for_selector("body[data-ready='1']")
     page.click("#mode-ask")
