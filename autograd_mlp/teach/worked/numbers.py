@@ -363,25 +363,24 @@ def _train(example: WorkedExample, lr: float, steps: int, target: float) -> None
     example.target_step = reached
 
 
-def _shown_grads(ex: WorkedExample) -> dict[str, float]:
-    """Every gradient as the document shows it, by label."""
+def _by_label(weights: list[list[list[float]]], biases: list[list[float]]) -> dict[str, float]:
+    """One number per parameter, by its label (L1.N1.w1, ..., L1.N1.b, ...)."""
     out: dict[str, float] = {}
-    for li, (gw, gb) in enumerate(zip(ex.grads_w, ex.grads_b)):
-        for j, row in enumerate(gw):
-            for i, v in enumerate(row):
-                out[f"L{li + 1}.N{j + 1}.w{i + 1}"] = v
-            out[f"L{li + 1}.N{j + 1}.b"] = gb[j]
-    return out
-
-
-def _param_values(ex: WorkedExample) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for li, (w, b) in enumerate(zip(ex.weights, ex.biases)):
+    for li, (w, b) in enumerate(zip(weights, biases)):
         for j, row in enumerate(w):
             for i, v in enumerate(row):
                 out[f"L{li + 1}.N{j + 1}.w{i + 1}"] = v
             out[f"L{li + 1}.N{j + 1}.b"] = b[j]
     return out
+
+
+def _shown_grads(ex: WorkedExample) -> dict[str, float]:
+    """Every gradient as the document shows it, by label."""
+    return _by_label(ex.grads_w, ex.grads_b)
+
+
+def _param_values(ex: WorkedExample) -> dict[str, float]:
+    return _by_label(ex.weights, ex.biases)
 
 
 def curvature_at_start(lesson: Lesson) -> tuple[int, float]:
