@@ -23,7 +23,6 @@ a Value whose graph can be drawn (`draw_graph`) and explained (`explain`).
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import os
@@ -32,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._files import write_atomic
 from .._optional import require_numpy
 from ..engine import Value, topological_order
 from ..engine.functional import grad, hessian
@@ -482,17 +480,9 @@ def plot_learning_constants(c: Curvature, path: str | os.PathLike[str]) -> Path:
     suffix = target.suffix.lower().lstrip(".")
     if suffix not in ("png", "svg", "pdf"):
         raise ValueError(f"plot_learning_constants writes .png, .svg or .pdf, got {str(path)!r}")
-    import matplotlib.pyplot as plt
+    from ..viz.plot import save_figure
 
-    fig = learning_constants_figure(c)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format=suffix)
-    finally:
-        plt.close(fig)
-    write_atomic(target, buffer.getvalue())
-    return target
+    return save_figure(learning_constants_figure(c), target)
 
 
 ZOOM_UPDATES = 15  # the zoomed panel: the first updates, where the near-threshold runs differ

@@ -108,11 +108,19 @@ def plot_training(
     ax_data.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
 
+    return save_figure(fig, target)
+
+
+def save_figure(fig: object, target: Path) -> Path:
+    """Write a matplotlib figure to ``target`` atomically, in the format its suffix names, and
+    close it (also when saving fails)."""
+    import matplotlib.pyplot as plt
+
     target.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format=suffix)
+        fig.savefig(buffer, format=target.suffix.lower().lstrip("."))  # type: ignore[attr-defined]
     finally:
-        plt.close(fig)
+        plt.close(fig)  # type: ignore[arg-type]
     write_atomic(target, buffer.getvalue())
     return target
